@@ -1,0 +1,50 @@
+# carecast — make targets. Everything runs with only Go installed; tools are pinned in go.mod
+# and run with `go tool`.
+GO        ?= go
+PKGS      ?= ./...
+BIN       ?= bin/carecast
+DATA_DIR  ?= .carecast
+ADDR      ?= 127.0.0.1:8080
+BENCHTIME ?= 1x
+FUZZTIME  ?= 20s
+
+.PHONY: all build run test test-go lint fmt vet staticcheck bench fuzz openapi datasets clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/carecast
+
+run: build
+	./$(BIN) serve --addr $(ADDR) --data-dir $(DATA_DIR)
+
+test: lint test-go
+
+test-go:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
+
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+openapi: build
+	./$(BIN) openapi > api/testdata/openapi.golden.json
+
+datasets:
+	$(GO) run ./cmd/carecast datasets build --raw datasets/raw --out datasets/default
+
+clean:
+	rm -rf bin
