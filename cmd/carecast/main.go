@@ -1,12 +1,19 @@
-// Command carecast forecasts adult social care needs for English councils.
+// Command carecast forecasts the adult social care needs of English councils.
+//
+// Usage: carecast <command> [flags]; `carecast help` lists the commands. Exit codes: 0 done,
+// 1 bad input or a failure (the message says what and where), 2 wrong usage.
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "carecast: not yet implemented")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

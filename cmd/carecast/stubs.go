@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// Commands whose implementation lands in later steps say so plainly rather than pretending.
+func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) int {
+	return func(_ context.Context, _ []string, _, stderr io.Writer) int {
+		fmt.Fprintf(stderr, "carecast %s: not available in this build yet\n", name)
+		return exitFail
+	}
+}
+
+var (
+	runServe    = notYet("serve")
+	runProject  = notYet("project")
+	runBacktest = notYet("backtest")
+	runTS       = notYet("ts")
+	runScenario = notYet("scenario")
+	runKeys     = notYet("keys")
+	runOpenAPI  = notYet("openapi")
+)

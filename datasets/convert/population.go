@@ -1,0 +1,363 @@
+package convert
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/carecast/carecast/datasets"
+)
+
+const (
+	srcMYE2011   = "ONS mid-year population estimates, mid-2011 (2018 LAD boundaries, Nomis NM_2002_1), summed to 2021 boundaries by carecast; OGL v3"
+	srcMYE2020   = "ONS mid-year population estimates, mid-2020 on 2021 geography (MYE2, published 2021-06-25); OGL v3"
+	srcMYE2021   = "ONS mid-year population estimates, mid-2021 (Census 2021 based), LAD 2021; OGL v3"
+	srcMYE4      = "ONS mid-year population estimates 2001–2020 on 2021 geography (MYE4, published 2021-06-25); OGL v3"
+	srcSheffield = "ONS mid-year population estimates 2001–2019 for Sheffield by sex and single year of age (via scc-pi/popsheff); OGL v3"
+	srcTrafford  = "ONS mid-year population estimates mid-2022, mid-2023, mid-2024 (Census 2021 based) for Trafford (via traffordDataLab/open_data); OGL v3"
+	srcNPP2018   = "ONS 2018-based national population projections, England, principal (published 2019-10-21); OGL v3"
+	srcSNPP2016  = "ONS 2016-based subnational population projections, principal (published 2018-05-24); OGL v3"
+)
+
+// popKey identifies one cell of a single-year population table.
+type popKey struct {
+	area string
+	year int32
+	sex  string
+	age  int32
+}
+
+// successorOf maps every predecessor code to the area that absorbed it.
+func successorOf() map[string]string {
+	m := map[string]string{}
+	for _, ch := range reorganisations {
+		for _, p := range ch.Predecessors {
+			m[p] = ch.Successor
+		}
+	}
+	return m
+}
+
+// isLowerTier reports whether code is a district-level area (the level forecasts run at).
+func isLowerTier(code string) bool {
+	switch code[:min(3, len(code))] {
+	case "E06", "E07", "E08", "E09":
+		return true
+	}
+	return false
+}
+
+func estimate(area string, year int32, sex string, age int32, count float64, source string) datasets.Population {
+	return datasets.Population{AreaCode: area, Year: year, Sex: sex, Age: age, Count: count, Kind: "estimate", Source: source}
+}
+
+// buildPopulation builds the single-year-of-age population table: estimates for every district
+// in 2011 (summed to 2021 boundaries), 2020 and 2021; Sheffield 2001–2019 and Trafford
+// 2022–2024; ONS's 2018-based national projection (collapsed to 90+); and ONS's 2016-based
+// projection for the three districts published by single year.
+func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOldest, error) {
+	var out []datasets.Population
+
+	// mid-2011, 2018 boundaries → 2021 boundaries.
+	m11, err := readCSV(raw, "ons_mye/mye2011_syoa_sex_lad2018geog_nomis.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := m11.mustCols("code", "year", "sex", "age", "population")
+	if err != nil {
+		return nil, nil, err
+	}
+	succ := successorOf()
+	sums := map[popKey]float64{}
+	var order []popKey
+	for i, rec := range m11.rows {
+		code := cell(rec, c[0])
+		if !strings.HasPrefix(code, "E") {
+			continue
+		}
+		if s, ok := succ[code]; ok {
+			code = s
+		}
+		sex, err := onsSex(cell(rec, c[2]))
+		if err != nil {
+			return nil, nil, m11.lineErr(i, err)
+		}
+		age, err := atoi(cell(rec, c[3]))
+		if err != nil {
+			return nil, nil, m11.lineErr(i, err)
+		}
+		v, err := atof(cell(rec, c[4]))
+		if err != nil {
+			return nil, nil, m11.lineErr(i, err)
+		}
+		k := popKey{code, 2011, sex, int32(age)}
+		if _, ok := sums[k]; !ok {
+			order = append(order, k)
+		}
+		sums[k] += v
+	}
+	for _, k := range order {
+		out = append(out, estimate(k.area, k.year, k.sex, k.age, sums[k], srcMYE2011))
+	}
+
+	// mid-2020, 2021 geography, lower tier only (the file also holds counties, regions, countries).
+	m20, err := readCSV(raw, "ons_mye/mye2020_syoa_sex_la_2021geog.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = m20.mustCols("code", "sex", "age", "population"); err != nil {
+		return nil, nil, err
+	}
+	for i, rec := range m20.rows {
+		code := cell(rec, c[0])
+		if !isLowerTier(code) {
+			continue
+		}
+		r, err := popRow(code, 2020, cell(rec, c[1]), cell(rec, c[2]), cell(rec, c[3]), srcMYE2020)
+		if err != nil {
+			return nil, nil, m20.lineErr(i, err)
+		}
+		out = append(out, r)
+	}
+
+	// mid-2021, Census based.
+	m21, err := readCSV(raw, "ons_mye/mye2021_syoa_sex_lad2021.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = m21.mustCols("ladcode21", "sex", "age", "population_2021"); err != nil {
+		return nil, nil, err
+	}
+	for i, rec := range m21.rows {
+		code := cell(rec, c[0])
+		if !isLowerTier(code) {
+			continue
+		}
+		r, err := popRow(code, 2021, cell(rec, c[1]), cell(rec, c[2]), cell(rec, c[3]), srcMYE2021)
+		if err != nil {
+			return nil, nil, m21.lineErr(i, err)
+		}
+		out = append(out, r)
+	}
+
+	// Sheffield 2001–2019 (2020 is in the all-areas table above; TestSheffieldAgreesWith2020 checks they agree).
+	sh, err := readCSV(raw, "ons_mye/sheffield_mye_syoa_sex_2001_2020.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = sh.mustCols("code", "year", "sex", "age", "population"); err != nil {
+		return nil, nil, err
+	}
+	for i, rec := range sh.rows {
+		year, err := atoi(cell(rec, c[1]))
+		if err != nil {
+			return nil, nil, sh.lineErr(i, err)
+		}
+		if year == 2020 || year == 2011 {
+			continue
+		}
+		r, err := popRow(cell(rec, c[0]), int32(year), cell(rec, c[2]), cell(rec, c[3]), cell(rec, c[4]), srcSheffield)
+		if err != nil {
+			return nil, nil, sh.lineErr(i, err)
+		}
+		out = append(out, r)
+	}
+
+	// Trafford 2022–2024, wide by age.
+	tr, err := readCSV(raw, "local_extras/trafford_mye_syoa_sex_2020_2022_2023_2024.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = tr.mustCols("period", "area_code", "sex"); err != nil {
+		return nil, nil, err
+	}
+	for i, rec := range tr.rows {
+		sexWord := cell(rec, c[2])
+		if sexWord == "Persons" {
+			continue
+		}
+		year, err := atoi(strings.SplitN(cell(rec, c[0]), "-", 2)[0])
+		if err != nil {
+			return nil, nil, tr.lineErr(i, err)
+		}
+		if year < 2022 {
+			continue
+		}
+		for age := 0; age <= 90; age++ {
+			col, err := tr.col(strconv.Itoa(age))
+			if err != nil {
+				return nil, nil, err
+			}
+			r, err := popRow(cell(rec, c[1]), int32(year), sexWord, strconv.Itoa(age), cell(rec, col), srcTrafford)
+			if err != nil {
+				return nil, nil, tr.lineErr(i, err)
+			}
+			out = append(out, r)
+		}
+	}
+
+	// National projection, 2018 base: 0..89 single years and 90+, plus 90..105+ for the oldest.
+	npp, err := readCSV(raw, "ons_npp2018/npp2018_england_principal_population.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = npp.mustCols("sex", "age", "year", "value"); err != nil {
+		return nil, nil, err
+	}
+	open := map[popKey]float64{}
+	oldest := map[popKey]float64{}
+	var openOrder, oldOrder []popKey
+	for i, rec := range npp.rows {
+		sex, err := onsSex(cell(rec, c[0]))
+		if err != nil {
+			return nil, nil, npp.lineErr(i, err)
+		}
+		year, err := atoi(cell(rec, c[2]))
+		if err != nil {
+			return nil, nil, npp.lineErr(i, err)
+		}
+		v, err := atof(cell(rec, c[3]))
+		if err != nil {
+			return nil, nil, npp.lineErr(i, err)
+		}
+		age, err := nppAge(cell(rec, c[1]))
+		if err != nil {
+			return nil, nil, npp.lineErr(i, err)
+		}
+		if age < 90 {
+			out = append(out, datasets.Population{AreaCode: "E92000001", Year: int32(year), Sex: sex, Age: int32(age), Count: v,
+				Kind: "projection", Variant: "principal", Source: srcNPP2018})
+			continue
+		}
+		k := popKey{"E92000001", int32(year), sex, 90}
+		if _, ok := open[k]; !ok {
+			openOrder = append(openOrder, k)
+		}
+		open[k] += v
+		ko := popKey{"E92000001", int32(year), sex, int32(min(age, datasets.OldestAge))}
+		if _, ok := oldest[ko]; !ok {
+			oldOrder = append(oldOrder, ko)
+		}
+		oldest[ko] += v
+	}
+	for _, k := range openOrder {
+		out = append(out, datasets.Population{AreaCode: k.area, Year: k.year, Sex: k.sex, Age: 90, Count: open[k],
+			Kind: "projection", Variant: "principal", Source: srcNPP2018})
+	}
+	var old []datasets.PopulationOldest
+	for _, k := range oldOrder {
+		old = append(old, datasets.PopulationOldest{AreaCode: k.area, Year: k.year, Sex: k.sex, Age: k.age, Count: oldest[k],
+			Kind: "projection", Variant: "principal", Source: srcNPP2018})
+	}
+
+	// 2016-based SNPP by single year and sex for the three districts published that way.
+	sn, err := readCSV(raw, "ons_snpp/snpp2016_syoa_sex_3lads_2016_2029_nomis.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = sn.mustCols("code", "year", "sex", "age", "population"); err != nil {
+		return nil, nil, err
+	}
+	for i, rec := range sn.rows {
+		year, err := atoi(cell(rec, c[1]))
+		if err != nil {
+			return nil, nil, sn.lineErr(i, err)
+		}
+		r, err := popRow(cell(rec, c[0]), int32(year), cell(rec, c[2]), cell(rec, c[3]), cell(rec, c[4]), srcSNPP2016)
+		if err != nil {
+			return nil, nil, sn.lineErr(i, err)
+		}
+		r.Kind, r.Variant = "projection", "principal"
+		out = append(out, r)
+	}
+	return out, old, nil
+}
+
+// popRow parses one single-year estimate.
+func popRow(code string, year int32, sexS, ageS, countS, source string) (datasets.Population, error) {
+	sex, err := onsSex(sexS)
+	if err != nil {
+		return datasets.Population{}, err
+	}
+	age, err := atoi(strings.TrimSuffix(ageS, "+"))
+	if err != nil {
+		return datasets.Population{}, err
+	}
+	v, err := atof(strings.ReplaceAll(countS, ",", ""))
+	if err != nil {
+		return datasets.Population{}, err
+	}
+	return estimate(code, year, sex, int32(age), v, source), nil
+}
+
+// nppAge reads an NPP age label: "0".."104", "105 - 109", "110 and over", "105+" (all of 105
+// and over map to 105, the open top of population_oldest and migration).
+func nppAge(s string) (int, error) {
+	switch {
+	case s == "105 - 109" || s == "110 and over" || s == "105+":
+		return datasets.OldestAge, nil
+	}
+	a, err := atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("age %q: %w", s, err)
+	}
+	return a, nil
+}
+
+// buildPopulationTotals builds the all-age totals 2001–2020 on 2021 geography for every English
+// area in the hierarchy, and ONS's 2016-based projections of people 60+ by single year of age
+// (persons) for every district on 2016 boundaries.
+func buildPopulationTotals(raw fs.FS) ([]datasets.PopulationTotal, error) {
+	var out []datasets.PopulationTotal
+	m4, err := readCSV(raw, "ons_mye/mye_2001_2020_allages_la_2021geog.csv")
+	if err != nil {
+		return nil, err
+	}
+	c, err := m4.mustCols("code", "year", "population")
+	if err != nil {
+		return nil, err
+	}
+	for i, rec := range m4.rows {
+		code := cell(rec, c[0])
+		if !strings.HasPrefix(code, "E") || strings.HasPrefix(code, "E11") {
+			continue
+		}
+		year, err := atoi(cell(rec, c[1]))
+		if err != nil {
+			return nil, m4.lineErr(i, err)
+		}
+		v, err := atof(cell(rec, c[2]))
+		if err != nil {
+			return nil, m4.lineErr(i, err)
+		}
+		out = append(out, datasets.PopulationTotal{AreaCode: code, Year: int32(year), Sex: "all", AgeFrom: 0, AgeTo: 90, Count: v,
+			Kind: "estimate", Source: srcMYE4})
+	}
+	sn, err := readCSV(raw, "ons_snpp/snpp2016_persons_age60plus_lad2016_wide.csv")
+	if err != nil {
+		return nil, err
+	}
+	if c, err = sn.mustCols("AREA_CODE", "AGE_GROUP"); err != nil {
+		return nil, err
+	}
+	for i, rec := range sn.rows {
+		age, err := atoi(cell(rec, c[1]))
+		if err != nil {
+			return nil, sn.lineErr(i, err)
+		}
+		for year := 2016; year <= 2041; year++ {
+			yc, err := sn.col(strconv.Itoa(year))
+			if err != nil {
+				return nil, err
+			}
+			v, err := atof(cell(rec, yc))
+			if err != nil {
+				return nil, sn.lineErr(i, err)
+			}
+			out = append(out, datasets.PopulationTotal{AreaCode: cell(rec, c[0]), Year: int32(year), Sex: "all", AgeFrom: int32(age), AgeTo: int32(age),
+				Count: v, Kind: "projection", Variant: "principal", Source: srcSNPP2016})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,114 @@
+package datasets
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Rule names a validation rule, so that callers and tests can tell problems apart.
+type Rule string
+
+// The validation rules.
+const (
+	RuleTooLarge      Rule = "too_large"      // file over the size cap
+	RuleCorrupt       Rule = "corrupt"        // not a readable Parquet file: truncated, damaged, empty
+	RuleMissingColumn Rule = "missing_column" // a canonical column is absent (or renamed)
+	RuleWrongType     Rule = "wrong_type"     // a column has a type that cannot hold the canonical one
+	RuleNull          Rule = "null"           // a required value is null
+	RuleEmpty         Rule = "empty"          // a required string is empty
+	RuleRange         Rule = "range"          // a number outside its allowed range
+	RuleNegative      Rule = "negative"       // a count below zero
+	RuleRate          Rule = "rate"           // a rate outside [0,1]
+	RuleAge           Rule = "age"            // an age outside the kind's range
+	RuleEnum          Rule = "enum"           // a value not in the allowed set
+	RuleFormat        Rule = "format"         // a string of the wrong shape (codes, dates, bands)
+	RuleDuplicate     Rule = "duplicate"      // two rows with the same key
+	RuleGap           Rule = "gap"            // an area-year missing an age or a sex
+	RuleUnknownArea   Rule = "unknown_area"   // an area code not in the areas table
+	RuleInconsistent  Rule = "inconsistent"   // values that contradict each other
+	RuleNoRows        Rule = "no_rows"        // a file with a valid schema and no rows
+)
+
+// Problem is one thing wrong with a dataset file. Row is the 1-based data row (0 when the
+// problem concerns the file or a whole column); Column is "" when it concerns the file.
+type Problem struct {
+	File    string `json:"file"`
+	Row     int    `json:"row,omitempty"`
+	Column  string `json:"column,omitempty"`
+	Rule    Rule   `json:"rule"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Row > 0 {
+		fmt.Fprintf(&b, ": row %d", p.Row)
+	}
+	if p.Column != "" {
+		fmt.Fprintf(&b, ": column %s", p.Column)
+	}
+	fmt.Fprintf(&b, ": %s [%s]", p.Message, p.Rule)
+	return b.String()
+}
+
+// ValidationError lists every problem found in a file, up to the configured limit; Truncated
+// says the limit was reached and more problems may exist.
+type ValidationError struct {
+	File      string
+	Problems  []Problem
+	Truncated bool
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0].String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problems", e.File, len(e.Problems))
+	if e.Truncated {
+		b.WriteString(" (and more)")
+	}
+	for i, p := range e.Problems {
+		if i == 5 {
+			fmt.Fprintf(&b, "; …")
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// Has reports whether any problem follows rule; tests and callers use it to tell failures apart.
+func (e *ValidationError) Has(rule Rule) bool {
+	for _, p := range e.Problems {
+		if p.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// reporter collects problems up to a limit.
+type reporter struct {
+	file     string
+	max      int
+	problems []Problem
+	full     bool
+}
+
+func (r *reporter) add(row int, col string, rule Rule, format string, args ...any) {
+	if len(r.problems) >= r.max {
+		r.full = true
+		return
+	}
+	r.problems = append(r.problems, Problem{File: r.file, Row: row, Column: col, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *reporter) err() error {
+	if len(r.problems) == 0 {
+		return nil
+	}
+	return &ValidationError{File: r.file, Problems: r.problems, Truncated: r.full}
+}

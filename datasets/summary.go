@@ -1,0 +1,180 @@
+package datasets
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Summary says what a dataset covers: the basis of `carecast datasets describe` and of the
+// one-line message of `carecast datasets validate`.
+type Summary struct {
+	File        string   `json:"file,omitempty"`
+	Kind        Kind     `json:"kind"`
+	Rows        int      `json:"rows"`
+	Bytes       int64    `json:"bytes,omitempty"`
+	ContentHash string   `json:"content_hash,omitempty"`
+	Areas       int      `json:"areas"`
+	AreaTypes   []string `json:"area_types,omitempty"` // areas kind: "unitary 59", …
+	YearFrom    int32    `json:"year_from,omitempty"`
+	YearTo      int32    `json:"year_to,omitempty"`
+	Years       int      `json:"years"`
+	AgeFrom     int32    `json:"age_from"`
+	AgeTo       int32    `json:"age_to"`
+	Sexes       []string `json:"sexes,omitempty"`
+	Measures    []string `json:"measures,omitempty"` // measures, services, flows, rate types or population kinds
+	Sources     []string `json:"sources"`
+}
+
+// Line is the one-line summary printed for a valid file.
+func (s Summary) Line() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: valid %s, %d rows, %d areas", s.File, s.Kind, s.Rows, s.Areas)
+	if s.Years > 0 {
+		fmt.Fprintf(&b, ", years %d–%d", s.YearFrom, s.YearTo)
+	}
+	if s.AgeTo > 0 {
+		fmt.Fprintf(&b, ", ages %d–%d", s.AgeFrom, s.AgeTo)
+	}
+	if len(s.Sexes) > 0 {
+		fmt.Fprintf(&b, ", sexes %s", strings.Join(s.Sexes, "/"))
+	}
+	if len(s.Measures) > 0 {
+		fmt.Fprintf(&b, ", %d measures", len(s.Measures))
+	}
+	if s.ContentHash != "" {
+		fmt.Fprintf(&b, ", sha256 %s", s.ContentHash[:12])
+	}
+	return b.String()
+}
+
+// Summarize describes rows (File, Bytes and ContentHash are left for the caller).
+func Summarize[T Record](rows []T) Summary {
+	s := Summary{Kind: KindOf[T](), Rows: len(rows), AgeFrom: -1}
+	areas, years, sexes, measures, sources := set{}, map[int32]bool{}, set{}, set{}, set{}
+	types := map[string]int{}
+	age := func(a int32) {
+		if s.AgeFrom < 0 || a < s.AgeFrom {
+			s.AgeFrom = a
+		}
+		s.AgeTo = max(s.AgeTo, a)
+	}
+	for _, r := range rows {
+		switch r := any(r).(type) {
+		case Area:
+			areas.add(r.AreaCode)
+			types[r.AreaType]++
+			if r.ValidTo != "" {
+				types["ended"]++
+			}
+			sources.add(r.Source)
+		case Population:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			sexes.add(r.Sex)
+			age(r.Age)
+			measures.add(strings.TrimSpace(r.Kind + " " + r.Variant))
+			sources.add(r.Source)
+		case PopulationOldest:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			sexes.add(r.Sex)
+			age(r.Age)
+			measures.add(strings.TrimSpace(r.Kind + " " + r.Variant))
+			sources.add(r.Source)
+		case PopulationTotal:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			sexes.add(r.Sex)
+			age(r.AgeFrom)
+			age(r.AgeTo)
+			measures.add(strings.TrimSpace(r.Kind + " " + r.Variant))
+			sources.add(r.Source)
+		case Mortality:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			sexes.add(r.Sex)
+			age(r.Age)
+			measures.add(r.RateType)
+			sources.add(r.Source)
+		case Fertility:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			age(r.Age)
+			sources.add(r.Source)
+		case Migration:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			sexes.add(r.Sex)
+			age(r.Age)
+			measures.add(r.Flow)
+			sources.add(r.Source)
+		case LifeExpectancy:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			sexes.add(r.Sex)
+			age(r.Age)
+			measures.add(r.ExType)
+			sources.add(r.Source)
+		case Prevalence:
+			years[r.EvidenceYear] = true
+			sexes.add(r.Sex)
+			age(r.AgeFrom)
+			age(r.AgeTo)
+			measures.add(r.Measure)
+			sources.add(r.Source)
+		case ServiceActivity:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			measures.add(r.Service + " " + r.Measure + " " + r.AgeBand)
+			sources.add(r.Source)
+		case UnitCost:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			measures.add(r.Service + " per " + r.Unit)
+			sources.add(r.Source)
+		case Supply:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			measures.add(r.Service + " " + r.Unit)
+			sources.add(r.Source)
+		}
+	}
+	if s.AgeFrom < 0 {
+		s.AgeFrom = 0
+	}
+	s.Areas = len(areas)
+	s.Years = len(years)
+	for y := range years {
+		if s.YearFrom == 0 || y < s.YearFrom {
+			s.YearFrom = y
+		}
+		s.YearTo = max(s.YearTo, y)
+	}
+	s.Sexes = sexes.sorted()
+	s.Measures = measures.sorted()
+	s.Sources = sources.sorted()
+	for _, t := range areaTypes {
+		if types[t] > 0 {
+			s.AreaTypes = append(s.AreaTypes, fmt.Sprintf("%s %d", t, types[t]))
+		}
+	}
+	if types["ended"] > 0 {
+		s.AreaTypes = append(s.AreaTypes, fmt.Sprintf("ended %d", types["ended"]))
+	}
+	return s
+}
+
+type set map[string]bool
+
+func (s set) add(v string) { s[v] = true }
+
+func (s set) sorted() []string {
+	out := make([]string, 0, len(s))
+	for v := range s {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return slices.Clip(out)
+}

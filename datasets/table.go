@@ -1,0 +1,413 @@
+package datasets
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// colType is the logical type of a canonical column.
+type colType uint8
+
+const (
+	colString colType = iota
+	colInt
+	colFloat
+)
+
+func (t colType) String() string {
+	switch t {
+	case colString:
+		return "string"
+	case colInt:
+		return "integer"
+	case colFloat:
+		return "number"
+	}
+	return "?"
+}
+
+// colSpec describes one canonical column.
+type colSpec struct {
+	name     string
+	typ      colType
+	optional bool // nulls allowed
+	doc      string
+}
+
+// table is a file's columns, decoded into plain slices, in canonical column order.
+type table struct {
+	rows int
+	cols []column
+}
+
+type column struct {
+	spec colSpec
+	str  []string
+	ints []int64
+	nums []float64
+	null []bool // nil unless the file's column is optional
+}
+
+func (t *table) col(name string) *column {
+	for i := range t.cols {
+		if t.cols[i].spec.name == name {
+			return &t.cols[i]
+		}
+	}
+	panic("datasets: no column " + name) // broken contract: specs and decoders disagree
+}
+
+// ReadOptions bound and inform a read.
+type ReadOptions struct {
+	// Name is the file name used in problems; "" reads as "input".
+	Name string
+	// MaxBytes caps the file size; 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// MaxProblems caps how many problems are collected before reading stops; 0 means 100.
+	MaxProblems int
+	// KnownAreas, when not nil, is the set of area codes rows may refer to; any other code is a
+	// problem. The areas kind itself ignores it.
+	KnownAreas map[string]bool
+}
+
+// DefaultMaxBytes is the default cap on a dataset file's size (256 MiB).
+const DefaultMaxBytes = 256 << 20
+
+// Memory bounds. A file may claim at most maxRowsPerByte rows for each byte it holds (a
+// dictionary- and run-length-encoded column of one repeated value costs well under a bit a
+// row, so a legitimate file stays far below this), and a page may declare at most
+// maxPageBytes uncompressed bytes. With these, decoding allocates at most a fixed multiple of
+// the file's size (see FuzzRead and TestReadAllocationBound).
+const (
+	maxRowsPerByte = 16
+	maxRowsFloor   = 1 << 16
+	maxPageBytes   = 64 << 20
+)
+
+func (o ReadOptions) name() string {
+	if o.Name == "" {
+		return "input"
+	}
+	return o.Name
+}
+
+func (o ReadOptions) maxBytes() int64 {
+	if o.MaxBytes <= 0 {
+		return DefaultMaxBytes
+	}
+	return o.MaxBytes
+}
+
+func (o ReadOptions) maxProblems() int {
+	if o.MaxProblems <= 0 {
+		return 100
+	}
+	return o.MaxProblems
+}
+
+// readAllCapped reads r up to max bytes, and fails with a clear error past that.
+func readAllCapped(r io.Reader, max int64, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading: %w", name, err)
+	}
+	if int64(len(data)) > max {
+		return nil, &ValidationError{File: name, Problems: []Problem{{File: name, Rule: RuleTooLarge,
+			Message: fmt.Sprintf("file is larger than the %d-byte limit", max)}}}
+	}
+	return data, nil
+}
+
+// readTable decodes data as a Parquet file with the given canonical columns. Problems with the
+// file as a whole (corrupt bytes, missing columns, wrong types) come back as a *ValidationError.
+func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err error) {
+	name := opts.name()
+	fileProblem := func(rule Rule, col, msg string) error {
+		return &ValidationError{File: name, Problems: []Problem{{File: name, Column: col, Rule: rule, Message: msg}}}
+	}
+	if int64(len(data)) > opts.maxBytes() {
+		return nil, fileProblem(RuleTooLarge, "", fmt.Sprintf("file is %d bytes, larger than the %d-byte limit", len(data), opts.maxBytes()))
+	}
+	if err := checkFooter(data); err != nil {
+		return nil, fileProblem(RuleCorrupt, "", err.Error())
+	}
+	defer func() {
+		// The checks above bound what the library is asked to do, but it may still panic on
+		// bytes it cannot decode; that is a corrupt file, reported as such, never a crash.
+		if p := recover(); p != nil {
+			t, err = nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: the parquet library could not decode it: %v", errCorrupt, p))
+		}
+	}()
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)),
+		parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(4096))
+	if err != nil {
+		return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: %v", errCorrupt, err))
+	}
+	md := f.Metadata()
+	maxRows := max(int64(len(data))*maxRowsPerByte, maxRowsFloor)
+	if md.NumRows < 0 || md.NumRows > maxRows {
+		return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: it claims %d rows, more than a %d-byte file can hold", errCorrupt, md.NumRows, len(data)))
+	}
+
+	// Schema: every canonical column present, by name, with a compatible type.
+	var problems []Problem
+	index := make([]int, len(specs))
+	root := f.Root()
+	present := map[string]bool{}
+	for _, c := range root.Columns() {
+		present[c.Name()] = true
+	}
+	for i, s := range specs {
+		c := root.Column(s.name)
+		if c == nil {
+			msg := fmt.Sprintf("missing column %q (%s)", s.name, s.typ)
+			if alt := similarColumn(s.name, present, specs); alt != "" {
+				msg += fmt.Sprintf("; found %q — renamed?", alt)
+			}
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleMissingColumn, Message: msg})
+			continue
+		}
+		if !c.Leaf() || c.Repeated() {
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: "column is nested or repeated; want a flat " + s.typ.String()})
+			continue
+		}
+		if msg := typeMismatch(c, s.typ); msg != "" {
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: msg})
+			continue
+		}
+		index[i] = c.Index()
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{File: name, Problems: problems}
+	}
+
+	// Every column chunk's pages must fit the chunk and the limits before any is decoded.
+	var total int64
+	for g, rg := range md.RowGroups {
+		if rg.NumRows < 0 {
+			return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: row group %d has a negative row count", errCorrupt, g))
+		}
+		total += rg.NumRows
+		for _, i := range index {
+			if i >= len(rg.Columns) {
+				return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: row group %d lacks column %d", errCorrupt, g, i))
+			}
+			cc := &rg.Columns[i]
+			if cc.FilePath != "" {
+				return nil, fileProblem(RuleCorrupt, "", "column chunks stored in other files are not supported")
+			}
+			if cc.MetaData.NumValues != rg.NumRows {
+				return nil, fileProblem(RuleCorrupt, specs[0].name, fmt.Sprintf("%v: row group %d column %d holds %d values for %d rows", errCorrupt, g, i, cc.MetaData.NumValues, rg.NumRows))
+			}
+			if err := checkPages(data, &cc.MetaData, pageLimits{maxUncompressed: maxPageBytes, maxValues: rg.NumRows}); err != nil {
+				return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("row group %d, column %d: %v", g, i, err))
+			}
+		}
+	}
+	if total != md.NumRows {
+		return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: row groups hold %d rows but the footer says %d", errCorrupt, total, md.NumRows))
+	}
+
+	t = &table{rows: int(md.NumRows), cols: make([]column, len(specs))}
+	for i, s := range specs {
+		c := &t.cols[i]
+		c.spec = s
+		switch s.typ {
+		case colString:
+			c.str = make([]string, 0, t.rows)
+		case colInt:
+			c.ints = make([]int64, 0, t.rows)
+		case colFloat:
+			c.nums = make([]float64, 0, t.rows)
+		}
+		if root.Column(s.name).Optional() {
+			c.null = make([]bool, 0, t.rows)
+		}
+	}
+	buf := make([]parquet.Value, 1024)
+	for g, rg := range f.RowGroups() {
+		chunks := rg.ColumnChunks()
+		for i := range specs {
+			if err := readChunk(chunks[index[i]], &t.cols[i], rg.NumRows(), buf); err != nil {
+				return nil, fileProblem(RuleCorrupt, specs[i].name, fmt.Sprintf("row group %d: %v", g, err))
+			}
+		}
+	}
+	for i := range t.cols {
+		if n := t.cols[i].len(); n != t.rows {
+			return nil, fileProblem(RuleCorrupt, specs[i].name, fmt.Sprintf("%v: column holds %d values for %d rows", errCorrupt, n, t.rows))
+		}
+	}
+	return t, nil
+}
+
+func (c *column) len() int {
+	switch c.spec.typ {
+	case colString:
+		return len(c.str)
+	case colInt:
+		return len(c.ints)
+	}
+	return len(c.nums)
+}
+
+// readChunk appends one column chunk's values to c, interning strings.
+func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Value) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	intern := map[string]string{}
+	start := c.len()
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: reading page: %v", errCorrupt, err)
+		}
+		vr := p.Values()
+		for {
+			n, err := vr.ReadValues(buf)
+			if int64(c.len()-start+n) > rows {
+				parquet.Release(p)
+				return fmt.Errorf("%w: more values than rows", errCorrupt)
+			}
+			for _, v := range buf[:n] {
+				c.append(v, intern)
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				parquet.Release(p)
+				return fmt.Errorf("%w: decoding values: %v", errCorrupt, err)
+			}
+			if n == 0 {
+				parquet.Release(p)
+				return fmt.Errorf("%w: a page yields no values", errCorrupt)
+			}
+		}
+		parquet.Release(p)
+	}
+	return nil
+}
+
+func (c *column) append(v parquet.Value, intern map[string]string) {
+	isNull := v.IsNull()
+	if c.null != nil {
+		c.null = append(c.null, isNull)
+	}
+	switch c.spec.typ {
+	case colString:
+		s := ""
+		if !isNull {
+			b := v.ByteArray()
+			var ok bool
+			if s, ok = intern[string(b)]; !ok {
+				s = string(b)
+				intern[s] = s
+			}
+		}
+		c.str = append(c.str, s)
+	case colInt:
+		var x int64
+		if !isNull {
+			switch v.Kind() {
+			case parquet.Int32:
+				x = int64(v.Int32())
+			default:
+				x = v.Int64()
+			}
+		}
+		c.ints = append(c.ints, x)
+	case colFloat:
+		x := math.NaN()
+		if !isNull {
+			switch v.Kind() {
+			case parquet.Int32:
+				x = float64(v.Int32())
+			case parquet.Int64:
+				x = float64(v.Int64())
+			case parquet.Float:
+				x = float64(v.Float())
+			default:
+				x = v.Double()
+			}
+		}
+		c.nums = append(c.nums, x)
+	}
+}
+
+// typeMismatch says why a file's column cannot hold the canonical type, or "" if it can.
+// Integer columns take INT32 or INT64; number columns also take FLOAT and integers (pandas
+// writes counts as int64); string columns take BYTE_ARRAY annotated as a string or not at all.
+func typeMismatch(c *parquet.Column, want colType) string {
+	typ := c.Type()
+	kind := typ.Kind()
+	lt := typ.LogicalType()
+	logical := ""
+	if lt != nil {
+		logical = lt.String()
+	}
+	found := kind.String()
+	if logical != "" {
+		found += " (" + logical + ")"
+	}
+	bad := func() string { return fmt.Sprintf("column is %s; want %s", found, want) }
+	switch want {
+	case colString:
+		if kind != parquet.ByteArray {
+			return bad()
+		}
+		if logical != "" && logical != "STRING" && logical != "ENUM" {
+			return bad()
+		}
+	case colInt, colFloat:
+		switch kind {
+		case parquet.Int32, parquet.Int64:
+			if logical != "" && !strings.HasPrefix(logical, "INT") {
+				return bad()
+			}
+		case parquet.Float, parquet.Double:
+			if want == colInt {
+				return bad()
+			}
+		default:
+			return bad()
+		}
+	}
+	return ""
+}
+
+// similarColumn finds a column in the file that is not canonical and looks like name (same
+// letters ignoring case, underscores and spaces), to suggest a rename.
+func similarColumn(name string, present map[string]bool, specs []colSpec) string {
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", " ", "", "-", "").Replace(strings.ToLower(s))
+	}
+	canonical := map[string]bool{}
+	for _, s := range specs {
+		canonical[s.name] = true
+	}
+	var best string
+	for p := range present {
+		if canonical[p] {
+			continue
+		}
+		if norm(p) == norm(name) || strings.Contains(norm(p), norm(name)) || strings.Contains(norm(name), norm(p)) {
+			if best == "" || p < best {
+				best = p
+			}
+		}
+	}
+	return best
+}
+
+// validUTF8 reports whether s is valid UTF-8 (string columns must be).
+func validUTF8(s string) bool { return utf8.ValidString(s) }
