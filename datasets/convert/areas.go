@@ -44,7 +44,7 @@ var abolishedCounties = []struct{ Code, Name, Region, To, Successor string }{
 // newAreaRegions places the areas created in 2019–2021, which the 2018 region lookup predates.
 var newAreaRegions = map[string]string{
 	"E06000058": "E12000009", "E06000059": "E12000009", "E07000246": "E12000009", // South West
-	"E06000060": "E12000008",                                                   // South East
+	"E06000060": "E12000008",                           // South East
 	"E06000061": "E12000004", "E06000062": "E12000004", // East Midlands
 	"E07000244": "E12000006", "E07000245": "E12000006", // East of England
 }

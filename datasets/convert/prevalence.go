@@ -13,15 +13,15 @@ const srcCFAS = "CFAS II reference rates of dementia prevalence by age and sex (
 
 // hseMeasures maps the Health Survey for England wording to measure identifiers.
 var hseMeasures = map[string]string{
-	"needs help with at least one ADL":                    "adl_need_help",
-	"needs help with at least one IADL":                   "iadl_need_help",
-	"received help with at least one ADL in last month":   "adl_received_help",
-	"received help with at least one IADL in last month":  "iadl_received_help",
-	"some unmet need with at least one ADL":               "adl_unmet_need",
-	"unmet need for help with at least one ADL":           "adl_unmet_need",
-	"unmet need for help with at least one IADL":          "iadl_unmet_need",
-	"needs help with at least one ADL or IADL":            "adl_or_iadl_need_help",
-	"needs help with two or more ADLs or IADLs":           "two_or_more_adl_iadl_need_help",
+	"needs help with at least one ADL":                   "adl_need_help",
+	"needs help with at least one IADL":                  "iadl_need_help",
+	"received help with at least one ADL in last month":  "adl_received_help",
+	"received help with at least one IADL in last month": "iadl_received_help",
+	"some unmet need with at least one ADL":              "adl_unmet_need",
+	"unmet need for help with at least one ADL":          "adl_unmet_need",
+	"unmet need for help with at least one IADL":         "iadl_unmet_need",
+	"needs help with at least one ADL or IADL":           "adl_or_iadl_need_help",
+	"needs help with two or more ADLs or IADLs":          "two_or_more_adl_iadl_need_help",
 }
 
 // popWeights gives England's population by sex ("female", "male", "all") and single year of age
