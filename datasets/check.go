@@ -32,104 +32,154 @@ func (c *checker) full() bool { return c.r.full }
 
 func (c *checker) isNull(col *column, i int) bool { return col.null != nil && col.null[i] }
 
-// str returns a required, non-empty, valid UTF-8 string.
-func (c *checker) str(name string, i int) string {
-	col := c.t.col(name)
-	if c.isNull(col, i) {
-		c.r.add(i+1, name, RuleNull, "value is null; a %s is required", name)
-		return ""
-	}
-	s := col.str[i]
-	if s == "" {
-		c.r.add(i+1, name, RuleEmpty, "value is empty; a %s is required", name)
-	} else if !validUTF8(s) {
-		c.r.add(i+1, name, RuleFormat, "value is not valid UTF-8")
-		return ""
-	}
-	return s
+// String checks are computed once per distinct value of a column and remembered.
+type strCheck uint8
+
+const (
+	chkRequired strCheck = iota
+	chkOptional
+	chkEnum
+	chkSlug
+	chkArea
+	chkDate
+	chkBand
+	numChecks
+)
+
+type memoVal struct {
+	done bool
+	rule Rule
+	msg  string
 }
+
+// check runs fn on row i's string (once per distinct value) and reports its verdict for the row.
+func (c *checker) check(col *column, i int, kind strCheck, fn func(s string) (Rule, string)) string {
+	if c.isNull(col, i) {
+		if kind != chkOptional && kind != chkDate {
+			c.r.add(i+1, col.spec.name, RuleNull, "value is null; a %s is required", col.spec.name)
+		}
+		return ""
+	}
+	if col.memo == nil {
+		col.memo = make([][]memoVal, numChecks)
+	}
+	m := col.memo[kind]
+	if m == nil {
+		m = make([]memoVal, len(col.dict))
+		col.memo[kind] = m
+	}
+	id := col.ids[i]
+	v := &m[id]
+	if !v.done {
+		s := col.dict[id]
+		switch {
+		case !validUTF8(s):
+			v.rule, v.msg = RuleFormat, "value is not valid UTF-8"
+		case s == "" && kind != chkOptional && kind != chkDate:
+			v.rule, v.msg = RuleEmpty, fmt.Sprintf("value is empty; a %s is required", col.spec.name)
+		case s != "" && fn != nil:
+			v.rule, v.msg = fn(s)
+		}
+		v.done = true
+	}
+	if v.rule != "" {
+		c.r.add(i+1, col.spec.name, v.rule, "%s", v.msg)
+		if v.rule == RuleFormat && v.msg == "value is not valid UTF-8" {
+			return ""
+		}
+	}
+	return col.dict[id]
+}
+
+// str returns a required, non-empty, valid UTF-8 string.
+func (c *checker) str(col *column, i int) string { return c.check(col, i, chkRequired, nil) }
 
 // optStr returns a string that may be null or empty ("" either way).
-func (c *checker) optStr(name string, i int) string {
-	col := c.t.col(name)
-	if c.isNull(col, i) {
-		return ""
-	}
-	s := col.str[i]
-	if !validUTF8(s) {
-		c.r.add(i+1, name, RuleFormat, "value is not valid UTF-8")
-		return ""
-	}
-	return s
-}
+func (c *checker) optStr(col *column, i int) string { return c.check(col, i, chkOptional, nil) }
 
 // enum returns a required string that must be one of allowed.
-func (c *checker) enum(name string, i int, allowed ...string) string {
-	s := c.str(name, i)
-	if s != "" && !slices.Contains(allowed, s) {
-		c.r.add(i+1, name, RuleEnum, "%q is not one of %s", s, strings.Join(allowed, ", "))
-	}
-	return s
+func (c *checker) enum(col *column, i int, allowed ...string) string {
+	return c.check(col, i, chkEnum, func(s string) (Rule, string) {
+		if !slices.Contains(allowed, s) {
+			return RuleEnum, fmt.Sprintf("%q is not one of %s", s, strings.Join(allowed, ", "))
+		}
+		return "", ""
+	})
 }
 
 // slug returns a required lower-case identifier such as a measure or service name.
-func (c *checker) slug(name string, i int) string {
-	s := c.str(name, i)
-	if s != "" && !slugRe.MatchString(s) {
-		c.r.add(i+1, name, RuleFormat, "%q is not a lower-case identifier (letters, digits, underscores)", s)
-	}
-	return s
+func (c *checker) slug(col *column, i int) string {
+	return c.check(col, i, chkSlug, func(s string) (Rule, string) {
+		if !slugRe.MatchString(s) {
+			return RuleFormat, fmt.Sprintf("%q is not a lower-case identifier (letters, digits, underscores)", s)
+		}
+		return "", ""
+	})
 }
 
 // area returns a required GSS area code, checked for shape and, when known areas are given,
 // for existence.
-func (c *checker) area(name string, i int) string {
-	s := c.str(name, i)
-	if s == "" {
-		return s
-	}
-	if !areaCodeRe.MatchString(s) {
-		c.r.add(i+1, name, RuleFormat, "%q is not a GSS area code (a letter and 8 digits, e.g. E06000001)", s)
-		return s
-	}
-	if c.opts.KnownAreas != nil && !c.opts.KnownAreas[s] {
-		c.r.add(i+1, name, RuleUnknownArea, "area %q is not in the areas table", s)
-	}
-	return s
+func (c *checker) area(col *column, i int) string {
+	return c.check(col, i, chkArea, func(s string) (Rule, string) {
+		if !areaCodeRe.MatchString(s) {
+			return RuleFormat, fmt.Sprintf("%q is not a GSS area code (a letter and 8 digits, e.g. E06000001)", s)
+		}
+		if c.opts.KnownAreas != nil && !c.opts.KnownAreas[s] {
+			return RuleUnknownArea, fmt.Sprintf("area %q is not in the areas table", s)
+		}
+		return "", ""
+	})
+}
+
+// date returns an optional ISO date (YYYY-MM-DD) string.
+func (c *checker) date(col *column, i int) string {
+	return c.check(col, i, chkDate, func(s string) (Rule, string) {
+		if !dateRe.MatchString(s) {
+			return RuleFormat, fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", s)
+		}
+		return "", ""
+	})
+}
+
+// band returns a required age band such as "65+" or "18-64".
+func (c *checker) band(col *column, i int) string {
+	return c.check(col, i, chkBand, func(s string) (Rule, string) {
+		if _, err := parseAgeBand(s); err != nil {
+			return RuleFormat, err.Error()
+		}
+		return "", ""
+	})
 }
 
 // int returns a required integer within [lo, hi]; outside it the problem carries rule.
-func (c *checker) int(name string, i int, lo, hi int64, rule Rule) int64 {
-	col := c.t.col(name)
+func (c *checker) int(col *column, i int, lo, hi int64, rule Rule) int64 {
 	if c.isNull(col, i) {
-		c.r.add(i+1, name, RuleNull, "value is null; an integer is required")
+		c.r.add(i+1, col.spec.name, RuleNull, "value is null; an integer is required")
 		return lo
 	}
 	v := col.ints[i]
 	if v < lo || v > hi {
-		c.r.add(i+1, name, rule, "%d is outside %d..%d", v, lo, hi)
+		c.r.add(i+1, col.spec.name, rule, "%d is outside %d..%d", v, lo, hi)
 	}
 	return v
 }
 
 // num returns a required finite number.
-func (c *checker) num(name string, i int) float64 {
-	col := c.t.col(name)
+func (c *checker) num(col *column, i int) float64 {
 	if c.isNull(col, i) {
-		c.r.add(i+1, name, RuleNull, "value is null; a number is required")
+		c.r.add(i+1, col.spec.name, RuleNull, "value is null; a number is required")
 		return 0
 	}
 	v := col.nums[i]
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		c.r.add(i+1, name, RuleRange, "%v is not a finite number", v)
+		c.r.add(i+1, col.spec.name, RuleRange, "%v is not a finite number", v)
 		return 0
 	}
 	return v
 }
 
 // optNum returns a number that may be null (ok false).
-func (c *checker) optNum(name string, i int) (v float64, ok bool) {
-	col := c.t.col(name)
+func (c *checker) optNum(col *column, i int) (v float64, ok bool) {
 	if c.isNull(col, i) {
 		return 0, false
 	}
@@ -138,59 +188,126 @@ func (c *checker) optNum(name string, i int) (v float64, ok bool) {
 		return 0, false
 	}
 	if math.IsInf(v, 0) {
-		c.r.add(i+1, name, RuleRange, "%v is not a finite number", v)
+		c.r.add(i+1, col.spec.name, RuleRange, "%v is not a finite number", v)
 		return 0, false
 	}
 	return v, true
 }
 
 // count returns a required number that must not be negative.
-func (c *checker) count(name string, i int) float64 {
-	v := c.num(name, i)
+func (c *checker) count(col *column, i int) float64 {
+	v := c.num(col, i)
 	if v < 0 {
-		c.r.add(i+1, name, RuleNegative, "%v is negative; counts cannot be", v)
+		c.r.add(i+1, col.spec.name, RuleNegative, "%v is negative; counts cannot be", v)
 	}
 	return v
 }
 
 // rate returns a required number within [0,1].
-func (c *checker) rate(name string, i int) float64 {
-	v := c.num(name, i)
+func (c *checker) rate(col *column, i int) float64 {
+	v := c.num(col, i)
 	if v < 0 || v > 1 {
-		c.r.add(i+1, name, RuleRate, "%v is outside [0,1]; rates are per person", v)
+		c.r.add(i+1, col.spec.name, RuleRate, "%v is outside [0,1]; rates are per person", v)
 	}
 	return v
 }
 
 // year returns a required calendar year.
-func (c *checker) year(name string, i int) int32 {
-	return int32(c.int(name, i, minYear, maxYear, RuleRange))
+func (c *checker) year(col *column, i int) int32 {
+	return int32(c.int(col, i, minYear, maxYear, RuleRange))
 }
 
-// date returns an optional ISO date (YYYY-MM-DD) string.
-func (c *checker) date(name string, i int) string {
-	s := c.optStr(name, i)
-	if s != "" && !dateRe.MatchString(s) {
-		c.r.add(i+1, name, RuleFormat, "%q is not a date in the form YYYY-MM-DD", s)
+// rowKey packs row i's values of cols into a comparable key: string columns by their id,
+// integer columns by value. At most len(rowKey{}) columns.
+type rowKey [7]uint32
+
+func keyOf(i int, cols ...*column) rowKey {
+	var k rowKey
+	for j, col := range cols {
+		if col.spec.typ == colString {
+			k[j] = col.ids[i]
+		} else {
+			k[j] = uint32(col.ints[i])
+		}
 	}
-	return s
+	return k
 }
 
-// keys finds duplicate keys: key(i) is a comparable key for row i; the problem names the first
-// row that had it.
-func dupCheck[K comparable](c *checker, n int, keyCol string, key func(i int) K, describe func(K) string) {
-	seen := make(map[K]int, n)
+// describeKey renders a key for messages.
+func describeKey(k rowKey, cols ...*column) string {
+	parts := make([]string, 0, len(cols))
+	for j, col := range cols {
+		switch {
+		case col.spec.typ != colString:
+			parts = append(parts, fmt.Sprintf("%s %d", col.spec.name, int32(k[j])))
+		case col.dict[k[j]] != "":
+			parts = append(parts, col.spec.name+" "+col.dict[k[j]])
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// dupCheck reports rows whose key columns repeat an earlier row's, naming the first. Files
+// sorted by their key (as carecast writes them: pass the columns in sort order) are checked in
+// one pass with no extra memory; others are sorted by key first.
+func (c *checker) dupCheck(cols ...*column) {
+	n := c.t.rows
+	sorted := true
+	for i := 1; i < n && sorted; i++ {
+		if cmpKey(keyOf(i-1, cols...), keyOf(i, cols...)) > 0 {
+			sorted = false
+		}
+	}
+	report := func(first, i int, k rowKey) {
+		c.r.add(i+1, cols[len(cols)-1].spec.name, RuleDuplicate, "duplicate key %s (first at row %d)", describeKey(k, cols...), first+1)
+	}
+	if sorted {
+		first := 0
+		for i := 1; i < n && !c.full(); i++ {
+			k := keyOf(i, cols...)
+			if k == keyOf(i-1, cols...) {
+				report(first, i, k)
+				continue
+			}
+			first = i
+		}
+		return
+	}
+	keys := make([]rowKey, n)
+	idx := make([]int32, n)
 	for i := range n {
+		keys[i], idx[i] = keyOf(i, cols...), int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return cmpKey(keys[a], keys[b]) })
+	var dups [][2]int32 // (first row, duplicate row)
+	for j := 1; j < n; j++ {
+		if keys[idx[j]] == keys[idx[j-1]] {
+			first := j - 1
+			for first > 0 && keys[idx[first-1]] == keys[idx[j]] {
+				first--
+			}
+			dups = append(dups, [2]int32{idx[first], idx[j]})
+		}
+	}
+	slices.SortFunc(dups, func(a, b [2]int32) int { return int(a[1] - b[1]) })
+	for _, d := range dups {
 		if c.full() {
 			return
 		}
-		k := key(i)
-		if first, ok := seen[k]; ok {
-			c.r.add(i+1, keyCol, RuleDuplicate, "duplicate key %s (first at row %d)", describe(k), first+1)
-			continue
-		}
-		seen[k] = i
+		report(int(d[0]), int(d[1]), keys[d[1]])
 	}
+}
+
+func cmpKey(a, b rowKey) int {
+	for j := range a {
+		if a[j] != b[j] {
+			if a[j] < b[j] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // ageBand is a parsed age band such as "65+" or "18-64".

@@ -30,7 +30,8 @@ func DetectKind(data []byte) (k Kind, err error) {
 		have[c.Name()] = true
 		names = append(names, c.Name())
 	}
-	best, bestMissing := Kind(""), 1<<30
+	var best []Kind
+	bestScore := 1 << 30
 	for _, kind := range Kinds {
 		missing := 0
 		for _, s := range specs[kind] {
@@ -39,13 +40,24 @@ func DetectKind(data []byte) (k Kind, err error) {
 			}
 		}
 		extra := len(have) - (len(specs[kind]) - missing)
-		score := missing*100 + extra
-		if score < bestMissing {
-			best, bestMissing = kind, score
+		switch score := missing*100 + extra; {
+		case score < bestScore:
+			best, bestScore = []Kind{kind}, score
+		case score == bestScore:
+			best = append(best, kind)
 		}
 	}
-	if bestMissing >= 100 {
-		return "", fmt.Errorf("the columns (%s) match no dataset kind exactly; closest is %s — pass --kind", strings.Join(names, ", "), best)
+	if bestScore >= 100 {
+		return "", fmt.Errorf("the columns (%s) match no dataset kind exactly; closest is %s — pass --kind", strings.Join(names, ", "), best[0])
 	}
-	return best, nil
+	// Kinds with the same columns (population and population_oldest) are told apart by their
+	// contents: the first that validates wins.
+	if len(best) > 1 {
+		for _, k := range best {
+			if _, err := Validate(k, data, ReadOptions{MaxProblems: 1}); err == nil {
+				return k, nil
+			}
+		}
+	}
+	return best[0], nil
 }

@@ -3,7 +3,6 @@ package datasets
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -328,240 +327,161 @@ func Columns(k Kind) []string {
 // decode turns a table into rows of T, checking every value and then the rows as a set.
 func decode[T Record](t *table, c *checker) []T {
 	rows := make([]T, t.rows)
-	out := any(rows)
-	switch rs := out.(type) {
+	col := t.col
+	switch rs := any(rows).(type) {
 	case []Area:
 		decodeAreas(rs, c)
 	case []Population:
+		area, year, sex, age, cnt, kind, variant, src := col("area_code"), col("year"), col("sex"), col("age"), col("count"), col("kind"), col("variant"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			rs[i] = Population{AreaCode: c.area("area_code", i), Year: c.year("year", i), Sex: c.enum("sex", i, sexes...),
-				Age: int32(c.int("age", i, 0, 90, RuleAge)), Count: c.count("count", i), Kind: c.enum("kind", i, popKinds...),
-				Variant: c.optStr("variant", i), Source: c.str("source", i)}
+			rs[i] = Population{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
+				Age: int32(c.int(age, i, 0, 90, RuleAge)), Count: c.count(cnt, i), Kind: c.enum(kind, i, popKinds...),
+				Variant: c.optStr(variant, i), Source: c.str(src, i)}
 		}
-		type key struct {
-			area, sex, kind, variant string
-			year, age                int32
-		}
-		dupCheck(c, len(rs), "age", func(i int) key {
-			r := rs[i]
-			return key{r.AreaCode, r.Sex, r.Kind, r.Variant, r.Year, r.Age}
-		}, func(k key) string {
-			return fmt.Sprintf("(%s, %d, %s, age %d, %s %s)", k.area, k.year, k.sex, k.age, k.kind, k.variant)
-		})
-		gapCheck(c, len(rs), func(i int) (string, string, int32) {
-			r := rs[i]
-			return fmt.Sprintf("%s %d %s %s", r.AreaCode, r.Year, r.Kind, r.Variant), r.Sex, r.Age
-		}, 0, 90)
+		c.dupCheck(kind, variant, area, year, sex, age)
+		c.gridCheck(sex, age, 0, 90, -1, false, area, year, kind, variant)
 	case []PopulationOldest:
+		area, year, sex, age, cnt, kind, variant, src := col("area_code"), col("year"), col("sex"), col("age"), col("count"), col("kind"), col("variant"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			rs[i] = PopulationOldest{AreaCode: c.area("area_code", i), Year: c.year("year", i), Sex: c.enum("sex", i, sexes...),
-				Age: int32(c.int("age", i, 90, OldestAge, RuleAge)), Count: c.count("count", i), Kind: c.enum("kind", i, popKinds...),
-				Variant: c.optStr("variant", i), Source: c.str("source", i)}
+			rs[i] = PopulationOldest{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
+				Age: int32(c.int(age, i, 90, OldestAge, RuleAge)), Count: c.count(cnt, i), Kind: c.enum(kind, i, popKinds...),
+				Variant: c.optStr(variant, i), Source: c.str(src, i)}
 		}
-		type key struct {
-			area, sex, kind, variant string
-			year, age                int32
-		}
-		dupCheck(c, len(rs), "age", func(i int) key {
-			r := rs[i]
-			return key{r.AreaCode, r.Sex, r.Kind, r.Variant, r.Year, r.Age}
-		}, func(k key) string {
-			return fmt.Sprintf("(%s, %d, %s, age %d, %s %s)", k.area, k.year, k.sex, k.age, k.kind, k.variant)
-		})
-		gapCheck(c, len(rs), func(i int) (string, string, int32) {
-			r := rs[i]
-			return fmt.Sprintf("%s %d %s %s", r.AreaCode, r.Year, r.Kind, r.Variant), r.Sex, r.Age
-		}, 90, OldestAge)
+		c.dupCheck(area, year, kind, variant, sex, age)
+		c.gridCheck(sex, age, 90, OldestAge, -1, false, area, year, kind, variant)
 	case []PopulationTotal:
+		area, year, sex, from, to, cnt, kind, variant, src := col("area_code"), col("year"), col("sex"), col("age_from"), col("age_to"), col("count"), col("kind"), col("variant"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			r := PopulationTotal{AreaCode: c.area("area_code", i), Year: c.year("year", i), Sex: c.enum("sex", i, sexesOrAll...),
-				AgeFrom: int32(c.int("age_from", i, 0, 90, RuleAge)), AgeTo: int32(c.int("age_to", i, 0, 90, RuleAge)),
-				Count: c.count("count", i), Kind: c.enum("kind", i, popKinds...), Variant: c.optStr("variant", i), Source: c.str("source", i)}
+			r := PopulationTotal{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexesOrAll...),
+				AgeFrom: int32(c.int(from, i, 0, 90, RuleAge)), AgeTo: int32(c.int(to, i, 0, 90, RuleAge)),
+				Count: c.count(cnt, i), Kind: c.enum(kind, i, popKinds...), Variant: c.optStr(variant, i), Source: c.str(src, i)}
 			if r.AgeFrom > r.AgeTo {
 				c.r.add(i+1, "age_to", RuleInconsistent, "age_to %d is below age_from %d", r.AgeTo, r.AgeFrom)
 			}
 			rs[i] = r
 		}
-		type key struct {
-			area, sex, kind, variant string
-			year, from, to           int32
-		}
-		dupCheck(c, len(rs), "age_from", func(i int) key {
-			r := rs[i]
-			return key{r.AreaCode, r.Sex, r.Kind, r.Variant, r.Year, r.AgeFrom, r.AgeTo}
-		}, func(k key) string {
-			return fmt.Sprintf("(%s, %d, %s, ages %d-%d, %s %s)", k.area, k.year, k.sex, k.from, k.to, k.kind, k.variant)
-		})
+		c.dupCheck(kind, area, year, sex, from, to, variant)
 	case []Mortality:
+		area, year, sex, age, rate, typ, src := col("area_code"), col("year"), col("sex"), col("age"), col("rate"), col("rate_type"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			r := Mortality{AreaCode: c.area("area_code", i), Year: c.year("year", i), Sex: c.enum("sex", i, sexes...),
-				Age: int32(c.int("age", i, 0, MaxMortalityAge, RuleAge)), RateType: c.enum("rate_type", i, rateTypes...), Source: c.str("source", i)}
+			r := Mortality{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
+				Age: int32(c.int(age, i, 0, MaxMortalityAge, RuleAge)), RateType: c.enum(typ, i, rateTypes...), Source: c.str(src, i)}
 			if r.RateType == "mx" {
-				r.Rate = c.count("rate", i)
+				r.Rate = c.count(rate, i)
 			} else {
-				r.Rate = c.rate("rate", i)
+				r.Rate = c.rate(rate, i)
 			}
 			if r.RateType == "qbirth" && r.Age != 0 {
 				c.r.add(i+1, "age", RuleInconsistent, "a qbirth rate belongs to age 0, not %d", r.Age)
 			}
 			rs[i] = r
 		}
-		type key struct {
-			area, sex, typ string
-			year, age      int32
-		}
-		dupCheck(c, len(rs), "age", func(i int) key {
-			r := rs[i]
-			return key{r.AreaCode, r.Sex, r.RateType, r.Year, r.Age}
-		}, func(k key) string {
-			return fmt.Sprintf("(%s, %d, %s, age %d, %s)", k.area, k.year, k.sex, k.age, k.typ)
-		})
-		contiguousCheck(c, len(rs), func(i int) (string, string, int32, bool) {
-			r := rs[i]
-			return fmt.Sprintf("%s %d %s", r.AreaCode, r.Year, r.RateType), r.Sex, r.Age, r.RateType != "qbirth"
-		}, 0, true)
+		c.dupCheck(area, year, sex, typ, age)
+		c.gridCheck(sex, age, 0, MaxMortalityAge, 0, true, area, year, typ)
 	case []Fertility:
+		area, year, age, rate, src := col("area_code"), col("year"), col("age"), col("rate"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			rs[i] = Fertility{AreaCode: c.area("area_code", i), Year: c.year("year", i), Age: int32(c.int("age", i, 10, 55, RuleAge)),
-				Rate: c.rate("rate", i), Source: c.str("source", i)}
+			rs[i] = Fertility{AreaCode: c.area(area, i), Year: c.year(year, i), Age: int32(c.int(age, i, 10, 55, RuleAge)),
+				Rate: c.rate(rate, i), Source: c.str(src, i)}
 		}
-		type key struct {
-			area      string
-			year, age int32
-		}
-		dupCheck(c, len(rs), "age", func(i int) key { r := rs[i]; return key{r.AreaCode, r.Year, r.Age} },
-			func(k key) string { return fmt.Sprintf("(%s, %d, age %d)", k.area, k.year, k.age) })
-		contiguousCheck(c, len(rs), func(i int) (string, string, int32, bool) {
-			r := rs[i]
-			return fmt.Sprintf("%s %d", r.AreaCode, r.Year), "female", r.Age, true
-		}, -1, false)
+		c.dupCheck(area, year, age)
+		c.gridCheck(nil, age, 10, 55, -2, true, area, year)
 	case []Migration:
+		area, year, sex, age, flow, cnt, src := col("area_code"), col("year"), col("sex"), col("age"), col("flow"), col("count"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			r := Migration{AreaCode: c.area("area_code", i), Year: c.year("year", i), Sex: c.enum("sex", i, sexes...),
-				Age: int32(c.int("age", i, 0, OldestAge, RuleAge)), Flow: c.enum("flow", i, flows...), Source: c.str("source", i)}
+			r := Migration{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
+				Age: int32(c.int(age, i, 0, OldestAge, RuleAge)), Flow: c.enum(flow, i, flows...), Source: c.str(src, i)}
 			if r.Flow == "net" {
-				r.Count = c.num("count", i)
+				r.Count = c.num(cnt, i)
 			} else {
-				r.Count = c.count("count", i)
+				r.Count = c.count(cnt, i)
 			}
 			rs[i] = r
 		}
-		type key struct {
-			area, sex, flow string
-			year, age       int32
-		}
-		dupCheck(c, len(rs), "age", func(i int) key { r := rs[i]; return key{r.AreaCode, r.Sex, r.Flow, r.Year, r.Age} },
-			func(k key) string {
-				return fmt.Sprintf("(%s, %d, %s, age %d, %s)", k.area, k.year, k.sex, k.age, k.flow)
-			})
-		contiguousCheck(c, len(rs), func(i int) (string, string, int32, bool) {
-			r := rs[i]
-			return fmt.Sprintf("%s %d %s", r.AreaCode, r.Year, r.Flow), r.Sex, r.Age, true
-		}, 0, true)
+		c.dupCheck(area, year, flow, sex, age)
+		c.gridCheck(sex, age, 0, OldestAge, 0, true, area, year, flow)
 	case []LifeExpectancy:
+		area, year, sex, age, ex, typ, src := col("area_code"), col("year"), col("sex"), col("age"), col("ex"), col("ex_type"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			r := LifeExpectancy{AreaCode: c.area("area_code", i), Year: c.year("year", i), Sex: c.enum("sex", i, sexes...),
-				Age: int32(c.int("age", i, 0, 110, RuleAge)), Ex: c.count("ex", i), ExType: c.enum("ex_type", i, exTypes...), Source: c.str("source", i)}
+			r := LifeExpectancy{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
+				Age: int32(c.int(age, i, 0, 110, RuleAge)), Ex: c.count(ex, i), ExType: c.enum(typ, i, exTypes...), Source: c.str(src, i)}
 			if r.Ex > 130 {
 				c.r.add(i+1, "ex", RuleRange, "%v years is not a plausible expectation of life", r.Ex)
 			}
 			rs[i] = r
 		}
-		type key struct {
-			area, sex, typ string
-			year, age      int32
-		}
-		dupCheck(c, len(rs), "age", func(i int) key { r := rs[i]; return key{r.AreaCode, r.Sex, r.ExType, r.Year, r.Age} },
-			func(k key) string {
-				return fmt.Sprintf("(%s, %d, %s, age %d, %s)", k.area, k.year, k.sex, k.age, k.typ)
-			})
+		c.dupCheck(typ, area, year, sex, age)
 	case []Prevalence:
 		decodePrevalence(rs, c)
 	case []ServiceActivity:
+		area, year, svc, band, m, val, src := col("area_code"), col("year"), col("service"), col("age_band"), col("measure"), col("value"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			r := ServiceActivity{AreaCode: c.area("area_code", i), Year: c.year("year", i), Service: c.slug("service", i),
-				AgeBand: c.str("age_band", i), Measure: c.enum("measure", i, activityMeasrs...), Value: c.count("value", i), Source: c.str("source", i)}
-			if r.AgeBand != "" {
-				if _, err := parseAgeBand(r.AgeBand); err != nil {
-					c.r.add(i+1, "age_band", RuleFormat, "%v", err)
-				}
-			}
-			rs[i] = r
+			rs[i] = ServiceActivity{AreaCode: c.area(area, i), Year: c.year(year, i), Service: c.slug(svc, i),
+				AgeBand: c.band(band, i), Measure: c.enum(m, i, activityMeasrs...), Value: c.count(val, i), Source: c.str(src, i)}
 		}
-		type key struct {
-			area, svc, band, m string
-			year               int32
-		}
-		dupCheck(c, len(rs), "service", func(i int) key { r := rs[i]; return key{r.AreaCode, r.Service, r.AgeBand, r.Measure, r.Year} },
-			func(k key) string { return fmt.Sprintf("(%s, %d, %s, %s, %s)", k.area, k.year, k.svc, k.band, k.m) })
+		c.dupCheck(area, year, svc, m, band)
 	case []UnitCost:
+		area, year, svc, unit, cost, pb, src := col("area_code"), col("year"), col("service"), col("unit"), col("cost"), col("price_base"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			rs[i] = UnitCost{AreaCode: c.area("area_code", i), Year: c.year("year", i), Service: c.slug("service", i),
-				Unit: c.slug("unit", i), Cost: c.count("cost", i), PriceBase: c.str("price_base", i), Source: c.str("source", i)}
+			rs[i] = UnitCost{AreaCode: c.area(area, i), Year: c.year(year, i), Service: c.slug(svc, i),
+				Unit: c.slug(unit, i), Cost: c.count(cost, i), PriceBase: c.str(pb, i), Source: c.str(src, i)}
 		}
-		type key struct {
-			area, svc, unit string
-			year            int32
-		}
-		dupCheck(c, len(rs), "service", func(i int) key { r := rs[i]; return key{r.AreaCode, r.Service, r.Unit, r.Year} },
-			func(k key) string { return fmt.Sprintf("(%s, %d, %s per %s)", k.area, k.year, k.svc, k.unit) })
+		c.dupCheck(area, year, svc, unit)
 	case []Supply:
+		area, year, svc, capc, unit, src := col("area_code"), col("year"), col("service"), col("capacity"), col("unit"), col("source")
 		for i := range rs {
 			if c.full() {
 				break
 			}
-			rs[i] = Supply{AreaCode: c.area("area_code", i), Year: c.year("year", i), Service: c.slug("service", i),
-				Capacity: c.count("capacity", i), Unit: c.slug("unit", i), Source: c.str("source", i)}
+			rs[i] = Supply{AreaCode: c.area(area, i), Year: c.year(year, i), Service: c.slug(svc, i),
+				Capacity: c.count(capc, i), Unit: c.slug(unit, i), Source: c.str(src, i)}
 		}
-		type key struct {
-			area, svc, unit string
-			year            int32
-		}
-		dupCheck(c, len(rs), "service", func(i int) key { r := rs[i]; return key{r.AreaCode, r.Service, r.Unit, r.Year} },
-			func(k key) string { return fmt.Sprintf("(%s, %d, %s in %s)", k.area, k.year, k.svc, k.unit) })
+		c.dupCheck(area, year, svc, unit)
 	}
 	return rows
 }
 
 func decodeAreas(rs []Area, c *checker) {
+	col := c.t.col
+	code, name, typ, parent, region, from, to, succ, src := col("area_code"), col("area_name"), col("area_type"), col("parent_code"),
+		col("region_code"), col("valid_from"), col("valid_to"), col("successor_code"), col("source")
+	saved := c.opts.KnownAreas
+	c.opts.KnownAreas = nil // the areas table defines the codes
 	for i := range rs {
 		if c.full() {
-			return
+			break
 		}
-		saved := c.opts.KnownAreas
-		c.opts.KnownAreas = nil // the areas table defines the codes
-		r := Area{AreaCode: c.area("area_code", i), AreaName: c.str("area_name", i), AreaType: c.enum("area_type", i, areaTypes...),
-			ParentCode: c.optStr("parent_code", i), RegionCode: c.optStr("region_code", i), ValidFrom: c.date("valid_from", i),
-			ValidTo: c.date("valid_to", i), SuccessorCode: c.optStr("successor_code", i), Source: c.str("source", i)}
-		c.opts.KnownAreas = saved
-		if p, ok := areaTypePrefix[r.AreaType]; ok && strings.HasPrefix(r.AreaCode, "E") && !strings.HasPrefix(r.AreaCode, p) {
+		r := Area{AreaCode: c.area(code, i), AreaName: c.str(name, i), AreaType: c.enum(typ, i, areaTypes...),
+			ParentCode: c.optStr(parent, i), RegionCode: c.optStr(region, i), ValidFrom: c.date(from, i),
+			ValidTo: c.date(to, i), SuccessorCode: c.optStr(succ, i), Source: c.str(src, i)}
+		if p, ok := areaTypePrefix[r.AreaType]; ok && strings.HasPrefix(r.AreaCode, "E") && len(r.AreaCode) >= 3 && !strings.HasPrefix(r.AreaCode, p) {
 			c.r.add(i+1, "area_type", RuleInconsistent, "%s is a %s code but the row says %s", r.AreaCode, r.AreaCode[:3], r.AreaType)
 		}
 		if r.ValidFrom != "" && r.ValidTo != "" && r.ValidTo < r.ValidFrom {
@@ -572,7 +492,8 @@ func decodeAreas(rs []Area, c *checker) {
 		}
 		rs[i] = r
 	}
-	dupCheck(c, len(rs), "area_code", func(i int) string { return rs[i].AreaCode }, func(k string) string { return k })
+	c.opts.KnownAreas = saved
+	c.dupCheck(code)
 	codes := make(map[string]int, len(rs))
 	for i, r := range rs {
 		codes[r.AreaCode] = i
@@ -586,7 +507,7 @@ func decodeAreas(rs []Area, c *checker) {
 				c.r.add(i+1, ref.col, RuleUnknownArea, "%s %q is not an area in this table", ref.col, ref.code)
 			}
 		}
-		if r.ParentCode == "" && r.AreaType != AreaCountry {
+		if r.ParentCode == "" && r.AreaType != AreaCountry && r.AreaType != "" {
 			c.r.add(i+1, "parent_code", RuleEmpty, "only a country may have no parent")
 		}
 	}
@@ -612,15 +533,18 @@ func decodeAreas(rs []Area, c *checker) {
 }
 
 func decodePrevalence(rs []Prevalence, c *checker) {
+	col := c.t.col
+	measure, sex, from, to, rate, rlo, rhi, ey, src := col("measure"), col("sex"), col("age_from"), col("age_to"), col("rate"),
+		col("rate_lo"), col("rate_hi"), col("evidence_year"), col("source")
 	for i := range rs {
 		if c.full() {
 			return
 		}
-		r := Prevalence{Measure: c.slug("measure", i), Sex: c.enum("sex", i, sexesOrAll...),
-			AgeFrom: int32(c.int("age_from", i, 0, 90, RuleAge)), AgeTo: int32(c.int("age_to", i, 0, 90, RuleAge)),
-			Rate: c.rate("rate", i), EvidenceYear: c.year("evidence_year", i), Source: c.str("source", i)}
-		lo, okLo := c.optNum("rate_lo", i)
-		hi, okHi := c.optNum("rate_hi", i)
+		r := Prevalence{Measure: c.slug(measure, i), Sex: c.enum(sex, i, sexesOrAll...),
+			AgeFrom: int32(c.int(from, i, 0, 90, RuleAge)), AgeTo: int32(c.int(to, i, 0, 90, RuleAge)),
+			Rate: c.rate(rate, i), EvidenceYear: c.year(ey, i), Source: c.str(src, i)}
+		lo, okLo := c.optNum(rlo, i)
+		hi, okHi := c.optNum(rhi, i)
 		switch {
 		case okLo != okHi:
 			c.r.add(i+1, "rate_lo", RuleInconsistent, "give both rate_lo and rate_hi, or neither")
@@ -641,30 +565,24 @@ func decodePrevalence(rs []Prevalence, c *checker) {
 		}
 		rs[i] = r
 	}
-	type key struct {
-		m, sex       string
-		from, to, ey int32
-	}
-	dupCheck(c, len(rs), "measure", func(i int) key { r := rs[i]; return key{r.Measure, r.Sex, r.AgeFrom, r.AgeTo, r.EvidenceYear} },
-		func(k key) string { return fmt.Sprintf("(%s, %s, ages %d-%d, %d)", k.m, k.sex, k.from, k.to, k.ey) })
+	c.dupCheck(measure, ey, sex, from, to)
 	// Bands of one measure, sex and evidence year must not overlap.
 	type group struct {
 		m, sex string
 		ey     int32
 	}
 	bands := map[group][]int{}
+	var order []group
 	for i, r := range rs {
 		g := group{r.Measure, r.Sex, r.EvidenceYear}
+		if _, ok := bands[g]; !ok {
+			order = append(order, g)
+		}
 		bands[g] = append(bands[g], i)
 	}
-	keys := make([]group, 0, len(bands))
-	for g := range bands {
-		keys = append(keys, g)
-	}
-	sort.Slice(keys, func(a, b int) bool { return fmt.Sprint(keys[a]) < fmt.Sprint(keys[b]) })
-	for _, g := range keys {
+	for _, g := range order {
 		idx := bands[g]
-		slices.SortFunc(idx, func(a, b int) int { return int(rs[a].AgeFrom - rs[b].AgeFrom) })
+		slices.SortStableFunc(idx, func(a, b int) int { return int(rs[a].AgeFrom - rs[b].AgeFrom) })
 		for k := 1; k < len(idx); k++ {
 			p, q := rs[idx[k-1]], rs[idx[k]]
 			if q.AgeFrom <= p.AgeTo && !(q.AgeFrom == p.AgeFrom && q.AgeTo == p.AgeTo) {
@@ -675,115 +593,121 @@ func decodePrevalence(rs []Prevalence, c *checker) {
 	}
 }
 
-// gapCheck requires every group (e.g. an area-year) to hold both sexes and every age lo..hi.
-func gapCheck(c *checker, n int, key func(i int) (group, sex string, age int32), lo, hi int32) {
-	type cell struct {
-		sex string
-		age int32
+// gridCheck checks, for each group of rows sharing the group columns, which sexes and ages are
+// present. With from == -1 every group must hold both sexes and every age lo..hi. Otherwise
+// each sex present must hold one contiguous run of ages, the same for both sexes, starting at
+// from (any start when from == -2); bothSexes requires female and male (sexCol nil means the
+// table has no sex, e.g. fertility).
+func (c *checker) gridCheck(sexCol, ageCol *column, lo, hi int, from int, bothSexes bool, groupCols ...*column) {
+	type grid struct {
+		first int
+		seen  [2][]bool
 	}
-	groups := map[string]map[cell]bool{}
-	var order []string
-	for i := range n {
-		g, s, a := key(i)
-		m, ok := groups[g]
-		if !ok {
-			m = map[cell]bool{}
-			groups[g] = m
-			order = append(order, g)
+	width := hi - lo + 1
+	groups := map[rowKey]*grid{}
+	var order []rowKey
+	sexIdx := func(i int) int {
+		if sexCol == nil {
+			return 0
 		}
-		m[cell{s, a}] = true
+		switch sexCol.str(i) {
+		case "female":
+			return 0
+		case "male":
+			return 1
+		}
+		return -1
 	}
-	for _, g := range order {
+	for i := range c.t.rows {
+		s := sexIdx(i)
+		a := int(ageCol.ints[i]) - lo
+		if s < 0 || a < 0 || a >= width || c.isNull(ageCol, i) || c.r.bad[i+1] {
+			continue // reported as a value problem already
+		}
+		k := keyOf(i, groupCols...)
+		g, ok := groups[k]
+		if !ok {
+			g = &grid{first: i}
+			g.seen[0], g.seen[1] = make([]bool, width), make([]bool, width)
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.seen[s][a] = true
+	}
+	names := [2]string{"female", "male"}
+	nsex := 2
+	if sexCol == nil {
+		nsex, bothSexes = 1, false
+	}
+	for _, k := range order {
 		if c.full() {
 			return
 		}
-		m := groups[g]
-		want := int(hi-lo+1) * 2
-		if len(m) >= want {
-			continue
-		}
-		var missing []string
-		for _, s := range sexes {
-			var ages []string
-			for a := lo; a <= hi; a++ {
-				if !m[cell{s, a}] {
-					ages = append(ages, fmt.Sprint(a))
+		g := groups[k]
+		label := describeKey(k, groupCols...)
+		if from == -1 {
+			var missing []string
+			for s := range nsex {
+				var ages []string
+				for a, ok := range g.seen[s] {
+					if !ok {
+						ages = append(ages, fmt.Sprint(a+lo))
+					}
+				}
+				switch {
+				case len(ages) == width:
+					missing = append(missing, "every "+names[s]+" age")
+				case len(ages) > 6:
+					missing = append(missing, fmt.Sprintf("%s ages %s … (%d in all)", names[s], strings.Join(ages[:6], ", "), len(ages)))
+				case len(ages) > 0:
+					missing = append(missing, fmt.Sprintf("%s ages %s", names[s], strings.Join(ages, ", ")))
 				}
 			}
-			switch {
-			case len(ages) == int(hi-lo+1):
-				missing = append(missing, "every "+s+" age")
-			case len(ages) > 6:
-				missing = append(missing, fmt.Sprintf("%s ages %s … (%d in all)", s, strings.Join(ages[:6], ", "), len(ages)))
-			case len(ages) > 0:
-				missing = append(missing, fmt.Sprintf("%s ages %s", s, strings.Join(ages, ", ")))
+			if len(missing) > 0 {
+				column := "age"
+				if strings.HasPrefix(missing[0], "every") {
+					column = "sex"
+				}
+				c.r.add(0, column, RuleGap, "%s is missing %s", label, strings.Join(missing, "; "))
 			}
-		}
-		col := "age"
-		if len(missing) > 0 && strings.HasPrefix(missing[0], "every") {
-			col = "sex"
-		}
-		c.r.add(0, col, RuleGap, "%s is missing %s", strings.TrimSpace(g), strings.Join(missing, "; "))
-	}
-}
-
-// contiguousCheck requires each group to hold the same contiguous run of ages for each sex,
-// starting at from (or anywhere when from < 0); bothSexes requires female and male.
-func contiguousCheck(c *checker, n int, key func(i int) (group, sex string, age int32, use bool), from int32, bothSexes bool) {
-	type span struct {
-		lo, hi int32
-		n      int
-	}
-	groups := map[string]map[string]*span{}
-	var order []string
-	for i := range n {
-		g, s, a, use := key(i)
-		if !use {
 			continue
 		}
-		m, ok := groups[g]
-		if !ok {
-			m = map[string]*span{}
-			groups[g] = m
-			order = append(order, g)
+		type span struct{ lo, hi, n int }
+		var spans [2]*span
+		for s := range nsex {
+			for a, ok := range g.seen[s] {
+				if !ok {
+					continue
+				}
+				if spans[s] == nil {
+					spans[s] = &span{lo: a, hi: a}
+				}
+				spans[s].hi = a
+				spans[s].n++
+			}
 		}
-		sp, ok := m[s]
-		if !ok {
-			sp = &span{lo: a, hi: a}
-			m[s] = sp
-		}
-		sp.lo, sp.hi = min(sp.lo, a), max(sp.hi, a)
-		sp.n++
-	}
-	for _, g := range order {
-		if c.full() {
-			return
-		}
-		m := groups[g]
-		if bothSexes && len(m) < 2 {
-			for _, s := range sexes {
-				if m[s] == nil {
-					c.r.add(0, "sex", RuleGap, "%s has no %s rows", g, s)
+		if bothSexes && (spans[0] == nil || spans[1] == nil) {
+			for s := range 2 {
+				if spans[s] == nil {
+					c.r.add(0, "sex", RuleGap, "%s has no %s rows", label, names[s])
 				}
 			}
 			continue
 		}
-		var first *span
-		for _, s := range sexes {
-			sp := m[s]
+		for s := range nsex {
+			sp := spans[s]
 			if sp == nil {
 				continue
 			}
-			if from >= 0 && sp.lo != from {
-				c.r.add(0, "age", RuleGap, "%s %s starts at age %d, not %d", g, s, sp.lo, from)
+			if from >= 0 && sp.lo+lo != from {
+				c.r.add(0, "age", RuleGap, "%s: %s ages start at %d, not %d", label, names[s], sp.lo+lo, from)
 			}
-			if int(sp.hi-sp.lo+1) != sp.n {
-				c.r.add(0, "age", RuleGap, "%s %s has %d ages between %d and %d; some are missing", g, s, sp.n, sp.lo, sp.hi)
+			if sp.hi-sp.lo+1 != sp.n {
+				c.r.add(0, "age", RuleGap, "%s: %s has %d ages between %d and %d; some are missing", label, names[s], sp.n, sp.lo+lo, sp.hi+lo)
 			}
-			if first != nil && (first.lo != sp.lo || first.hi != sp.hi) {
-				c.r.add(0, "age", RuleGap, "%s: female ages %d..%d but male ages %d..%d", g, first.lo, first.hi, sp.lo, sp.hi)
-			}
-			first = sp
+		}
+		if nsex == 2 && spans[0] != nil && spans[1] != nil && (spans[0].lo != spans[1].lo || spans[0].hi != spans[1].hi) {
+			c.r.add(0, "age", RuleGap, "%s: female ages %d..%d but male ages %d..%d", label, spans[0].lo+lo, spans[0].hi+lo, spans[1].lo+lo, spans[1].hi+lo)
 		}
 	}
 }

@@ -96,9 +96,21 @@ type reporter struct {
 	max      int
 	problems []Problem
 	full     bool
+	bad      map[int]bool // 1-based rows with a problem in a key column, so set checks skip them
 }
 
+// valueColumns hold measurements rather than keys: a problem there leaves the row's place in
+// the table intact, so set checks (gaps) still count the row.
+var valueColumns = map[string]bool{"count": true, "rate": true, "rate_lo": true, "rate_hi": true, "value": true,
+	"cost": true, "capacity": true, "ex": true, "source": true, "area_name": true}
+
 func (r *reporter) add(row int, col string, rule Rule, format string, args ...any) {
+	if row > 0 && !valueColumns[col] {
+		if r.bad == nil {
+			r.bad = map[int]bool{}
+		}
+		r.bad[row] = true
+	}
 	if len(r.problems) >= r.max {
 		r.full = true
 		return

@@ -1,10 +1,15 @@
 package datasets
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -243,10 +248,19 @@ func checkFooter(data []byte) error {
 	return nil
 }
 
+// All pages of a file together may decompress to at most maxExpansion times the file's size
+// plus expansionFloor bytes. One column of a sorted file can compress a thousandfold, but the
+// whole default dataset decompresses to under 20 times its size (TestDefaultExpansion).
+const (
+	maxExpansion   = 1024
+	expansionFloor = 1 << 20
+)
+
 // pageLimits bounds what one page may declare.
 type pageLimits struct {
 	maxUncompressed int64 // bytes, per page
-	maxValues       int64 // values per data page (the row group's row count)
+	maxValues       int64  // values per data page (the row group's row count)
+	budget          *int64 // uncompressed bytes left for the whole file
 }
 
 // checkPages walks the page headers of one column chunk and checks each declared size against
@@ -268,6 +282,8 @@ func checkPages(data []byte, md *format.ColumnMetaData, lim pageLimits) error {
 	for pos < end {
 		w := &thriftWalker{b: data[pos:end]}
 		var uncompressed, compressed, num int64 = -1, -1, 0
+		var levels int64     // data page v2: uncompressed level bytes before the values
+		compressedV2 := true // data page v2: whether the values are compressed
 		err := w.structure(func(id int16, t byte) error {
 			var err error
 			switch {
@@ -277,6 +293,18 @@ func checkPages(data []byte, md *format.ColumnMetaData, lim pageLimits) error {
 				compressed, err = w.int(t)
 			case (id == 5 || id == 7 || id == 8) && t == tStruct:
 				err = w.structure(func(fid int16, ft byte) error {
+					if id == 8 && (fid == 5 || fid == 6) && ft != tStruct {
+						v, err := w.int(ft)
+						if v < 0 {
+							return w.fail("negative level length")
+						}
+						levels += v
+						return err
+					}
+					if id == 8 && fid == 7 && (ft == tTrue || ft == tFalse) {
+						compressedV2 = ft == tTrue
+						return nil
+					}
 					if fid == 1 && ft != tStruct {
 						v, err := w.int(ft)
 						if err != nil {
@@ -310,11 +338,71 @@ func checkPages(data []byte, md *format.ColumnMetaData, lim pageLimits) error {
 		if uncompressed > lim.maxUncompressed {
 			return fmt.Errorf("%w: page claims %d uncompressed bytes, more than the %d allowed", errCorrupt, uncompressed, lim.maxUncompressed)
 		}
+		*lim.budget -= uncompressed
+		if *lim.budget < 0 {
+			return fmt.Errorf("%w: pages would decompress to more than %d times the file's size", errCorrupt, maxExpansion)
+		}
 		values += num
 		if values > lim.maxValues {
 			return fmt.Errorf("%w: pages hold more values (%d) than the row group has rows (%d)", errCorrupt, values, lim.maxValues)
 		}
+		if levels > compressed || levels > uncompressed {
+			return fmt.Errorf("%w: page levels are longer than the page", errCorrupt)
+		}
+		codec := md.Codec
+		if !compressedV2 {
+			codec = format.Uncompressed
+		}
+		if err := verifyPayload(codec, data[pos+levels:pos+compressed], uncompressed-levels); err != nil {
+			return err
+		}
 		pos += compressed
+	}
+	return nil
+}
+
+// verifyPayload checks that a page's stored bytes decompress to exactly want bytes, using
+// only bounded memory, before the Parquet library decompresses them (some of its decoders grow
+// their output without limit on bad input). Codecs other than none, snappy, gzip and zstd are
+// refused.
+func verifyPayload(codec format.CompressionCodec, payload []byte, want int64) error {
+	switch codec {
+	case format.Uncompressed:
+		if int64(len(payload)) != want {
+			return fmt.Errorf("%w: an uncompressed page holds %d bytes but declares %d", errCorrupt, len(payload), want)
+		}
+		return nil
+	case format.Snappy:
+		n, err := snappy.DecodedLen(payload)
+		if err != nil || int64(n) != want {
+			return fmt.Errorf("%w: a snappy page does not decode to its declared %d bytes", errCorrupt, want)
+		}
+		return nil
+	case format.Gzip:
+		r, err := gzip.NewReader(bytes.NewReader(payload))
+		if err != nil {
+			return fmt.Errorf("%w: a gzip page: %v", errCorrupt, err)
+		}
+		return countDecoded(r, want, "gzip")
+	case format.Zstd:
+		d, err := zstd.NewReader(bytes.NewReader(payload), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(8<<20), zstd.WithDecoderMaxMemory(uint64(want)+1))
+		if err != nil {
+			return fmt.Errorf("%w: a zstd page: %v", errCorrupt, err)
+		}
+		defer d.Close()
+		return countDecoded(d, want, "zstd")
+	}
+	return fmt.Errorf("%w: pages compressed with %s are not supported; write with snappy, gzip, zstd or none", errCorrupt, codec)
+}
+
+func countDecoded(r io.Reader, want int64, name string) error {
+	n, err := io.Copy(io.Discard, io.LimitReader(r, want+1))
+	if err != nil {
+		return fmt.Errorf("%w: a %s page: %v", errCorrupt, name, err)
+	}
+	if n != want {
+		return fmt.Errorf("%w: a %s page decodes to %d bytes, not its declared %d", errCorrupt, name, n, want)
 	}
 	return nil
 }

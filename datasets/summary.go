@@ -53,6 +53,7 @@ func (s Summary) Line() string {
 func Summarize[T Record](rows []T) Summary {
 	s := Summary{Kind: KindOf[T](), Rows: len(rows), AgeFrom: -1}
 	areas, years, sexes, measures, sources := set{}, map[int32]bool{}, set{}, set{}, set{}
+	pairs := map[[2]string]bool{} // population kind and variant, joined at the end
 	types := map[string]int{}
 	age := func(a int32) {
 		if s.AgeFrom < 0 || a < s.AgeFrom {
@@ -74,14 +75,14 @@ func Summarize[T Record](rows []T) Summary {
 			years[r.Year] = true
 			sexes.add(r.Sex)
 			age(r.Age)
-			measures.add(strings.TrimSpace(r.Kind + " " + r.Variant))
+			pairs[[2]string{r.Kind, r.Variant}] = true
 			sources.add(r.Source)
 		case PopulationOldest:
 			areas.add(r.AreaCode)
 			years[r.Year] = true
 			sexes.add(r.Sex)
 			age(r.Age)
-			measures.add(strings.TrimSpace(r.Kind + " " + r.Variant))
+			pairs[[2]string{r.Kind, r.Variant}] = true
 			sources.add(r.Source)
 		case PopulationTotal:
 			areas.add(r.AreaCode)
@@ -89,7 +90,7 @@ func Summarize[T Record](rows []T) Summary {
 			sexes.add(r.Sex)
 			age(r.AgeFrom)
 			age(r.AgeTo)
-			measures.add(strings.TrimSpace(r.Kind + " " + r.Variant))
+			pairs[[2]string{r.Kind, r.Variant}] = true
 			sources.add(r.Source)
 		case Mortality:
 			areas.add(r.AreaCode)
@@ -140,6 +141,9 @@ func Summarize[T Record](rows []T) Summary {
 			measures.add(r.Service + " " + r.Unit)
 			sources.add(r.Source)
 		}
+	}
+	for p := range pairs {
+		measures.add(strings.TrimSpace(p[0] + " " + p[1]))
 	}
 	if s.AgeFrom < 0 {
 		s.AgeFrom = 0

@@ -48,11 +48,18 @@ type table struct {
 
 type column struct {
 	spec colSpec
-	str  []string
+	ids  []uint32          // string columns: index into dict, per row
+	dict []string          // string columns: distinct values in order of first appearance
+	idx  map[string]uint32 // string columns: dict lookup
 	ints []int64
 	nums []float64
 	null []bool // nil unless the file's column is optional
+
+	memo [][]memoVal // string checks by strCheck, computed once per distinct value
 }
+
+// str returns row i's string.
+func (c *column) str(i int) string { return c.dict[c.ids[i]] }
 
 func (t *table) col(name string) *column {
 	for i := range t.cols {
@@ -79,16 +86,20 @@ type ReadOptions struct {
 // DefaultMaxBytes is the default cap on a dataset file's size (256 MiB).
 const DefaultMaxBytes = 256 << 20
 
-// Memory bounds. A file may claim at most maxRowsPerByte rows for each byte it holds (a
-// dictionary- and run-length-encoded column of one repeated value costs well under a bit a
-// row, so a legitimate file stays far below this), and a page may declare at most
-// maxPageBytes uncompressed bytes. With these, decoding allocates at most a fixed multiple of
-// the file's size (see FuzzRead and TestReadAllocationBound).
+// Memory bounds. A file may claim at most maxRowsPerByte rows for each byte it holds (real
+// files hold well under 2: the default dataset's densest has 1.2 rows a byte), with a floor of
+// maxRowsFloor rows; a page may declare at most maxPageBytes uncompressed bytes, and all pages
+// together at most maxExpansion times the file's size. With these, a read allocates at most AllocBound(size)
+// bytes (checked by FuzzRead on every input).
 const (
-	maxRowsPerByte = 16
+	maxRowsPerByte = 4
 	maxRowsFloor   = 1 << 16
 	maxPageBytes   = 64 << 20
 )
+
+// AllocBound is the most a read of a size-byte file may allocate: a fixed multiple of the size
+// plus a constant for buffers.
+func AllocBound(size int) uint64 { return 4096*uint64(size) + 64<<20 }
 
 func (o ReadOptions) name() string {
 	if o.Name == "" {
@@ -189,6 +200,7 @@ func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err er
 
 	// Every column chunk's pages must fit the chunk and the limits before any is decoded.
 	var total int64
+	budget := maxExpansion*int64(len(data)) + expansionFloor
 	for g, rg := range md.RowGroups {
 		if rg.NumRows < 0 {
 			return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: row group %d has a negative row count", errCorrupt, g))
@@ -205,7 +217,7 @@ func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err er
 			if cc.MetaData.NumValues != rg.NumRows {
 				return nil, fileProblem(RuleCorrupt, specs[0].name, fmt.Sprintf("%v: row group %d column %d holds %d values for %d rows", errCorrupt, g, i, cc.MetaData.NumValues, rg.NumRows))
 			}
-			if err := checkPages(data, &cc.MetaData, pageLimits{maxUncompressed: maxPageBytes, maxValues: rg.NumRows}); err != nil {
+			if err := checkPages(data, &cc.MetaData, pageLimits{maxUncompressed: maxPageBytes, maxValues: rg.NumRows, budget: &budget}); err != nil {
 				return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("row group %d, column %d: %v", g, i, err))
 			}
 		}
@@ -220,7 +232,8 @@ func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err er
 		c.spec = s
 		switch s.typ {
 		case colString:
-			c.str = make([]string, 0, t.rows)
+			c.ids = make([]uint32, 0, t.rows)
+			c.idx = map[string]uint32{}
 		case colInt:
 			c.ints = make([]int64, 0, t.rows)
 		case colFloat:
@@ -250,18 +263,17 @@ func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err er
 func (c *column) len() int {
 	switch c.spec.typ {
 	case colString:
-		return len(c.str)
+		return len(c.ids)
 	case colInt:
 		return len(c.ints)
 	}
 	return len(c.nums)
 }
 
-// readChunk appends one column chunk's values to c, interning strings.
+// readChunk appends one column chunk's values to c.
 func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Value) error {
 	pages := cc.Pages()
 	defer pages.Close()
-	intern := map[string]string{}
 	start := c.len()
 	for {
 		p, err := pages.ReadPage()
@@ -279,7 +291,7 @@ func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Valu
 				return fmt.Errorf("%w: more values than rows", errCorrupt)
 			}
 			for _, v := range buf[:n] {
-				c.append(v, intern)
+				c.append(v)
 			}
 			if err == io.EOF {
 				break
@@ -298,23 +310,30 @@ func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Valu
 	return nil
 }
 
-func (c *column) append(v parquet.Value, intern map[string]string) {
+func (c *column) append(v parquet.Value) {
 	isNull := v.IsNull()
 	if c.null != nil {
 		c.null = append(c.null, isNull)
 	}
 	switch c.spec.typ {
 	case colString:
-		s := ""
+		var b []byte
 		if !isNull {
-			b := v.ByteArray()
-			var ok bool
-			if s, ok = intern[string(b)]; !ok {
-				s = string(b)
-				intern[s] = s
-			}
+			b = v.ByteArray()
 		}
-		c.str = append(c.str, s)
+		// Sorted files repeat the previous value most of the time: skip the hash then.
+		if n := len(c.ids); n > 0 && (c.null == nil || !c.null[n-1]) && string(b) == c.dict[c.ids[n-1]] && !isNull {
+			c.ids = append(c.ids, c.ids[n-1])
+			return
+		}
+		id, ok := c.idx[string(b)]
+		if !ok {
+			id = uint32(len(c.dict))
+			s := string(b)
+			c.dict = append(c.dict, s)
+			c.idx[s] = id
+		}
+		c.ids = append(c.ids, id)
 	case colInt:
 		var x int64
 		if !isNull {
