@@ -1,0 +1,91 @@
+// Package population projects the population of an area by sex and single year of age, the
+// first link of carecast's model chain (DESIGN.md §4.1).
+//
+// There are two sources of population, chosen per scenario:
+//
+//   - Supplied: an official projection (for example ONS subnational projections, any variant)
+//     used as it is. NewSupplied turns its cells into one Pop90 per year and checks that
+//     every year of the horizon, both sexes and every age 0..90 are present.
+//   - Cohort-component: Model.ProjectTo projects a base-year estimate with yearly Rates
+//     (mortality, fertility, net migration), adjusted for the area by a Local and for a
+//     scenario by Levers.
+//
+// # Invariants
+//
+//   - Inputs are never modified; functions named …To write only into their dst argument.
+//   - Ages are age at last birthday; populations are at mid-year (30 June). Inside a projection
+//     single years run 0..MaxAge (105 = 105 and over); inputs and outputs for the rest of the
+//     engine use Pop90 (0..90, 90 = 90 and over). SplitOpenTo and CollapseTo convert.
+//   - Rates are per person per year; a year's Rates cover mid-year t to mid-year t+1 and are
+//     labelled t, as ONS labels "2018 - 2019".
+//   - Areas are independent: a projection depends only on its own base, Local, Levers and the
+//     shared immutable Model, so districts can be projected in any order or in parallel and
+//     summed to councils, regions and England. The same inputs give the same numbers bit for
+//     bit. ProjectTo allocates nothing.
+//   - Panics mean a broken contract (an empty destination, a year the model has no rates for
+//     in Model.Rates); data problems (negative counts, probabilities outside [0, 1], bad
+//     levers, missing cells) are errors.
+//
+// # Accounting: ONS's conventions
+//
+// The yearly step is the accounting of ONS's 2018-based national population projections (NPP),
+// worked out from ONS's published England principal projection: its population, mortality,
+// fertility and migration assumptions, and its projected births and deaths
+// (datasets/raw/ons_npp2018). Each rule below reproduces ONS's published components to
+// rounding (TestNPP2018Components):
+//
+//   - Mortality: ONS's q(x) is the probability that a person aged x at mid-year t dies before
+//     mid-year t+1. Deaths at "age x" in ONS's deaths table are deaths in that cohort.
+//   - Migration is counted by age at last birthday when moving (a Lexis square, not a
+//     cohort). The cohort aged x at t is aged x for half the year and x+1 for the other half,
+//     so its net migrants are c = (M(x) + M(x+1))/2; the newborn cohort gets M(0)/2 and the
+//     open group M(104)/2 + M(105+).
+//   - Migrants move, on average, at mid-period and are exposed to half a year's mortality:
+//     survivors at x+1 are P(x)(1 − q(x)) + c(1 − q(x)/2), and ONS's deaths at x are
+//     q(x)(P(x) + c/2). Migrants born during the year are not exposed to mortality.
+//   - Births: the fertility rate at age x (age of mother, 15..46, per 1,000 women in ONS's
+//     file) applies to the mean of women aged x at mid-year t and at t+1. Births split 105
+//     boys to 100 girls (1.05/2.05 = 0.51220 boys), found by solving ONS's age-0 populations
+//     and deaths at birth for births by sex. ONS's "Birth" mortality applies to births, and
+//     survivors are aged 0 at t+1.
+//   - The open group: ONS projects single years to 125 but publishes 105-109 and 110+. The
+//     model keeps 105+ open with the probability of death of a stationary population aged
+//     105+ under ONS's q(105..125) (OpenQ). Using q(105) alone for the group would leave 105+
+//     9% too large by 2043 and 90+ 0.01% too large (0.1% by 2118); with OpenQ the error stays
+//     under 0.005% for a century.
+//
+// Run on ONS's assumptions from the 2018 base, the model reproduces ONS's published principal
+// projection for England 2019-2043 within 0.0002% for totals and 0.007% for any single year
+// of age 0..90 by sex (TestReproduceNPP2018).
+//
+// # Open group
+//
+// Local estimates stop at 90+. SplitOpenTo spreads each sex's 90+ over 90..105+ in proportion
+// to a reference single-year structure (the NPP's, for the nearest year), the model projects
+// single years, and CollapseTo gathers 90..105+ back into 90+. TestOpenGroupGain measures what
+// this gains over projecting 90+ as one group.
+//
+// # Local projections
+//
+// Areas share a national Model and differ by a Local: a mortality factor per sex, a fertility
+// factor, and their own net migration by sex and age. Model.Calibrate estimates a Local from
+// two single-year estimates of the area (for example mid-2011 and mid-2020):
+//
+//   - fertility: the area's standardised child-woman ratio (children 0-4 per birth expected
+//     from its women at the national fertility rates), relative to the nation's;
+//   - mortality: the factor on the national death rates that makes the area's cohorts aged 85
+//     and over at the end of the window (75+ at the start of a ten-year window) survive from the
+//     first estimate to the second, ignoring their small net migration;
+//   - net migration: the constant yearly net migration by sex and age at moving that, with
+//     those rates, best carries the first estimate to the second (the residual method), in
+//     least squares with a penalty on second differences across age that removes the
+//     age-oscillating profiles a single pair of estimates cannot identify.
+//
+// See Model.Calibrate for the details and TestCalibrateSheffield for its back-test.
+//
+// # Levers
+//
+// Levers change a projection: an extra annual change in death rates, a percent change to net
+// migration, and dwellings that bring residents with a stated age and sex mix. Each has a value,
+// a start and end year and a forecast.Profile.
+package population
