@@ -42,7 +42,7 @@ func readCSV(t testing.TB, name string, row func(col func(string) string)) {
 		if !ok {
 			t.Fatalf("%s: no column %q", name, c)
 		}
-		return rec[i]
+		return strings.TrimSpace(rec[i])
 	}
 	for line := 2; ; line++ {
 		rec, err = r.Read()
@@ -177,17 +177,58 @@ func readNPP(t testing.TB) *npp {
 	return d
 }
 
-// model returns a Model on the NPP rates from year first to last (periods), repeating the
-// 2018-19 rates for any earlier year (used to calibrate on history before 2018).
+// model returns a Model on the NPP rates for the periods first..last. Years before 2018 get
+// the 2018-19 rates with each sex's death probabilities scaled (LifeExpectancyFactor) so that
+// period life expectancy at 65 differs from 2018's as ONS's published period e(65) does
+// (npp2018_england_expectation_of_life_ex.csv, past years); fertility and migration stay at
+// 2018-19's.
 func (d *npp) model(t testing.TB, first, last int) *Model {
 	t.Helper()
 	rs := make([]Rates, 0, last-first+1)
 	for y := first; y <= last; y++ {
-		rs = append(rs, d.rates[max(y, d.first)-d.first])
+		if y >= d.first {
+			rs = append(rs, d.rates[y-d.first])
+			continue
+		}
+		r := d.rates[0]
+		for s := range r.Q {
+			e18 := LifeExpectancy(r.Q[s][65:])
+			k, err := LifeExpectancyFactor(r.Q[s][65:], e18+d.e65(t, s, y)-d.e65(t, s, d.first))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for x := range r.Q[s] {
+				r.Q[s][x] = min(k*r.Q[s][x], 1)
+			}
+			r.QBirth[s] = min(k*r.QBirth[s], 1)
+		}
+		rs = append(rs, r)
 	}
 	m, err := NewModel(first, rs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+var (
+	e65Once sync.Once
+	e65     map[[2]int]float64 // [sex, year] -> period e(65)
+)
+
+// e65 returns ONS's period expectation of life at 65 for sex s in year y.
+func (d *npp) e65(t testing.TB, s, y int) float64 {
+	e65Once.Do(func() {
+		e65 = map[[2]int]float64{}
+		readCSV(t, "ons_npp2018/npp2018_england_expectation_of_life_ex.csv", func(c func(string) string) {
+			if c("type") == "period" && c("age") == "65" {
+				e65[[2]int{int(onsSex(t, c("sex"))), atoi(t, c("year"))}] = atof(t, c("ex"))
+			}
+		})
+	})
+	e, ok := e65[[2]int{s, y}]
+	if !ok {
+		t.Fatalf("no period e(65) for sex %d in %d", s, y)
+	}
+	return e
 }

@@ -68,20 +68,31 @@
 // # Local projections
 //
 // Areas share a national Model and differ by a Local: a mortality factor per sex, a fertility
-// factor, and their own net migration by sex and age. Model.Calibrate estimates a Local from
-// two single-year estimates of the area (for example mid-2011 and mid-2020):
+// factor, and their own constant yearly net migration by sex and age. Where an area has its own
+// rates, give it its own Model instead. Model.Calibrate estimates a Local from two single-year
+// estimates of the area (for example mid-2011 and mid-2020, both pre-2021-Census series):
 //
 //   - fertility: the area's standardised child-woman ratio (children 0-4 per birth expected
-//     from its women at the national fertility rates), relative to the nation's;
+//     from its women at the national fertility rates), over the nation's;
 //   - mortality: the factor on the national death rates that makes the area's cohorts aged 85
-//     and over at the end of the window (75+ at the start of a ten-year window) survive from the
-//     first estimate to the second, ignoring their small net migration;
-//   - net migration: the constant yearly net migration by sex and age at moving that, with
-//     those rates, best carries the first estimate to the second (the residual method), in
-//     least squares with a penalty on second differences across age that removes the
+//     and over at the end of the window survive from the first estimate to the second,
+//     ignoring their small net migration; with the nation's estimates at both dates the
+//     factor is taken relative to the nation's own, so that what the window's national rates
+//     get wrong (COVID-19 deaths before mid-2020, rates carried back before 2018) cancels;
+//   - net migration (the residual method): the constant yearly net migration by sex and age
+//     at moving, 0..84, that with those rates best carries the first estimate to the second,
+//     in least squares with a penalty on second differences across age that removes the
 //     age-oscillating profiles a single pair of estimates cannot identify.
 //
-// See Model.Calibrate for the details and TestCalibrateSheffield for its back-test.
+// Rates for a window before the Model's first assumptions can be carried back with
+// LifeExpectancyFactor along ONS's past period life expectancy.
+//
+// Back-tests (see the tests for the data and the exact figures): calibrated on Sheffield's
+// 2001 and 2011 estimates and projected from 2011, the total is within 0.6% on average over
+// 2012-2020 (no change: 3.7%), 65-84 within 1.2% and 85+ within 1.3%, single years within 6%;
+// calibrated on 2006 and 2016, Sheffield's 60+ in 2020 is within 0.1% (ONS's 2016-based
+// projection: 1.0%). Calibrated on 2011 and 2020, the 309 districts follow their published
+// 2012-2019 totals with a median MAPE of 0.5%.
 //
 // # Levers
 //

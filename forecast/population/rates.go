@@ -97,3 +97,62 @@ func OpenQ(q []float64) float64 {
 	}
 	return deaths / persons
 }
+
+// LifeExpectancy returns the period expectation of life, in years, at the age of q[0] for
+// people who die at the single-year probabilities q, the last of which applies to every
+// older age. Those who die in a year live half of it. LifeExpectancy panics if q is empty and
+// returns NaN if a probability is outside [0, 1], or +Inf if the last one is 0.
+func LifeExpectancy(q []float64) float64 {
+	if len(q) == 0 {
+		panic("population: LifeExpectancy of no ages")
+	}
+	l, e := 1.0, 0.0
+	for i, qx := range q {
+		if !(qx >= 0 && qx <= 1) {
+			return math.NaN()
+		}
+		if i == len(q)-1 {
+			if qx == 0 {
+				return math.Inf(1)
+			}
+			return e + l/qx*(1-qx/2)
+		}
+		e += l * (1 - qx/2)
+		l *= 1 - qx
+	}
+	return e
+}
+
+// LifeExpectancyFactor returns the factor k by which the probabilities q (each capped at 1)
+// must be multiplied for LifeExpectancy to equal e, in years. It is the tool for carrying a
+// year's death rates to another year whose life expectancy is known, for example ONS's past
+// period expectations of life, when calibrating on a window before the first year of a
+// projection's assumptions.
+//
+// LifeExpectancyFactor returns an error if q fails LifeExpectancy or e is out of reach
+// (k outside [1e-3, 1e3]).
+func LifeExpectancyFactor(q []float64, e float64) (float64, error) {
+	scaled := make([]float64, len(q))
+	at := func(k float64) float64 {
+		for i, v := range q {
+			scaled[i] = min(k*v, 1)
+		}
+		return LifeExpectancy(scaled)
+	}
+	lo, hi := math.Log(1e-3), math.Log(1e3)
+	if e0 := at(1); math.IsNaN(e0) {
+		return 0, fmt.Errorf("life expectancy: death probabilities outside [0, 1]")
+	}
+	if !(at(math.Exp(lo)) >= e && at(math.Exp(hi)) <= e) {
+		return 0, fmt.Errorf("life expectancy %v years: out of reach of these death rates", e)
+	}
+	for range 100 {
+		mid := (lo + hi) / 2
+		if at(math.Exp(mid)) > e {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return math.Exp((lo + hi) / 2), nil
+}
