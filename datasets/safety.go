@@ -258,7 +258,7 @@ const (
 
 // pageLimits bounds what one page may declare.
 type pageLimits struct {
-	maxUncompressed int64 // bytes, per page
+	maxUncompressed int64  // bytes, per page
 	maxValues       int64  // values per data page (the row group's row count)
 	budget          *int64 // uncompressed bytes left for the whole file
 }

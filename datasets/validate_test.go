@@ -118,15 +118,15 @@ func testdataFiles(t testing.TB) map[string][]byte {
 
 	// One file with one of each value problem, at known rows.
 	bad := append([]Population(nil), valid...)
-	bad[4].Count = -5                                              // row 5: negative count
-	bad[10].Age = 95                                               // row 11: age out of range (and a gap at 10)
-	bad[20].Sex = "F"                                              // row 21: not an allowed sex
-	bad[30] = bad[29]                                              // row 31: duplicate of row 30 (and a gap at 30)
-	bad[200].AreaCode = "E06999999"                                // row 201: unknown area
-	bad[201].AreaCode = "Hartlepool"                               // row 202: not a code
-	bad = append(bad[:300], bad[301:]...)                          // drop one row of E06000002: a gap
-	bad[310].Kind = "forecast"                                     // not estimate/projection
-	bad[320].Source = ""                                           // empty source
+	bad[4].Count = -5                     // row 5: negative count
+	bad[10].Age = 95                      // row 11: age out of range (and a gap at 10)
+	bad[20].Sex = "F"                     // row 21: not an allowed sex
+	bad[30] = bad[29]                     // row 31: duplicate of row 30 (and a gap at 30)
+	bad[200].AreaCode = "E06999999"       // row 201: unknown area
+	bad[201].AreaCode = "Hartlepool"      // row 202: not a code
+	bad = append(bad[:300], bad[301:]...) // drop one row of E06000002: a gap
+	bad[310].Kind = "forecast"            // not estimate/projection
+	bad[320].Source = ""                  // empty source
 	files["bad_values.parquet"] = encode(t, bad)
 
 	// Prevalence with a rate outside [0,1] and an interval that misses its rate.
