@@ -47,7 +47,8 @@ func builtinBody(b BuiltinDataset) Dataset {
 // builtinID is a built-in dataset's ID: builtin_ and its kind.
 func builtinID(b BuiltinDataset) string { return "builtin_" + b.Kind }
 
-type datasetID struct {
+// DatasetPath is the path parameter naming a dataset.
+type DatasetPath struct {
 	ID string `path:"id" pattern:"^(dst_[a-z2-7]{26}|builtin_[a-z_]{1,40})$" example:"dst_abcdefghijklmnopqrstuvwxyz" doc:"Dataset ID."`
 }
 
@@ -88,9 +89,9 @@ func (s *Service) registerDatasets(api huma.API) {
 		Summary: "List datasets", Description: "The built-in datasets (first page only) and your organisation's uploads, newest first.",
 		Errors: []int{http.StatusUnprocessableEntity},
 	}, "dataset", store.RoleViewer, func(ctx context.Context, in *struct {
-		pageParams
+		PageParams
 	}) (*listOutput[Dataset], error) {
-		pg, err := s.page(in.pageParams)
+		pg, err := s.page(in.PageParams)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +115,7 @@ func (s *Service) registerDatasets(api huma.API) {
 		OperationID: "get-dataset", Method: http.MethodGet, Path: "/datasets/{id}", Tags: []string{"Datasets"},
 		Summary: "Describe a dataset", Description: "A dataset's kind, size, content hash and summary.",
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-	}, "dataset", store.RoleViewer, func(ctx context.Context, in *datasetID) (*datasetOutput, error) {
+	}, "dataset", store.RoleViewer, func(ctx context.Context, in *DatasetPath) (*datasetOutput, error) {
 		if b, ok := s.builtin(in.ID); ok {
 			return &datasetOutput{Body: builtinBody(b)}, nil
 		}
@@ -130,7 +131,7 @@ func (s *Service) registerDatasets(api huma.API) {
 		Summary: "Delete an uploaded dataset", DefaultStatus: http.StatusNoContent,
 		Description: "Deletes one of your organisation's uploads (record, then file). Built-in datasets cannot be deleted.",
 		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-	}, "dataset", store.RoleAdmin, func(ctx context.Context, in *datasetID) (*struct{}, error) {
+	}, "dataset", store.RoleAdmin, func(ctx context.Context, in *DatasetPath) (*struct{}, error) {
 		if _, ok := s.builtin(in.ID); ok || strings.HasPrefix(in.ID, "builtin_") {
 			return nil, huma.Error403Forbidden("built-in datasets cannot be deleted")
 		}

@@ -12,8 +12,8 @@ import (
 
 // Event stream pacing.
 const (
-	eventMinGap   = 100 * time.Millisecond // at most ~10 progress events a second
-	eventPoll     = time.Second            // re-read the store for runs not live in this process
+	eventMinGap    = 100 * time.Millisecond // at most ~10 progress events a second
+	eventPoll      = time.Second            // re-read the store for runs not live in this process
 	eventKeepAlive = 15 * time.Second
 )
 
@@ -41,7 +41,7 @@ func (s *Service) registerRunEvents(api huma.API) {
 		Description: "Server-sent events with the run's progress until it finishes.",
 		Responses:   map[string]*huma.Response{"200": runEventsDoc},
 		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-	}, "run", store.RoleViewer, func(ctx context.Context, in *runID) (*huma.StreamResponse, error) {
+	}, "run", store.RoleViewer, func(ctx context.Context, in *RunPath) (*huma.StreamResponse, error) {
 		r, err := s.st.GetRun(ctx, caller(ctx).OrgID, in.ID)
 		if err != nil {
 			return nil, err

@@ -55,17 +55,17 @@ func register[I, O any](s *Service, api huma.API, op huma.Operation, what string
 	})
 }
 
-// pageParams are the paging query parameters of every list.
-type pageParams struct {
-	Limit  int    `query:"limit" minimum:"1" default:"100" doc:"Most items to return; at most the server's page-size limit (default 1000)."`
+// PageParams are the paging query parameters of every list.
+type PageParams struct {
+	Limit  int    `query:"limit" minimum:"1" doc:"Most items to return (default 100); at most the server's page-size limit (default 1000), else 422."`
 	Cursor string `query:"cursor" maxLength:"200" doc:"The next_cursor of the previous page; omit for the first page."`
 }
 
 // page checks the limit against the configured maximum.
-func (s *Service) page(p pageParams) (store.Page, error) {
+func (s *Service) page(p PageParams) (store.Page, error) {
 	limit := p.Limit
 	if limit == 0 {
-		limit = 100
+		limit = min(100, s.cfg.MaxPageSize)
 	}
 	if limit > s.cfg.MaxPageSize {
 		return store.Page{}, huma.Error422UnprocessableEntity("page too large", &huma.ErrorDetail{

@@ -56,7 +56,8 @@ func (s *Service) liveRunState(r store.Run) store.Run {
 	return r
 }
 
-type runID struct {
+// RunPath is the path parameter naming a run.
+type RunPath struct {
 	ID string `path:"id" pattern:"^run_[a-z2-7]{26}$" example:"run_abcdefghijklmnopqrstuvwxyz" doc:"Run ID."`
 }
 
@@ -114,7 +115,7 @@ func (s *Service) registerRuns(api huma.API) {
 		OperationID: "get-run", Method: http.MethodGet, Path: "/runs/{id}", Tags: []string{"Runs"},
 		Summary: "Read a run", Description: "The run's status, progress, error and provenance.",
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
-	}, "run", store.RoleViewer, func(ctx context.Context, in *runID) (*runOutput, error) {
+	}, "run", store.RoleViewer, func(ctx context.Context, in *RunPath) (*runOutput, error) {
 		r, err := s.st.GetRun(ctx, caller(ctx).OrgID, in.ID)
 		if err != nil {
 			return nil, err
@@ -127,11 +128,11 @@ func (s *Service) registerRuns(api huma.API) {
 		Summary: "List runs", Description: "Your organisation's runs, newest first.",
 		Errors: []int{http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *struct {
-		pageParams
+		PageParams
 		ScenarioID string `query:"scenario_id" pattern:"^scn_[a-z2-7]{26}$" doc:"Only runs of this scenario."`
 		Status     string `query:"status" enum:"queued,running,succeeded,failed,cancelled" doc:"Only runs with this status."`
 	}) (*listOutput[Run], error) {
-		pg, err := s.page(in.pageParams)
+		pg, err := s.page(in.PageParams)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +153,7 @@ func (s *Service) registerRuns(api huma.API) {
 		Description: "A queued run is cancelled at once; a running run is asked to stop and becomes cancelled " +
 			"when it does (watch its status). 409 if the run has already finished.",
 		Errors: []int{http.StatusNotFound, http.StatusConflict},
-	}, "run", store.RolePlanner, func(ctx context.Context, in *runID) (*runOutput, error) {
+	}, "run", store.RolePlanner, func(ctx context.Context, in *RunPath) (*runOutput, error) {
 		p := caller(ctx)
 		r, err := s.st.CancelRun(ctx, p.OrgID, in.ID, "cancelled by request", time.Now())
 		if errors.Is(err, store.ErrConflict) {

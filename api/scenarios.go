@@ -35,7 +35,8 @@ func scenarioSummary(sc store.Scenario) ScenarioSummary {
 		Created: sc.Created, Updated: sc.Updated, URL: "/v1/scenarios/" + sc.ID}
 }
 
-type scenarioID struct {
+// ScenarioPath is the path parameter naming a scenario.
+type ScenarioPath struct {
 	ID string `path:"id" pattern:"^scn_[a-z2-7]{26}$" example:"scn_abcdefghijklmnopqrstuvwxyz" doc:"Scenario ID."`
 }
 
@@ -105,9 +106,9 @@ func (s *Service) registerScenarios(api huma.API) {
 		Summary: "List scenarios", Description: "Your organisation's scenarios at their latest versions, newest first.",
 		Errors: []int{http.StatusUnprocessableEntity},
 	}, "scenario", store.RoleViewer, func(ctx context.Context, in *struct {
-		pageParams
+		PageParams
 	}) (*listOutput[ScenarioSummary], error) {
-		pg, err := s.page(in.pageParams)
+		pg, err := s.page(in.PageParams)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (s *Service) registerScenarios(api huma.API) {
 		Summary: "Read a scenario", Description: "The latest version, or the version named by ?version=N.",
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, "scenario", store.RoleViewer, func(ctx context.Context, in *struct {
-		scenarioID
+		ScenarioPath
 		Version int `query:"version" minimum:"1" doc:"Version to read; omit for the latest."`
 	}) (*scenarioOutput, error) {
 		sc, err := s.st.GetScenario(ctx, caller(ctx).OrgID, in.ID, in.Version)
@@ -144,7 +145,7 @@ func (s *Service) registerScenarios(api huma.API) {
 			"a version (the ETag of a read), the update happens only if that is still the latest (else 412).",
 		Errors: []int{http.StatusNotFound, http.StatusPreconditionFailed, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
-		scenarioID
+		ScenarioPath
 		IfMatch string `header:"If-Match" doc:"The version this update replaces, as returned in ETag (e.g. \"3\")."`
 		Body    Document
 	}) (*scenarioOutput, error) {
@@ -172,7 +173,7 @@ func (s *Service) registerScenarios(api huma.API) {
 		Summary: "Delete a scenario", DefaultStatus: http.StatusNoContent,
 		Description: "Hides the scenario. Its runs stay readable. Refused (409) while it has queued or running runs.",
 		Errors:      []int{http.StatusNotFound, http.StatusConflict},
-	}, "scenario", store.RolePlanner, func(ctx context.Context, in *scenarioID) (*struct{}, error) {
+	}, "scenario", store.RolePlanner, func(ctx context.Context, in *ScenarioPath) (*struct{}, error) {
 		err := s.st.DeleteScenario(ctx, caller(ctx).OrgID, in.ID, time.Now())
 		if errors.Is(err, store.ErrConflict) {
 			return nil, huma.Error409Conflict("the scenario has queued or running runs: cancel them or wait for them to finish")

@@ -109,4 +109,3 @@ func OpenAPI() ([]byte, error) {
 	}
 	return json.MarshalIndent(v, "", "  ")
 }
-
