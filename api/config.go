@@ -136,15 +136,14 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	for _, s := range settings {
 		fs.Var(s.value(&cfg), s.name, s.usage+" (env "+EnvName(s.name)+")")
 	}
-	fs.Usage = func() {
-		fmt.Fprintln(usage, "usage: carecast serve [flags]")
-		fs.SetOutput(usage)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+	fs.Usage = func() {} // flag calls it on every error; usage is printed for -h only
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			if usage != nil {
+				fmt.Fprintln(usage, "usage: carecast serve [flags]")
+				fs.SetOutput(usage)
+				fs.PrintDefaults()
+			}
 			return cfg, err
 		}
 		errs = append(errs, err)
