@@ -121,8 +121,8 @@ func drain(ch chan string) string {
 }
 
 // call sends a request to the child with key; body is JSON-encoded unless it is a string or
-// reader.
-func (c *child) call(t *testing.T, method, path, key string, body any) (int, []byte, error) {
+// reader. It is safe to use from any goroutine.
+func (c *child) call(method, path, key string, body any) (int, []byte, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -135,7 +135,7 @@ func (c *child) call(t *testing.T, method, path, key string, body any) (int, []b
 	}
 	req, err := http.NewRequest(method, c.url+path, rd)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -150,7 +150,7 @@ func (c *child) call(t *testing.T, method, path, key string, body any) (int, []b
 
 func (c *child) mustCall(t *testing.T, method, path, key string, body any, status int, v any) {
 	t.Helper()
-	code, b, err := c.call(t, method, path, key, body)
+	code, b, err := c.call(method, path, key, body)
 	if err != nil || code != status {
 		t.Fatalf("%s %s: %d %s %v", method, path, code, b, err)
 	}
@@ -206,7 +206,7 @@ func TestKillAndRestart(t *testing.T) {
 
 	// An upload that never finishes: half a file, then the kill.
 	pr, pw := io.Pipe()
-	go srv.call(t, "POST", uploadPath("population", "half.csv"), key, pr)
+	go srv.call("POST", uploadPath("population", "half.csv"), key, pr)
 	pw.Write([]byte("area_code,year,count\n" + strings.Repeat("E1,2024,5\n", 500)))
 
 	// Writers creating scenarios as fast as they can; record what was acknowledged.
@@ -223,7 +223,7 @@ func TestKillAndRestart(t *testing.T) {
 				default:
 				}
 				name := fmt.Sprintf("w%d-%d", w, i)
-				code, b, err := srv.call(t, "POST", "/v1/scenarios", key, `{"name":"`+name+`"}`)
+				code, b, err := srv.call("POST", "/v1/scenarios", key, `{"name":"`+name+`"}`)
 				if err != nil {
 					return // the server died
 				}

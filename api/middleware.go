@@ -18,10 +18,9 @@ import (
 // reqInfo is filled in as a request passes through the layers and read by the access log and
 // the metrics when it is done.
 type reqInfo struct {
-	id     string // request ID, also sent as X-Request-ID
-	op     string // Huma operation ID, "" outside Huma
-	org    string // organisation name once authenticated
-	status int
+	id  string // request ID, also sent as X-Request-ID
+	op  string // Huma operation ID, "" outside Huma
+	org string // organisation name once authenticated
 }
 
 type reqInfoKey struct{}

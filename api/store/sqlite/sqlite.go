@@ -138,13 +138,6 @@ func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }
 
-func fmtTimePtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return fmtTime(*t)
-}
-
 func parseTimePtr(s sql.NullString) (*time.Time, error) {
 	if !s.Valid {
 		return nil, nil
