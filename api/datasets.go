@@ -168,7 +168,11 @@ func (s *Service) uploadDataset(ctx context.Context, in *uploadInput) (*datasetO
 	if in.ContentLength > limit {
 		return nil, tooLarge
 	}
+	// The server's read and write timeouts are for ordinary requests: give the upload its own.
 	in.hctx.SetReadDeadline(time.Now().Add(s.cfg.UploadTimeout))
+	if rw, ok := in.hctx.BodyWriter().(http.ResponseWriter); ok {
+		http.NewResponseController(rw).SetWriteDeadline(time.Now().Add(s.cfg.UploadTimeout + s.cfg.WriteTimeout))
+	}
 	body := in.hctx.BodyReader()
 
 	ext := fileExt(in.Name)
