@@ -65,6 +65,10 @@ func (s *Service) streamRun(hctx huma.Context, r store.Run) {
 	hctx.SetHeader("X-Accel-Buffering", "no")
 	hctx.SetStatus(http.StatusOK)
 
+	if rc != nil {
+		// The request has no body: without this, the server's ReadTimeout would end the stream.
+		rc.SetReadDeadline(time.Time{})
+	}
 	write := func(b []byte) bool {
 		if rc != nil {
 			rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))

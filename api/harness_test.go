@@ -88,7 +88,9 @@ func newTestServer(t *testing.T, withKeys bool, opts ...serverOpt) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.srv = httptest.NewServer(ts.svc.Handler())
+	ts.srv = httptest.NewUnstartedServer(nil)
+	ts.srv.Config = ts.svc.HTTPServer()
+	ts.srv.Start()
 	t.Cleanup(func() {
 		ts.svc.Drain()
 		ts.srv.Close()

@@ -226,6 +226,28 @@ func TestRunEvents(t *testing.T) {
 	want(t, ts.do("GET", "/v1/runs/"+store.NewID("run")+"/events", key, nil), http.StatusNotFound)
 }
 
+// TestRunEventsOutliveTimeouts: a stream lasts longer than the server's read and write
+// timeouts.
+func TestRunEventsOutliveTimeouts(t *testing.T) {
+	ts := newTestServer(t, true, func(c *Config, _ *Deps) {
+		c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout = 100*time.Millisecond, 200*time.Millisecond, 300*time.Millisecond
+	})
+	key := ts.key("alpha", store.RolePlanner)
+	sc := ts.createScenario(key, `{"name":"long","steps":100,"step_ms":10}`) // about 1s
+	run := ts.startRun(key, sc.ID)
+	req, _ := http.NewRequest("GET", ts.srv.URL+"/v1/runs/"+run.ID+"/events", nil)
+	req.Header.Set("X-API-Key", key)
+	res, err := ts.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	events := readEvents(t, res.Body)
+	if len(events) == 0 || events[len(events)-1].name != "end" {
+		t.Fatalf("stream cut short after %d events", len(events))
+	}
+}
+
 // TestRunEventsEndOnShutdown: an open stream ends when the server drains.
 func TestRunEventsEndOnShutdown(t *testing.T) {
 	ts := newTestServer(t, true)

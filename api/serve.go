@@ -51,15 +51,7 @@ func Serve(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) erro
 		svc.Close(context.Background())
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           svc.Handler(),
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := svc.HTTPServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("carecast serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", svc.deps.Version,
@@ -91,6 +83,20 @@ func Serve(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) erro
 		return serveErr
 	}
 	return nil
+}
+
+// HTTPServer returns an http.Server for the service's Handler with the configured timeouts
+// and header limit. Serve uses it; so do tests that need the real timeouts.
+func (s *Service) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 }
 
 // OpenAPI returns the HTTP API's OpenAPI 3.1 document as indented JSON. It depends on no
