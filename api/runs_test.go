@@ -352,3 +352,29 @@ func TestConcurrentClients(t *testing.T) {
 		}
 	}
 }
+
+// TestNilDeps: with no engine or validators wired in, the server still starts; scenarios are
+// accepted if they are JSON objects, runs fail with a clear message and uploads are refused.
+func TestNilDeps(t *testing.T) {
+	ts := newTestServer(t, true, func(_ *Config, d *Deps) { *d = Deps{} })
+	key := ts.key("alpha", store.RoleAdmin)
+	if r := want(t, ts.do("GET", "/v1/scenario-schema", "", nil), http.StatusOK); !strings.Contains(string(r.body), `"type":"object"`) {
+		t.Errorf("schema %s", r.body)
+	}
+	sc := ts.createScenario(key, `{"anything":1}`)
+	if sc.Name != "untitled" {
+		t.Errorf("name %q", sc.Name)
+	}
+	if r := ts.waitRun(key, ts.startRun(key, sc.ID).ID); r.Status != store.RunFailed || r.Error != "no forecast engine in this build" {
+		t.Errorf("run %+v", r)
+	}
+	p := want(t, ts.do("POST", uploadPath("population", "x.csv"), key, "a,b\n"), http.StatusUnprocessableEntity).problem(t)
+	if len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Message, "not available") {
+		t.Errorf("upload %+v", p)
+	}
+	var page Page[Dataset]
+	want(t, ts.do("GET", "/v1/datasets", key, nil), http.StatusOK).json(t, &page)
+	if len(page.Items) != 0 {
+		t.Errorf("datasets %+v", page.Items)
+	}
+}
