@@ -1,0 +1,171 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/carecast/carecast/api/store"
+)
+
+// metaRole is the Operation.Metadata key holding the store.Role an operation needs. Operations
+// without it are public (health, schema).
+const metaRole = "carecast.role"
+
+// keyPrefix starts every API key secret, so leaked keys are easy to recognise and scan for.
+const keyPrefix = "cck_"
+
+// principal is who is calling: an API key's organisation and role, or the local user.
+type principal struct {
+	KeyID   string // "" for the local user
+	OrgID   string
+	OrgName string
+	Role    store.Role
+}
+
+type principalKey struct{}
+
+// caller returns the authenticated principal of a request. Operations that need a role only
+// run after authenticate put one in the context.
+func caller(ctx context.Context) principal {
+	p, _ := ctx.Value(principalKey{}).(principal)
+	return p
+}
+
+// NewKeySecret returns a new API key secret (cck_ + 43 base64url characters, 256 random bits)
+// and the SHA-256 hash that is stored in its place.
+func NewKeySecret() (secret string, hash [32]byte) {
+	var b [32]byte
+	rand.Read(b[:])
+	secret = keyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, sha256.Sum256([]byte(secret))
+}
+
+// CreateKey creates an API key for the organisation called org (created if missing) with the
+// given role and label, and returns the stored record and the secret, which exists nowhere
+// else: show it once.
+func CreateKey(ctx context.Context, st store.Store, org string, role store.Role, name string) (store.Key, string, error) {
+	if !role.Valid() {
+		return store.Key{}, "", errors.New("role must be viewer, planner or admin")
+	}
+	if strings.TrimSpace(org) == "" {
+		return store.Key{}, "", errors.New("organisation name is empty")
+	}
+	o, err := st.EnsureOrg(ctx, org)
+	if err != nil {
+		return store.Key{}, "", err
+	}
+	secret, hash := NewKeySecret()
+	k := store.Key{ID: store.NewID("key"), OrgID: o.ID, OrgName: o.Name, Name: name, Role: role, Hash: hash,
+		Created: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := st.CreateKey(ctx, k); err != nil {
+		return store.Key{}, "", err
+	}
+	return k, secret, nil
+}
+
+// presentedKey returns the API key a request carries in Authorization: Bearer or X-API-Key,
+// "" if none, or an error if the headers are malformed or disagree.
+func presentedKey(ctx huma.Context) (string, error) {
+	var bearer string
+	if h := ctx.Header("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return "", errors.New("the Authorization header must be `Bearer <key>`")
+		}
+		bearer = strings.TrimSpace(token)
+	}
+	header := strings.TrimSpace(ctx.Header("X-API-Key"))
+	if bearer != "" && header != "" && bearer != header {
+		return "", errors.New("the Authorization and X-API-Key headers carry different keys")
+	}
+	if bearer != "" {
+		return bearer, nil
+	}
+	return header, nil
+}
+
+// authenticate is the Huma middleware that enforces each operation's role: it identifies the
+// caller by API key (or as the local user when the server runs open), checks the role, applies
+// the per-key rate limit and puts the principal in the context.
+func (s *Service) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		need, ok := ctx.Operation().Metadata[metaRole].(store.Role)
+		if !ok {
+			next(ctx)
+			return
+		}
+		p, status, msg := s.identify(ctx)
+		if status != 0 {
+			if status == http.StatusUnauthorized {
+				ctx.SetHeader("WWW-Authenticate", `Bearer realm="carecast"`)
+			}
+			huma.WriteErr(api, ctx, status, msg)
+			return
+		}
+		if ri, ok := ctx.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+			ri.org = p.OrgName
+		}
+		rateKey := p.KeyID
+		if rateKey == "" {
+			rateKey = "local"
+		}
+		if ok, wait := s.limiter.allow(rateKey); !ok {
+			s.metrics.rateLimited.Inc()
+			secs := max(1, int((wait+time.Second-1)/time.Second))
+			ctx.SetHeader("Retry-After", itoa(secs))
+			huma.WriteErr(api, ctx, http.StatusTooManyRequests, "rate limit exceeded: at most "+
+				ftoa(s.cfg.RateLimit)+" requests a second per API key (bursts of "+itoa(s.cfg.RateBurst)+")")
+			return
+		}
+		if !p.Role.Allows(need) {
+			huma.WriteErr(api, ctx, http.StatusForbidden, "this needs the "+string(need)+" role; your key has "+string(p.Role))
+			return
+		}
+		next(huma.WithValue(ctx, principalKey{}, p))
+	}
+}
+
+// identify returns the caller, or an HTTP status and message saying why not.
+func (s *Service) identify(ctx huma.Context) (principal, int, string) {
+	key, err := presentedKey(ctx)
+	if err != nil {
+		return principal{}, http.StatusUnauthorized, err.Error()
+	}
+	if key == "" {
+		if s.open.Load() && s.stillOpen(ctx.Context()) {
+			return principal{OrgID: s.localOrg.ID, OrgName: s.localOrg.Name, Role: store.RoleAdmin}, 0, ""
+		}
+		return principal{}, http.StatusUnauthorized, "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
+	}
+	k, err := s.st.KeyByHash(ctx.Context(), sha256.Sum256([]byte(key)))
+	if errors.Is(err, store.ErrNotFound) {
+		return principal{}, http.StatusUnauthorized, "unknown or deleted API key"
+	}
+	if err != nil {
+		id := info(ctx.Context()).id
+		s.log.Error("look up API key", "request_id", id, "err", err)
+		return principal{}, http.StatusInternalServerError, "internal error; quote request " + id + " when reporting it"
+	}
+	return principal{KeyID: k.ID, OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role}, 0, ""
+}
+
+// stillOpen reports whether the server may go on serving without keys: it stops (for good) as
+// soon as any key exists, whoever created it.
+func (s *Service) stillOpen(ctx context.Context) bool {
+	n, err := s.st.CountKeys(ctx)
+	if err != nil || n > 0 {
+		if s.open.Swap(false) && err == nil {
+			s.log.Warn("an API key now exists: the server requires API keys from now on")
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `carecast serve` can be told. Build it with ParseConfig (flags and
+// CARECAST_* environment variables) or DefaultConfig, and check it with Validate; Serve
+// validates it again.
+type Config struct {
+	// Addr is the host:port to listen on. Default 127.0.0.1:8080. Any address that is not
+	// loopback requires API keys to exist.
+	Addr string
+	// DataDir holds the database (carecast.db), uploads/, runs/ and tmp/. Default .carecast.
+	DataDir string
+
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string
+	// LogFormat is text or json. Default text.
+	LogFormat string
+
+	// Workers is how many runs execute at once in this process. Default: the number of CPUs.
+	Workers int
+	// MaxRunsPerOrg is how many unfinished (queued or running) runs one organisation may have.
+	// Default 4.
+	MaxRunsPerOrg int
+	// RunTimeout stops a run that takes longer. Default 1h.
+	RunTimeout time.Duration
+
+	// MaxUploadBytes caps one dataset upload. Default 256 MiB.
+	MaxUploadBytes int64
+	// MaxBodyBytes caps every other request body. Default 1 MiB.
+	MaxBodyBytes int64
+	// MaxPageSize caps the limit of every list. Default 1000.
+	MaxPageSize int
+	// RateLimit is the sustained number of requests per second one API key may make, and
+	// RateBurst how many it may make at once. Defaults 20 and 40.
+	RateLimit float64
+	RateBurst int
+
+	// HTTP server timeouts. ReadTimeout and WriteTimeout bound ordinary requests; uploads get
+	// UploadTimeout to send their body and event streams extend their own write deadline per
+	// event. Defaults 10s, 30s, 60s, 120s, 10m.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	UploadTimeout     time.Duration
+	// ShutdownTimeout is how long a graceful shutdown waits for requests and runs. Default 30s.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultConfig returns the configuration used when nothing is set.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		DataDir:           ".carecast",
+		LogLevel:          "info",
+		LogFormat:         "text",
+		Workers:           runtime.NumCPU(),
+		MaxRunsPerOrg:     4,
+		RunTimeout:        time.Hour,
+		MaxUploadBytes:    256 << 20,
+		MaxBodyBytes:      1 << 20,
+		MaxPageSize:       1000,
+		RateLimit:         20,
+		RateBurst:         40,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		UploadTimeout:     10 * time.Minute,
+		ShutdownTimeout:   30 * time.Second,
+	}
+}
+
+// setting is one configuration value: its flag name (and so its environment variable
+// CARECAST_<NAME with - as _>), help text and where it lives in a Config.
+type setting struct {
+	name, usage string
+	value       func(*Config) flag.Value
+}
+
+var settings = []setting{
+	{"addr", "host:port to listen on; any non-loopback address needs API keys", func(c *Config) flag.Value { return (*stringValue)(&c.Addr) }},
+	{"data-dir", "directory for the database, uploads and run results", func(c *Config) flag.Value { return (*stringValue)(&c.DataDir) }},
+	{"log-level", "debug, info, warn or error", func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
+	{"log-format", "text or json", func(c *Config) flag.Value { return (*stringValue)(&c.LogFormat) }},
+	{"workers", "runs executed at once", func(c *Config) flag.Value { return (*intValue)(&c.Workers) }},
+	{"max-runs-per-org", "unfinished runs one organisation may have", func(c *Config) flag.Value { return (*intValue)(&c.MaxRunsPerOrg) }},
+	{"run-timeout", "longest a run may take", func(c *Config) flag.Value { return (*durationValue)(&c.RunTimeout) }},
+	{"max-upload-bytes", "largest dataset upload (e.g. 256MiB)", func(c *Config) flag.Value { return (*bytesValue)(&c.MaxUploadBytes) }},
+	{"max-body-bytes", "largest request body other than uploads (e.g. 1MiB)", func(c *Config) flag.Value { return (*bytesValue)(&c.MaxBodyBytes) }},
+	{"max-page-size", "largest page of any list", func(c *Config) flag.Value { return (*intValue)(&c.MaxPageSize) }},
+	{"rate-limit", "sustained requests per second per API key", func(c *Config) flag.Value { return (*floatValue)(&c.RateLimit) }},
+	{"rate-burst", "requests per API key allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.RateBurst) }},
+	{"read-header-timeout", "time to read request headers", func(c *Config) flag.Value { return (*durationValue)(&c.ReadHeaderTimeout) }},
+	{"read-timeout", "time to read a request (uploads get upload-timeout)", func(c *Config) flag.Value { return (*durationValue)(&c.ReadTimeout) }},
+	{"write-timeout", "time to write a response (event streams extend it per event)", func(c *Config) flag.Value { return (*durationValue)(&c.WriteTimeout) }},
+	{"idle-timeout", "time an idle keep-alive connection is kept", func(c *Config) flag.Value { return (*durationValue)(&c.IdleTimeout) }},
+	{"upload-timeout", "time to receive one upload", func(c *Config) flag.Value { return (*durationValue)(&c.UploadTimeout) }},
+	{"shutdown-timeout", "time a graceful shutdown waits for requests and runs", func(c *Config) flag.Value { return (*durationValue)(&c.ShutdownTimeout) }},
+}
+
+// EnvName returns the environment variable that sets the flag called name, e.g.
+// CARECAST_DATA_DIR for data-dir.
+func EnvName(name string) string {
+	return "CARECAST_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// ParseConfig builds a Config from DefaultConfig, then CARECAST_* environment variables read
+// with getenv, then the command-line flags in args (flags win), and validates it. The error
+// names every bad flag, variable or value. With -h or -help it writes the usage to usage and
+// returns flag.ErrHelp.
+func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	cfg := DefaultConfig()
+	var errs []error
+	for _, s := range settings {
+		if v := getenv(EnvName(s.name)); v != "" {
+			if err := s.value(&cfg).Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", EnvName(s.name), v, err))
+			}
+		}
+	}
+	fs := flag.NewFlagSet("carecast serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, s := range settings {
+		fs.Var(s.value(&cfg), s.name, s.usage+" (env "+EnvName(s.name)+")")
+	}
+	fs.Usage = func() {} // flag calls it on every error; usage is printed for -h only
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			if usage != nil {
+				fmt.Fprintln(usage, "usage: carecast serve [flags]")
+				fs.SetOutput(usage)
+				fs.PrintDefaults()
+			}
+			return cfg, err
+		}
+		errs = append(errs, err)
+	} else if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks every field and returns one error listing each problem, or nil.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("addr %q: port must be a number 0..65535", c.Addr)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data-dir is empty")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("log-level: %v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format %q: want text or json", c.LogFormat)
+	}
+	positive := func(name string, v int64) {
+		if v <= 0 {
+			bad("%s must be positive, got %d", name, v)
+		}
+	}
+	positive("workers", int64(c.Workers))
+	positive("max-runs-per-org", int64(c.MaxRunsPerOrg))
+	positive("max-upload-bytes", c.MaxUploadBytes)
+	positive("max-body-bytes", c.MaxBodyBytes)
+	positive("max-page-size", int64(c.MaxPageSize))
+	positive("rate-burst", int64(c.RateBurst))
+	if c.RateLimit <= 0 {
+		bad("rate-limit must be positive, got %g", c.RateLimit)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"run-timeout", c.RunTimeout}, {"read-header-timeout", c.ReadHeaderTimeout}, {"read-timeout", c.ReadTimeout},
+		{"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}, {"upload-timeout", c.UploadTimeout},
+		{"shutdown-timeout", c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			bad("%s must be positive, got %v", d.name, d.v)
+		}
+	}
+	if c.ReadHeaderTimeout > c.ReadTimeout && c.ReadTimeout > 0 {
+		bad("read-header-timeout (%v) is longer than read-timeout (%v)", c.ReadHeaderTimeout, c.ReadTimeout)
+	}
+	return errors.Join(errs...)
+}
+
+// Loopback reports whether Addr listens only on the loopback interface (127.0.0.0/8, ::1 or
+// localhost). An empty host (all interfaces) is not loopback.
+func (c Config) Loopback() bool {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// NewLogger builds the server's logger from LogLevel and LogFormat, writing to w. Call it once
+// and pass the logger down.
+func (c Config) NewLogger(w io.Writer) (*slog.Logger, error) {
+	level, err := parseLevel(c.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+}
+
+type stringValue string
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+type intValue int
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type floatValue float64
+
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.New("not a number")
+	}
+	*v = floatValue(f)
+	return nil
+}
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration (e.g. 30s, 5m, 1h)")
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+
+// bytesValue is a size in bytes, written as a whole number with an optional unit: B, KB, MB,
+// GB (powers of 1000) or KiB, MiB, GiB (powers of 1024).
+type bytesValue int64
+
+var byteUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1},
+}
+
+func (v *bytesValue) Set(s string) error {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if num, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(num), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return errors.New("not a size (e.g. 1048576, 512KiB, 256MiB, 1GB)")
+	}
+	*v = bytesValue(n * mult)
+	return nil
+}
+func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Deps are the parts of carecast the server calls but does not own: the forecast engine and
+// the validators of what users send. cmd/carecast builds them and passes them to Serve.
+// A nil field gets a stand-in that refuses politely (see each field), so the server starts
+// before the engine is wired in.
+type Deps struct {
+	// Runner executes runs. Nil: every run fails with "no forecast engine in this build".
+	Runner Runner
+	// Scenarios validates scenario documents and publishes their JSON Schema. Nil: any JSON
+	// object is accepted and the schema is {"type":"object"}.
+	Scenarios ScenarioValidator
+	// Datasets validates uploaded dataset files. Nil: every upload is refused.
+	Datasets DatasetValidator
+	// Builtin lists the datasets that ship with carecast; every organisation can read them.
+	Builtin []BuiltinDataset
+	// Version is the software version recorded with every run ("dev" if empty).
+	Version string
+}
+
+// Runner executes one run of a scenario. The server calls Run from a bounded pool of worker
+// goroutines, one call per run.
+//
+// Run must:
+//   - stop soon after ctx is done (cancelled by a user, the run timeout or shutdown) and
+//     return ctx's error or an error wrapping it;
+//   - call progress(done, total) as work advances (from any goroutine; done ≤ total, total >
+//     0); calls are cheap and may be frequent;
+//   - write its results under spec.Dir and return their path relative to spec.DataDir.
+//
+// The message of a returned error is shown to the client only if the error is, or wraps, one
+// made by PublicError; any other error is logged and the client sees a generic message.
+type Runner interface {
+	Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error)
+}
+
+// RunSpec is what a Runner is asked to run.
+type RunSpec struct {
+	RunID           string
+	OrgID           string
+	ScenarioID      string
+	ScenarioVersion int
+	// Scenario is the scenario document exactly as stored (already accepted by the
+	// ScenarioValidator).
+	Scenario json.RawMessage
+	// Seed overrides the scenario document's seed when not nil.
+	Seed *int64
+	// DataDir is the server's data directory (absolute).
+	DataDir string
+	// Dir is an empty directory under DataDir (absolute) reserved for this run's results.
+	Dir string
+	// Version is the software version, for provenance.
+	Version string
+}
+
+// RunOutput is what a successful run produced.
+type RunOutput struct {
+	// ResultPath is the result file (or directory), relative to RunSpec.DataDir and inside
+	// RunSpec.Dir.
+	ResultPath string
+	// Provenance is a JSON object recording what the run used: dataset content hashes,
+	// software version, seed, scenario version.
+	Provenance json.RawMessage
+	// Seed is the seed the run used, if any (recorded with the run).
+	Seed *int64
+}
+
+// ScenarioValidator checks scenario documents against the engine's scenario schema.
+type ScenarioValidator interface {
+	// Schema returns the scenario JSON Schema document (served at /v1/scenario-schema).
+	Schema() []byte
+	// Validate returns nil if doc is a valid scenario. Otherwise it returns an error listing
+	// every problem: a joined error (errors.Join, or any error with Unwrap() []error) whose
+	// parts are the problems, each of which may implement Located to say where in the
+	// document it is (a JSON Pointer such as "/levers/0/start", or a path such as
+	// "levers[0].start"). Each problem becomes one entry in the 422 response's errors[].
+	Validate(doc []byte) error
+}
+
+// DatasetValidator checks an uploaded dataset file.
+type DatasetValidator interface {
+	// Validate reads the file at path (a temporary file; do not keep the path) as a dataset
+	// of the given kind and returns a summary of it, or an error listing every problem in the
+	// same form as ScenarioValidator.Validate, where each problem's Location names the row
+	// and column (e.g. "row 12, column age").
+	Validate(kind string, path string) (Summary, error)
+}
+
+// Summary describes a valid dataset file; it is stored with the upload and shown to users.
+type Summary struct {
+	Rows    int64    `json:"rows" doc:"Number of data rows."`
+	Columns []string `json:"columns,omitempty" doc:"Column names, in file order."`
+	// Sources are the publishers and editions named in the file's source column.
+	Sources []string `json:"sources,omitempty" doc:"Publishers and editions named in the source column."`
+	// Description is free text, e.g. the areas and years covered.
+	Description string `json:"description,omitempty" doc:"What the file covers, e.g. areas and years."`
+}
+
+// BuiltinDataset describes a dataset that ships inside the binary.
+type BuiltinDataset struct {
+	Kind        string
+	Name        string
+	ContentHash string // "sha256:" + hex
+	Size        int64
+	Summary     Summary
+	Created     time.Time // when it was built
+}
+
+// Located is implemented by validation problems that know where they are.
+type Located interface {
+	Location() string
+}
+
+// PublicError marks err's message as safe to show to API clients (for example a Runner's
+// explanation of why a scenario cannot run). errors.Is and errors.As see through it.
+func PublicError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &publicError{err}
+}
+
+type publicError struct{ err error }
+
+func (e *publicError) Error() string { return e.err.Error() }
+func (e *publicError) Unwrap() error { return e.err }
+
+// publicMessage returns err's message if some error in its chain was made by PublicError.
+func publicMessage(err error) (string, bool) {
+	var p *publicError
+	if errors.As(err, &p) {
+		return p.Error(), true
+	}
+	return "", false
+}
+
+// problems splits a validation error into its parts, each with its location ("" if unknown).
+func problems(err error) []problem {
+	var out []problem
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		p := problem{message: e.Error()}
+		var l Located
+		if errors.As(e, &l) {
+			p.location = l.Location()
+		}
+		out = append(out, p)
+	}
+	walk(err)
+	return out
+}
+
+type problem struct{ location, message string }
+
+// stand-ins for nil Deps fields.
+
+type noRunner struct{}
+
+func (noRunner) Run(context.Context, RunSpec, func(int, int)) (RunOutput, error) {
+	return RunOutput{}, PublicError(errors.New("no forecast engine in this build"))
+}
+
+type anyObject struct{}
+
+func (anyObject) Schema() []byte {
+	return []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema","title":"Scenario","type":"object"}`)
+}
+
+func (anyObject) Validate(doc []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return errors.New("the scenario must be a JSON object")
+	}
+	return nil
+}
+
+type noDatasets struct{}
+
+func (noDatasets) Validate(string, string) (Summary, error) {
+	return Summary{}, errors.New("dataset uploads are not available in this build")
+}

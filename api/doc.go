@@ -1,0 +1,75 @@
+// Package api is carecast's HTTP API: a Huma v2 service on net/http that keeps scenarios, runs,
+// uploaded datasets and API keys in a store (package api/store; SQLite by default) and executes
+// runs in a bounded worker pool through an injected Runner.
+//
+// # Wiring
+//
+// cmd/carecast parses a Config (ParseConfig: flags and CARECAST_* variables), builds one
+// logger (Config.NewLogger) and the Deps — the forecast engine as a Runner, the scenario and
+// dataset validators, the built-in dataset list — and calls Serve. Tests build a Service with
+// NewService and either serve Service.Handler on a loopback listener or call Service.Register
+// on humatest.New(t). OpenAPI returns the OpenAPI 3.1 document (also served at /openapi.json,
+// with interactive docs at /docs); testdata/openapi.golden.json holds it (refresh with
+// `go test ./api -run TestOpenAPIGolden -update`).
+//
+// Dependencies point one way: package api may import forecast and datasets; neither imports
+// api. The seams are Runner, ScenarioValidator and DatasetValidator (deps.go).
+//
+// # Authentication and isolation
+//
+// Requests carry an API key in `Authorization: Bearer <key>` or `X-API-Key`. Keys are random
+// 256-bit secrets shown once and stored as SHA-256 hashes; each has an organisation and a role:
+// viewer reads, planner also writes scenarios, starts and cancels runs and uploads datasets,
+// admin also manages keys and deletes uploads. Every store read and write takes the caller's
+// organisation, and another organisation's thing answers 404 exactly like a missing one.
+// Built-in datasets are readable by all. With no key in the store the server runs open as the
+// single local user (organisation "local", role admin) — but only on a loopback address, with a
+// warning in the log, and only until the first key is created; on any other address it refuses
+// to start without keys.
+//
+// # Runs
+//
+// POST /v1/runs commits a queued run (refused with 429 and Retry-After when the organisation
+// already has Config.MaxRunsPerOrg unfinished runs; the count and the insert are one
+// transaction) and answers 202 with the run's URL in Location. Config.Workers goroutines take
+// runs in FIFO order, commit them as running, and call Runner.Run with a context that is
+// cancelled by a user's cancel, by Config.RunTimeout or by shutdown. Progress callbacks update
+// memory at once (GET /v1/runs/{id} and the server-sent events at /v1/runs/{id}/events read it)
+// and the store at most once a second. The outcome — succeeded with result path and
+// provenance, failed with a message, or cancelled — is committed when Run returns. A Runner's
+// error message reaches clients only if it was marked with PublicError; other errors and panics
+// are logged and the run shows a generic message that names the run ID.
+//
+// Cancelling a queued run cancels it at once; cancelling a running run flags it and cancels its
+// context, and it becomes cancelled when the Runner returns.
+//
+// # Durability and crash recovery
+//
+// Every write is acknowledged only after its transaction commits (SQLite WAL with
+// synchronous=FULL: see package api/store/sqlite). Uploads stream to tmp/, are fsynced,
+// validated, renamed into uploads/<org>/ and fsynced before the record commits. After a crash
+// (SIGKILL, power loss) the next start: marks every run left queued or running as failed with
+// an "interrupted" message (runs are deterministic given scenario version and seed, so
+// starting the same run again reproduces it exactly; they are not re-queued automatically, so a
+// run that crashes the server cannot crash it again at every start); empties tmp/; and removes
+// upload files that no record names. A graceful shutdown (SIGINT/SIGTERM) ends event streams,
+// waits for requests in flight, cancels running runs and records them the same way.
+//
+// # Limits
+//
+// Request bodies (Config.MaxBodyBytes; 413), uploads (Config.MaxUploadBytes; 413, checked from
+// Content-Length and while streaming), page sizes (Config.MaxPageSize; 422), unfinished runs
+// per organisation (429 + Retry-After), requests per API key (token bucket Config.RateLimit /
+// Config.RateBurst; 429 + Retry-After), and server timeouts (read header, read, write, idle;
+// uploads and event streams extend their own deadlines). Every error is an RFC 9457 problem
+// document; internal errors are logged with the request ID (also sent as X-Request-ID) and
+// answered with a generic 500 that quotes it.
+//
+// # Metrics
+//
+// /metrics serves Prometheus metrics: carecast_http_requests_total and
+// carecast_http_request_duration_seconds by operation and status, carecast_runs_started_total,
+// carecast_runs_finished_total and carecast_run_duration_seconds by status,
+// carecast_runs_running, carecast_runs_queued, carecast_http_rate_limited_total, and the Go and
+// process collectors.
+package api

@@ -1,0 +1,397 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/carecast/carecast/api/store"
+)
+
+// Why a run's context was cancelled.
+var (
+	errCancelledByUser = errors.New("cancelled by request")
+	errShutdown        = errors.New("server shutting down")
+	errRunTimeout      = errors.New("run timeout")
+)
+
+// progressSaveInterval is how often a running run's progress is written to the store; live
+// progress (status reads and event streams) comes from memory and is never older than the
+// last progress call.
+const progressSaveInterval = time.Second
+
+// runManager executes runs in this process: a FIFO queue served by cfg.Workers goroutines.
+// Every state change is committed to the store before it is visible (see Service docs); the
+// manager's memory only adds live progress and cancellation.
+type runManager struct {
+	s *Service
+
+	ctx    context.Context // parent of every run's context; cancelled (errShutdown) by close
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	queue  []string
+	wake   chan struct{} // capacity 1: a worker should look at the queue
+	live   map[string]*liveRun
+	closed bool
+}
+
+// liveRun is the in-memory state of a run that is queued or running in this process.
+type liveRun struct {
+	mu              sync.Mutex
+	run             store.Run // as last committed, with Progress kept live
+	done, total     int
+	changed         chan struct{} // closed and replaced on every change
+	cancel          context.CancelCauseFunc
+	cancelRequested bool
+}
+
+// snapshot returns the run as it is now and a channel closed at its next change.
+func (l *liveRun) snapshot() (store.Run, int, int, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.run, l.done, l.total, l.changed
+}
+
+// update changes the run under the lock and wakes watchers.
+func (l *liveRun) update(f func(*liveRun)) {
+	l.mu.Lock()
+	f(l)
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+}
+
+func newRunManager(s *Service) *runManager {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	m := &runManager{s: s, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), live: map[string]*liveRun{}}
+	for range s.cfg.Workers {
+		m.wg.Go(m.work)
+	}
+	return m
+}
+
+// enqueue queues a run the store has just committed as queued.
+func (m *runManager) enqueue(r store.Run) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errShutdown
+	}
+	m.live[r.ID] = &liveRun{run: r, changed: make(chan struct{})}
+	m.queue = append(m.queue, r.ID)
+	m.s.metrics.runsQueued.Set(float64(len(m.queue)))
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// watch returns the live state of a run queued or running here, or nil.
+func (m *runManager) watch(id string) *liveRun {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.live[id]
+}
+
+// requestCancel stops a running run (the store already has cancel_requested set) or, for a
+// queued one, wakes its watchers with the cancelled run the store returned.
+func (m *runManager) requestCancel(r store.Run) {
+	l := m.watch(r.ID)
+	if l == nil {
+		return
+	}
+	l.update(func(l *liveRun) {
+		l.cancelRequested = true
+		if r.Status.Final() {
+			l.run = r
+		}
+		if l.cancel != nil {
+			l.cancel(errCancelledByUser)
+		}
+	})
+	if r.Status.Final() {
+		m.forget(r.ID)
+	}
+}
+
+func (m *runManager) forget(id string) {
+	m.mu.Lock()
+	delete(m.live, id)
+	m.mu.Unlock()
+}
+
+// next blocks until a run is queued (returning its ID) or the manager closes ("", false).
+func (m *runManager) next() (string, bool) {
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return "", false
+		}
+		if len(m.queue) > 0 {
+			id := m.queue[0]
+			m.queue = m.queue[1:]
+			m.s.metrics.runsQueued.Set(float64(len(m.queue)))
+			if len(m.queue) > 0 { // pass the wake-up on to another worker
+				select {
+				case m.wake <- struct{}{}:
+				default:
+				}
+			}
+			m.mu.Unlock()
+			return id, true
+		}
+		m.mu.Unlock()
+		select {
+		case <-m.wake:
+		case <-m.ctx.Done():
+		}
+	}
+}
+
+func (m *runManager) work() {
+	for {
+		id, ok := m.next()
+		if !ok {
+			return
+		}
+		m.execute(id)
+	}
+}
+
+// execute runs one queued run to its end and commits the outcome.
+func (m *runManager) execute(id string) {
+	s := m.s
+	l := m.watch(id)
+	if l == nil {
+		return // cancelled while queued
+	}
+	defer m.forget(id)
+	log := s.log.With("run_id", id)
+	bg := context.Background()
+
+	run, err := s.st.StartRun(bg, id, time.Now())
+	if err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			log.Error("start run", "err", err)
+		}
+		if r, err := s.st.RunByID(bg, id); err == nil {
+			l.update(func(l *liveRun) { l.run = r })
+		}
+		return
+	}
+	started := time.Now()
+	s.metrics.runsStarted.Inc()
+	s.metrics.runsRunning.Inc()
+	defer s.metrics.runsRunning.Dec()
+
+	ctx, cancel := context.WithCancelCause(m.ctx)
+	defer cancel(nil)
+	ctx, stop := context.WithTimeoutCause(ctx, s.cfg.RunTimeout, errRunTimeout)
+	defer stop()
+	l.update(func(l *liveRun) {
+		l.run = run
+		l.cancel = cancel
+		if l.cancelRequested || run.CancelRequested {
+			cancel(errCancelledByUser)
+		}
+	})
+
+	out, runErr := m.call(ctx, run, l)
+	o := m.outcome(ctx, run, out, runErr, log)
+	o.At = time.Now()
+
+	fctx, fcancel := context.WithTimeout(bg, 30*time.Second)
+	defer fcancel()
+	final, err := s.st.FinishRun(fctx, id, o)
+	if err != nil {
+		log.Error("record the end of a run", "status", o.Status, "err", err)
+		final, _ = s.st.RunByID(fctx, id)
+	}
+	s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
+	s.metrics.runDuration.WithLabelValues(string(final.Status)).Observe(time.Since(started).Seconds())
+	log.Info("run finished", "status", final.Status, "duration_ms", time.Since(started).Milliseconds())
+	l.update(func(l *liveRun) { l.run = final })
+}
+
+// call prepares the run's directory, calls the Runner (turning a panic into an error) and
+// saves progress once a second while it works.
+func (m *runManager) call(ctx context.Context, run store.Run, l *liveRun) (out RunOutput, err error) {
+	s := m.s
+	sc, err := s.st.GetScenario(ctx, run.OrgID, run.ScenarioID, run.ScenarioVersion)
+	if err != nil {
+		return out, fmt.Errorf("read scenario: %w", err)
+	}
+	dir := filepath.Join(s.dataDir, "runs", run.ID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return out, err
+	}
+	spec := RunSpec{
+		RunID: run.ID, OrgID: run.OrgID, ScenarioID: run.ScenarioID, ScenarioVersion: run.ScenarioVersion,
+		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.deps.Version,
+	}
+	saverDone := make(chan struct{})
+	saverCtx, stopSaver := context.WithCancel(context.Background())
+	go func() {
+		defer close(saverDone)
+		m.saveProgress(saverCtx, l)
+	}()
+	defer func() {
+		stopSaver()
+		<-saverDone
+	}()
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("runner panicked", "run_id", run.ID, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("runner panicked: %v", p)
+		}
+	}()
+	progress := func(done, total int) {
+		if total <= 0 || done < 0 {
+			return
+		}
+		done = min(done, total)
+		l.update(func(l *liveRun) {
+			l.done, l.total = done, total
+			l.run.Progress = float64(done) / float64(total)
+		})
+	}
+	return s.deps.Runner.Run(ctx, spec, progress)
+}
+
+// saveProgress writes the live progress to the store whenever it changed, at most once per
+// progressSaveInterval, until ctx is done.
+func (m *runManager) saveProgress(ctx context.Context, l *liveRun) {
+	t := time.NewTicker(progressSaveInterval)
+	defer t.Stop()
+	saved := -1.0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r, _, _, _ := l.snapshot()
+		if r.Progress == saved || r.Status != store.RunRunning {
+			continue
+		}
+		if err := m.s.st.SetRunProgress(ctx, r.ID, r.Progress); err != nil {
+			if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+				m.s.log.Warn("save run progress", "run_id", r.ID, "err", err)
+			}
+			continue
+		}
+		saved = r.Progress
+	}
+}
+
+// outcome turns what the Runner returned into the run's final record.
+func (m *runManager) outcome(ctx context.Context, run store.Run, out RunOutput, err error, log interface {
+	Error(string, ...any)
+}) store.Outcome {
+	s := m.s
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errCancelledByUser):
+		return store.Outcome{Status: store.RunCancelled, Error: "cancelled by request"}
+	case errors.Is(cause, errShutdown):
+		return store.Outcome{Status: store.RunFailed, Error: interruptedMsg}
+	case errors.Is(cause, errRunTimeout):
+		return store.Outcome{Status: store.RunFailed, Error: "the run took longer than the limit of " + s.cfg.RunTimeout.String()}
+	}
+	if err == nil {
+		err = m.checkOutput(run, out)
+	}
+	if err != nil {
+		if msg, ok := publicMessage(err); ok {
+			return store.Outcome{Status: store.RunFailed, Error: msg}
+		}
+		log.Error("run failed", "err", err)
+		return store.Outcome{Status: store.RunFailed, Error: "the run failed because of an internal error; the server log has the details under run " + run.ID}
+	}
+	prov, err := s.provenance(run, out)
+	if err != nil {
+		log.Error("run provenance", "err", err)
+		return store.Outcome{Status: store.RunFailed, Error: "the run failed because of an internal error; the server log has the details under run " + run.ID}
+	}
+	return store.Outcome{Status: store.RunSucceeded, ResultPath: out.ResultPath, Provenance: prov, Seed: out.Seed}
+}
+
+// checkOutput checks that a successful Runner returned a result inside the run's directory.
+func (m *runManager) checkOutput(run store.Run, out RunOutput) error {
+	if out.ResultPath == "" {
+		return nil
+	}
+	abs, err := m.s.path(out.ResultPath)
+	if err != nil {
+		return fmt.Errorf("runner result: %w", err)
+	}
+	if rel, err := filepath.Rel(filepath.Join(m.s.dataDir, "runs", run.ID), abs); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("runner result %q is not inside the run's directory", out.ResultPath)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("runner result: %w", err)
+	}
+	return nil
+}
+
+// provenance is the Runner's provenance object with the server's own facts added where the
+// Runner did not give them.
+func (s *Service) provenance(run store.Run, out RunOutput) (json.RawMessage, error) {
+	p := map[string]json.RawMessage{}
+	if len(out.Provenance) > 0 {
+		if err := json.Unmarshal(out.Provenance, &p); err != nil {
+			return nil, fmt.Errorf("runner provenance is not a JSON object: %w", err)
+		}
+	}
+	add := func(k string, v any) {
+		if _, ok := p[k]; !ok {
+			p[k] = mustJSON(v)
+		}
+	}
+	add("run_id", run.ID)
+	add("scenario_id", run.ScenarioID)
+	add("scenario_version", run.ScenarioVersion)
+	add("software_version", s.deps.Version)
+	if seed := out.Seed; seed != nil {
+		add("seed", *seed)
+	} else if run.Seed != nil {
+		add("seed", *run.Seed)
+	}
+	return json.Marshal(p)
+}
+
+// close stops taking runs, cancels running ones (they record themselves as interrupted), waits
+// for the workers until ctx is done, then marks whatever is still unfinished as failed.
+func (m *runManager) close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	queued := m.queue
+	m.queue = nil
+	m.mu.Unlock()
+	m.cancel(errShutdown)
+	done := make(chan struct{})
+	go func() { m.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("runs still stopping: %w", ctx.Err())
+	}
+	ids, ferr := m.s.st.FailUnfinishedRuns(context.Background(), interruptedMsg, time.Now())
+	if ferr != nil {
+		return errors.Join(err, fmt.Errorf("mark unfinished runs: %w", ferr))
+	}
+	if len(ids) > 0 {
+		m.s.log.Warn("marked unfinished runs as interrupted", "runs", len(ids), "queued", len(queued))
+	}
+	return err
+}

@@ -1,0 +1,264 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/carecast/carecast/api/store"
+)
+
+// Title and APIVersion name the HTTP API in its OpenAPI document. APIVersion changes only when
+// the API does, not with every software release.
+const (
+	Title      = "carecast API"
+	APIVersion = "1.0.0"
+)
+
+// LocalOrg is the organisation of the single local user when the server runs open (on
+// loopback, before any API key exists).
+const LocalOrg = "local"
+
+// interruptedMsg is the error recorded for runs that were unfinished when the server stopped.
+const interruptedMsg = "interrupted: the server stopped before this run finished; start it again " +
+	"(the same scenario version and seed reproduce it exactly)"
+
+// Service is the carecast HTTP API over one store and one data directory: it authenticates
+// requests, serves the operations under /v1 and executes runs in a bounded worker pool. Make it
+// with NewService, serve Handler (or call Register on a huma.API in tests) and Close it.
+type Service struct {
+	cfg     Config
+	deps    Deps
+	st      store.Store
+	log     *slog.Logger
+	dataDir string // absolute
+
+	metrics *metrics
+	limiter *rateLimiter
+	runs    *runManager
+
+	open     atomic.Bool // serving the local user without keys
+	localOrg store.Org
+	closing  chan struct{} // closed when shutdown starts; ends event streams
+	drain    sync.Once
+	closed   atomic.Bool
+}
+
+// NewService prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean
+// stop — runs left queued or running are marked failed (see interruptedMsg), temporary upload
+// files and upload files with no record are removed — decides whether to run open, and starts
+// the run workers.
+//
+// With no API key in the store it runs open as the single local user (organisation "local",
+// role admin) if cfg.Addr is loopback, and logs a warning; on any other address it returns an
+// error. cfg must be valid.
+func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logger *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	s := &Service{
+		cfg:     cfg,
+		deps:    withDefaults(deps),
+		st:      st,
+		log:     logger,
+		dataDir: dataDir,
+		metrics: newMetrics(),
+		limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
+		closing: make(chan struct{}),
+	}
+	if err := s.prepareDataDir(ctx); err != nil {
+		return nil, err
+	}
+	ids, err := st.FailUnfinishedRuns(ctx, interruptedMsg, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("recover unfinished runs: %w", err)
+	}
+	if len(ids) > 0 {
+		logger.Warn("marked runs interrupted by the last stop as failed", "runs", len(ids), "ids", ids)
+	}
+	nkeys, err := st.CountKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count API keys: %w", err)
+	}
+	if nkeys == 0 {
+		if !cfg.Loopback() {
+			return nil, fmt.Errorf("refusing to serve on %s without API keys: create one with "+
+				"`carecast keys create --org NAME --role admin`, or listen on loopback (127.0.0.1)", cfg.Addr)
+		}
+		if s.localOrg, err = st.EnsureOrg(ctx, LocalOrg); err != nil {
+			return nil, fmt.Errorf("create the local organisation: %w", err)
+		}
+		s.open.Store(true)
+		logger.Warn("no API keys exist: serving WITHOUT authentication as a single local user "+
+			"(organisation local, role admin) on loopback only; create a key to require keys",
+			"addr", cfg.Addr)
+	}
+	s.runs = newRunManager(s)
+	return s, nil
+}
+
+func withDefaults(d Deps) Deps {
+	if d.Runner == nil {
+		d.Runner = noRunner{}
+	}
+	if d.Scenarios == nil {
+		d.Scenarios = anyObject{}
+	}
+	if d.Datasets == nil {
+		d.Datasets = noDatasets{}
+	}
+	if d.Version == "" {
+		d.Version = "dev"
+	}
+	return d
+}
+
+// prepareDataDir creates the directories, empties tmp/ (half-received uploads) and removes
+// upload files that no dataset record names (a crash between rename and commit).
+func (s *Service) prepareDataDir(ctx context.Context) error {
+	for _, d := range []string{"uploads", "runs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(s.dataDir, d), 0o750); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+	}
+	tmp := filepath.Join(s.dataDir, "tmp")
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
+			return fmt.Errorf("clean %s: %w", tmp, err)
+		}
+	}
+	paths, err := s.st.DatasetPaths(ctx)
+	if err != nil {
+		return fmt.Errorf("list datasets: %w", err)
+	}
+	known := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		known[filepath.Clean(p)] = true
+	}
+	uploads := filepath.Join(s.dataDir, "uploads")
+	return filepath.WalkDir(uploads, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(s.dataDir, path)
+		if err != nil {
+			return err
+		}
+		if !known[rel] {
+			s.log.Warn("removing an upload file with no dataset record", "path", rel)
+			return os.Remove(path)
+		}
+		return nil
+	})
+}
+
+// Handler returns the whole HTTP handler: the Huma API (operations under /v1, /healthz,
+// /readyz, /openapi.json, /docs), /metrics, and the request middleware (request IDs, access
+// log, metrics, panic recovery).
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	api := humago.New(mux, apiConfig())
+	s.Register(api)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, "no such endpoint: see /docs")
+	})
+	return s.middleware(mux)
+}
+
+// apiConfig is the Huma configuration shared by the server and OpenAPI.
+func apiConfig() huma.Config {
+	c := huma.DefaultConfig(Title, APIVersion)
+	c.Info.Description = "Forecasts of adult social care need, services, workforce and cost for English councils. " +
+		"Authenticate with an API key in `Authorization: Bearer <key>` or `X-API-Key: <key>`. " +
+		"Errors are RFC 9457 problem documents."
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: `Authorization: Bearer <key>`."},
+		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header."},
+	}
+	return c
+}
+
+// Drain starts a shutdown: /readyz answers 503 and event streams end, so that an HTTP server
+// shutdown does not wait for them. Close calls it too.
+func (s *Service) Drain() {
+	s.drain.Do(func() { close(s.closing) })
+}
+
+func (s *Service) draining() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close stops the service: event streams end, running runs are cancelled and recorded as
+// interrupted, queued runs are marked failed. It waits for the workers until ctx is done. It
+// does not close the store.
+func (s *Service) Close(ctx context.Context) error {
+	s.Drain()
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.runs.close(ctx)
+}
+
+// path joins a data-directory-relative path to the data directory, refusing paths that leave
+// it.
+func (s *Service) path(rel string) (string, error) {
+	if rel == "" || filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("path %q is not inside the data directory", rel)
+	}
+	return filepath.Join(s.dataDir, rel), nil
+}
+
+// relPath returns abs relative to the data directory, or an error if it is outside it.
+func (s *Service) relPath(abs string) (string, error) {
+	rel, err := filepath.Rel(s.dataDir, abs)
+	if err != nil || !filepath.IsLocal(rel) {
+		return "", errors.New("outside the data directory")
+	}
+	return rel, nil
+}
+
+// syncDir fsyncs a directory so a rename or create in it is durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// fileExt returns the extension of a user-supplied file name if it is one carecast knows, else "".
+func fileExt(name string) string {
+	ext := strings.ToLower(filepath.Ext(name))
+	switch ext {
+	case ".parquet", ".csv", ".json", ".xlsx", ".arrow":
+		return ext
+	}
+	return ""
+}

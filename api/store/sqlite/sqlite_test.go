@@ -1,0 +1,97 @@
+package sqlite
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/store/storetest"
+)
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "carecast.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+// TestPragmas checks the settings the durability argument in the package doc depends on, on
+// both the writer and the reader connections.
+func TestPragmas(t *testing.T) {
+	s := openTemp(t)
+	check := func(label string, q func(string) (string, error)) {
+		for pragma, want := range map[string]string{
+			"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000",
+		} {
+			got, err := q("PRAGMA " + pragma)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.EqualFold(got, want) {
+				t.Errorf("%s: %s = %s, want %s", label, pragma, got, want)
+			}
+		}
+	}
+	check("writer", func(q string) (v string, err error) { err = s.w.QueryRowContext(t.Context(), q).Scan(&v); return })
+	check("reader", func(q string) (v string, err error) { err = s.r.QueryRowContext(t.Context(), q).Scan(&v); return })
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carecast.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := s.EnsureOrg(t.Context(), "trafford")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.OrgByName(t.Context(), "trafford")
+	if err != nil || got != org {
+		t.Fatalf("after reopen: %+v, %v; want %+v", got, err, org)
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carecast.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(t.Context(), "PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(t.Context(), path)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("Open of a newer schema: %v", err)
+	}
+}
+
+func TestOpenMissingDir(t *testing.T) {
+	_, err := Open(t.Context(), filepath.Join(t.TempDir(), "no", "such", "carecast.db"))
+	if err == nil {
+		t.Fatal("Open in a missing directory succeeded")
+	}
+}
+
+func TestIDs(t *testing.T) {
+	id := store.NewID("run")
+	if !store.ValidID("run", id) || store.ValidID("scn", id) || store.ValidID("run", id+"x") || store.ValidID("run", "run_"+strings.Repeat("A", 26)) {
+		t.Errorf("ValidID disagrees with NewID: %s", id)
+	}
+}
