@@ -7,6 +7,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/carecast/carecast/api"
 )
 
 // Exit codes that scripts can trust.
@@ -119,3 +121,17 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runOpenAPI(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "Usage: carecast openapi")
+		return exitUsage
+	}
+	doc, err := api.OpenAPI()
+	if err != nil {
+		fmt.Fprintf(stderr, "carecast openapi: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "%s\n", doc)
+	return exitOK
+}

@@ -15,21 +15,11 @@ import (
 	"github.com/carecast/carecast/api/store"
 )
 
-// Exit codes of the serve and keys subcommands.
-const (
-	exitOK    = 0
-	exitError = 1 // the command failed
-	exitUsage = 2 // bad flags or arguments
-)
-
 // serveDeps builds what the server needs from the rest of carecast (engine, validators,
 // built-in datasets). The lead wires the forecast engine and package datasets in here.
 var serveDeps = func(cfg api.Config) (api.Deps, error) {
-	return api.Deps{Version: version()}, nil
+	return api.Deps{Version: carecastVersion()}, nil
 }
-
-// version is the software version recorded with runs.
-func version() string { return "dev" }
 
 // runServe is `carecast serve [flags]`: it serves the HTTP API until SIGINT or SIGTERM, then
 // shuts down gracefully. Configuration comes from flags and CARECAST_* variables (see
@@ -51,13 +41,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	deps, err := serveDeps(cfg)
 	if err != nil {
 		logger.Error("cannot start", "err", err)
-		return exitError
+		return exitFail
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := api.Serve(ctx, cfg, deps, logger); err != nil {
 		logger.Error("cannot serve", "err", err)
-		return exitError
+		return exitFail
 	}
 	return exitOK
 }
@@ -125,12 +115,12 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	st, err := api.OpenStore(ctx, dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "carecast keys: %v\n", err)
-		return exitError
+		return exitFail
 	}
 	defer st.Close()
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "carecast keys %s: %v\n", sub, err)
-		return exitError
+		return exitFail
 	}
 	switch sub {
 	case "create":

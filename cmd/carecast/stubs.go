@@ -15,11 +15,8 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 }
 
 var (
-	runServe    = notYet("serve")
 	runProject  = notYet("project")
 	runBacktest = notYet("backtest")
 	runTS       = notYet("ts")
 	runScenario = notYet("scenario")
-	runKeys     = notYet("keys")
-	runOpenAPI  = notYet("openapi")
 )
