@@ -25,12 +25,12 @@ type activityItem struct {
 // pssex1_item_code_labels.csv (TestActivityItemLabels).
 var activityItems = []activityItem{
 	{Service: "home_care", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.11"}},
-	{Service: "home_care", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.15"}, Minus: []string{"A4.11"}, Note: "all ages minus 65+"},
+	{Service: "home_care", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.15"}, Minus: []string{"A4.11"}, FromYear: 2011, Note: "all ages minus 65+; A4.15 meant direct payments 75-84 in 2009-10 and was blank in 2010-11"},
 	{Service: "day_care", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.12"}},
-	{Service: "day_care", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.16"}, Minus: []string{"A4.12"}, Note: "all ages minus 65+"},
+	{Service: "day_care", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.16"}, Minus: []string{"A4.12"}, FromYear: 2011, Note: "all ages minus 65+; A4.16 meant direct payments 85+ in 2009-10 and was blank in 2010-11"},
 	{Service: "meals", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.13"}},
 	{Service: "direct_payments", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.14"}, FromYear: 2010, Note: "2009-10 counted 65-74 incl. personal budgets and is left out"},
-	{Service: "direct_payments", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.10"}},
+	{Service: "direct_payments", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.10"}, FromYear: 2011, Note: "2009-10 and 2010-11 included personal budgets and are left out"},
 	{Service: "care_home", Measure: "clients", AgeBand: "65+", Plus: []string{"B1"}},
 	{Service: "care_home", Measure: "clients", AgeBand: "18-64", Plus: []string{"B2", "B3", "B4"}, Note: "physical disability, mental health and learning disability"},
 	{Service: "nursing", Measure: "weeks", AgeBand: "65+", Plus: []string{"D1.1"}},

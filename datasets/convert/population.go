@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	srcMYE2011   = "ONS mid-year population estimates, mid-2011 (2018 LAD boundaries, Nomis NM_2002_1), summed to 2021 boundaries by carecast; OGL v3"
+	srcMYE2011   = "ONS mid-year population estimates, mid-2011 (2018 LAD boundaries, Nomis NM_2002_1); areas created in 2019–2021 are the sums of their predecessors; OGL v3"
 	srcMYE2020   = "ONS mid-year population estimates, mid-2020 on 2021 geography (MYE2, published 2021-06-25); OGL v3"
 	srcMYE2021   = "ONS mid-year population estimates, mid-2021 (Census 2021 based), LAD 2021; OGL v3"
 	srcMYE4      = "ONS mid-year population estimates 2001–2020 on 2021 geography (MYE4, published 2021-06-25); OGL v3"
@@ -76,9 +76,6 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		if !strings.HasPrefix(code, "E") {
 			continue
 		}
-		if s, ok := succ[code]; ok {
-			code = s
-		}
 		sex, err := onsSex(cell(rec, c[2]))
 		if err != nil {
 			return nil, nil, m11.lineErr(i, err)
@@ -91,11 +88,19 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		if err != nil {
 			return nil, nil, m11.lineErr(i, err)
 		}
-		k := popKey{code, 2011, sex, int32(age)}
-		if _, ok := sums[k]; !ok {
-			order = append(order, k)
+		// Areas that ended in 2019–2021 keep their own 2011 rows (they are what was published
+		// and what council activity of the time refers to) and add to their successor's.
+		codes := []string{code}
+		if s, ok := succ[code]; ok {
+			codes = append(codes, s)
 		}
-		sums[k] += v
+		for _, code := range codes {
+			k := popKey{code, 2011, sex, int32(age)}
+			if _, ok := sums[k]; !ok {
+				order = append(order, k)
+			}
+			sums[k] += v
+		}
 	}
 	for _, k := range order {
 		out = append(out, estimate(k.area, k.year, k.sex, k.age, sums[k], srcMYE2011))

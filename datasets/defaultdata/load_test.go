@@ -1,13 +1,34 @@
 package defaultdata
 
 import (
+	"bytes"
+	"encoding/csv"
 	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/datasets/convert"
 )
 
+const rawDir = "../raw"
+
+func load(t testing.TB) *datasets.Bundle {
+	t.Helper()
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkLoad measures loading (and fully validating) the whole default dataset, the
+// DESIGN.md section 11 target being under 200 ms.
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
@@ -17,16 +38,337 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-func TestAllocPerByte(t *testing.T) {
+// TestBuildIsReproducible rebuilds the default dataset from datasets/raw and checks that every
+// file is byte-identical to the embedded one.
+func TestBuildIsReproducible(t *testing.T) {
+	b, err := convert.Build(os.DirFS(rawDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(files, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		want, _ := fs.ReadFile(files, e.Name())
+		got, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatalf("%s was not rebuilt: %v", e.Name(), err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: rebuilt file differs from the embedded one (run `make datasets`)", e.Name())
+		}
+	}
+	rebuilt, _ := os.ReadDir(dir)
+	if len(rebuilt) != len(entries) {
+		t.Errorf("rebuilt %d files, %d embedded", len(rebuilt), len(entries))
+	}
+}
+
+// TestCoverage checks what `carecast datasets describe` promises: every council with social
+// services responsibilities, all 9 regions and England.
+func TestCoverage(t *testing.T) {
+	d := load(t).Describe()
+	if d.Councils < 150 || d.Regions != 9 || d.Countries != 1 || d.Districts != 309 {
+		t.Fatalf("coverage %+v", d)
+	}
+	// 2019–2021 reorganisations: 25 districts or unitaries and 3 counties ended.
+	if d.EndedAreas != 28 {
+		t.Fatalf("%d ended areas, want 28", d.EndedAreas)
+	}
+}
+
+// sumPop sums single-year population rows for a year, kind and set of areas.
+func sumPop(b *datasets.Bundle, year int32, area func(string) bool) float64 {
+	var s float64
+	for _, r := range b.Population {
+		if r.Year == year && r.Kind == "estimate" && area(r.AreaCode) {
+			s += r.Count
+		}
+	}
+	return s
+}
+
+func inForce(b *datasets.Bundle) func(string) bool {
+	ok := map[string]bool{}
+	for _, a := range b.Areas {
+		if a.ValidTo == "" && (a.AreaType == datasets.AreaUnitary || a.AreaType == datasets.AreaNonMetropolitanDistrict ||
+			a.AreaType == datasets.AreaMetropolitanDistrict || a.AreaType == datasets.AreaLondonBorough) {
+			ok[a.AreaCode] = true
+		}
+	}
+	return func(c string) bool { return ok[c] }
+}
+
+// TestEnglandTotals checks the districts add up to ONS's published England totals: mid-2011
+// 53,107,169 and mid-2020 56,550,138 (datasets/raw/PROVENANCE.md, checked there against MYE4),
+// mid-2021 56,536,419 (ONS mid-2021 estimates, England).
+func TestEnglandTotals(t *testing.T) {
+	b := load(t)
+	districts := inForce(b)
+	for year, want := range map[int32]float64{2011: 53107169, 2020: 56550138, 2021: 56536419} {
+		if got := sumPop(b, year, districts); got != want {
+			t.Errorf("England %d: districts sum to %.0f, want %.0f", year, got, want)
+		}
+	}
+}
+
+// TestSuccessorsMatchPopulation checks the successor links of the areas table against the
+// data: each predecessor's mid-2011 population is published on its own code, and their sum
+// equals the successor's mid-2011 population in ONS's 2021-boundary series (MYE4).
+func TestSuccessorsMatchPopulation(t *testing.T) {
+	b := load(t)
+	preds := map[string][]string{}
+	for _, a := range b.Areas {
+		if a.SuccessorCode != "" && a.AreaType != datasets.AreaCounty {
+			preds[a.SuccessorCode] = append(preds[a.SuccessorCode], a.AreaCode)
+		}
+	}
+	if len(preds) != 8 {
+		t.Fatalf("%d successors, want 8", len(preds))
+	}
+	totals := map[string]float64{}
+	for _, r := range b.PopulationTotals {
+		if r.Year == 2011 && r.Kind == "estimate" {
+			totals[r.AreaCode] = r.Count
+		}
+	}
+	for succ, ps := range preds {
+		in := map[string]bool{}
+		for _, p := range ps {
+			in[p] = true
+		}
+		got := sumPop(b, 2011, func(c string) bool { return in[c] })
+		if got != totals[succ] || got != sumPop(b, 2011, func(c string) bool { return c == succ }) {
+			t.Errorf("%s: predecessors %v sum to %.0f; MYE4 says %.0f", succ, ps, got, totals[succ])
+		}
+	}
+}
+
+// TestDistrictsAddUpToCounties checks the hierarchy against ONS's published totals: for every
+// county, region and England, the mid-2020 single-year estimates of the districts under it
+// add up to its published all-age total.
+func TestDistrictsAddUpToCounties(t *testing.T) {
+	b := load(t)
+	parent := map[string]string{}
+	for _, a := range b.Areas {
+		if a.ValidTo == "" {
+			parent[a.AreaCode] = a.ParentCode
+		}
+	}
+	sums := map[string]float64{}
+	districts := inForce(b)
+	for _, r := range b.Population {
+		if r.Year != 2020 || r.Kind != "estimate" || !districts(r.AreaCode) {
+			continue
+		}
+		for c := r.AreaCode; c != ""; c = parent[c] {
+			sums[c] += r.Count
+		}
+	}
+	checked := 0
+	for _, r := range b.PopulationTotals {
+		if r.Year != 2020 || r.Kind != "estimate" {
+			continue
+		}
+		checked++
+		if sums[r.AreaCode] != r.Count {
+			t.Errorf("%s 2020: districts sum to %.0f, published total %.0f", r.AreaCode, sums[r.AreaCode], r.Count)
+		}
+	}
+	if checked < 340 {
+		t.Fatalf("checked only %d areas", checked)
+	}
+}
+
+// readRaw reads a raw CSV file into records with a header index.
+func readRaw(t *testing.T, path string) ([][]string, map[string]int) {
+	t.Helper()
+	fh, err := os.Open(filepath.Join(rawDir, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	recs, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := map[string]int{}
+	for i, c := range recs[0] {
+		h[c] = i
+	}
+	return recs[1:], h
+}
+
+// TestSheffieldAgrees checks that the Sheffield series (scc-pi/popsheff) and the all-areas
+// estimates agree where they overlap (2011 and 2020), so the series join without a break.
+func TestSheffieldAgrees(t *testing.T) {
+	b := load(t)
+	recs, h := readRaw(t, "ons_mye/sheffield_mye_syoa_sex_2001_2020.csv")
+	want := map[[3]string]float64{}
+	for _, r := range recs {
+		if r[h["year"]] == "2011" || r[h["year"]] == "2020" {
+			v, _ := strconv.ParseFloat(r[h["population"]], 64)
+			sex := map[string]string{"1": "male", "2": "female"}[r[h["sex"]]]
+			want[[3]string{r[h["year"]], sex, r[h["age"]]}] = v
+		}
+	}
+	n := 0
+	for _, r := range b.Population {
+		if r.AreaCode == "E08000019" && r.Kind == "estimate" && (r.Year == 2011 || r.Year == 2020) {
+			n++
+			k := [3]string{strconv.Itoa(int(r.Year)), r.Sex, strconv.Itoa(int(r.Age))}
+			if r.Count != want[k] {
+				t.Errorf("Sheffield %v: %v in the all-areas table, %v in the Sheffield series", k, r.Count, want[k])
+			}
+		}
+	}
+	if n != 2*2*91 {
+		t.Fatalf("%d Sheffield rows for 2011 and 2020", n)
+	}
+}
+
+// TestRatesConverted checks unit conversions against the raw files: ONS publishes mortality
+// per 100,000 (female age 0 in 2018-19: 62.88... per 100,000 → per person) and fertility per
+// 1,000 women.
+func TestRatesConverted(t *testing.T) {
+	b := load(t)
+	recs, h := readRaw(t, "ons_npp2018/npp2018_england_principal_mortality_assumptions.csv")
+	raw := map[string]float64{}
+	for _, r := range recs {
+		v, _ := strconv.ParseFloat(r[h["value"]], 64)
+		raw[r[h["sex"]]+"/"+r[h["age"]]+"/"+r[h["year"]]] = v
+	}
+	for _, m := range b.Mortality {
+		if m.Year != 2030 || (m.Age != 0 && m.Age != 85) {
+			continue
+		}
+		sex := map[string]string{"male": "1", "female": "2"}[m.Sex]
+		age := strconv.Itoa(int(m.Age))
+		if m.RateType == "qbirth" {
+			age = "Birth"
+		}
+		if want := raw[sex+"/"+age+"/2030"] / 1e5; math.Abs(m.Rate-want) > 1e-15 {
+			t.Errorf("%s age %s 2030: %v, want %v", m.Sex, age, m.Rate, want)
+		}
+	}
+	// Fertility: women aged 30 in 2030-31, per 1,000 in the raw file.
+	recs, h = readRaw(t, "ons_npp2018/npp2018_england_principal_fertility_assumptions.csv")
+	var want float64
+	for _, r := range recs {
+		if r[h["age"]] == "30" && r[h["year"]] == "2030" {
+			want, _ = strconv.ParseFloat(r[h["value"]], 64)
+		}
+	}
+	for _, f := range b.Fertility {
+		if f.Year == 2030 && f.Age == 30 && math.Abs(f.Rate-want/1000) > 1e-15 {
+			t.Errorf("fertility age 30 2030: %v, want %v/1000", f.Rate, want)
+		}
+	}
+}
+
+// TestDerivedPrevalenceBands checks that where carecast derives the rest of 65+ from a
+// published headline, the bands' population-weighted mean gives back the headline: HSE 2014,
+// needs help with at least one ADL, women 65+: 33%; men 24% (hse_social_care_need_headline_rates_65plus.csv).
+func TestDerivedPrevalenceBands(t *testing.T) {
+	b := load(t)
+	// England mid-2014 by interpolation, as the converter weights.
+	w := func(sex string, from, to int32) float64 {
+		var s11, s18 float64
+		districts := inForce(b)
+		for _, r := range b.Population {
+			if r.Sex == sex && r.Age >= from && r.Age <= to {
+				switch {
+				case r.Year == 2011 && r.Kind == "estimate" && districts(r.AreaCode):
+					s11 += r.Count
+				case r.Year == 2018 && r.AreaCode == "E92000001":
+					s18 += r.Count
+				}
+			}
+		}
+		return s11 + 3.0/7*(s18-s11)
+	}
+	for sex, want := range map[string]float64{"female": 0.33, "male": 0.24} {
+		var num, den float64
+		bands := 0
+		for _, p := range b.Prevalence {
+			if p.Measure == "adl_need_help" && p.EvidenceYear == 2014 && p.Sex == sex {
+				pop := w(sex, p.AgeFrom, p.AgeTo)
+				num += p.Rate * pop
+				den += pop
+				bands++
+			}
+		}
+		if bands != 3 || math.Abs(num/den-want) > 1e-9 {
+			t.Errorf("%s: %d bands with mean %.6f, want 3 bands and %.2f", sex, bands, num/den, want)
+		}
+	}
+}
+
+// TestActivityItemLabels checks the PSS-EX1 items carecast reads against their published
+// labels in every year, since item definitions moved between years.
+func TestActivityItemLabels(t *testing.T) {
+	recs, h := readRaw(t, "nhsd_asc_activity/pssex1_item_code_labels.csv")
+	labels := map[string][]string{}
+	for _, r := range recs {
+		for _, y := range []string{"2009-10", "2010-11", "2011-12", "2012-13", "2013-14"} {
+			labels[r[h["item_code"]]] = append(labels[r[h["item_code"]]], r[h[y]])
+		}
+	}
+	want := map[string]string{
+		"A4.11": "Total 65 and over, Home care", "A4.12": "Total 65 and over, Day care", "A4.13": "Total 65 and over, Meals",
+		"A4.10": "Total 18-64, Direct payments", "A4.15": "Total all ages, Home care", "A4.16": "Total all ages, Day care",
+		"B1": "Residents aged 65 and over", "D1.1": "aged 65 and over in nursing placements",
+		"D1.2": "65 and over in own provision residential", "D1.3": "65 and over in residential placements provided by others",
+		"F2.1": "Provided by the council", "F2.2": "Provided by the independent sector",
+	}
+	from := map[string]int{"A4.10": 2, "A4.15": 2, "A4.16": 2} // definitions settled in 2011-12
+	for item, text := range want {
+		for i, l := range labels[item] {
+			if i < from[item] {
+				continue
+			}
+			if !strings.Contains(l, text) {
+				t.Errorf("%s year %d: label %q lacks %q", item, i, l, text)
+			}
+		}
+	}
+	// A4.14 changed meaning: 2009-10 counted 65-74 with personal budgets, so carecast drops that year.
+	if l := labels["A4.14"]; !strings.Contains(l[0], "65-74") || !strings.Contains(l[4], "Total 65 and over, Direct payments") {
+		t.Errorf("A4.14 labels changed: %q … %q", l[0], l[4])
+	}
+	if l := labels["A4.15"]; !strings.Contains(l[0], "Total 75-84, Number of clients receiving Direct payments") {
+		t.Errorf("A4.15 2009-10 label changed: %q", l[0])
+	}
+	for _, r := range load(t).ServiceActivity {
+		if r.Year < 2011 && (r.AgeBand == "18-64" && r.Service != "nursing" && r.Service != "residential" && r.Service != "care_home" ||
+			r.Service == "direct_payments" && r.Year == 2009) {
+			t.Fatalf("a year whose item definition differs should be left out: %+v", r)
+		}
+	}
+}
+
+// TestReadAllocationBound checks the real files against the reader's allocation bound.
+func TestReadAllocationBound(t *testing.T) {
 	entries, _ := fs.ReadDir(files, ".")
 	for _, e := range entries {
 		data, _ := fs.ReadFile(files, e.Name())
+		k, err := datasets.DetectKind(data)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var m0, m1 runtime.MemStats
-		runtime.GC()
 		runtime.ReadMemStats(&m0)
-		k, _ := datasets.DetectKind(data)
-		_, err := datasets.Validate(k, data, datasets.ReadOptions{})
+		if _, err := datasets.Validate(k, data, datasets.ReadOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		runtime.ReadMemStats(&m1)
-		t.Logf("%s %v: %d bytes, alloc %d (%.1fx)", e.Name(), err, len(data), m1.TotalAlloc-m0.TotalAlloc, float64(m1.TotalAlloc-m0.TotalAlloc)/float64(len(data)))
+		if got, bound := m1.TotalAlloc-m0.TotalAlloc, datasets.AllocBound(len(data)); got > bound {
+			t.Errorf("%s: reading allocated %d bytes, bound %d", e.Name(), got, bound)
+		}
 	}
 }
