@@ -3,6 +3,7 @@ package forecast
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Profile is the time profile of a lever: how the fraction of its full effect grows between
@@ -44,10 +45,11 @@ func (p Profile) String() string {
 	return fmt.Sprintf("Profile(%d)", uint8(p))
 }
 
-// ParseProfile reads the spelling returned by String and returns an error for anything else.
+// ParseProfile reads the spelling returned by String, also accepting underscores for hyphens
+// ("front_loaded", as JSON documents spell it), and returns an error for anything else.
 func ParseProfile(s string) (Profile, error) {
 	for i, n := range profileNames {
-		if s == n {
+		if strings.ReplaceAll(s, "_", "-") == n {
 			return Profile(i), nil
 		}
 	}

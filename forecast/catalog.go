@@ -1,0 +1,38 @@
+package forecast
+
+// Catalog is what a scenario is checked against: the areas, years and measures in the data.
+type Catalog interface {
+	// Area returns the area with the given code, or nil.
+	Area(code string) *AreaInfo
+	// BaseYears lists the years with a single-year estimate for every district.
+	BaseYears() []int
+	// LastRateYear is the last year the national assumptions cover.
+	LastRateYear() int
+	// PrevalenceMeasures maps each need measure to its evidence years, ascending.
+	PrevalenceMeasures() map[string][]int
+}
+
+// AreaInfo is one row of the areas table.
+type AreaInfo struct {
+	Code, Name, Type, Parent, Region string
+	ValidFrom, ValidTo, Successor    string
+}
+
+// IsDistrict reports whether the area is lower tier, the level projections run at.
+func (a *AreaInfo) IsDistrict() bool {
+	switch a.Type {
+	case "unitary", "metropolitan_district", "london_borough", "non_metropolitan_district":
+		return true
+	}
+	return false
+}
+
+// IsCouncil reports whether the area is upper tier: a council with adult social services
+// responsibilities.
+func (a *AreaInfo) IsCouncil() bool {
+	switch a.Type {
+	case "unitary", "metropolitan_district", "london_borough", "county":
+		return true
+	}
+	return false
+}

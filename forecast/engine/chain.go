@@ -1,0 +1,295 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/population"
+)
+
+// draw holds the values of one evaluation of the chain: the levers' full values and each need
+// schedule's rates (the central ones in a deterministic run; a Monte Carlo draw's otherwise).
+type draw struct {
+	values []float64                                       // by lever
+	rates  []*[forecast.NumSexes][forecast.NumAges]float64 // by schedule
+	cum    [][]float64                                     // by lever and year index: compounded annual-% levers, or the lever's value reached
+	mult   *[numServices][numGroups]float64                // service use multipliers for the council (nil: 1)
+}
+
+// centralDraw is the deterministic draw.
+func (p *plan) centralDraw() *draw {
+	d := &draw{values: make([]float64, len(p.levers)), rates: make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds))}
+	for i := range p.levers {
+		d.values[i] = p.levers[i].spec.Value
+	}
+	for i, s := range p.scheds {
+		d.rates[i] = &s.rate
+	}
+	p.compound(d)
+	return d
+}
+
+// compound fills d.cum: for levers that are annual % changes, Π (1 + at(z)/100) over the years
+// after the base year up to each year; for the others, the value reached in each year.
+func (p *plan) compound(d *draw) {
+	if d.cum == nil {
+		d.cum = make([][]float64, len(p.levers))
+		for i := range d.cum {
+			d.cum[i] = make([]float64, len(p.years))
+		}
+	}
+	for i := range p.levers {
+		l := &p.levers[i]
+		f := 1.0
+		for k, y := range p.years {
+			switch l.spec.Type {
+			case forecast.LeverPrevalenceTrend, forecast.LeverServiceTrend, forecast.LeverUnitCostGrowth:
+				if k > 0 {
+					f *= 1 + l.at(d.values[i], y)/100
+				}
+				d.cum[i][k] = f
+			default:
+				d.cum[i][k] = l.at(d.values[i], y)
+			}
+		}
+	}
+}
+
+// worker holds one goroutine's scratch space.
+type worker struct {
+	p       *plan
+	pop     []population.Pop
+	pop90   []population.Pop90
+	base    population.Pop
+	lev     population.Levers
+	rate    [forecast.NumAges]float64
+	byAge   [forecast.NumSexes][forecast.NumAges]float64
+	prefix  [forecast.NumAges + 1]float64
+	scratch []float64
+}
+
+func (p *plan) newWorker() *worker {
+	return &worker{p: p, pop: make([]population.Pop, len(p.years)), pop90: make([]population.Pop90, len(p.years))}
+}
+
+// project projects district d with the active population levers into w.pop90.
+func (w *worker) project(d int, dr *draw, active []bool) error {
+	p := w.p
+	e := p.e
+	est, err := e.estimate(d, p.base)
+	if err != nil {
+		return err
+	}
+	ref, err := e.oldRef(p.base)
+	if err != nil {
+		return err
+	}
+	if err := population.SplitOpenTo(&w.base, est, ref); err != nil {
+		return fmt.Errorf("engine: %s: %w", e.districts[d], err)
+	}
+	loc, err := e.local(d, p.base)
+	if err != nil {
+		return err
+	}
+	if err := p.popLevers(d, active, dr.values, &w.lev); err != nil {
+		return err
+	}
+	if err := e.model.ProjectTo(w.pop, p.base, &w.base, loc, &w.lev); err != nil {
+		return fmt.Errorf("engine: projecting %s: %w", e.districts[d], err)
+	}
+	for k := range w.pop {
+		population.CollapseTo(&w.pop90[k], &w.pop[k])
+	}
+	return nil
+}
+
+// bandSums writes into out the sums of w.prefix (prefix sums of a by-age array) over bands.
+func (w *worker) bandSum(b band) float64 { return w.prefix[b.to+1] - w.prefix[b.from] }
+
+func (w *worker) setPrefix(a *[forecast.NumAges]float64) {
+	w.prefix[0] = 0
+	for x, v := range a {
+		w.prefix[x+1] = w.prefix[x] + v
+	}
+}
+
+// chain evaluates need, services, capacity, workforce and cost for district d in every year
+// from w.pop90 (or, with demography false, from the base-year population in every year), with
+// the active levers, writing out[k*nCells+cell]. It allocates nothing.
+func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []float64) {
+	p := w.p
+	e := p.e
+	use, hours := p.rates.ratesFor(e, e.districts[d])
+	if h := p.sc.Capacity.HomeCareHours; h != nil {
+		hours = *h
+	}
+	staff := p.sc.Capacity.ContractedHours * p.sc.Capacity.ProductiveShare
+	for k, year := range p.years {
+		row := out[k*p.nCells : (k+1)*p.nCells]
+		pop := &w.pop90[k]
+		if !demography {
+			pop = &w.pop90[0]
+		}
+		// Population.
+		m := p.mPop
+		for s := range forecast.NumSexes {
+			w.setPrefix(&pop[s])
+			for b, bd := range m.bands {
+				v := w.bandSum(bd)
+				row[m.cell(s, b)] = v
+			}
+		}
+		for b := range m.bands {
+			row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
+		}
+		// Need.
+		var older, working float64
+		for s := range forecast.NumSexes {
+			for x := 18; x <= 64; x++ {
+				working += pop[s][x]
+			}
+		}
+		if p.sc.Services.PerHead {
+			for s := range forecast.NumSexes {
+				for x := 65; x <= forecast.OpenAge; x++ {
+					older += pop[s][x]
+				}
+			}
+		}
+		for j, sch := range p.scheds {
+			trend, shift := 1.0, [forecast.NumSexes]float64{}
+			for i := range p.levers {
+				l := &p.levers[i]
+				if !active[i] || !l.appliesTo(d) {
+					continue
+				}
+				switch {
+				case l.spec.Type == forecast.LeverPrevalenceTrend && l.measure == j:
+					trend *= dr.cum[i][k]
+				case l.spec.Type == forecast.LeverMorbidityCompression:
+					for s := range shift {
+						shift[s] += dr.cum[i][k] * p.e65Gain[k][s]
+					}
+				}
+			}
+			m := p.mNeed[j]
+			for s := range forecast.NumSexes {
+				sch.shiftedRateTo(&w.rate, s, shift[s], dr.rates[j])
+				for x := sch.from; x <= sch.to; x++ {
+					w.byAge[s][x] = pop[s][x] * w.rate[x] * trend
+				}
+				for x := range sch.from {
+					w.byAge[s][x] = 0
+				}
+				for x := sch.to + 1; x < forecast.NumAges; x++ {
+					w.byAge[s][x] = 0
+				}
+				w.setPrefix(&w.byAge[s])
+				for b, bd := range m.bands {
+					row[m.cell(s, b)] = w.bandSum(bd)
+				}
+				if j == p.svcNeed && !p.sc.Services.PerHead {
+					older += w.bandSum(groupBands[grpOlder])
+				}
+			}
+			for b := range m.bands {
+				row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
+			}
+		}
+		// Services.
+		var svc [numServices][numGroups]float64
+		den := [numGroups]float64{working, older}
+		elig, avoid, shiftShare := 1.0, 0.0, 0.0
+		var trend [numServices]float64
+		for k := range trend {
+			trend[k] = 1
+		}
+		for i := range p.levers {
+			l := &p.levers[i]
+			if !active[i] || !l.appliesTo(d) {
+				continue
+			}
+			switch l.spec.Type {
+			case forecast.LeverServiceTrend:
+				trend[l.service] *= dr.cum[i][k]
+			case forecast.LeverEligibility:
+				elig *= 1 + dr.cum[i][k]/100
+			case forecast.LeverAdmissionAvoidance:
+				avoid = 1 - (1-avoid)*(1-dr.cum[i][k]/100)
+			case forecast.LeverShiftToHomeCare:
+				shiftShare = 1 - (1-shiftShare)*(1-dr.cum[i][k]/100)
+			}
+		}
+		for s := range numServices {
+			for g := range numGroups {
+				u := use[s][g]
+				if math.IsNaN(u) {
+					continue
+				}
+				if dr.mult != nil {
+					u *= dr.mult[s][g]
+				}
+				svc[s][g] = u * den[g] * trend[s] * elig
+			}
+		}
+		for g := range numGroups {
+			svc[svcResidential][g] *= 1 - avoid
+			svc[svcNursing][g] *= 1 - avoid
+			moved := svc[svcResidential][g] * shiftShare
+			svc[svcResidential][g] -= moved
+			svc[svcHomeCare][g] += moved
+		}
+		var tot [numServices]float64
+		for s := range numServices {
+			m := p.mSvc[s]
+			tot[s] = svc[s][grpWorking] + svc[s][grpOlder]
+			if s == svcMeals {
+				row[m.cell(0, 0)] = svc[s][grpOlder]
+				continue
+			}
+			row[m.cell(0, 0)] = svc[s][grpWorking]
+			row[m.cell(0, 1)] = svc[s][grpOlder]
+			row[m.cell(0, 2)] = tot[s]
+		}
+		// Capacity and workforce.
+		occ := p.sc.Capacity.Occupancy
+		homeHours := tot[svcHomeCare] * hours
+		row[p.mCap.resBeds.off] = tot[svcResidential] / occ
+		row[p.mCap.nurBeds.off] = tot[svcNursing] / occ
+		row[p.mCap.hours.off] = homeHours
+		res := tot[svcResidential] * p.sc.Capacity.ResidentialStaffing / staff
+		nur := tot[svcNursing] * p.sc.Capacity.NursingStaffing / staff
+		home := homeHours / staff
+		row[p.mWork.res.off] = res
+		row[p.mWork.nur.off] = nur
+		row[p.mWork.home.off] = home
+		row[p.mWork.total.off] = res + nur + home
+		// Cost.
+		price := 1.0
+		for i := range p.levers {
+			l := &p.levers[i]
+			if active[i] && l.spec.Type == forecast.LeverUnitCostGrowth && l.appliesTo(d) {
+				price *= dr.cum[i][k]
+			}
+		}
+		if p.sc.Costs.Terms == "cash" {
+			price *= math.Pow(1+p.sc.Costs.Inflation/100, float64(year-p.priceBase))
+		}
+		vol := [numServices]float64{
+			svcResidential:    tot[svcResidential] * 52,
+			svcNursing:        tot[svcNursing] * 52,
+			svcHomeCare:       homeHours * 52,
+			svcDirectPayments: tot[svcDirectPayments] * 52,
+			svcDayCare:        tot[svcDayCare] * 52,
+			svcMeals:          tot[svcMeals] * 52,
+		}
+		var total float64
+		for s := range numServices {
+			c := vol[s] * p.unitCost[s] * price
+			row[p.mCost[s].off] = c
+			total += c
+		}
+		row[p.mCostTot.off] = total
+	}
+}

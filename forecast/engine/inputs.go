@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"slices"
+
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/population"
+)
+
+// Inputs is everything the engine reads, as plain values: package datasets builds it from the
+// canonical datasets. Inputs are never modified by the engine.
+type Inputs struct {
+	// Areas is the areas table: the hierarchy and the areas that ended.
+	Areas []forecast.AreaInfo
+	// Estimates holds single-year mid-year estimates by area code and year.
+	Estimates map[string]map[int]*population.Pop90
+	// Projections holds supplied projections (e.g. ONS's national projection) by variant, area
+	// code and year.
+	Projections map[string]map[string]map[int]*population.Pop90
+	// National is the code of the area the national rates describe (E92000001 England).
+	National string
+	// RatesFirst is the year of Rates[0]: Rates[i] covers mid-year RatesFirst+i to the next.
+	RatesFirst int
+	Rates      []population.Rates
+	// InMigration is England's in-migration by sex and age at moving in the first rates year,
+	// the default age profile of residents of new homes.
+	InMigration population.Pop90
+	// Oldest is the national single-year structure of the oldest ages (90..105+) by year, used
+	// to split an open 90+ group.
+	Oldest map[int]*population.Pop
+	// E65 is period life expectancy at 65 by sex and year (past and projected).
+	E65 map[int][forecast.NumSexes]float64
+	// Prevalence lists need rates by measure, sex, age band and evidence year.
+	Prevalence []PrevalenceRate
+	// Activity lists councils' service use.
+	Activity []Activity
+	// UnitCosts lists councils' unit costs (overriding the scenario's where given).
+	UnitCosts []UnitCost
+	// Supply lists capacity in place.
+	Supply []SupplyRow
+	// Datasets names each dataset used, with its content hash, for provenance.
+	Datasets []DatasetRef
+}
+
+// PrevalenceRate is the share of people of a sex (Female, Male, or -1 for both) aged
+// AgeFrom..AgeTo with a need; Lo and Hi bound its 95% interval (NaN when not published).
+type PrevalenceRate struct {
+	Measure      string
+	Sex          int
+	AgeFrom      int
+	AgeTo        int
+	Rate, Lo, Hi float64
+	EvidenceYear int
+	Source       string
+}
+
+// Activity is a council's use of a service by people aged AgeFrom..AgeTo in the financial
+// year starting in Year: Measure is "clients" (at 31 March), "weeks" or "hours" (in the year).
+type Activity struct {
+	Area           string
+	Year           int
+	Service        string
+	AgeFrom, AgeTo int
+	Measure        string
+	Value          float64
+}
+
+// UnitCost is an area's cost of one Unit of Service in a year, at PriceBase prices.
+type UnitCost struct {
+	Area, Service, Unit, PriceBase string
+	Year                           int
+	Cost                           float64
+}
+
+// SupplyRow is an area's capacity of a service in a year (Unit "beds", "hours_per_week" or
+// "staff_fte").
+type SupplyRow struct {
+	Area, Service, Unit string
+	Year                int
+	Capacity            float64
+}
+
+// DatasetRef identifies a dataset used by a run.
+type DatasetRef struct {
+	Kind, File, ContentHash string
+	Sources                 []string
+}
+
+// Area returns the area with the given code, or nil.
+func (in *Inputs) Area(code string) *forecast.AreaInfo {
+	for i := range in.Areas {
+		if in.Areas[i].Code == code {
+			return &in.Areas[i]
+		}
+	}
+	return nil
+}
+
+// BaseYears lists the years in which every district in force has a single-year estimate.
+func (in *Inputs) BaseYears() []int {
+	count := map[int]int{}
+	districts := 0
+	for i := range in.Areas {
+		a := &in.Areas[i]
+		if !a.IsDistrict() || a.ValidTo != "" {
+			continue
+		}
+		districts++
+		for y := range in.Estimates[a.Code] {
+			count[y]++
+		}
+	}
+	var out []int
+	for y, n := range count {
+		if n == districts {
+			out = append(out, y)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// LastRateYear is the last year the national rates cover (the period from it to the next).
+func (in *Inputs) LastRateYear() int { return in.RatesFirst + len(in.Rates) - 1 }
+
+// PrevalenceMeasures maps each need measure to its evidence years, ascending.
+func (in *Inputs) PrevalenceMeasures() map[string][]int {
+	out := map[string][]int{}
+	for _, p := range in.Prevalence {
+		if !slices.Contains(out[p.Measure], p.EvidenceYear) {
+			out[p.Measure] = append(out[p.Measure], p.EvidenceYear)
+		}
+	}
+	for _, ys := range out {
+		slices.Sort(ys)
+	}
+	return out
+}

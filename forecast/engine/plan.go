@@ -1,0 +1,411 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/population"
+)
+
+// Sex selections of output cells.
+const (
+	selFemale = iota
+	selMale
+	selAll
+)
+
+var sexNames = [3]string{"female", "male", "all"}
+
+// measureDef is one output measure and its cells: one per sex selection and band.
+type measureDef struct {
+	name, unit string
+	sexes      []int
+	bands      []band
+	off        int
+}
+
+func (m *measureDef) cell(sex, band int) int { return m.off + sex*len(m.bands) + band }
+func (m *measureDef) cells() int             { return len(m.sexes) * len(m.bands) }
+
+// leverPlan is a lever prepared for a run.
+type leverPlan struct {
+	spec    forecast.LeverSpec
+	profile forecast.Profile
+	label   string
+	applies []bool // by district (nil: everywhere)
+	measure int    // schedule index (prevalence levers)
+	service int    // service index (service trends)
+	shares  population.Pop90
+	share   []float64 // dwellings: each district's share of the homes
+	group   int       // driver order: population, prevalence, services, costs
+}
+
+// plan is everything a run needs, prepared once.
+type plan struct {
+	e       *Engine
+	sc      forecast.Scenario
+	base    int
+	years   []int
+	scheds  []*schedule
+	svcNeed int // schedule index driving services for 65+, or -1 (per head)
+	rates   *serviceRates
+	notes   []string
+
+	measures []*measureDef
+	nCells   int
+	mPop     *measureDef
+	mNeed    []*measureDef // by schedule
+	mSvc     [numServices]*measureDef
+	mCap     struct{ resBeds, nurBeds, hours *measureDef }
+	mWork    struct{ res, nur, home, total *measureDef }
+	mCost    [numServices]*measureDef
+	mCostTot *measureDef
+
+	levers    []leverPlan
+	unitCost  [numServices]float64
+	costUnit  string
+	priceBase int
+	e65Gain   [][forecast.NumSexes]float64 // by year index, gain since base
+	leaves    []int                        // districts projected
+	out       []outArea
+}
+
+// outArea is an area reported, with the districts it sums.
+type outArea struct {
+	code, name string
+	districts  []int
+}
+
+// newPlan checks the scenario against the data and prepares a run.
+func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
+	sc = sc.WithDefaults()
+	if err := sc.Check(e.in); err != nil {
+		return nil, err
+	}
+	p := &plan{e: e, sc: sc, base: sc.BaseYear, svcNeed: -1}
+	for y := sc.BaseYear; y <= sc.Horizon; y++ {
+		p.years = append(p.years, y)
+	}
+	if sc.Population.Source == "supplied" {
+		return nil, forecast.ScenarioError{{Path: "population.source", Message: "supplied populations are not supported for area roll-ups yet; use cohort"}}
+	}
+	var err error
+	if p.scheds, p.notes, err = e.schedules(&sc); err != nil {
+		return nil, err
+	}
+	var needSched *schedule
+	for i, s := range p.scheds {
+		if s.measure == sc.Services.NeedMeasure {
+			p.svcNeed, needSched = i, s
+		}
+	}
+	if !sc.Services.PerHead && needSched == nil {
+		return nil, forecast.ScenarioError{{Path: "services.need_measure", Message: fmt.Sprintf("need measure %q has no usable evidence", sc.Services.NeedMeasure)}}
+	}
+	if needSched != nil && (needSched.from > 65 || needSched.to < forecast.OpenAge) && !sc.Services.PerHead {
+		return nil, forecast.ScenarioError{{Path: "services.need_measure", Message: fmt.Sprintf("need measure %q covers ages %d-%d, not all of 65+", needSched.measure, needSched.from, needSched.to)}}
+	}
+	if p.rates, err = e.serviceRates(&sc, needSched); err != nil {
+		return nil, err
+	}
+	p.notes = append(p.notes, p.rates.notes...)
+	p.layout()
+	if err := p.prepareLevers(); err != nil {
+		return nil, err
+	}
+	p.prepareCosts()
+	if err := p.prepareE65(); err != nil {
+		return nil, err
+	}
+	p.prepareAreas()
+	return p, nil
+}
+
+func (p *plan) add(name, unit string, sexes []int, bands []band) *measureDef {
+	m := &measureDef{name: name, unit: unit, sexes: sexes, bands: bands, off: p.nCells}
+	p.nCells += m.cells()
+	p.measures = append(p.measures, m)
+	return m
+}
+
+var (
+	allSexes = []int{selFemale, selMale, selAll}
+	sexAll   = []int{selAll}
+	band18   = []band{{"18+", 18, forecast.OpenAge}}
+)
+
+func (p *plan) layout() {
+	p.mPop = p.add(forecast.FamilyPopulation, forecast.UnitPeople, allSexes, stdBands)
+	for _, s := range p.scheds {
+		p.mNeed = append(p.mNeed, p.add("need."+s.measure, forecast.UnitPeople, allSexes, s.bands))
+	}
+	for k, name := range serviceNames {
+		unit := forecast.UnitClients
+		if k == svcResidential || k == svcNursing {
+			unit = forecast.UnitResidents
+		}
+		bands := []band{groupBands[grpWorking], groupBands[grpOlder], band18[0]}
+		if k == svcMeals {
+			bands = []band{groupBands[grpOlder]}
+		}
+		p.mSvc[k] = p.add("service."+name, unit, sexAll, bands)
+	}
+	p.mCap.resBeds = p.add("capacity.residential_beds", forecast.UnitBeds, sexAll, band18)
+	p.mCap.nurBeds = p.add("capacity.nursing_beds", forecast.UnitBeds, sexAll, band18)
+	p.mCap.hours = p.add("capacity.home_care_hours", forecast.UnitHoursPerWeek, sexAll, band18)
+	p.mWork.res = p.add("workforce.residential_fte", forecast.UnitFTE, sexAll, band18)
+	p.mWork.nur = p.add("workforce.nursing_fte", forecast.UnitFTE, sexAll, band18)
+	p.mWork.home = p.add("workforce.home_care_fte", forecast.UnitFTE, sexAll, band18)
+	p.mWork.total = p.add("workforce.total_fte", forecast.UnitFTE, sexAll, band18)
+	p.costUnit = forecast.UnitPoundsPerYear + ", real " + p.sc.Costs.PriceBase + " prices"
+	if p.sc.Costs.Terms == "cash" {
+		p.costUnit = forecast.UnitPoundsPerYear + ", cash"
+	}
+	for k, name := range serviceNames {
+		p.mCost[k] = p.add("cost."+name, p.costUnit, sexAll, band18)
+	}
+	p.mCostTot = p.add("cost.total", p.costUnit, sexAll, band18)
+}
+
+// prepareLevers resolves each lever's areas, measure or service and age profile.
+func (p *plan) prepareLevers() error {
+	e := p.e
+	var errs forecast.ScenarioError
+	for i, l := range p.sc.Levers {
+		lp := leverPlan{spec: l, measure: -1, service: -1}
+		lp.profile, _ = forecast.ParseProfile(l.Profile)
+		lp.label = l.Label
+		if lp.label == "" {
+			lp.label = l.Type
+			if l.Measure != "" {
+				lp.label += " " + l.Measure
+			}
+			if l.Service != "" {
+				lp.label += " " + l.Service
+			}
+		}
+		if len(l.Areas) > 0 {
+			lp.applies = make([]bool, len(e.districts))
+			for _, a := range l.Areas {
+				for _, d := range e.under[a] {
+					lp.applies[d] = true
+				}
+			}
+		}
+		switch l.Type {
+		case forecast.LeverPrevalenceTrend:
+			lp.measure = slices.IndexFunc(p.scheds, func(s *schedule) bool { return s.measure == l.Measure })
+			if lp.measure < 0 {
+				errs = append(errs, forecast.FieldError{Path: fmt.Sprintf("levers[%d].measure", i), Message: fmt.Sprintf("measure %q is not in this run", l.Measure)})
+			}
+		case forecast.LeverServiceTrend:
+			lp.service = slices.Index(serviceNames, l.Service)
+		case forecast.LeverDwellings:
+			switch l.AgeProfile {
+			case "population", "older":
+				nat, err := e.nationalSum(p.base)
+				if err != nil {
+					return err
+				}
+				lp.shares = *nat
+				if l.AgeProfile == "older" {
+					for s := range lp.shares {
+						for x := range 65 {
+							lp.shares[s][x] = 0
+						}
+					}
+				}
+			default:
+				lp.shares = e.in.InMigration
+			}
+			var tot float64
+			for s := range lp.shares {
+				for x := range lp.shares[s] {
+					lp.shares[s][x] = max(lp.shares[s][x], 0)
+					tot += lp.shares[s][x]
+				}
+			}
+			if tot <= 0 {
+				return errors.New("engine: no age profile for new residents")
+			}
+			for s := range lp.shares {
+				for x := range lp.shares[s] {
+					lp.shares[s][x] /= tot
+				}
+			}
+			lp.share = make([]float64, len(e.districts))
+			for d := range lp.share {
+				lp.share[d] = p.districtShare(d, lp.applies)
+			}
+		}
+		switch l.Type {
+		case forecast.LeverMortalityImprovement, forecast.LeverMigration, forecast.LeverDwellings:
+			lp.group = 0
+		case forecast.LeverPrevalenceTrend, forecast.LeverMorbidityCompression:
+			lp.group = 1
+		case forecast.LeverUnitCostGrowth:
+			lp.group = 3
+		default:
+			lp.group = 2
+		}
+		p.levers = append(p.levers, lp)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func (p *plan) prepareCosts() {
+	for k, name := range serviceNames {
+		p.unitCost[k] = forecast.DefaultUnitCosts[name].Cost
+	}
+	for _, u := range p.sc.Costs.UnitCosts {
+		p.unitCost[slices.Index(serviceNames, u.Service)] = u.Cost
+	}
+	pb, _, _ := strings.Cut(p.sc.Costs.PriceBase, "-")
+	p.priceBase, _ = strconv.Atoi(pb)
+	if p.priceBase == 0 {
+		p.priceBase = p.base
+	}
+}
+
+// prepareE65 finds the gain in period life expectancy at 65 since the base year, which drives
+// compression of morbidity. Years past the data keep the last known gain.
+func (p *plan) prepareE65() error {
+	needed := slices.ContainsFunc(p.sc.Levers, func(l forecast.LeverSpec) bool { return l.Type == forecast.LeverMorbidityCompression })
+	p.e65Gain = make([][forecast.NumSexes]float64, len(p.years))
+	if !needed {
+		return nil
+	}
+	e0, ok := p.e.in.E65[p.base]
+	if !ok {
+		return fmt.Errorf("engine: compression of morbidity needs life expectancy at 65 in %d", p.base)
+	}
+	last := e0
+	for k, y := range p.years {
+		if ey, ok := p.e.in.E65[y]; ok {
+			last = ey
+		}
+		for s := range last {
+			p.e65Gain[k][s] = last[s] - e0[s]
+		}
+	}
+	return nil
+}
+
+// prepareAreas lists the areas reported: the scenario's, else every council, region and
+// England, each with the districts it sums; the districts themselves when asked.
+func (p *plan) prepareAreas() {
+	e := p.e
+	codes := p.sc.Areas
+	if len(codes) == 0 {
+		for i := range e.in.Areas {
+			a := &e.in.Areas[i]
+			if a.ValidTo == "" && (a.IsCouncil() || a.Type == "region" || a.Type == "country") {
+				codes = append(codes, a.Code)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	add := func(code string) {
+		if seen[code] {
+			return
+		}
+		seen[code] = true
+		p.out = append(p.out, outArea{code: code, name: e.areas[code].Name, districts: e.under[code]})
+	}
+	for _, c := range codes {
+		add(c)
+		if p.sc.Districts {
+			for _, d := range e.under[c] {
+				add(e.districts[d])
+			}
+		}
+	}
+	slices.SortStableFunc(p.out, func(a, b outArea) int { return areaOrder(e.areas[a.code]) - areaOrder(e.areas[b.code]) })
+	need := map[int]bool{}
+	for _, a := range p.out {
+		for _, d := range a.districts {
+			need[d] = true
+		}
+	}
+	p.leaves = sortedInts(need)
+}
+
+func areaOrder(a *forecast.AreaInfo) int {
+	switch a.Type {
+	case "country":
+		return 0
+	case "region":
+		return 1
+	case "county", "unitary", "metropolitan_district", "london_borough":
+		if a.IsCouncil() {
+			return 2
+		}
+	}
+	return 3
+}
+
+// at returns a lever's value reached in year (value × profile fraction).
+func (l *leverPlan) at(value float64, year int) float64 {
+	return value * l.profile.Fraction(year, l.spec.Start, l.spec.End)
+}
+
+func (l *leverPlan) appliesTo(d int) bool { return l.applies == nil || l.applies[d] }
+
+// popLevers builds district d's population levers from the active levers with the given values.
+func (p *plan) popLevers(d int, active []bool, values []float64, dst *population.Levers) error {
+	*dst = population.Levers{Dwellings: dst.Dwellings[:0]}
+	for i := range p.levers {
+		l := &p.levers[i]
+		if !active[i] || !l.appliesTo(d) {
+			continue
+		}
+		lev := forecast.Lever{Value: values[i], Start: l.spec.Start, End: l.spec.End, Profile: l.profile}
+		switch l.spec.Type {
+		case forecast.LeverMortalityImprovement:
+			if dst.MortalityChange.Value != 0 {
+				return fmt.Errorf("engine: only one mortality_improvement lever may apply to an area")
+			}
+			dst.MortalityChange = lev
+		case forecast.LeverMigration:
+			if dst.MigrationChange.Value != 0 {
+				return fmt.Errorf("engine: only one migration lever may apply to an area")
+			}
+			dst.MigrationChange = lev
+		case forecast.LeverDwellings:
+			dst.Dwellings = append(dst.Dwellings, population.Dwellings{Homes: values[i] * l.share[d],
+				PersonsPerHome: l.spec.PersonsPerHome, Start: l.spec.Start, End: l.spec.End, Profile: l.profile, Shares: l.shares})
+		}
+	}
+	return nil
+}
+
+// districtShare is district d's share of the base-year population of the districts in set
+// (all districts when set is nil): how new homes spread over an area.
+func (p *plan) districtShare(d int, set []bool) float64 {
+	var tot, own float64
+	for i := range p.e.districts {
+		if set != nil && !set[i] {
+			continue
+		}
+		est := p.e.in.Estimates[p.e.districts[i]][p.base]
+		if est == nil {
+			continue
+		}
+		t := est.Total()
+		tot += t
+		if i == d {
+			own = t
+		}
+	}
+	if tot == 0 {
+		return 0
+	}
+	return own / tot
+}

@@ -1,0 +1,428 @@
+package forecast
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// ScenarioVersion is the version of the scenario document format this build reads.
+const ScenarioVersion = 1
+
+// Scenario is a planner's what-if: a versioned JSON document (DESIGN.md section 5). The struct
+// tags drive the published JSON Schema (package api builds it) as well as decoding; Check adds
+// the rules a schema cannot express. Years are mid-years for population and need and the
+// financial years starting then for services and costs.
+type Scenario struct {
+	SchemaVersion int      `json:"schema_version" minimum:"1" maximum:"1" doc:"Version of the scenario format; this build reads 1."`
+	Name          string   `json:"name" minLength:"1" maxLength:"200" doc:"A name for people."`
+	Description   string   `json:"description,omitempty" maxLength:"4000" doc:"What the scenario assumes, in words."`
+	BaseYear      int      `json:"base_year" minimum:"2011" maximum:"2021" doc:"Mid-year of the population estimate the projection starts from (2011, 2020 or 2021 have single-year estimates for every district)."`
+	Horizon       int      `json:"horizon" minimum:"2012" maximum:"2070" doc:"Last year projected."`
+	Areas         []string `json:"areas,omitempty" maxItems:"400" doc:"GSS codes of the areas to report (councils, districts, regions or E92000001 England). Empty: every council, region and England."`
+	// Districts, when true, also reports every district under the areas.
+	Districts   bool              `json:"districts,omitempty" doc:"Also report the districts that make up each area."`
+	Population  PopulationSpec    `json:"population,omitempty" doc:"Where the population comes from."`
+	Prevalence  []PrevalenceSpec  `json:"prevalence,omitempty" maxItems:"50" doc:"Which evidence to use for each need measure (default: the most recent evidence with age detail)."`
+	Services    ServicesSpec      `json:"services,omitempty" doc:"How service use is projected."`
+	Capacity    CapacitySpec      `json:"capacity,omitempty" doc:"Assumptions that turn service use into beds, hours and staff."`
+	Costs       CostSpec          `json:"costs,omitempty" doc:"Unit costs and the price path."`
+	Levers      []LeverSpec       `json:"levers,omitempty" maxItems:"100" doc:"Changes the scenario makes, each with a time profile and optionally an 80% interval."`
+	Uncertainty UncertaintySpec   `json:"uncertainty,omitempty" doc:"Monte Carlo draws for ranges."`
+	Labels      map[string]string `json:"labels,omitempty" doc:"Free-form labels for people and tools."`
+}
+
+// PopulationSpec says where a scenario's population comes from.
+type PopulationSpec struct {
+	Source  string `json:"source,omitempty" enum:"cohort,supplied" doc:"cohort: project each district from its base-year estimate with ONS's national assumptions adjusted to the district's history (default). supplied: use a published projection as it is."`
+	Variant string `json:"variant,omitempty" maxLength:"40" doc:"Projection variant for supplied populations (default principal)."`
+}
+
+// PrevalenceSpec chooses the evidence for one need measure.
+type PrevalenceSpec struct {
+	Measure      string `json:"measure" pattern:"^[a-z][a-z0-9_]*$" doc:"Prevalence measure, e.g. dementia or adl_need_help."`
+	EvidenceYear int    `json:"evidence_year,omitempty" minimum:"1990" maximum:"2100" doc:"Which survey year's rates to use."`
+	Exclude      bool   `json:"exclude,omitempty" doc:"Leave this measure out of the results."`
+}
+
+// ServicesSpec configures service-use projection.
+type ServicesSpec struct {
+	NeedMeasure string `json:"need_measure,omitempty" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure that drives services for people 65+ (default adl_need_help): base-year use per person in need, so ageing and prevalence trends carry through. People 18-64 are driven by population."`
+	PerHead     bool   `json:"per_head,omitempty" doc:"Drive services for 65+ by population instead of need."`
+	BaseYears   int    `json:"base_years,omitempty" minimum:"1" maximum:"5" doc:"Average use rates over this many of the latest activity years (default 3)."`
+}
+
+// CapacitySpec holds the assumptions that convert service use into capacity and workforce.
+// Zero values take the defaults documented on each field.
+type CapacitySpec struct {
+	Occupancy           float64  `json:"occupancy,omitempty" minimum:"0.5" maximum:"1" doc:"Target care-home bed occupancy (default 0.92)."`
+	HomeCareHours       *float64 `json:"home_care_hours_per_client_week,omitempty" minimum:"0" maximum:"168" doc:"Home-care hours per client per week (default: the council's own, from hours delivered and clients)."`
+	ContractedHours     float64  `json:"contracted_hours,omitempty" minimum:"1" maximum:"60" doc:"Contracted hours per full-time care worker per week (default 37.5)."`
+	ProductiveShare     float64  `json:"productive_share,omitempty" minimum:"0.1" maximum:"1" doc:"Share of paid hours spent on care, net of travel, training and leave (default 0.75)."`
+	ResidentialStaffing float64  `json:"residential_care_hours_per_resident_week,omitempty" minimum:"0" maximum:"168" doc:"Hands-on care hours per residential resident per week (default 25)."`
+	NursingStaffing     float64  `json:"nursing_care_hours_per_resident_week,omitempty" minimum:"0" maximum:"168" doc:"Care and nursing hours per nursing resident per week (default 35)."`
+}
+
+// CostSpec holds unit costs and the price path.
+type CostSpec struct {
+	Terms     string         `json:"terms,omitempty" enum:"real,cash" doc:"real: constant prices of price_base (default). cash: inflated by inflation each year."`
+	PriceBase string         `json:"price_base,omitempty" maxLength:"20" doc:"Price base of the unit costs, e.g. 2022-23 (default)."`
+	Inflation float64        `json:"inflation,omitempty" minimum:"-10" maximum:"30" doc:"General inflation, percent a year, for cash terms."`
+	UnitCosts []UnitCostSpec `json:"unit_costs,omitempty" maxItems:"20" doc:"Unit costs; services not listed use carecast's illustrative defaults, which are assumptions to replace with the council's own."`
+}
+
+// UnitCostSpec is the cost of one unit of a service.
+type UnitCostSpec struct {
+	Service string  `json:"service" enum:"residential,nursing,home_care,direct_payments,day_care,meals" doc:"Service."`
+	Cost    float64 `json:"cost" minimum:"0" maximum:"100000" doc:"Pounds per unit at the price base."`
+}
+
+// UncertaintySpec configures Monte Carlo ranges.
+type UncertaintySpec struct {
+	Draws     int       `json:"draws,omitempty" minimum:"0" maximum:"10000" doc:"Monte Carlo draws; 0 gives a deterministic run."`
+	Seed      int64     `json:"seed,omitempty" doc:"Random seed; the same seed gives the same numbers."`
+	Quantiles []float64 `json:"quantiles,omitempty" minItems:"3" maxItems:"3" doc:"Lower, middle and upper quantiles reported as p10, p50, p90 (default 0.1, 0.5, 0.9)."`
+}
+
+// Lever types.
+const (
+	LeverPrevalenceTrend      = "prevalence_trend"      // annual % change in a need measure's prevalence
+	LeverMorbidityCompression = "morbidity_compression" // share of life-expectancy gain that shifts the need curve to older ages
+	LeverMortalityImprovement = "mortality_improvement" // extra annual % change in death rates
+	LeverMigration            = "migration"             // % change in net migration
+	LeverDwellings            = "dwellings"             // new homes bringing residents
+	LeverServiceTrend         = "service_trend"         // annual % change in a service's use rate
+	LeverShiftToHomeCare      = "shift_residential_to_home_care"
+	LeverAdmissionAvoidance   = "admission_avoidance" // % fewer residential and nursing residents
+	LeverEligibility          = "eligibility_change"  // % change in every service's use
+	LeverUnitCostGrowth       = "unit_cost_growth"    // real annual % growth in unit costs
+)
+
+// LeverTypes lists the lever types in the order drivers report them.
+var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, LeverMortalityImprovement, LeverMigration,
+	LeverDwellings, LeverServiceTrend, LeverShiftToHomeCare, LeverAdmissionAvoidance, LeverEligibility, LeverUnitCostGrowth}
+
+// LeverSpec is one change a scenario makes. Value's meaning depends on Type:
+//   - prevalence_trend: annual % change in Measure's prevalence (−1 = falls 1% a year);
+//   - morbidity_compression: the share (0..1) of the gain in life expectancy at 65 since the
+//     base year by which the need curve moves to older ages;
+//   - mortality_improvement: extra annual % change in death rates;
+//   - migration: % change in net migration (−100 removes it);
+//   - dwellings: the number of homes completed over Start..End, each bringing PersonsPerHome
+//     residents with the age profile AgeProfile (spread over the lever's areas' districts by
+//     population);
+//   - service_trend: annual % change in Service's use rate;
+//   - shift_residential_to_home_care: % of residential (not nursing) residents supported at
+//     home instead, each as one home-care client;
+//   - admission_avoidance: % fewer residential and nursing residents;
+//   - eligibility_change: % change in every service's use;
+//   - unit_cost_growth: real annual % growth in unit costs (e.g. wages above inflation).
+//
+// The value reached in year y is Value × Profile.Fraction(y, Start, End) (0 before Start, all
+// of it from End). Low and High, when given, are the 80% interval that Monte Carlo draws from.
+type LeverSpec struct {
+	Type           string   `json:"type" enum:"prevalence_trend,morbidity_compression,mortality_improvement,migration,dwellings,service_trend,shift_residential_to_home_care,admission_avoidance,eligibility_change,unit_cost_growth" doc:"What the lever changes."`
+	Label          string   `json:"label,omitempty" maxLength:"100" doc:"A name for the lever in driver charts."`
+	Measure        string   `json:"measure,omitempty" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure (prevalence_trend)."`
+	Service        string   `json:"service,omitempty" enum:"residential,nursing,home_care,direct_payments,day_care,meals" doc:"Service (service_trend)."`
+	Areas          []string `json:"areas,omitempty" maxItems:"400" doc:"Restrict the lever to these areas and everything under them (default: everywhere)."`
+	Value          float64  `json:"value" doc:"The lever's full value (see type)."`
+	Low            *float64 `json:"low,omitempty" doc:"Lower end of the 80% interval for Monte Carlo."`
+	High           *float64 `json:"high,omitempty" doc:"Upper end of the 80% interval for Monte Carlo."`
+	Start          int      `json:"start" minimum:"2012" maximum:"2070" doc:"First year with an effect."`
+	End            int      `json:"end" minimum:"2012" maximum:"2070" doc:"Year the full value is reached."`
+	Profile        string   `json:"profile,omitempty" enum:"linear,step,front_loaded,back_loaded" doc:"How the value builds up between start and end (default linear)."`
+	PersonsPerHome float64  `json:"persons_per_home,omitempty" minimum:"0" maximum:"10" doc:"Residents per new dwelling (dwellings; default 2.3)."`
+	AgeProfile     string   `json:"age_profile,omitempty" enum:"migrants,population,older" doc:"Ages of the new residents (dwellings): migrants = England's in-migrants (default), population = England's population, older = England's population aged 65+."`
+}
+
+// FieldError is one problem with a scenario, located by its JSON path (e.g. "levers[2].end").
+type FieldError struct {
+	Path    string `json:"location"`
+	Message string `json:"message"`
+}
+
+func (e FieldError) Error() string { return e.Path + ": " + e.Message }
+
+// Location returns the JSON path of the problem, for problem documents.
+func (e FieldError) Location() string { return e.Path }
+
+// ScenarioError lists every problem of a scenario.
+type ScenarioError []FieldError
+
+func (e ScenarioError) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Error()
+	}
+	return "invalid scenario: " + strings.Join(parts, "; ")
+}
+
+// Unwrap gives each problem as its own error, so callers can list them.
+func (e ScenarioError) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, f := range e {
+		out[i] = f
+	}
+	return out
+}
+
+// Defaults used when a scenario leaves a field out.
+const (
+	DefaultBaseYear        = 2021
+	DefaultHorizon         = 2045
+	DefaultOccupancy       = 0.92
+	DefaultContractedHours = 37.5
+	DefaultProductive      = 0.75
+	DefaultResidentialHrs  = 25
+	DefaultNursingHrs      = 35
+	DefaultPersonsPerHome  = 2.3
+	DefaultNeedMeasure     = "adl_need_help"
+	DefaultPriceBase       = "2022-23"
+	DefaultBaseYears       = 3
+)
+
+// DefaultUnitCosts are carecast's illustrative unit costs at 2022-23 prices: ASSUMPTIONS, not
+// data (the default dataset has no unit costs). They are round figures of the order councils
+// report (gross weekly cost of a care-home placement for a person 65+, the hourly rate for home
+// care, the weekly cost of a direct payment or day care); every council should set its own.
+var DefaultUnitCosts = map[string]struct {
+	Cost float64
+	Unit string
+}{
+	"residential":     {800, "week"},
+	"nursing":         {950, "week"},
+	"home_care":       {24, "hour"},
+	"direct_payments": {300, "week"},
+	"day_care":        {150, "week"},
+	"meals":           {35, "week"},
+}
+
+// WithDefaults returns a copy of s with every omitted field set to its default.
+func (s Scenario) WithDefaults() Scenario {
+	if s.SchemaVersion == 0 {
+		s.SchemaVersion = ScenarioVersion
+	}
+	if s.BaseYear == 0 {
+		s.BaseYear = DefaultBaseYear
+	}
+	if s.Horizon == 0 {
+		s.Horizon = DefaultHorizon
+	}
+	if s.Population.Source == "" {
+		s.Population.Source = "cohort"
+	}
+	if s.Population.Variant == "" {
+		s.Population.Variant = "principal"
+	}
+	if s.Services.NeedMeasure == "" {
+		s.Services.NeedMeasure = DefaultNeedMeasure
+	}
+	if s.Services.BaseYears == 0 {
+		s.Services.BaseYears = DefaultBaseYears
+	}
+	c := &s.Capacity
+	if c.Occupancy == 0 {
+		c.Occupancy = DefaultOccupancy
+	}
+	if c.ContractedHours == 0 {
+		c.ContractedHours = DefaultContractedHours
+	}
+	if c.ProductiveShare == 0 {
+		c.ProductiveShare = DefaultProductive
+	}
+	if c.ResidentialStaffing == 0 {
+		c.ResidentialStaffing = DefaultResidentialHrs
+	}
+	if c.NursingStaffing == 0 {
+		c.NursingStaffing = DefaultNursingHrs
+	}
+	if s.Costs.Terms == "" {
+		s.Costs.Terms = "real"
+	}
+	if s.Costs.PriceBase == "" {
+		s.Costs.PriceBase = DefaultPriceBase
+	}
+	if len(s.Uncertainty.Quantiles) == 0 {
+		s.Uncertainty.Quantiles = []float64{0.1, 0.5, 0.9}
+	}
+	s.Levers = slices.Clone(s.Levers)
+	for i := range s.Levers {
+		l := &s.Levers[i]
+		if l.Profile == "" {
+			l.Profile = "linear"
+		}
+		if l.Type == LeverDwellings {
+			if l.PersonsPerHome == 0 {
+				l.PersonsPerHome = DefaultPersonsPerHome
+			}
+			if l.AgeProfile == "" {
+				l.AgeProfile = "migrants"
+			}
+		}
+	}
+	return s
+}
+
+var codeRe = regexp.MustCompile(`^E(92|12|10|06|07|08|09)[0-9]{6}$`)
+
+// Check returns every problem with the scenario that a JSON Schema cannot express, given the
+// data it will run on (which areas and measures exist). Call it on WithDefaults' result.
+func (s *Scenario) Check(in Catalog) error {
+	var errs ScenarioError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if s.SchemaVersion != ScenarioVersion {
+		add("schema_version", "this build reads version %d, not %d", ScenarioVersion, s.SchemaVersion)
+	}
+	if strings.TrimSpace(s.Name) == "" {
+		add("name", "a scenario needs a name")
+	}
+	if !slices.Contains(in.BaseYears(), s.BaseYear) {
+		add("base_year", "%d has no single-year estimate for every district; use one of %v", s.BaseYear, in.BaseYears())
+	}
+	if s.Horizon <= s.BaseYear {
+		add("horizon", "the horizon %d must come after the base year %d", s.Horizon, s.BaseYear)
+	}
+	if last := in.LastRateYear(); s.Horizon > last+1 {
+		add("horizon", "the national assumptions run only to %d", last+1)
+	}
+	checkAreas := func(path string, codes []string) {
+		for i, c := range codes {
+			a := in.Area(c)
+			switch {
+			case !codeRe.MatchString(c):
+				add(fmt.Sprintf("%s[%d]", path, i), "%q is not an English GSS area code (E92, E12, E10, E06, E07, E08 or E09 and 6 digits)", c)
+			case a == nil:
+				add(fmt.Sprintf("%s[%d]", path, i), "area %s is not in the areas table", c)
+			case a.ValidTo != "":
+				add(fmt.Sprintf("%s[%d]", path, i), "area %s (%s) ended on %s; use %s", c, a.Name, a.ValidTo, orNone(a.Successor))
+			}
+		}
+	}
+	checkAreas("areas", s.Areas)
+	switch s.Population.Source {
+	case "cohort":
+	case "supplied":
+		if s.Population.Variant != "principal" {
+			add("population.variant", "only the principal variant is in the data")
+		}
+	default:
+		add("population.source", "%q is not cohort or supplied", s.Population.Source)
+	}
+	measures := in.PrevalenceMeasures()
+	for i, p := range s.Prevalence {
+		years, ok := measures[p.Measure]
+		switch {
+		case !ok:
+			add(fmt.Sprintf("prevalence[%d].measure", i), "unknown measure %q; the data has %s", p.Measure, strings.Join(sortedKeys(measures), ", "))
+		case p.EvidenceYear != 0 && !slices.Contains(years, p.EvidenceYear):
+			add(fmt.Sprintf("prevalence[%d].evidence_year", i), "%s has evidence from %v, not %d", p.Measure, years, p.EvidenceYear)
+		}
+	}
+	if _, ok := measures[s.Services.NeedMeasure]; !ok && !s.Services.PerHead {
+		add("services.need_measure", "unknown measure %q", s.Services.NeedMeasure)
+	}
+	if q := s.Uncertainty.Quantiles; len(q) == 3 && !(0 < q[0] && q[0] < q[1] && q[1] < q[2] && q[2] < 1) {
+		add("uncertainty.quantiles", "want three increasing quantiles strictly between 0 and 1, got %v", q)
+	}
+	for i, u := range s.Costs.UnitCosts {
+		if _, ok := DefaultUnitCosts[u.Service]; !ok {
+			add(fmt.Sprintf("costs.unit_costs[%d].service", i), "unknown service %q", u.Service)
+		}
+	}
+	for i, l := range s.Levers {
+		p := fmt.Sprintf("levers[%d]", i)
+		if l.End < l.Start {
+			add(p+".end", "end %d is before start %d", l.End, l.Start)
+		}
+		if l.Start <= s.BaseYear {
+			add(p+".start", "a lever must start after the base year %d", s.BaseYear)
+		}
+		if l.Start > s.Horizon {
+			add(p+".start", "start %d is after the horizon %d", l.Start, s.Horizon)
+		}
+		if _, err := ParseProfile(l.Profile); err != nil {
+			add(p+".profile", "%v", err)
+		}
+		if math.IsNaN(l.Value) || math.IsInf(l.Value, 0) {
+			add(p+".value", "not a finite number")
+		}
+		if (l.Low == nil) != (l.High == nil) {
+			add(p+".low", "give both low and high, or neither")
+		} else if l.Low != nil && !(*l.Low <= l.Value && l.Value <= *l.High) {
+			add(p+".low", "the 80%% interval [%v, %v] must contain the value %v", *l.Low, *l.High, l.Value)
+		}
+		lo, hi := l.Value, l.Value
+		if l.Low != nil {
+			lo, hi = *l.Low, *l.High
+		}
+		switch l.Type {
+		case LeverPrevalenceTrend:
+			if _, ok := measures[l.Measure]; !ok {
+				add(p+".measure", "prevalence_trend needs a known measure, one of %s", strings.Join(sortedKeys(measures), ", "))
+			}
+			if lo <= -100 {
+				add(p+".value", "an annual change must be above -100%%")
+			}
+		case LeverMorbidityCompression:
+			if lo < 0 || hi > 1 {
+				add(p+".value", "a share of the life-expectancy gain must be within 0..1")
+			}
+		case LeverMortalityImprovement:
+			if lo <= -100 {
+				add(p+".value", "an annual change must be above -100%%")
+			}
+		case LeverMigration, LeverEligibility:
+			if lo < -100 {
+				add(p+".value", "a change below -100%% is impossible")
+			}
+		case LeverDwellings:
+			if lo <= 0 {
+				add(p+".value", "dwellings need a number of homes above 0")
+			}
+		case LeverServiceTrend:
+			if l.Service == "" {
+				add(p+".service", "service_trend needs a service")
+			}
+			if lo <= -100 {
+				add(p+".value", "an annual change must be above -100%%")
+			}
+		case LeverShiftToHomeCare, LeverAdmissionAvoidance:
+			if lo < 0 || hi > 100 {
+				add(p+".value", "a share must be within 0..100%%")
+			}
+		case LeverUnitCostGrowth:
+			if lo <= -100 {
+				add(p+".value", "an annual change must be above -100%%")
+			}
+		default:
+			add(p+".type", "unknown lever type %q", l.Type)
+		}
+		checkAreas(p+".areas", l.Areas)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "the areas that replaced it"
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
