@@ -79,13 +79,12 @@ func (e *etsModel) fitted() []float64 { return e.fit }
 // etsWork holds the scratch space of one ETS fit so that the many likelihood evaluations of an
 // optimisation allocate nothing.
 type etsWork struct {
-	y        []float64
-	spec     etsSpec
-	crit     etsCrit
-	s, olds  []float64 // seasonal states
-	x0       []float64 // decoded initial state
-	nm       nmWork
-	par      []float64
+	y         []float64
+	spec      etsSpec
+	crit      etsCrit
+	s, olds   []float64 // seasonal states
+	x0        []float64 // decoded initial state
+	nm        nmWork
 	objective func([]float64) float64
 }
 
@@ -119,7 +118,11 @@ func (w *etsWork) calc(alpha, beta, gamma, phi float64, x0 []float64, e, last []
 	if sp.trend == 'N' {
 		phi, beta = 0, 0 // f = l, and b never changes
 	}
+	// Σlog|ŷ| for multiplicative errors, accumulated as a product renormalised now and then:
+	// one logarithm per series instead of one per observation.
+	mult := sp.err == 'M'
 	var sse, lik2 float64
+	prod := 1.0
 	for i, yi := range y {
 		oldl, oldb := l, b
 		phib := phi * oldb
@@ -144,7 +147,13 @@ func (w *etsWork) calc(alpha, beta, gamma, phi float64, x0 []float64, e, last []
 			e[i] = ei
 		}
 		sse += ei * ei
-		lik2 += math.Log(math.Abs(f))
+		if mult {
+			prod *= math.Abs(f)
+			if prod > 1e200 || prod < 1e-200 {
+				lik2 += math.Log(prod)
+				prod = 1
+			}
+		}
 		// Update the states.
 		p := yi
 		if seasonal {
@@ -187,8 +196,8 @@ func (w *etsWork) calc(alpha, beta, gamma, phi float64, x0 []float64, e, last []
 		return sse / n
 	}
 	lik := n * math.Log(sse)
-	if sp.err == 'M' {
-		lik += 2 * lik2
+	if mult {
+		lik += 2 * (lik2 + math.Log(prod))
 	}
 	return lik
 }

@@ -103,16 +103,27 @@ func (e *etsModel) class1(h int) (mu, v, c []float64) {
 	v = make([]float64, h)
 	c = make([]float64, h)
 	// hf holds the row vector H·F^j.
-	hf := mat.NewVecDense(p, slices.Clone(H))
-	next := mat.NewVecDense(p, nil)
+	hf := H
+	next := make([]float64, p)
 	cum := 0.0
 	for j := 0; j < h; j++ {
-		mu[j] = mat.Dot(hf, mat.NewVecDense(p, e.last))
+		var dm, dc float64
+		for i, hv := range hf {
+			dm += hv * e.last[i]
+			dc += hv * G[i]
+		}
+		mu[j] = dm
 		v[j] = e.sigma2 * (1 + cum)
-		c[j] = mat.Dot(hf, mat.NewVecDense(p, G))
-		cum += c[j] * c[j]
-		next.MulVec(F.T(), hf)
-		hf.CopyVec(next)
+		c[j] = dc
+		cum += dc * dc
+		for col := range next {
+			t := 0.0
+			for i, hv := range hf {
+				t += hv * F.At(i, col)
+			}
+			next[col] = t
+		}
+		hf, next = next, hf
 	}
 	return mu, v, c
 }
@@ -182,57 +193,33 @@ func (e *etsModel) class3(h int) (mu, v []float64) {
 	mu = make([]float64, h)
 	v = make([]float64, h)
 	vec := mat.NewVecDense(k, nil)
-	var a, b, c, d, vv, sym mat.Dense
 	for i := 0; i < h; i++ {
-		var mh mat.Dense
-		mh.Mul(H1, Mh)
-		mh.Mul(&mh, H2.T())
-		mu[i] = mh.At(0, 0)
-		var q mat.Dense
-		q.Mul(&H21, Vh)
-		q.Mul(&q, H21.T())
-		v[i] = (1+s2)*q.At(0, 0) + s2*mu[i]*mu[i]
+		mu[i] = mul(H1, Mh, H2.T()).At(0, 0)
+		v[i] = (1+s2)*mul(&H21, Vh, H21.T()).At(0, 0) + s2*mu[i]*mu[i]
 		// vec(Mh), column-major as in R.
 		for col := 0; col < m; col++ {
 			for row := 0; row < nt; row++ {
 				vec.SetVec(col*nt+row, Mh.At(row, col))
 			}
 		}
+		var vv, sym, g, inner, next mat.Dense
 		vv.Outer(1, vec, vec)
-		a.Mul(&F21, Vh)
-		a.Mul(&a, F21.T())
-		b.Mul(&F21, Vh)
-		b.Mul(&b, G21.T())
-		c.Mul(&G21, Vh)
-		c.Mul(&c, F21.T())
 		sym.Add(Vh, &vv)
-		d.Mul(&K, &sym)
-		d.Mul(&d, K.T())
-		var g mat.Dense
 		g.Scale(3, Vh)
-		var vv2 mat.Dense
-		vv2.Scale(2, &vv)
-		g.Add(&g, &vv2)
-		var gg mat.Dense
-		gg.Mul(&G21, &g)
-		gg.Mul(&gg, G21.T())
-		gg.Scale(s2, &gg)
-		var inner mat.Dense
-		inner.Add(&b, &c)
-		inner.Add(&inner, &d)
-		inner.Add(&inner, &gg)
+		vv.Scale(2, &vv)
+		g.Add(&g, &vv)
+		gg := mul(&G21, &g, G21.T())
+		gg.Scale(s2, gg)
+		inner.Add(mul(&F21, Vh, G21.T()), mul(&G21, Vh, F21.T()))
+		inner.Add(&inner, mul(&K, &sym, K.T()))
+		inner.Add(&inner, gg)
 		inner.Scale(s2, &inner)
-		var nv mat.Dense
-		nv.Add(&a, &inner)
-		Vh = &nv
-		var m1, m2 mat.Dense
-		m1.Mul(F1, Mh)
-		m1.Mul(&m1, F2.T())
-		m2.Mul(G1, Mh)
-		m2.Mul(&m2, G2.T())
-		m2.Scale(s2, &m2)
+		next.Add(mul(&F21, Vh, F21.T()), &inner)
+		Vh = &next
+		m2 := mul(G1, Mh, G2.T())
+		m2.Scale(s2, m2)
 		var nm mat.Dense
-		nm.Add(&m1, &m2)
+		nm.Add(mul(F1, Mh, F2.T()), m2)
 		Mh = &nm
 	}
 	return mu, v
@@ -321,4 +308,16 @@ func (e *etsModel) simulate(h int, opts Options) []marginal {
 		d[j] = sample(draws[j])
 	}
 	return d
+}
+
+// mul returns the product of its arguments.
+func mul(a mat.Matrix, rest ...mat.Matrix) *mat.Dense {
+	var p mat.Dense
+	p.CloneFrom(a)
+	for _, b := range rest {
+		var q mat.Dense
+		q.Mul(&p, b)
+		p = q
+	}
+	return &p
 }
