@@ -3,6 +3,7 @@ package reconcile
 import (
 	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -213,5 +214,30 @@ func TestMinTEnglandPopulation(t *testing.T) {
 	t.Log("mean MASE, 2016–2020 (train 2001–2015)\n" + report.String())
 	if all.mint > all.base {
 		t.Errorf("MinT mean MASE %.4f above base %.4f", all.mint/n, all.base/n)
+	}
+}
+
+// BenchmarkMinTShrink reconciles 5-year forecasts of England's 343-series population
+// hierarchy (random base forecasts and residuals of the right shape, seeded).
+func BenchmarkMinTShrink(b *testing.B) {
+	h, y := englandHierarchy(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := make([][]float64, h.Len())
+	resid := make([][]float64, h.Len())
+	for i := range base {
+		base[i] = make([]float64, 5)
+		for j := range base[i] {
+			base[i][j] = y[i][19] * (1 + 0.01*rng.NormFloat64())
+		}
+		resid[i] = make([]float64, 15)
+		for j := range resid[i] {
+			resid[i][j] = y[i][0] * 0.005 * rng.NormFloat64()
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := h.MinTShrink(base, resid); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

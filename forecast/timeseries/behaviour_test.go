@@ -393,3 +393,26 @@ func TestMASE(t *testing.T) {
 		t.Error("zero scale should give NaN")
 	}
 }
+
+// TestCombinationNote checks that a combination missing a model says so in Fallback.
+func TestCombinationNote(t *testing.T) {
+	e, err := fitETSAuto(exFemale65, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := fitTheta(exFemale65, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &combination{parts: []predictor{e, th}, fit: e.fit, failed: []string{"arima (no model could be estimated)"}}
+	m := &model{p: c, method: Auto, y: exFemale65, fallback: c.note()}
+	f := m.Forecast(2, nil)
+	if f.Fallback != "auto: left out arima (no model could be estimated); combined the rest" {
+		t.Errorf("Fallback %q", f.Fallback)
+	}
+	ef := forecastOf(e, 2)
+	tf := forecastOf(th, 2)
+	if want := (ef.Mean[1] + tf.Mean[1]) / 2; math.Abs(f.Mean[1]-want) > 1e-12 {
+		t.Errorf("mean %g, want %g", f.Mean[1], want)
+	}
+}

@@ -1,6 +1,7 @@
 package timeseries
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -9,25 +10,39 @@ import (
 // combination is the equal-weight average of the ETS, ARIMA and Theta forecasts. Its forecast
 // distribution is the equal-weight mixture of theirs (a linear opinion pool), so an interval
 // covers both each model's uncertainty and their disagreement.
+//
+// If one or two of the three models cannot be estimated, the others are combined and the
+// forecast's Fallback says which were left out; if none can, fitting fails.
 type combination struct {
-	parts []predictor
-	fit   []float64
+	parts  []predictor
+	fit    []float64
+	failed []string
 }
 
 func fitCombination(y []float64, m int) (*combination, error) {
-	e, err := fitETSAuto(y, m)
-	if err != nil {
-		return nil, err
+	c := &combination{}
+	var errs []error
+	if e, err := fitETSAuto(y, m); err == nil {
+		c.parts = append(c.parts, e)
+	} else {
+		c.failed = append(c.failed, fmt.Sprintf("ets (%v)", err))
+		errs = append(errs, err)
 	}
-	a, err := fitAutoARIMA(y, m)
-	if err != nil {
-		return nil, err
+	if a, err := fitAutoARIMA(y, m); err == nil {
+		c.parts = append(c.parts, a)
+	} else {
+		c.failed = append(c.failed, fmt.Sprintf("arima (%v)", err))
+		errs = append(errs, err)
 	}
-	t, err := fitTheta(y, m)
-	if err != nil {
-		return nil, err
+	if t, err := fitTheta(y, m); err == nil {
+		c.parts = append(c.parts, t)
+	} else {
+		c.failed = append(c.failed, fmt.Sprintf("theta (%v)", err))
+		errs = append(errs, err)
 	}
-	c := &combination{parts: []predictor{e, a, t}}
+	if len(c.parts) == 0 {
+		return nil, fmt.Errorf("auto: %w", errors.Join(errs...))
+	}
 	c.fit = make([]float64, len(y))
 	for i := range c.fit {
 		s := 0.0
@@ -70,6 +85,13 @@ func (c *combination) describe() string {
 }
 
 func (c *combination) fitted() []float64 { return c.fit }
+
+func (c *combination) note() string {
+	if len(c.failed) == 0 {
+		return ""
+	}
+	return "auto: left out " + strings.Join(c.failed, ", ") + "; combined the rest"
+}
 
 // mixture is the equal-weight mixture of its components.
 type mixture []marginal

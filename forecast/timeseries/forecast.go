@@ -33,7 +33,8 @@ type Forecast struct {
 // fallback to the naive method for series too short for the method asked for.
 type Options struct {
 	// Period is the number of observations per seasonal cycle (4 for quarterly, 12 for
-	// monthly); 0 and 1 mean non-seasonal, as for annual data.
+	// monthly); 0 and 1 mean non-seasonal, as for annual data. Methods ets, theta, arima and
+	// auto use it; naive, drift, ses, holt and damped are non-seasonal, as in R.
 	Period int
 	// Seed seeds the random source of simulated prediction intervals. The same seed gives the
 	// same intervals.
@@ -93,6 +94,10 @@ type predictor interface {
 	describe() string
 	fitted() []float64
 }
+
+// noter is implemented by predictors that could only partly do what was asked (a
+// combination missing a component); the note becomes Forecast.Fallback.
+type noter interface{ note() string }
 
 // model wraps a predictor with what every Model shares.
 type model struct {
@@ -165,6 +170,9 @@ func Fit(y []float64, method Method, opts Options) (Model, error) {
 	p, err := fitPredictor(y, method, opts)
 	if err != nil {
 		return nil, err
+	}
+	if n, ok := p.(noter); ok && fallback == "" {
+		fallback = n.note()
 	}
 	return &model{p: p, method: method, fallback: fallback, y: y, opts: opts}, nil
 }
