@@ -131,6 +131,7 @@ func TestCompareWithR(t *testing.T) {
 		theirs[m] = &score{}
 	}
 	levels := []float64{80, 95}
+	maxDiff := map[Method]float64{} // largest relative difference from R's point forecasts
 	for _, s := range series {
 		if kinds[s.kind] == nil {
 			kinds[s.kind] = map[Method][2]*score{}
@@ -152,6 +153,12 @@ func TestCompareWithR(t *testing.T) {
 			}
 			k[0].add(s.train, s.test, f.Mean, f.Lower[0], f.Upper[0], f.Lower[1], f.Upper[1])
 			if r := ref[s.id][string(m)]; r != nil {
+				for j := range r.mean {
+					if f.Fallback != "" {
+						break // R does something else with short series (see COMPARISON.md)
+					}
+					maxDiff[m] = math.Max(maxDiff[m], math.Abs(f.Mean[j]-r.mean[j])/math.Abs(r.mean[j]))
+				}
 				theirs[m].add(s.train, s.test, r.mean, r.lo80, r.hi80, r.lo95, r.hi95)
 				k[1].add(s.train, s.test, r.mean, r.lo80, r.hi80, r.lo95, r.hi95)
 			}
@@ -171,7 +178,13 @@ func TestCompareWithR(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| %s | %d | %.3f | %s | %s | %s | %s | %s |\n", m, len(o.mase), o.meanMASE(), rm, pct(o.cov80()), r80, pct(o.cov95()), r95)
 	}
-	fmt.Fprintf(&b, "\nby kind (mean MASE ours / R):\n")
+	fmt.Fprintf(&b, "\nlargest relative difference from R's point forecasts (without fallbacks):")
+	for _, m := range Methods() {
+		if m != Auto {
+			fmt.Fprintf(&b, " %s %.1e", m, maxDiff[m])
+		}
+	}
+	fmt.Fprintf(&b, "\n\nby kind (mean MASE ours / R):\n")
 	kn := make([]string, 0, len(kinds))
 	for k := range kinds {
 		kn = append(kn, k)
