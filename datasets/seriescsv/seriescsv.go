@@ -49,6 +49,7 @@ type RowError struct {
 	Err      error  // one of the sentinel errors, possibly wrapped with detail
 }
 
+// Error reads: row R, series "S", column C: reason (leaving out what is unknown).
 func (e *RowError) Error() string {
 	var b strings.Builder
 	if e.Row > 0 {

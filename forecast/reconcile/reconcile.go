@@ -16,9 +16,10 @@ var (
 	ErrCovariance = errors.New("unusable error covariance")
 )
 
-// Node is one series of a hierarchy: its identifier and its parent's ("" for a top node).
+// Node is one series of a hierarchy.
 type Node struct {
-	ID, Parent string
+	ID     string // unique, non-empty identifier, e.g. a GSS code
+	Parent string // ID of the parent node; "" for a top node
 }
 
 // Hierarchy is a forest of series with its summing matrix. It is immutable.

@@ -25,6 +25,7 @@ type ShortError struct {
 	Have   int    // observations the series has
 }
 
+// Error says which method needed how many observations.
 func (e *ShortError) Error() string {
 	return fmt.Sprintf("%s needs at least %d observations, series has %d: %v", e.Method, e.Need, e.Have, ErrTooShort)
 }
@@ -38,6 +39,7 @@ type ValueError struct {
 	Value float64 // the offending value
 }
 
+// Error names the observation (1-based) and its value.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("observation %d is %v: %v", e.Index+1, e.Value, ErrBadValue)
 }
@@ -51,6 +53,7 @@ type SeriesError struct {
 	Err   error // why it failed
 }
 
+// Error names the series' index and the reason.
 func (e *SeriesError) Error() string { return fmt.Sprintf("series %d: %v", e.Index, e.Err) }
 
 // Unwrap returns the underlying error.
