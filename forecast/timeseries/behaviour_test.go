@@ -416,3 +416,34 @@ func TestCombinationNote(t *testing.T) {
 		t.Errorf("mean %g, want %g", f.Mean[1], want)
 	}
 }
+
+// FuzzFit checks that no series makes a method panic or return non-finite forecasts.
+func FuzzFit(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, uint8(0))
+	f.Add([]byte{200, 0, 0, 0, 0, 0, 0, 0, 255, 1, 1}, uint8(3))
+	f.Add([]byte{5, 5, 5, 5, 5, 5, 5, 6}, uint8(7))
+	f.Fuzz(func(t *testing.T, data []byte, scale uint8) {
+		if len(data) > 40 {
+			data = data[:40]
+		}
+		y := make([]float64, len(data))
+		for i, b := range data {
+			y[i] = (float64(b) - 64) * math.Pow(10, float64(scale%12)-3)
+		}
+		for _, m := range Methods() {
+			mod, err := Fit(y, m, Options{Period: 4})
+			if err != nil {
+				if !errors.Is(err, ErrTooShort) && !errors.Is(err, ErrNoModel) {
+					t.Fatalf("%s: unexpected error %v", m, err)
+				}
+				continue
+			}
+			fc := mod.Forecast(4, nil)
+			for j, v := range fc.Mean {
+				if math.IsNaN(v) || math.IsInf(v, 0) || math.IsNaN(fc.Lower[1][j]) || math.IsNaN(fc.Upper[1][j]) {
+					t.Fatalf("%s (%s) on %v: mean %v, 95%% [%v, %v]", m, mod, y, fc.Mean, fc.Lower[1], fc.Upper[1])
+				}
+			}
+		}
+	})
+}
