@@ -447,3 +447,49 @@ func FuzzFit(f *testing.F) {
 		}
 	})
 }
+
+// TestCombination checks the combination against its parts: the mean is the average of the
+// ETS, ARIMA and Theta means, and each interval bound is the quantile of the equal-weight
+// mixture of their (Gaussian) forecast distributions.
+func TestCombination(t *testing.T) {
+	m, err := Fit(exFemale65, Auto, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := m.Forecast(5, nil)
+	var parts []Forecast
+	for _, pm := range []Method{ETS, ARIMA, Theta} {
+		p, err := Fit(exFemale65, pm, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p.Forecast(5, nil))
+	}
+	for j := range f.Mean {
+		mean := (parts[0].Mean[j] + parts[1].Mean[j] + parts[2].Mean[j]) / 3
+		if math.Abs(f.Mean[j]-mean) > 1e-12*mean {
+			t.Errorf("step %d: mean %g, want %g", j+1, f.Mean[j], mean)
+		}
+		for i, lv := range f.Levels {
+			// Mixture CDF at the bounds, from each part's normal distribution (sd from its
+			// own interval half-width).
+			cdf := func(x float64) float64 {
+				s := 0.0
+				for _, p := range parts {
+					sd := (p.Upper[i][j] - p.Lower[i][j]) / 2 / stdNormalQuantile(0.5+lv/200)
+					s += stdNormalCDF((x - p.Mean[j]) / sd)
+				}
+				return s / 3
+			}
+			if lo := cdf(f.Lower[i][j]); math.Abs(lo-(0.5-lv/200)) > 1e-9 {
+				t.Errorf("step %d level %g: mixture CDF at lower bound %g", j+1, lv, lo)
+			}
+			if hi := cdf(f.Upper[i][j]); math.Abs(hi-(0.5+lv/200)) > 1e-9 {
+				t.Errorf("step %d level %g: mixture CDF at upper bound %g", j+1, lv, hi)
+			}
+		}
+	}
+}
+
+func stdNormalQuantile(p float64) float64 { return normal{0, 1}.quantile(p) }
+func stdNormalCDF(z float64) float64      { return normal{0, 1}.cdf(z) }

@@ -191,8 +191,9 @@ func TestETSAutoAgainstR(t *testing.T) {
 	}
 }
 
-// TestSimpleMethodsAgainstR checks naive(), rwf(drift = TRUE), ses() and holt(damped = TRUE)
-// from R forecast 8.20 on sheffield2529, h = 3.
+// TestSimpleMethodsAgainstR checks naive(), rwf(drift = TRUE), ses(), holt() and
+// holt(damped = TRUE) from R forecast 8.20 on sheffield2529, h = 3 (ses and holt minimise the
+// one-step MSE, not the likelihood, as R's do).
 func TestSimpleMethodsAgainstR(t *testing.T) {
 	tests := []struct {
 		method                       Method
@@ -207,6 +208,9 @@ func TestSimpleMethodsAgainstR(t *testing.T) {
 		{SES, []float64{43542.7875876, 43542.7875876, 43542.7875876},
 			[]float64{41829.9853191, 41120.6405011, 40576.3248107}, []float64{40923.2825680, 39838.4332858, 39005.9742744},
 			[]float64{45255.5898560, 45964.9346741, 46509.2503644}, []float64{46162.2926072, 47247.1418894, 48079.6009007}},
+		{Holt, []float64{43353.1303270, 44103.1397394, 44853.1491517},
+			[]float64{41574.7171658, 42322.4060256, 43070.0888324}, []float64{40633.2821061, 41379.7425396, 42126.1937157},
+			[]float64{45131.5434882, 45883.8734531, 46636.2094711}, []float64{46072.9785480, 46826.5369391, 47580.1045877}},
 		{Damped, []float64{44169.1103965, 44782.8441235, 45384.3031668},
 			[]float64{42253.4724550, 42073.7254748, 42066.2186345}, []float64{41239.3949846, 40639.6046908, 40309.7307846},
 			[]float64{46084.7483380, 47491.9627722, 48702.3876991}, []float64{47098.8258084, 48926.0835562, 50458.8755491}},
