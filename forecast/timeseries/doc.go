@@ -11,6 +11,11 @@
 // COMPARISON.md for the comparison on about a hundred real series and the places where this
 // package deliberately differs.
 //
+// Seasonal data (Options.Period = m > 1): automatic ETS adds seasonal models when the series
+// has at least three full cycles; Theta and ARIMA deseasonalise the series by a classical
+// decomposition when its lag-m autocorrelation is significant, and reseasonalise the forecasts.
+// The naive, drift, SES, Holt and damped methods are non-seasonal.
+//
 // Prediction intervals are analytic where the model has them (naive, drift, the ETS classes 1
 // to 3 of Hyndman et al. 2008, Theta, ARIMA) and simulated otherwise (ETS with
 // Options.Simulate). The combination's interval is taken from the equal-weight mixture of its

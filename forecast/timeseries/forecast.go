@@ -8,6 +8,7 @@ import (
 )
 
 // DefaultLevels are the prediction-interval levels, in percent, used when a caller gives none.
+// Callers must not modify it.
 var DefaultLevels = []float64{80, 95}
 
 // Forecast is a point forecast with prediction intervals for the h periods after a series ends.
