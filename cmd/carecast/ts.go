@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/carecast/carecast/datasets/seriescsv"
+	"github.com/carecast/carecast/forecast/timeseries"
+)
+
+// Exit codes of carecast subcommands.
+const (
+	exitOK    = 0 // done
+	exitInput = 1 // bad input (or the output could not be written)
+	exitUsage = 2 // bad command line
+)
+
+const tsUsage = `usage: carecast ts forecast --input in.csv [--output out.csv] [--method METHOD]
+                             [--horizon H] [--level L]... [--period M] [--seed N] [--no-fallback]
+
+Forecasts every series of in.csv (columns series_id,period,value; the rows of a series
+contiguous, periods consecutive integers) for the H periods after it ends, and writes
+series_id,period,mean,lo<L>,hi<L>,…,note to out.csv (standard output if omitted). note says
+when a series was too short for METHOD and the naive method was used instead.
+
+Methods: naive, drift, ses, holt, damped, ets, theta, arima, auto (the mean of ets, arima and
+theta). Exit status: 0 done, 1 bad input (the message names the series and row), 2 usage.
+
+Flags:
+`
+
+// levelsFlag collects repeated --level flags.
+type levelsFlag []float64
+
+func (l *levelsFlag) String() string {
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *levelsFlag) Set(s string) error {
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(part), "%")), 64)
+		if err != nil || !(v > 0 && v < 100) {
+			return fmt.Errorf("level %q: want a percentage between 0 and 100, e.g. 80", part)
+		}
+		*l = append(*l, v)
+	}
+	return nil
+}
+
+// runTS runs `carecast ts …`; args are the arguments after "ts". It returns the exit status.
+func runTS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "forecast" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(stdout, tsUsage)
+			return exitOK
+		}
+		fmt.Fprint(stderr, tsUsage)
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "\ncarecast ts: unknown command %q\n", args[0])
+		}
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("carecast ts forecast", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), tsUsage)
+		fs.PrintDefaults()
+	}
+	method := fs.String("method", "auto", "forecasting `method`")
+	horizon := fs.Int("horizon", 5, "number of periods to forecast")
+	var levels levelsFlag
+	fs.Var(&levels, "level", "prediction interval `level` in percent; repeat for several (default 80 and 95)")
+	input := fs.String("input", "", "input CSV `file` (series_id,period,value)")
+	output := fs.String("output", "-", "output CSV `file`; - for standard output")
+	period := fs.Int("period", 1, "observations per seasonal cycle (1 for annual data, 4 quarterly, 12 monthly)")
+	seed := fs.Uint64("seed", 0, "seed for simulated intervals")
+	noFallback := fs.Bool("no-fallback", false, "fail on a series too short for the method instead of using the naive method")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "carecast ts forecast: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "run 'carecast ts forecast -h' for usage\n")
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument %q", fs.Arg(0))
+	}
+	m, err := timeseries.ParseMethod(*method)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if *horizon < 1 {
+		return usage("--horizon %d: want at least 1", *horizon)
+	}
+	if *period < 1 {
+		return usage("--period %d: want at least 1", *period)
+	}
+	if *input == "" {
+		return usage("--input is required")
+	}
+	if len(levels) == 0 {
+		levels = levelsFlag(timeseries.DefaultLevels)
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "carecast ts forecast: "+format+"\n", a...)
+		return exitInput
+	}
+
+	f, err := os.Open(*input)
+	if err != nil {
+		return fail("%v", err)
+	}
+	series, err := seriescsv.Read(f)
+	f.Close()
+	if err != nil {
+		return fail("%s: %v", *input, err)
+	}
+	need := timeseries.Naive.MinLength()
+	if *noFallback {
+		need = m.MinLength()
+	}
+	ys := make([][]float64, len(series))
+	for i, s := range series {
+		if len(s.Values) < need {
+			return fail("%s: row %d, series %q: %d observations, %s needs at least %d", *input, s.Row, s.ID, len(s.Values), m, need)
+		}
+		ys[i] = s.Values
+	}
+	opts := timeseries.Options{Period: *period, Seed: *seed, NoFallback: *noFallback}
+	fcs, err := timeseries.ForecastMany(ctx, ys, m, *horizon, levels, opts)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fail("%v", ctxErr)
+		}
+		var se *timeseries.SeriesError
+		if errors.As(err, &se) {
+			s := series[se.Index]
+			return fail("%s: row %d, series %q: %v", *input, s.Row, s.ID, se.Err)
+		}
+		return fail("%v", err)
+	}
+	out := make([]seriescsv.Output, len(series))
+	fellBack := 0
+	for i, s := range series {
+		out[i] = seriescsv.Output{ID: s.ID, Start: s.End() + 1, Forecast: fcs[i]}
+		if fcs[i].Fallback != "" {
+			fellBack++
+		}
+	}
+	if err := writeOutput(*output, stdout, out); err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(stderr, "carecast ts forecast: %d series, %s, %d periods ahead", len(series), m, *horizon)
+	if fellBack > 0 {
+		fmt.Fprintf(stderr, "; %d too short, forecast with naive (see the note column)", fellBack)
+	}
+	fmt.Fprintln(stderr)
+	return exitOK
+}
+
+// writeOutput writes to standard output for "-", else to a temporary file renamed over path
+// once complete, so a failed run never leaves a partial file.
+func writeOutput(path string, stdout io.Writer, out []seriescsv.Output) error {
+	if path == "-" {
+		return seriescsv.Write(stdout, out)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := seriescsv.Write(tmp, out); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
