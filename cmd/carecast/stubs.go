@@ -17,6 +17,5 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 var (
 	runProject  = notYet("project")
 	runBacktest = notYet("backtest")
-	runTS       = notYet("ts")
 	runScenario = notYet("scenario")
 )

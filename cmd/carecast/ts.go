@@ -15,13 +15,6 @@ import (
 	"github.com/carecast/carecast/forecast/timeseries"
 )
 
-// Exit codes of carecast subcommands.
-const (
-	exitOK    = 0 // done
-	exitInput = 1 // bad input (or the output could not be written)
-	exitUsage = 2 // bad command line
-)
-
 const tsUsage = `usage: carecast ts forecast --input in.csv [--output out.csv] [--method METHOD]
                              [--horizon H] [--level L]... [--period M] [--seed N] [--no-fallback]
 
@@ -118,7 +111,7 @@ func runTS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "carecast ts forecast: "+format+"\n", a...)
-		return exitInput
+		return exitFail
 	}
 
 	f, err := os.Open(*input)
