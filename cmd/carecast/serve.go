@@ -13,12 +13,30 @@ import (
 
 	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/datasets/defaultdata"
 )
 
 // serveDeps builds what the server needs from the rest of carecast (engine, validators,
 // built-in datasets). The lead wires the forecast engine and package datasets in here.
 var serveDeps = func(cfg api.Config) (api.Deps, error) {
-	return api.Deps{Version: carecastVersion()}, nil
+	e, err := defaultEngine()
+	if err != nil {
+		return api.Deps{}, err
+	}
+	b, err := defaultdata.Load()
+	if err != nil {
+		return api.Deps{}, err
+	}
+	known := map[string]bool{}
+	for _, a := range b.Areas {
+		known[a.AreaCode] = true
+	}
+	return api.Deps{
+		Version:   carecastVersion(),
+		Scenarios: api.NewScenarioSchema(e.Inputs()),
+		Datasets:  api.DatasetFiles{Known: known},
+		Builtin:   api.BuiltinDatasets(b),
+	}, nil
 }
 
 // runServe is `carecast serve [flags]`: it serves the HTTP API until SIGINT or SIGTERM, then

@@ -17,5 +17,4 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 var (
 	runProject  = notYet("project")
 	runBacktest = notYet("backtest")
-	runScenario = notYet("scenario")
 )
