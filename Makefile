@@ -5,7 +5,6 @@ PKGS      ?= ./...
 BIN       ?= bin/carecast
 DATA_DIR  ?= .carecast
 ADDR      ?= 127.0.0.1:8080
-BENCHTIME ?= 1x
 FUZZTIME  ?= 20s
 
 .PHONY: all build run test test-go lint fmt vet staticcheck bench fuzz openapi datasets clean
@@ -35,7 +34,7 @@ staticcheck:
 	$(GO) tool staticcheck $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
+	./scripts/bench.sh
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
@@ -44,7 +43,7 @@ openapi: build
 	./$(BIN) openapi > api/testdata/openapi.golden.json
 
 datasets:
-	$(GO) run ./cmd/carecast datasets build --raw datasets/raw --out datasets/default
+	$(GO) run ./cmd/carecast datasets build --raw datasets/raw --out datasets/defaultdata
 
 clean:
 	rm -rf bin

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the benchmarks behind DESIGN.md section 11 and prints their figures; with OUT=file the
+# raw output is also saved for benchstat (go tool benchstat old.txt new.txt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${COUNT:-1}
+out=${OUT:-}
+run() {
+  if [ -n "$out" ]; then go test -run '^$' -bench . -benchmem -count "$count" "$@" | tee -a "$out"
+  else go test -run '^$' -bench . -benchmem -count "$count" "$@"; fi
+}
+run ./datasets/... ./forecast/... ./api/...
