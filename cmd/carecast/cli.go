@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"strings"
 
 	"github.com/carecast/carecast/api"
 )
@@ -115,12 +114,6 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, int) {
 	}
 	return pos, -1
 }
-
-// multiFlag collects a repeated flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func runOpenAPI(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {

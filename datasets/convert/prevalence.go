@@ -98,11 +98,10 @@ func hseRows(raw fs.FS, weights popWeights) ([]datasets.Prevalence, error) {
 		url      string
 	}
 	type group struct {
-		year     int
-		measure  string
-		sex      string
-		survey   string
-		surveyNm string
+		year    int
+		measure string
+		sex     string
+		survey  string
 	}
 	groups := map[group][]bandRate{}
 	var order []group

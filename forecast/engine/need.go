@@ -43,18 +43,6 @@ type schedule struct {
 	sources      []string
 }
 
-// hasInterval reports whether the schedule publishes intervals at every covered age.
-func (s *schedule) hasInterval() bool {
-	for sex := range s.lo {
-		for x := s.from; x <= s.to; x++ {
-			if math.IsNaN(s.lo[sex][x]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // buildSchedule turns the rows of one measure and evidence year into a schedule, or reports
 // why it cannot be used (ages covered for one sex and not the other, or a gap).
 func buildSchedule(rows []PrevalenceRate) (*schedule, error) {
