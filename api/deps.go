@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/carecast/carecast/forecast"
 )
 
 // Deps are the parts of carecast the server calls but does not own: the forecast engine and
@@ -23,6 +25,17 @@ type Deps struct {
 	Builtin []BuiltinDataset
 	// Version is the software version recorded with every run ("dev" if empty).
 	Version string
+	// Areas is the areas table served by /v1/areas (empty: no areas are listed).
+	Areas []forecast.AreaInfo
+	// Projector answers quick baseline projections for one area. Nil: the endpoint answers 503.
+	Projector Projector
+}
+
+// Projector runs the baseline projection of one area synchronously, for quick answers.
+type Projector interface {
+	// Baseline returns the baseline result rows of area for the years from..to (deterministic;
+	// p10 = p50 = p90 = mean). Errors that are the caller's fault wrap PublicError.
+	Baseline(ctx context.Context, area string, from, to int) ([]forecast.ResultRow, error)
 }
 
 // Runner executes one run of a scenario. The server calls Run from a bounded pool of worker

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
 )
 
 // ScenarioSchema validates scenario documents against the JSON Schema generated from
@@ -194,4 +196,61 @@ func BuiltinDatasets(b *datasets.Bundle) []BuiltinDataset {
 			Size: f.Bytes, Summary: summaryOf(f)})
 	}
 	return out
+}
+
+// EngineProjector answers quick baseline projections with the engine, keeping the latest
+// answers in a small cache (the same area and years give the same numbers, bit for bit).
+type EngineProjector struct {
+	Engine  *engine.Engine
+	Version string
+
+	mu    sync.Mutex
+	cache map[projKey][]forecast.ResultRow
+	order []projKey
+}
+
+type projKey struct {
+	area     string
+	from, to int
+}
+
+const projectorCache = 64
+
+// Baseline runs the baseline of one area (with its districts) for from..to, from the cache
+// when it can.
+func (p *EngineProjector) Baseline(ctx context.Context, area string, from, to int) ([]forecast.ResultRow, error) {
+	k := projKey{area, from, to}
+	p.mu.Lock()
+	if rows, ok := p.cache[k]; ok {
+		p.mu.Unlock()
+		return rows, nil
+	}
+	p.mu.Unlock()
+	sc := forecast.Scenario{Name: "baseline", BaseYear: from, Horizon: to, Areas: []string{area}}
+	res, err := p.Engine.Run(ctx, sc, engine.RunOptions{Version: p.Version, NoDrivers: true}, nil)
+	var se forecast.ScenarioError
+	if errors.As(err, &se) {
+		return nil, PublicError(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rows []forecast.ResultRow
+	for r := range res.Rows() {
+		rows = append(rows, r)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cache == nil {
+		p.cache = map[projKey][]forecast.ResultRow{}
+	}
+	if _, ok := p.cache[k]; !ok {
+		p.cache[k] = rows
+		p.order = append(p.order, k)
+		if len(p.order) > projectorCache {
+			delete(p.cache, p.order[0])
+			p.order = p.order[1:]
+		}
+	}
+	return rows, nil
 }

@@ -24,6 +24,7 @@ func (s *Service) Register(api huma.API) {
 	s.registerRuns(v1)
 	s.registerDatasets(v1)
 	s.registerKeys(v1)
+	s.registerAreas(v1)
 }
 
 // register registers one operation. role "" makes it public; otherwise it needs that role (and

@@ -9,19 +9,19 @@ import "strings"
 // three equal to Mean). Sex is "female", "male" or "all"; AgeBand is a band such as "65-74",
 // "85+", "65+" or "all".
 type ResultRow struct {
-	ScenarioID string
-	RunID      string
-	AreaCode   string
-	AreaName   string
-	Year       int
-	Measure    string
-	Unit       string
-	Sex        string
-	AgeBand    string
-	Mean       float64
-	P10        float64
-	P50        float64
-	P90        float64
+	ScenarioID string  `json:"scenario_id,omitempty"`
+	RunID      string  `json:"run_id,omitempty"`
+	AreaCode   string  `json:"area_code"`
+	AreaName   string  `json:"area_name"`
+	Year       int     `json:"year"`
+	Measure    string  `json:"measure"`
+	Unit       string  `json:"unit"`
+	Sex        string  `json:"sex"`
+	AgeBand    string  `json:"age_band"`
+	Mean       float64 `json:"mean"`
+	P10        float64 `json:"p10"`
+	P50        float64 `json:"p50"`
+	P90        float64 `json:"p90"`
 }
 
 // Measure families. A measure's name starts with its family and a dot, e.g. "need.dementia",

@@ -36,6 +36,8 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Scenarios: api.NewScenarioSchema(e.Inputs()),
 		Datasets:  api.DatasetFiles{Known: known},
 		Builtin:   api.BuiltinDatasets(b),
+		Areas:     e.Inputs().Areas,
+		Projector: &api.EngineProjector{Engine: e, Version: carecastVersion()},
 	}, nil
 }
 

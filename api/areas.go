@@ -1,0 +1,165 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/forecast"
+)
+
+// Area is one area of the areas table, with its place in the hierarchy.
+type Area struct {
+	Code      string `json:"code" doc:"GSS code." example:"E08000019"`
+	Name      string `json:"name" doc:"Name." example:"Sheffield"`
+	Type      string `json:"type" doc:"country, region, county, unitary, metropolitan_district, london_borough or non_metropolitan_district."`
+	Parent    string `json:"parent,omitempty" doc:"The area one level up."`
+	Region    string `json:"region,omitempty" doc:"The region it lies in."`
+	Council   bool   `json:"council" doc:"Whether it is a council with adult social services responsibilities."`
+	ValidFrom string `json:"valid_from,omitempty" doc:"First day, if it was created in the period the data covers."`
+	ValidTo   string `json:"valid_to,omitempty" doc:"Last day, if it has ended."`
+	Successor string `json:"successor,omitempty" doc:"The area that took it over, if it ended."`
+}
+
+// AreaDetail is an area with the areas above and below it.
+type AreaDetail struct {
+	Area
+	Ancestors    []Area `json:"ancestors" doc:"The areas it lies in, from the nearest up to England."`
+	Children     []Area `json:"children" doc:"The areas directly under it that are in force."`
+	Predecessors []Area `json:"predecessors,omitempty" doc:"Areas that ended and were taken over by it."`
+}
+
+func areaBody(a *forecast.AreaInfo) Area {
+	return Area{Code: a.Code, Name: a.Name, Type: a.Type, Parent: a.Parent, Region: a.Region, Council: a.IsCouncil() && a.ValidTo == "",
+		ValidFrom: a.ValidFrom, ValidTo: a.ValidTo, Successor: a.Successor}
+}
+
+type baselineInput struct {
+	Code    string   `path:"code" pattern:"^E[0-9]{8}$" doc:"GSS code of the area."`
+	From    int      `query:"from" minimum:"2021" maximum:"2070" doc:"First year (default 2021)."`
+	To      int      `query:"to" minimum:"2021" maximum:"2070" doc:"Last year (default 2045)."`
+	Measure []string `query:"measure" maxItems:"50" doc:"Measures to return (default all), e.g. population, need.dementia, service.home_care."`
+	Sex     string   `query:"sex" enum:"female,male,all" doc:"Only this sex."`
+	AgeBand string   `query:"age_band" maxLength:"10" doc:"Only this age band, e.g. 65+."`
+}
+
+// Resolve checks the year range.
+func (in *baselineInput) Resolve(huma.Context) []error {
+	if in.From != 0 && in.To != 0 && in.To < in.From {
+		return []error{&huma.ErrorDetail{Location: "query.to", Message: "to must not be before from", Value: in.To}}
+	}
+	return nil
+}
+
+func (s *Service) registerAreas(api huma.API) {
+	register(s, api, huma.Operation{
+		OperationID: "list-areas", Method: http.MethodGet, Path: "/areas", Tags: []string{"Areas"},
+		Summary:     "List and search areas",
+		Description: "England, its regions, councils and districts on 2021 boundaries; with include_ended, the areas that ended in 2019–2021 too.",
+	}, "area", store.RoleViewer, func(ctx context.Context, in *struct {
+		Q            string `query:"q" maxLength:"100" doc:"Search: part of the name or code, any case."`
+		Type         string `query:"type" enum:"country,region,county,unitary,metropolitan_district,london_borough,non_metropolitan_district,council" doc:"Only this type (council: every council with social services responsibilities)."`
+		Parent       string `query:"parent" pattern:"^E[0-9]{8}$" doc:"Only areas directly under this one."`
+		IncludeEnded bool   `query:"include_ended" doc:"Include areas that have ended."`
+	}) (*struct{ Body []Area }, error) {
+		q := strings.ToLower(in.Q)
+		out := &struct{ Body []Area }{Body: []Area{}}
+		for i := range s.deps.Areas {
+			a := &s.deps.Areas[i]
+			switch {
+			case a.ValidTo != "" && !in.IncludeEnded,
+				in.Type == "council" && !a.IsCouncil(),
+				in.Type != "" && in.Type != "council" && a.Type != in.Type,
+				in.Parent != "" && a.Parent != in.Parent,
+				q != "" && !strings.Contains(strings.ToLower(a.Name), q) && !strings.Contains(strings.ToLower(a.Code), q):
+				continue
+			}
+			out.Body = append(out.Body, areaBody(a))
+		}
+		slices.SortStableFunc(out.Body, func(a, b Area) int { return strings.Compare(a.Name, b.Name) })
+		return out, nil
+	})
+
+	register(s, api, huma.Operation{
+		OperationID: "get-area", Method: http.MethodGet, Path: "/areas/{code}", Tags: []string{"Areas"},
+		Summary: "Get an area with its hierarchy", Errors: []int{http.StatusNotFound},
+	}, "area", store.RoleViewer, func(ctx context.Context, in *struct {
+		Code string `path:"code" pattern:"^E[0-9]{8}$" doc:"GSS code."`
+	}) (*struct{ Body AreaDetail }, error) {
+		byCode := map[string]*forecast.AreaInfo{}
+		for i := range s.deps.Areas {
+			byCode[s.deps.Areas[i].Code] = &s.deps.Areas[i]
+		}
+		a := byCode[in.Code]
+		if a == nil {
+			return nil, store.ErrNotFound
+		}
+		d := AreaDetail{Area: areaBody(a), Ancestors: []Area{}, Children: []Area{}}
+		for p := byCode[a.Parent]; p != nil; p = byCode[p.Parent] {
+			d.Ancestors = append(d.Ancestors, areaBody(p))
+		}
+		for i := range s.deps.Areas {
+			c := &s.deps.Areas[i]
+			if c.Parent == a.Code && c.ValidTo == "" {
+				d.Children = append(d.Children, areaBody(c))
+			}
+			if c.Successor == a.Code {
+				d.Predecessors = append(d.Predecessors, areaBody(c))
+			}
+		}
+		return &struct{ Body AreaDetail }{Body: d}, nil
+	})
+
+	register(s, api, huma.Operation{
+		OperationID: "area-baseline", Method: http.MethodGet, Path: "/areas/{code}/baseline", Tags: []string{"Areas"},
+		Summary: "Quick baseline projection of one area",
+		Description: "Runs the baseline (no scenario) for one area synchronously and returns the tidy result rows " +
+			"(p10 = p50 = p90 = mean). Answers come from a cache when the same area and years were asked before.",
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+	}, "area", store.RoleViewer, func(ctx context.Context, in *baselineInput) (*struct{ Body []forecast.ResultRow }, error) {
+		if s.deps.Projector == nil {
+			return nil, huma.Error503ServiceUnavailable("no forecast engine in this build")
+		}
+		from, to := in.From, in.To
+		if from == 0 {
+			from = forecast.DefaultBaseYear
+		}
+		if to == 0 {
+			to = forecast.DefaultHorizon
+		}
+		if !slices.ContainsFunc(s.deps.Areas, func(a forecast.AreaInfo) bool { return a.Code == in.Code }) {
+			return nil, store.ErrNotFound
+		}
+		rows, err := s.deps.Projector.Baseline(ctx, in.Code, from, to)
+		var se forecast.ScenarioError
+		if errors.As(err, &se) {
+			// The projection's problems are the query's: say which parameter.
+			var details []error
+			for _, f := range se {
+				loc := map[string]string{"base_year": "query.from", "horizon": "query.to"}[f.Path]
+				if loc == "" {
+					loc = "path.code"
+				}
+				details = append(details, &huma.ErrorDetail{Location: loc, Message: f.Message})
+			}
+			return nil, huma.Error422UnprocessableEntity("this baseline cannot be projected", details...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out := &struct{ Body []forecast.ResultRow }{Body: make([]forecast.ResultRow, 0, len(rows))}
+		for _, r := range rows {
+			if (len(in.Measure) > 0 && !slices.Contains(in.Measure, r.Measure)) || (in.Sex != "" && r.Sex != in.Sex) ||
+				(in.AgeBand != "" && r.AgeBand != in.AgeBand) {
+				continue
+			}
+			out.Body = append(out.Body, r)
+		}
+		return out, nil
+	})
+}

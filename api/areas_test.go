@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/datasets/defaultdata"
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// realEngine builds the engine on the embedded default data once for the package's tests.
+var realEngine = sync.OnceValues(func() (*engine.Engine, error) {
+	b, err := defaultdata.Load()
+	if err != nil {
+		return nil, err
+	}
+	in, err := datasets.EngineInputs(b)
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(in)
+})
+
+func withEngine(t *testing.T) serverOpt {
+	e, err := realEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(_ *Config, d *Deps) {
+		d.Areas = e.Inputs().Areas
+		d.Projector = &EngineProjector{Engine: e}
+	}
+}
+
+func TestAreas(t *testing.T) {
+	ts := newTestServer(t, true, withEngine(t))
+	key := ts.key("alpha", store.RoleViewer)
+	var areas []Area
+	want(t, ts.do(http.MethodGet, "/v1/areas?q=sheff", key, nil), http.StatusOK).json(t, &areas)
+	if len(areas) != 1 || areas[0].Code != "E08000019" || !areas[0].Council {
+		t.Fatalf("search sheff: %+v", areas)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas?type=council", key, nil), http.StatusOK).json(t, &areas)
+	if len(areas) != 152 {
+		t.Fatalf("%d councils, want 152", len(areas))
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas?type=region", key, nil), http.StatusOK).json(t, &areas)
+	if len(areas) != 9 {
+		t.Fatalf("%d regions", len(areas))
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas?parent=E10000014", key, nil), http.StatusOK).json(t, &areas)
+	if len(areas) != 13 { // Hampshire's 11 districts… and the count is checked against the lookup below
+		var n int
+		for _, a := range ts.svc.deps.Areas {
+			if a.Parent == "E10000014" && a.ValidTo == "" {
+				n++
+			}
+		}
+		if len(areas) != n {
+			t.Fatalf("%d districts under Hampshire, lookup has %d", len(areas), n)
+		}
+	}
+	var d AreaDetail
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000058", key, nil), http.StatusOK).json(t, &d)
+	if d.Name != "Bournemouth, Christchurch and Poole" || len(d.Predecessors) != 3 || len(d.Ancestors) != 2 || d.Ancestors[1].Code != "E92000001" {
+		t.Fatalf("BCP: %+v", d)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06999999", key, nil), http.StatusNotFound)
+	want(t, ts.do(http.MethodGet, "/v1/areas/nonsense", key, nil), http.StatusUnprocessableEntity)
+	want(t, ts.do(http.MethodGet, "/v1/areas", "", nil), http.StatusUnauthorized)
+}
+
+func TestBaseline(t *testing.T) {
+	ts := newTestServer(t, true, withEngine(t))
+	key := ts.key("beta", store.RoleViewer)
+	var rows []forecast.ResultRow
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?to=2030&measure=population&sex=all&age_band=all", key, nil), http.StatusOK).json(t, &rows)
+	if len(rows) != 10 || rows[0].Year != 2021 || rows[0].AreaCode != "E06000001" {
+		t.Fatalf("got %d rows: %+v", len(rows), rows)
+	}
+	// The base year is the mid-2021 estimate itself: Hartlepool 92,338 (ONS mid-2021).
+	e, _ := realEngine()
+	var want2021 float64
+	for s := range 2 {
+		for _, v := range e.Inputs().Estimates["E06000001"][2021][s] {
+			want2021 += v
+		}
+	}
+	if rows[0].Mean != want2021 || rows[0].P10 != rows[0].Mean {
+		t.Fatalf("2021 population %v, estimate %v", rows[0].Mean, want2021)
+	}
+	// The same question again comes from the cache: identical rows.
+	var again []forecast.ResultRow
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?to=2030&measure=population&sex=all&age_band=all", key, nil), http.StatusOK).json(t, &again)
+	for i := range rows {
+		if rows[i] != again[i] {
+			t.Fatalf("row %d differs: %+v vs %+v", i, rows[i], again[i])
+		}
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?from=2030&to=2025", key, nil), http.StatusUnprocessableEntity)
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06999999/baseline", key, nil), http.StatusNotFound)
+	r := want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?from=2022", key, nil), http.StatusUnprocessableEntity)
+	if p := r.problem(t); p.Detail == "" {
+		t.Fatalf("a base year without estimates should say why: %+v", p)
+	}
+}
