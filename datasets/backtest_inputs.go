@@ -77,6 +77,7 @@ func BacktestData(b *Bundle) (*backtest.Data, error) {
 	}
 	est := map[ay]*population.Pop90{}
 	cells := map[ay]int{}
+	srcs := map[ay]string{}
 	for _, r := range b.Population {
 		if r.Kind != "estimate" || !districts[r.AreaCode] {
 			continue
@@ -93,6 +94,7 @@ func BacktestData(b *Bundle) (*backtest.Data, error) {
 		}
 		p[s][r.Age] = r.Count
 		cells[k]++
+		srcs[k] = r.Source
 	}
 	keys := make([]ay, 0, len(est))
 	for k := range est {
@@ -105,7 +107,7 @@ func BacktestData(b *Bundle) (*backtest.Data, error) {
 		if cells[k] != forecast.NumSexes*forecast.NumAges {
 			return nil, fmt.Errorf("back-test inputs: population %s %d has %d cells, want %d", k.area, k.year, cells[k], forecast.NumSexes*forecast.NumAges)
 		}
-		d.Estimates = append(d.Estimates, backtest.Estimate{Area: k.area, Year: int(k.year), Pop: *est[k]})
+		d.Estimates = append(d.Estimates, backtest.Estimate{Area: k.area, Year: int(k.year), Pop: *est[k], Source: srcs[k]})
 	}
 
 	// Totals, and the benchmark's single years.
@@ -113,10 +115,10 @@ func BacktestData(b *Bundle) (*backtest.Data, error) {
 	for _, r := range b.PopulationTotals {
 		switch {
 		case r.Kind == "estimate" && r.Sex == "all" && r.AgeFrom == 0 && r.AgeTo == forecast.OpenAge && inForce[r.AreaCode]:
-			d.Totals = append(d.Totals, backtest.Total{Area: r.AreaCode, Year: int(r.Year), Persons: r.Count})
+			d.Totals = append(d.Totals, backtest.Total{Area: r.AreaCode, Year: int(r.Year), Persons: r.Count, Source: r.Source})
 		case r.Kind == "projection" && r.Sex == "all" && r.AgeFrom == r.AgeTo:
 			if bench == nil {
-				bench = &backtest.Benchmark{Name: benchmarkName(r.Source), Origin: int(r.Year), Successors: successors}
+				bench = &backtest.Benchmark{Name: benchmarkName(r.Source), Source: r.Source, Origin: int(r.Year), Successors: successors}
 			} else if n := benchmarkName(r.Source); n != bench.Name {
 				return nil, fmt.Errorf("back-test inputs: single-year projections from two sources, %q and %q", bench.Name, n)
 			}
@@ -152,6 +154,7 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 	if first < 0 {
 		return nil, fmt.Errorf("no mortality rates for %s", country)
 	}
+	sources := map[string]bool{}
 	type yearRates struct {
 		r          population.Rates
 		q          [forecast.NumSexes][MaxMortalityAge + 1]float64
@@ -176,6 +179,7 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 			return nil, err
 		}
 		yr := get(r.Year)
+		sources[r.Source] = true
 		switch r.RateType {
 		case "qx":
 			yr.q[s][r.Age] = r.Rate
@@ -188,6 +192,7 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 	for _, r := range b.Fertility {
 		if r.AreaCode == country && int(r.Age) < population.NumAges {
 			get(r.Year).r.Fertility[r.Age] = r.Rate
+			sources[r.Source] = true
 			get(r.Year).fn++
 		}
 	}
@@ -200,9 +205,11 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 			return nil, err
 		}
 		get(r.Year).r.Migration[s][min(int(r.Age), population.MaxAge)] += r.Count
+		sources[r.Source] = true
 		get(r.Year).mn++
 	}
 	n := &backtest.National{FirstYear: int(first), PeriodE65: map[int][forecast.NumSexes]float64{}}
+
 	wantQ := forecast.NumSexes * (MaxMortalityAge + 2)
 	for y := first; ; y++ {
 		yr := years[y]
@@ -232,6 +239,7 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 				return nil, err
 			}
 			n.Population[s][r.Age] = r.Count
+			sources[r.Source] = true
 			seen++
 		}
 	}
@@ -242,6 +250,7 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 				return nil, err
 			}
 			n.Population[s][r.Age] = r.Count
+			sources[r.Source] = true
 			seenOld++
 		}
 	}
@@ -262,6 +271,7 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 		}
 		e := n.PeriodE65[int(r.Year)]
 		e[s] = r.Ex
+		sources[r.Source] = true
 		n.PeriodE65[int(r.Year)] = e
 		have[r.Year]++
 	}
@@ -273,5 +283,9 @@ func nationalInputs(b *Bundle, country string) (*backtest.National, error) {
 	if len(n.PeriodE65) == 0 {
 		return nil, fmt.Errorf("no period life expectancy at 65 for %s", country)
 	}
+	for s := range sources {
+		n.Sources = append(n.Sources, s)
+	}
+	sort.Strings(n.Sources)
 	return n, nil
 }

@@ -17,7 +17,7 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 var (
 	runServe    = notYet("serve")
 	runProject  = notYet("project")
-	runBacktest = notYet("backtest")
+	runBacktest = runBacktestCmd
 	runTS       = notYet("ts")
 	runScenario = notYet("scenario")
 	runKeys     = notYet("keys")

@@ -28,9 +28,10 @@ type Area struct {
 
 // Estimate is a district's single-year population estimate at mid-year Year.
 type Estimate struct {
-	Area string
-	Year int
-	Pop  population.Pop90
+	Area   string
+	Year   int
+	Pop    population.Pop90
+	Source string // publisher and edition
 }
 
 // Total is an area's all-age population estimate at mid-year Year, persons.
@@ -38,6 +39,7 @@ type Total struct {
 	Area    string
 	Year    int
 	Persons float64
+	Source  string // publisher and edition
 }
 
 // BenchmarkCell is one count of a published projection to compare with: persons (both sexes)
@@ -52,7 +54,8 @@ type BenchmarkCell struct {
 
 // Benchmark is a published projection that a back-test scores side by side with carecast's.
 type Benchmark struct {
-	Name   string // e.g. "ONS 2016-based SNPP"
+	Name   string // e.g. "ONS 2016-based subnational population projections"
+	Source string // publisher, edition and licence
 	Origin int    // its jump-off mid-year
 	Cells  []BenchmarkCell
 
@@ -77,6 +80,9 @@ type National struct {
 	// Years before FirstYear are estimates (what was known at the time, give or take
 	// revisions); FirstYear and later are ONS's projection.
 	PeriodE65 map[int][forecast.NumSexes]float64
+
+	// Sources names the publications of the assumptions, population and life expectancy.
+	Sources []string
 }
 
 // Data is everything the population back-tests read. All of it except the benchmark is on the
@@ -94,12 +100,15 @@ type index struct {
 	areas     map[string]*Area
 	districts []string                             // sorted
 	est       map[int]map[string]*population.Pop90 // year → district → estimate
+	estSrc    map[int]map[string]bool              // year → sources of its estimates
+	totSrc    map[string]bool                      // sources of totals
 	totals    map[string]map[int]float64           // area → year → persons
 	ancestors map[string][]string                  // district → its parent, grandparent, …
 }
 
 func newIndex(d *Data) (*index, error) {
 	ix := &index{areas: map[string]*Area{}, est: map[int]map[string]*population.Pop90{},
+		estSrc: map[int]map[string]bool{}, totSrc: map[string]bool{},
 		totals: map[string]map[int]float64{}, ancestors: map[string][]string{}}
 	for i := range d.Areas {
 		a := &d.Areas[i]
@@ -149,6 +158,10 @@ func newIndex(d *Data) (*index, error) {
 			return nil, fmt.Errorf("estimate %s %d given twice", e.Area, e.Year)
 		}
 		m[e.Area] = &e.Pop
+		if ix.estSrc[e.Year] == nil {
+			ix.estSrc[e.Year] = map[string]bool{}
+		}
+		ix.estSrc[e.Year][e.Source] = true
 	}
 	for _, t := range d.Totals {
 		if _, ok := ix.areas[t.Area]; !ok {
@@ -166,6 +179,7 @@ func newIndex(d *Data) (*index, error) {
 			return nil, fmt.Errorf("total %s %d given twice", t.Area, t.Year)
 		}
 		m[t.Year] = t.Persons
+		ix.totSrc[t.Source] = true
 	}
 	return ix, nil
 }

@@ -43,9 +43,9 @@ func (m Mortality) String() string {
 	case MortalityLevel:
 		return "life expectancy at 65 known at the origin, then held"
 	case MortalityPublished:
-		return "life expectancy at 65 as published to 2017, then ONS 2018-based assumptions (look-ahead)"
+		return "life expectancy at 65 as published to 2017, then ONS 2018-based assumptions"
 	case MortalityFirstYear:
-		return "ONS 2018-based rates for 2018-19 in every year (look-ahead)"
+		return "ONS 2018-based rates for 2018-19 in every year"
 	}
 	return fmt.Sprintf("Mortality(%d)", int(m))
 }

@@ -1,6 +1,7 @@
 package backtest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -80,6 +81,7 @@ type Report struct {
 	Sensitivity []Sensitivity // the headline under other variants
 	Options     Options       // the method's options
 	Notes       []string      // what each back-test used, and what it could not avoid using
+	Sources     []string      // the publications of the data the back-tests used, sorted
 }
 
 // FitRow is a Fit in one back-test.
@@ -161,6 +163,27 @@ func Population(ctx context.Context, d *Data, opt Options) (*Report, error) {
 		}
 		rep.Sensitivity = sens
 	}
+	src := map[string]bool{}
+	for _, y := range []int{base, last} {
+		for s := range ix.estSrc[y] {
+			src[s] = true
+		}
+	}
+	for s := range ix.totSrc {
+		src[s] = true
+	}
+	for _, s := range d.National.Sources {
+		src[s] = true
+	}
+	if d.Benchmark != nil {
+		src[cmp.Or(d.Benchmark.Source, d.Benchmark.Name)] = true
+	}
+	for s := range src {
+		if s != "" {
+			rep.Sources = append(rep.Sources, s)
+		}
+	}
+	sort.Strings(rep.Sources)
 	sortRows(rep.Rows)
 	rep.Summaries = append(Summarize(rep.Rows, ByYear), Summarize(rep.Rows, Pooled)...)
 	return rep, nil
@@ -393,8 +416,8 @@ func (ix *index) sensitivity(ctx context.Context, n *National, base, origin, las
 			vs = append(vs, variant{name: fmt.Sprintf("smoothing λ = %g", o.Smoothing), opt: o})
 		}
 	}
-	vs = append(vs, variant{name: fmt.Sprintf("restarted in %d from %s's jump-off population at ages it publishes", origin, name),
-		extra: fmt.Sprintf("the mid-%d single-year estimates at the ages %s publishes, outside the contest's rules", origin, name), opt: opt, jump: jump})
+	vs = append(vs, variant{name: fmt.Sprintf("restarted in %d from the benchmark's own jump-off population at the ages it publishes", origin),
+		extra: fmt.Sprintf("the mid-%d single-year estimates that the benchmark starts from, outside the contest's rules", origin), opt: opt, jump: jump})
 	var out []Sensitivity
 	for _, v := range vs {
 		if err := ctx.Err(); err != nil {
