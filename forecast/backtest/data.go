@@ -73,7 +73,8 @@ type National struct {
 	Rates     []population.Rates
 
 	// Population is the nation at mid-year FirstYear by single year of age 0..MaxAge: with
-	// Rates[0].Migration it gives the nation's net migration per person.
+	// Rates[0].Migration it gives the nation's net migration per person, and its ages
+	// 90..MaxAge are the structure by which districts' 90+ are split (population.SplitOpenTo).
 	Population population.Pop
 
 	// PeriodE65 is ONS's period expectation of life at 65, years, by calendar year and sex.
