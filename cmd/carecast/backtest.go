@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/datasets/defaultdata"
+	"github.com/carecast/carecast/forecast/backtest"
+)
+
+// runBacktestCmd runs the population back-tests on the default data (or a dataset directory),
+// prints a summary, and writes the table of scored forecasts and the model card if asked.
+// Exit codes: 0 done, 1 bad input or a failure, 2 wrong usage.
+func runBacktestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("backtest", stderr, "backtest [--data DIR] [--out FILE.csv|FILE.parquet] [--model-card FILE.md]")
+	dataDir := fs.String("data", "", "dataset directory to read (default: the embedded default data)")
+	out := fs.String("out", "", "write every scored forecast to this .csv or .parquet file")
+	cardPath := fs.String("model-card", "", "write the model card (Markdown) to this file")
+	pos, code := parseFlags(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "carecast backtest: unexpected argument %q\n", pos[0])
+		fs.Usage()
+		return exitUsage
+	}
+	if ext := strings.ToLower(filepath.Ext(*out)); *out != "" && ext != ".csv" && ext != ".parquet" {
+		fmt.Fprintf(stderr, "carecast backtest: --out %s: want a .csv or .parquet file\n", *out)
+		return exitUsage
+	}
+	var b *datasets.Bundle
+	var err error
+	if *dataDir == "" {
+		b, err = defaultdata.Load()
+	} else {
+		b, err = datasets.LoadDir(*dataDir, datasets.ReadOptions{})
+	}
+	if err != nil {
+		if _, ok := datasets.IsValidation(err); ok {
+			return reportProblems(err, stderr)
+		}
+		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
+		return exitFail
+	}
+	d, err := datasets.BacktestData(b)
+	if err != nil {
+		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
+		return exitFail
+	}
+	rep, err := backtest.Population(ctx, d, backtest.Options{})
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "carecast backtest: stopped: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
+		return exitFail
+	}
+	if err := printBacktest(stdout, rep); err != nil {
+		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
+		return exitFail
+	}
+	if *out != "" {
+		if err := datasets.WriteBacktestFile(*out, rep.Rows); err != nil {
+			fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "\nwrote %d scored forecasts to %s\n", len(rep.Rows), *out)
+	}
+	if *cardPath != "" {
+		md, err := backtest.ModelCard(rep)
+		if err == nil {
+			err = writeFileAtomic(*cardPath, md)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "carecast backtest: model card: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "wrote the model card to %s\n", *cardPath)
+	}
+	return exitOK
+}
+
+// printBacktest prints the summary of a back-test report: the contest, the 2011 origin by
+// horizon and band, and the contest's sensitivity.
+func printBacktest(w io.Writer, rep *backtest.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	pct := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	sgn := func(v float64) string { return fmt.Sprintf("%+.2f", v) }
+	if h, ok := rep.Summary(backtest.Headline); ok {
+		origin := 0
+		for _, r := range rep.Rows {
+			if r.Backtest == backtest.Contest2016 {
+				origin = r.Origin
+				break
+			}
+		}
+		fmt.Fprintf(w, "Contest: people 60+ in %d, from what was known in %d, on %d districts (errors in %%)\n",
+			h.Year, origin, h.Ours.N)
+		fmt.Fprintln(tw, "band\tcarecast MAPE\tmedian\tP90\tbias\tMASE\t|\tONS MAPE\tmedian\tP90\tbias\tMASE\t")
+		for _, s := range rep.Summaries {
+			if s.Backtest != backtest.Contest2016 || s.Level != backtest.LevelDistrict || s.Year == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t|\t%s\t%s\t%s\t%s\t%s\t\n", s.AgeBand,
+				pct(s.Ours.MAPE), pct(s.Ours.MedianAPE), pct(s.Ours.P90APE), sgn(s.Ours.Bias), pct(s.Ours.MASE),
+				pct(s.Benchmark.MAPE), pct(s.Benchmark.MedianAPE), pct(s.Benchmark.P90APE), sgn(s.Benchmark.Bias), pct(s.Benchmark.MASE))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "benchmark: %s\n\n", h.BenchmarkName)
+	}
+	fmt.Fprintln(w, "From 2011: districts (errors in %; no change = every district as in 2011)")
+	fmt.Fprintln(tw, "band\tyear\tMAPE\tmedian\tP90\tbias\tMASE\tno change MAPE\tEngland\t")
+	for _, s := range rep.Summaries {
+		if s.Backtest != backtest.Origin2011 || s.Level != backtest.LevelDistrict || s.Year == 0 {
+			continue
+		}
+		k := s.Key
+		k.Level = backtest.LevelCountry
+		e, _ := rep.Summary(k)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.AgeBand, s.Year, pct(s.Ours.MAPE), pct(s.Ours.MedianAPE),
+			pct(s.Ours.P90APE), sgn(s.Ours.Bias), pct(s.Ours.MASE), pct(s.Benchmark.MAPE), sgn(e.Ours.Bias))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Sensitivity) > 0 {
+		fmt.Fprintln(w, "\nSensitivity of the contest (districts, 60+)")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "MAPE\tbias\tvariant")
+		for _, s := range rep.Sensitivity {
+			name := s.Name
+			if s.LookAhead {
+				name += " [look-ahead]"
+			}
+			if s.ExtraData != "" {
+				name += " [uses " + s.ExtraData + "]"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", pct(s.Scores.MAPE), sgn(s.Scores.Bias), name)
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same folder.
+func writeFileAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".carecast-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
