@@ -32,7 +32,8 @@ const (
 	FormatArrow ExportFormat = "arrow"
 	// FormatXLSX is an Excel workbook: one sheet per measure family (forecast.Families, then
 	// "driver" and "other" when such rows exist), each with a header row, and a "provenance"
-	// sheet; suppressed values are empty cells.
+	// sheet; suppressed values are empty cells. Values keep Excel's 15 significant digits (the
+	// other formats are exact).
 	FormatXLSX ExportFormat = "xlsx"
 	// FormatJSON is newline-delimited JSON (NDJSON): one object per row, keyed by column name,
 	// written as it is produced; suppressed values are null.

@@ -61,6 +61,8 @@ type ResultFile struct {
 
 	mu       sync.Mutex
 	verified []bool // row groups whose pages have been checked
+
+	decodes atomic.Int64 // row groups decoded (tests check that filters skip groups)
 }
 
 // groupInfo is what a row group's footer entry says: where it starts and the bounds of the
@@ -449,6 +451,7 @@ func (f *ResultFile) decode(g int) (dg *decodedGroup, err error) {
 			dg, err = nil, fileProblem("", fmt.Sprintf("%v: row group %d: the parquet library could not decode it: %v", errCorrupt, g, p))
 		}
 	}()
+	f.decodes.Add(1)
 	rg := f.pf.RowGroups()[g]
 	rows := f.groups[g].rows
 	dg = &decodedGroup{rows: int(rows)}

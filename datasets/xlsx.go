@@ -109,13 +109,8 @@ func (w *xlsxWriter) Write(rows ...forecast.ResultRow) error {
 	if w.closed {
 		return errors.New("xlsx export: write after Close")
 	}
-	if w.order == nil { // every family's sheet, in order, even if it stays empty
-		for _, fam := range forecast.Families {
-			if _, err := w.sheet(fam); err != nil {
-				w.err = fmt.Errorf("xlsx export: %w", err)
-				return w.err
-			}
-		}
+	if err := w.familySheets(); err != nil {
+		return err
 	}
 	for i := range rows {
 		r := &rows[i]
@@ -141,6 +136,20 @@ func (w *xlsxWriter) Write(rows ...forecast.ResultRow) error {
 		s.row++
 		cell, _ := excelize.CoordinatesToCellName(1, s.row)
 		if err := s.sw.SetRow(cell, c); err != nil {
+			w.err = fmt.Errorf("xlsx export: %w", err)
+			return w.err
+		}
+	}
+	return nil
+}
+
+// familySheets makes every family's sheet, in order, even those that stay empty.
+func (w *xlsxWriter) familySheets() error {
+	if w.order != nil {
+		return nil
+	}
+	for _, fam := range forecast.Families {
+		if _, err := w.sheet(fam); err != nil {
 			w.err = fmt.Errorf("xlsx export: %w", err)
 			return w.err
 		}
@@ -211,10 +220,8 @@ func (w *xlsxWriter) Close() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.order == nil {
-		if err := w.Write(); err != nil {
-			return err
-		}
+	if err := w.familySheets(); err != nil {
+		return err
 	}
 	for _, s := range w.sheets {
 		if err := s.sw.Flush(); err != nil {
