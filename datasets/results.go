@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
@@ -214,7 +215,7 @@ func ProvenanceFromMetadata(lookup func(key string) (string, bool)) (Provenance,
 // only when Close returns nil.
 //
 // Rows are checked as they are written: strings must be valid UTF-8, area_code, measure and unit
-// non-empty, sex "female", "male" or "all", year within 1900..2200, and every value finite (a
+// non-empty, measure without "*", sex "female", "male" or "all", year within 1900..2200, and every value finite (a
 // stored result has no gaps). Write returns the first problem, naming the row; the writer is
 // then unusable. Rows are written in the order given: rows sorted by area, measure and year make
 // readers' filters skip most row groups.
@@ -357,6 +358,8 @@ func checkResultRow(r *forecast.ResultRow, finite bool) error {
 		return errors.New("area_code is empty")
 	case r.Measure == "":
 		return errors.New("measure is empty")
+	case strings.ContainsRune(r.Measure, '*'):
+		return fmt.Errorf("measure %q: * is not allowed (filters use it for prefixes)", r.Measure)
 	case r.Unit == "":
 		return fmt.Errorf("measure %s: unit is empty", r.Measure)
 	case r.Sex != "female" && r.Sex != "male" && r.Sex != "all":
