@@ -178,7 +178,9 @@ func sameResultRowsTol(t *testing.T, what string, got, want []forecast.ResultRow
 	}
 	for i := range got {
 		g, w := got[i], want[i]
-		same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) || math.Abs(a-b) <= tol*math.Abs(b) }
+		same := func(a, b float64) bool {
+			return a == b || math.IsNaN(a) && math.IsNaN(b) || math.Abs(a-b) <= tol*math.Abs(b)
+		}
 		vg, vw := [4]float64{g.Mean, g.P10, g.P50, g.P90}, [4]float64{w.Mean, w.P10, w.P50, w.P90}
 		g.Mean, g.P10, g.P50, g.P90, w.Mean, w.P10, w.P50, w.P90 = 0, 0, 0, 0, 0, 0, 0, 0
 		if g != w || !same(vg[0], vw[0]) || !same(vg[1], vw[1]) || !same(vg[2], vw[2]) || !same(vg[3], vw[3]) {
