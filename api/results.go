@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,8 +135,18 @@ type ResultsPage struct {
 	NextCursor string      `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }
 
+// resultsOutput carries a ResultsPage already encoded (see ResultsPage.MarshalJSON): Huma
+// writes a []byte body as it is, without reflection. The OpenAPI document still describes it
+// as a ResultsPage (see resultsDoc).
 type resultsOutput struct {
-	Body ResultsPage
+	ContentType string `header:"Content-Type"`
+	Body        []byte
+}
+
+// resultsDoc documents get-results' answer as the ResultsPage schema.
+func resultsDoc(api huma.API) *huma.Response {
+	schema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ResultsPage](), true, "ResultsPage")
+	return &huma.Response{Description: "OK", Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}}
 }
 
 // resultsInput is the input of get-results.
@@ -176,7 +188,8 @@ func (s *Service) registerResults(api huma.API) {
 		Summary: "Read a run's results",
 		Description: "A page of the cells of a succeeded run's results, filtered by area, year, measure, sex and age band, " +
 			"in the order of the result file. 409 if the run has not succeeded.",
-		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{"200": resultsDoc(api)},
+		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *resultsInput) (*resultsOutput, error) {
 		flt, err := in.ResultFilterParams.filter()
 		if err != nil {
@@ -195,15 +208,24 @@ func (s *Service) registerResults(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
+		key := pageKey(rf.Name()+"\x00"+r.ID, flt, from, pg.Limit)
+		if body, ok := s.results.pages.get(key); ok {
+			return &resultsOutput{ContentType: "application/json", Body: body}, nil
+		}
 		rows, next, err := rf.Page(ctx, flt, from, pg.Limit)
 		if err != nil {
 			return nil, err
 		}
-		out := &resultsOutput{Body: ResultsPage{RunID: r.ID, Items: make([]ResultRow, len(rows)), NextCursor: encodeResultCursor(next)}}
+		page := ResultsPage{RunID: r.ID, Items: make([]ResultRow, len(rows)), NextCursor: encodeResultCursor(next)}
 		for i, row := range rows {
-			out.Body.Items[i] = resultBody(row)
+			page.Items[i] = resultBody(row)
 		}
-		return out, nil
+		body, err := page.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		s.results.pages.put(key, body)
+		return &resultsOutput{ContentType: "application/json", Body: body}, nil
 	})
 
 	register(s, api, huma.Operation{
@@ -632,4 +654,82 @@ func splitDriver(name string) (measure, part string, ok bool) {
 		return "", "", false
 	}
 	return rest[:i], rest[i+1:], true
+}
+
+// MarshalJSON implements json.Marshaler. Result pages are the API's hottest answer, so they are
+// written directly rather than by reflection; the output is what encoding/json would write for
+// the struct (NaN and infinities, which stored results never hold, become null).
+func (p ResultsPage) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 64+len(p.Items)*400)
+	b = append(b, `{"run_id":`...)
+	b = appendJSONString(b, p.RunID)
+	b = append(b, `,"items":[`...)
+	for i := range p.Items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.Items[i].appendJSON(b)
+	}
+	b = append(b, ']')
+	if p.NextCursor != "" {
+		b = append(b, `,"next_cursor":`...)
+		b = appendJSONString(b, p.NextCursor)
+	}
+	return append(b, '}'), nil
+}
+
+func (r *ResultRow) appendJSON(b []byte) []byte {
+	for _, f := range [...]struct{ key, val string }{{`{"scenario_id":`, r.ScenarioID}, {`,"run_id":`, r.RunID},
+		{`,"area_code":`, r.AreaCode}, {`,"area_name":`, r.AreaName}} {
+		b = append(b, f.key...)
+		b = appendJSONString(b, f.val)
+	}
+	b = append(b, `,"year":`...)
+	b = strconv.AppendInt(b, int64(r.Year), 10)
+	for _, f := range [...]struct{ key, val string }{{`,"measure":`, r.Measure}, {`,"unit":`, r.Unit},
+		{`,"sex":`, r.Sex}, {`,"age_band":`, r.AgeBand}} {
+		b = append(b, f.key...)
+		b = appendJSONString(b, f.val)
+	}
+	for _, f := range [...]struct {
+		key string
+		val float64
+	}{{`,"mean":`, r.Mean}, {`,"p10":`, r.P10}, {`,"p50":`, r.P50}, {`,"p90":`, r.P90}} {
+		b = append(b, f.key...)
+		b = appendJSONFloat(b, f.val)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string: plain printable ASCII is copied, anything else
+// goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONFloat appends v exactly as encoding/json does (null for values JSON cannot hold).
+func appendJSONFloat(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return append(b, "null"...)
+	}
+	format := byte('f')
+	if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, v, format, -1, 64)
+	if format == 'e' { // e-09 → e-9, as encoding/json writes it
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }

@@ -536,3 +536,27 @@ func TestResultsIsolation(t *testing.T) {
 	}
 	want(t, ts.do("GET", "/v1/runs/"+alpha.ID+"/results", ts.key("alpha", store.RoleViewer), nil), http.StatusOK)
 }
+
+// TestResultsPageJSON: the hand-written encoding of result pages is what encoding/json writes.
+func TestResultsPageJSON(t *testing.T) {
+	type plain ResultsPage // the same fields without the MarshalJSON method
+	p := ResultsPage{RunID: "run_x", NextCursor: "abc", Items: []ResultRow{
+		{ScenarioID: "scn", RunID: "run_x", AreaCode: "E06000001", AreaName: `Ynys Môn "<&>" \ tab	end`, Year: 2030,
+			Measure: "need.dementia", Unit: "hours per week", Sex: "all", AgeBand: "85+",
+			Mean: 1234.5678, P10: 1e-7, P50: 1e21, P90: -0.000001},
+		{AreaCode: "E06000002", Mean: 0, P10: 123456789012345680, P50: 5e-324, P90: math.MaxFloat64},
+	}}
+	got, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(plain(p))
+	if !bytes.Equal(got, want) {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	p.NextCursor, p.Items = "", nil
+	got, _ = json.Marshal(p)
+	if string(got) != `{"run_id":"run_x","items":[]}` {
+		t.Errorf("empty page: %s", got)
+	}
+}
