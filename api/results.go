@@ -139,8 +139,13 @@ type ResultsPage struct {
 // writes a []byte body as it is, without reflection. The OpenAPI document still describes it
 // as a ResultsPage (see resultsDoc).
 type resultsOutput struct {
-	ContentType string `header:"Content-Type"`
-	Body        []byte
+	ContentType   string `header:"Content-Type"`
+	ContentLength string `header:"Content-Length"`
+	Body          []byte
+}
+
+func pageOutput(body []byte) *resultsOutput {
+	return &resultsOutput{ContentType: "application/json", ContentLength: strconv.Itoa(len(body)), Body: body}
 }
 
 // resultsDoc documents get-results' answer as the ResultsPage schema.
@@ -210,7 +215,7 @@ func (s *Service) registerResults(api huma.API) {
 		}
 		key := pageKey(rf.Name()+"\x00"+r.ID, flt, from, pg.Limit)
 		if body, ok := s.results.pages.get(key); ok {
-			return &resultsOutput{ContentType: "application/json", Body: body}, nil
+			return pageOutput(body), nil
 		}
 		rows, next, err := rf.Page(ctx, flt, from, pg.Limit)
 		if err != nil {
@@ -225,7 +230,7 @@ func (s *Service) registerResults(api huma.API) {
 			return nil, err
 		}
 		s.results.pages.put(key, body)
-		return &resultsOutput{ContentType: "application/json", Body: body}, nil
+		return pageOutput(body), nil
 	})
 
 	register(s, api, huma.Operation{
