@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -264,7 +265,7 @@ func ReadXLSXResults(r io.Reader, maxBytes int64, fn func(forecast.ResultRow) er
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenReader(strings.NewReader(string(data)), excelize.Options{RawCellValue: true})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
 	if err != nil {
 		return nil, fmt.Errorf("xlsx results: %w", err)
 	}
