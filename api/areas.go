@@ -121,7 +121,7 @@ func (s *Service) registerAreas(api huma.API) {
 		Description: "Runs the baseline (no scenario) for one area synchronously and returns the tidy result rows " +
 			"(p10 = p50 = p90 = mean). Answers come from a cache when the same area and years were asked before.",
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
-	}, "area", store.RoleViewer, func(ctx context.Context, in *baselineInput) (*struct{ Body []forecast.ResultRow }, error) {
+	}, "area", store.RoleViewer, func(ctx context.Context, in *baselineInput) (*struct{ Body []ResultRow }, error) {
 		if s.deps.Projector == nil {
 			return nil, huma.Error503ServiceUnavailable("no forecast engine in this build")
 		}
@@ -152,13 +152,13 @@ func (s *Service) registerAreas(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct{ Body []forecast.ResultRow }{Body: make([]forecast.ResultRow, 0, len(rows))}
+		out := &struct{ Body []ResultRow }{Body: make([]ResultRow, 0, len(rows))}
 		for _, r := range rows {
 			if (len(in.Measure) > 0 && !slices.Contains(in.Measure, r.Measure)) || (in.Sex != "" && r.Sex != in.Sex) ||
 				(in.AgeBand != "" && r.AgeBand != in.AgeBand) {
 				continue
 			}
-			out.Body = append(out.Body, r)
+			out.Body = append(out.Body, resultBody(r))
 		}
 		return out, nil
 	})

@@ -8,7 +8,6 @@ import (
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/datasets/defaultdata"
-	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
 )
 
@@ -77,7 +76,7 @@ func TestAreas(t *testing.T) {
 func TestBaseline(t *testing.T) {
 	ts := newTestServer(t, true, withEngine(t))
 	key := ts.key("beta", store.RoleViewer)
-	var rows []forecast.ResultRow
+	var rows []ResultRow
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?to=2030&measure=population&sex=all&age_band=all", key, nil), http.StatusOK).json(t, &rows)
 	if len(rows) != 10 || rows[0].Year != 2021 || rows[0].AreaCode != "E06000001" {
 		t.Fatalf("got %d rows: %+v", len(rows), rows)
@@ -94,7 +93,7 @@ func TestBaseline(t *testing.T) {
 		t.Fatalf("2021 population %v, estimate %v", rows[0].Mean, want2021)
 	}
 	// The same question again comes from the cache: identical rows.
-	var again []forecast.ResultRow
+	var again []ResultRow
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?to=2030&measure=population&sex=all&age_band=all", key, nil), http.StatusOK).json(t, &again)
 	for i := range rows {
 		if rows[i] != again[i] {

@@ -43,6 +43,57 @@
 // Cancelling a queued run cancels it at once; cancelling a running run flags it and cancels its
 // context, and it becomes cancelled when the Runner returns.
 //
+// # Results
+//
+// A Runner writes its results as one Parquet file with datasets.NewResultWriter — the tidy
+// table of DESIGN.md section 8 (scenario_id, run_id, area_code, area_name, year, measure,
+// unit, sex, age_band, mean, p10, p50, p90) with the provenance in the file's key-value
+// metadata — and returns its path as RunOutput.ResultPath (or the path of a directory holding
+// it as results.parquet, see ResultFileName). Rows sorted by area, then measure, then year let
+// filters skip most row groups by their statistics.
+//
+// GET /v1/runs/{id}/results pages through the cells of a succeeded run (409 otherwise),
+// filtered by area, year_from/year_to, measure (a trailing * selects a prefix: need.*), sex
+// and age_band, at most Config.MaxPageSize a page, with an opaque cursor. Result files never
+// change, so open files (at most 64), decoded row groups (64 MiB) and encoded pages (32 MiB)
+// are kept for reuse, and a succeeded run is remembered for 10 s per organisation that the
+// store said may read it.
+//
+// GET /v1/runs/{id}/results/export streams the same selection as csv, parquet, arrow (Arrow
+// IPC stream), xlsx (a sheet per measure family, then driver and other sheets when such rows
+// exist, and a provenance sheet) or json (newline-delimited: one object per cell, not an
+// array, so that clients can stream it too), with Content-Disposition: attachment. It reads
+// one row group at a time, so memory does not grow with the export (Excel keeps up to 16 MiB
+// of each sheet in memory, the rest in tmp/, and is written at the end). A failure after the
+// response has started aborts the connection, so a truncated download never looks whole.
+//
+// Disclosure control (disclosure=true, round, suppress_below; see datasets.Disclosure) applies
+// to counts of people (units people, clients, residents): a row whose mean is under
+// suppress_below is suppressed — its four values are empty in CSV and Excel and null in
+// Parquet, Arrow and JSON — and every other such value is rounded to the nearest multiple of
+// round. The settings are recorded in the export's provenance (Parquet and Arrow metadata,
+// Excel provenance sheet).
+//
+// GET /v1/compare?runs=a,b[,…] (two to five runs, all the caller's and succeeded) pages
+// through the first run's cells that pass the filter and gives, for every run, its values and
+// its difference from and ratio to the first run's mean, matching cells on area, year,
+// measure, sex and age band (null where a run lacks the cell).
+//
+// # Drivers convention
+//
+// The engine writes the split of a measure's change from the base year into its causes as
+// ordinary rows of the result file: measure "driver.<measure>.<part>", where <measure> is the
+// full name of the measure explained (e.g. need.dementia) and <part> — the text after the last
+// dot, so it contains no dot — names the cause: demography, prevalence_trend, or a lever
+// (e.g. shift_residential_to_home_care). Each row has the area, year, sex and age band of the
+// change it explains, the measure's unit, and the part's contribution to the change from the
+// base year to that year in mean, p10, p50 and p90. An optional part "total" carries the
+// change itself; the parts then add up to it. GET /v1/runs/{id}/drivers?area=&year= returns,
+// per measure, sex and age band, the parts in file order, the total (the total part, or the
+// sum of the parts' means when there is none) and the residual (total minus the sum of the
+// parts: 0 when they add up). Driver rows are exported like any other (Excel: the driver
+// sheet).
+//
 // # Durability and crash recovery
 //
 // Every write is acknowledged only after its transaction commits (SQLite WAL with

@@ -13,10 +13,11 @@ import (
 
 // fakeRunner does what the scenario document says, so each test picks its behaviour:
 //
-//	{"name": "…", "steps": 20, "step_ms": 5, "fail": "why", "public": true, "panic": true}
+//	{"name": "…", "steps": 20, "step_ms": 5, "fail": "why", "public": true, "panic": true, "rows": 500000}
 //
 // It reports progress after each step, honours cancellation between steps, and on success
-// writes runs/<id>/result.json.
+// writes a real result file, runs/<id>/results.parquet, with fakeResults(rows) (see
+// results_test.go).
 type fakeRunner struct{}
 
 type fakeDoc struct {
@@ -26,6 +27,7 @@ type fakeDoc struct {
 	Fail   string `json:"fail"`
 	Public bool   `json:"public"`
 	Panic  bool   `json:"panic"`
+	Rows   int    `json:"rows"`
 }
 
 func (fakeRunner) Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error) {
@@ -49,15 +51,15 @@ func (fakeRunner) Run(ctx context.Context, spec RunSpec, progress func(done, tot
 	case d.Fail != "":
 		return RunOutput{}, errors.New(d.Fail)
 	}
-	res := filepath.Join(spec.Dir, "result.json")
-	if err := os.WriteFile(res, []byte(`{"ok":true}`), 0o644); err != nil {
-		return RunOutput{}, err
-	}
-	rel, _ := filepath.Rel(spec.DataDir, res)
 	seed := int64(12345)
 	if spec.Seed != nil {
 		seed = *spec.Seed
 	}
+	res := filepath.Join(spec.Dir, ResultFileName)
+	if err := writeFakeResults(res, spec, d.Rows, seed); err != nil {
+		return RunOutput{}, err
+	}
+	rel, _ := filepath.Rel(spec.DataDir, res)
 	return RunOutput{ResultPath: rel, Provenance: json.RawMessage(`{"engine":"fake"}`), Seed: &seed}, nil
 }
 

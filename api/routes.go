@@ -22,6 +22,7 @@ func (s *Service) Register(api huma.API) {
 	s.registerWhoami(v1)
 	s.registerScenarios(v1)
 	s.registerRuns(v1)
+	s.registerResults(v1)
 	s.registerDatasets(v1)
 	s.registerKeys(v1)
 	s.registerAreas(v1)

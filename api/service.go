@@ -48,6 +48,7 @@ type Service struct {
 	metrics *metrics
 	limiter *rateLimiter
 	runs    *runManager
+	results *resultFiles // open result files of succeeded runs
 
 	open     atomic.Bool // serving the local user without keys
 	localOrg store.Org
@@ -80,6 +81,7 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 		dataDir: dataDir,
 		metrics: newMetrics(),
 		limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
+		results: newResultFiles(),
 		closing: make(chan struct{}),
 	}
 	if err := s.prepareDataDir(ctx); err != nil {
@@ -222,6 +224,7 @@ func (s *Service) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	defer s.results.close()
 	return s.runs.close(ctx)
 }
 

@@ -14,6 +14,17 @@
 // library is allowed to act on them, and the number of rows a file may claim is capped in
 // proportion to its size (see ReadOptions).
 //
+// Result tables (forecast.ResultRow: the tidy long table of DESIGN.md section 8) are written
+// by ResultWriter as Parquet in row groups of ResultRowGroupRows rows, with the run's
+// Provenance in the key-value metadata, and read by ResultFile one row group at a time:
+// Scan and Page filter by area, years, measure (a trailing * selects a prefix), sex and age
+// band, skip row groups by their statistics, and may share a ResultCache of decoded groups.
+// NewExporter streams the same table as CSV, Parquet, an Arrow IPC stream, an Excel workbook
+// (a sheet per measure family and a provenance sheet) or newline-delimited JSON, optionally
+// with Disclosure control (counts rounded to 5, small counts suppressed: empty in CSV and
+// Excel, null elsewhere, NaN when read back); ReadExport reads each format back. ToArrow and
+// ToArrowBatches turn canonical dataset rows into Arrow record batches.
+//
 // Conventions shared with package forecast: single years of age 0..90 where 90 means "90 and
 // over" (population_oldest carries 90..105, 105 meaning "105 and over"); sexes "female" and
 // "male" ("all" where a table publishes persons only); rates per person per year; years are

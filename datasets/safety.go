@@ -266,21 +266,32 @@ type pageLimits struct {
 // checkPages walks the page headers of one column chunk and checks each declared size against
 // the chunk and the limits, so that decoding cannot be made to allocate more than it should.
 func checkPages(data []byte, md *format.ColumnMetaData, lim pageLimits) error {
+	return checkChunkPages(data, 0, int64(len(data)), md, lim)
+}
+
+// checkChunkPages is checkPages for a file of fileSize bytes of which only bytes
+// base..base+len(data) are in memory (they must hold the whole column chunk): result files are
+// checked one row group at a time, never read whole.
+func checkChunkPages(data []byte, base, fileSize int64, md *format.ColumnMetaData, lim pageLimits) error {
 	start := md.DataPageOffset
 	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
 		start = md.DictionaryPageOffset
 	}
 	end := start + md.TotalCompressedSize
-	if start < 4 || md.TotalCompressedSize < 0 || end > int64(len(data)-8) || end < start {
+	if start < 4 || md.TotalCompressedSize < 0 || end > fileSize-8 || end < start {
 		return fmt.Errorf("%w: column chunk at bytes %d..%d lies outside the file", errCorrupt, start, end)
 	}
+	if start < base || end > base+int64(len(data)) {
+		return fmt.Errorf("%w: column chunk at bytes %d..%d lies outside the bytes read", errCorrupt, start, end)
+	}
+	data = data[:end-base] // chunk-relative from here on: data[p-base] is the file's byte p
 	if md.TotalUncompressedSize < 0 {
 		return fmt.Errorf("%w: negative uncompressed size", errCorrupt)
 	}
 	pos := start
 	var values int64
 	for pos < end {
-		w := &thriftWalker{b: data[pos:end]}
+		w := &thriftWalker{b: data[pos-base:]}
 		var uncompressed, compressed, num int64 = -1, -1, 0
 		var levels int64     // data page v2: uncompressed level bytes before the values
 		compressedV2 := true // data page v2: whether the values are compressed
@@ -353,7 +364,7 @@ func checkPages(data []byte, md *format.ColumnMetaData, lim pageLimits) error {
 		if !compressedV2 {
 			codec = format.Uncompressed
 		}
-		if err := verifyPayload(codec, data[pos+levels:pos+compressed], uncompressed-levels); err != nil {
+		if err := verifyPayload(codec, data[pos-base+levels:pos-base+compressed], uncompressed-levels); err != nil {
 			return err
 		}
 		pos += compressed

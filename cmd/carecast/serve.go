@@ -14,6 +14,7 @@ import (
 	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets/defaultdata"
+	"github.com/carecast/carecast/forecast"
 )
 
 // serveDeps builds what the server needs from the rest of carecast (engine, validators,
@@ -31,9 +32,12 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 	for _, a := range b.Areas {
 		known[a.AreaCode] = true
 	}
+	scenarios := api.NewScenarioSchema(e.Inputs())
+	go func() { _ = e.Warm(forecast.DefaultBaseYear) }() // calibrate every district before the first run asks
 	return api.Deps{
 		Version:   carecastVersion(),
-		Scenarios: api.NewScenarioSchema(e.Inputs()),
+		Runner:    &api.EngineRunner{Engine: e, Scenarios: scenarios},
+		Scenarios: scenarios,
 		Datasets:  api.DatasetFiles{Known: known},
 		Builtin:   api.BuiltinDatasets(b),
 		Areas:     e.Inputs().Areas,

@@ -1,0 +1,251 @@
+package api
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/datasets"
+)
+
+// ResultFileName is the name of the result file inside a run's result directory, when a
+// Runner returns a directory as its ResultPath.
+const ResultFileName = "results.parquet"
+
+// Result-reading resources. Result files of succeeded runs never change, so open files and
+// decoded row groups are kept between requests.
+const (
+	maxOpenResultFiles = 64
+	resultCacheBytes   = 64 << 20
+)
+
+// resultFiles keeps result files open (least recently used closed first) and shares one cache
+// of decoded row groups between them. It also remembers, for a few seconds, which succeeded
+// runs each organisation may read: a succeeded run never changes, and the entry is keyed by the
+// organisation the store answered for, so isolation holds while the store is asked once per
+// run and organisation every runCacheTTL rather than once per page.
+type resultFiles struct {
+	cache *datasets.ResultCache
+	pages *pageCache
+
+	runMu sync.Mutex
+	runs  map[runKey]cachedRun
+
+	mu    sync.Mutex
+	files map[string]*list.Element // by absolute path
+	lru   *list.List               // of *openResult, most recent first
+}
+
+type openResult struct {
+	path    string
+	rf      *datasets.ResultFile
+	refs    int
+	evicted bool
+}
+
+func newResultFiles() *resultFiles {
+	return &resultFiles{cache: datasets.NewResultCache(resultCacheBytes), pages: newPageCache(), files: map[string]*list.Element{}, lru: list.New(),
+		runs: map[runKey]cachedRun{}}
+}
+
+// Succeeded runs are remembered for runCacheTTL, at most maxCachedRuns at once.
+const (
+	runCacheTTL   = 10 * time.Second
+	maxCachedRuns = 10000
+)
+
+type runKey struct{ org, id string }
+
+type cachedRun struct {
+	run     store.Run
+	expires time.Time
+}
+
+// run returns a succeeded run of org remembered by keepRun.
+func (c *resultFiles) run(org, id string) (store.Run, bool) {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	e, ok := c.runs[runKey{org, id}]
+	if !ok || time.Now().After(e.expires) {
+		return store.Run{}, false
+	}
+	return e.run, true
+}
+
+// keepRun remembers r if it has succeeded (nothing else is final and readable).
+func (c *resultFiles) keepRun(org string, r store.Run) {
+	if r.Status != store.RunSucceeded || r.ResultPath == "" {
+		return
+	}
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	if len(c.runs) >= maxCachedRuns {
+		clear(c.runs)
+	}
+	c.runs[runKey{org, r.ID}] = cachedRun{run: r, expires: time.Now().Add(runCacheTTL)}
+}
+
+// open returns the result file at path and a function to call when done with it.
+func (c *resultFiles) open(path string) (*datasets.ResultFile, func(), error) {
+	c.mu.Lock()
+	if e, ok := c.files[path]; ok {
+		o := e.Value.(*openResult)
+		o.refs++
+		c.lru.MoveToFront(e)
+		c.mu.Unlock()
+		return o.rf, func() { c.release(o) }, nil
+	}
+	c.mu.Unlock()
+
+	// Open outside the lock; if another request opened it meanwhile, keep theirs.
+	rf, err := datasets.OpenResultFile(path, datasets.ResultOptions{Name: filepath.Base(path), Cache: c.cache})
+	if err != nil {
+		return nil, nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.files[path]; ok {
+		rf.Close()
+		o := e.Value.(*openResult)
+		o.refs++
+		c.lru.MoveToFront(e)
+		return o.rf, func() { c.release(o) }, nil
+	}
+	o := &openResult{path: path, rf: rf, refs: 1}
+	c.files[path] = c.lru.PushFront(o)
+	for c.lru.Len() > maxOpenResultFiles {
+		old := c.lru.Back().Value.(*openResult)
+		c.lru.Remove(c.lru.Back())
+		delete(c.files, old.path)
+		old.evicted = true
+		if old.refs == 0 {
+			old.rf.Close()
+		}
+	}
+	return rf, func() { c.release(o) }, nil
+}
+
+func (c *resultFiles) release(o *openResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o.refs--
+	if o.refs == 0 && o.evicted {
+		o.rf.Close()
+	}
+}
+
+// close closes every file not in use.
+func (c *resultFiles) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for e := c.lru.Front(); e != nil; e = e.Next() {
+		o := e.Value.(*openResult)
+		o.evicted = true
+		if o.refs == 0 {
+			o.rf.Close()
+		}
+	}
+	c.files = map[string]*list.Element{}
+	c.lru.Init()
+}
+
+// runResults returns the caller's run id and its open result file: 404 if the run is not the
+// caller organisation's, 409 if it has no results. Call release when done.
+func (s *Service) runResults(ctx context.Context, id string) (store.Run, *datasets.ResultFile, func(), error) {
+	org := caller(ctx).OrgID
+	r, ok := s.results.run(org, id)
+	if !ok {
+		var err error
+		if r, err = s.st.GetRun(ctx, org, id); err != nil {
+			return store.Run{}, nil, nil, err
+		}
+		s.results.keepRun(org, r)
+	}
+	if r.Status != store.RunSucceeded || r.ResultPath == "" {
+		return store.Run{}, nil, nil, huma.Error409Conflict(fmt.Sprintf("run %s has no results (status %s)", r.ID, r.Status))
+	}
+	p, err := s.path(r.ResultPath)
+	if err != nil {
+		return store.Run{}, nil, nil, fmt.Errorf("run %s: %w", r.ID, err)
+	}
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		p = filepath.Join(p, ResultFileName)
+	}
+	rf, release, err := s.results.open(p)
+	if err != nil {
+		return store.Run{}, nil, nil, fmt.Errorf("run %s: opening its results: %w", r.ID, err)
+	}
+	return r, rf, release, nil
+}
+
+// pageCacheBytes bounds the memory of encoded result pages kept for reuse.
+const pageCacheBytes = 32 << 20
+
+// pageCache keeps encoded result pages (least recently used dropped first). Result files never
+// change, so a page is a function of the file and the request's filter, cursor and limit; it is
+// consulted only after the caller's right to read the run has been checked.
+type pageCache struct {
+	mu    sync.Mutex
+	size  int
+	pages map[string]*list.Element
+	lru   *list.List // of *cachedPage, most recent first
+}
+
+type cachedPage struct {
+	key  string
+	body []byte
+}
+
+func newPageCache() *pageCache {
+	return &pageCache{pages: map[string]*list.Element{}, lru: list.New()}
+}
+
+func (c *pageCache) get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.pages[key]
+	if !ok {
+		return nil, false
+	}
+	c.lru.MoveToFront(e)
+	return e.Value.(*cachedPage).body, true
+}
+
+func (c *pageCache) put(key string, body []byte) {
+	n := len(key) + len(body)
+	if n > pageCacheBytes/16 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.pages[key]; ok {
+		return
+	}
+	c.pages[key] = c.lru.PushFront(&cachedPage{key: key, body: body})
+	c.size += n
+	for c.size > pageCacheBytes {
+		old := c.lru.Remove(c.lru.Back()).(*cachedPage)
+		delete(c.pages, old.key)
+		c.size -= len(old.key) + len(old.body)
+	}
+}
+
+// pageKey identifies a page of a result file.
+func pageKey(file string, f datasets.ResultFilter, from int64, limit int) string {
+	var b strings.Builder
+	b.WriteString(file)
+	for _, l := range [][]string{f.Areas, f.Measures, f.Sexes, f.AgeBands} {
+		b.WriteByte(0)
+		b.WriteString(strings.Join(l, ","))
+	}
+	fmt.Fprintf(&b, "\x00%d\x00%d\x00%d\x00%d", f.YearFrom, f.YearTo, from, limit)
+	return b.String()
+}

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// EngineRunner runs scenarios with the forecast engine and stores each run's results as a
+// Parquet result file (datasets.ResultWriter) with its provenance.
+type EngineRunner struct {
+	Engine    *engine.Engine
+	Scenarios *ScenarioSchema
+}
+
+// ResultFile is the name of a run's result table inside its directory.
+const ResultFile = "results.parquet"
+
+// Run parses the scenario, runs it, and writes the tidy result table with its drivers.
+func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error) {
+	sc, err := r.Scenarios.Parse(spec.Scenario)
+	if err != nil {
+		return RunOutput{}, PublicError(err)
+	}
+	if spec.Seed != nil {
+		sc.Uncertainty.Seed = *spec.Seed
+	}
+	res, err := r.Engine.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, progress)
+	var se forecast.ScenarioError
+	if errors.As(err, &se) {
+		return RunOutput{}, PublicError(err)
+	}
+	if err != nil {
+		return RunOutput{}, err
+	}
+	hashes := map[string]string{}
+	for _, d := range res.Provenance.Datasets {
+		hashes[d.Kind] = "sha256:" + d.ContentHash
+	}
+	seed := sc.Uncertainty.Seed
+	prov := datasets.Provenance{ScenarioID: spec.ScenarioID, RunID: spec.RunID, ScenarioVersion: spec.ScenarioVersion,
+		Scenario: spec.Scenario, DatasetHashes: hashes, SoftwareVersion: spec.Version, Seed: &seed,
+		Quantiles: sc.Uncertainty.Quantiles, PriceBase: res.Provenance.CostTerms}
+	path := filepath.Join(spec.Dir, ResultFile)
+	f, err := os.Create(path)
+	if err != nil {
+		return RunOutput{}, fmt.Errorf("writing results: %w", err)
+	}
+	w := datasets.NewResultWriter(f, prov)
+	for row := range res.Rows() {
+		if err := w.Write(row); err != nil {
+			f.Close()
+			return RunOutput{}, fmt.Errorf("writing results: %w", err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		f.Close()
+		return RunOutput{}, fmt.Errorf("writing results: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return RunOutput{}, fmt.Errorf("writing results: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return RunOutput{}, fmt.Errorf("writing results: %w", err)
+	}
+	rel, err := filepath.Rel(spec.DataDir, path)
+	if err != nil {
+		return RunOutput{}, err
+	}
+	full, err := json.Marshal(res.Provenance)
+	if err != nil {
+		return RunOutput{}, err
+	}
+	return RunOutput{ResultPath: rel, Provenance: full, Seed: &seed}, nil
+}
