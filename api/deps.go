@@ -29,6 +29,9 @@ type Deps struct {
 	Areas []forecast.AreaInfo
 	// Projector answers quick baseline projections for one area. Nil: the endpoint answers 503.
 	Projector Projector
+	// Backtest computes the population back-tests served by /v1/backtest (see BundleBacktest).
+	// Nil: the endpoint answers 503.
+	Backtest BacktestSource
 }
 
 // Projector runs the baseline projection of one area synchronously, for quick answers.

@@ -26,6 +26,7 @@ func (s *Service) Register(api huma.API) {
 	s.registerDatasets(v1)
 	s.registerKeys(v1)
 	s.registerAreas(v1)
+	s.registerBacktest(v1)
 }
 
 // register registers one operation. role "" makes it public; otherwise it needs that role (and

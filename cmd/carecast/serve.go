@@ -42,6 +42,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Builtin:   api.BuiltinDatasets(b),
 		Areas:     e.Inputs().Areas,
 		Projector: &api.EngineProjector{Engine: e, Version: carecastVersion()},
+		Backtest:  api.BundleBacktest(b),
 	}, nil
 }
 

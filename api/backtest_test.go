@@ -1,0 +1,134 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/forecast/backtest"
+)
+
+// fakeBacktest is a small report: two districts from 2011 (2012 and 2020) and the contest in
+// 2020 with ONS's projection as the benchmark.
+func fakeBacktest() *backtest.Report {
+	nan := math.NaN()
+	row := func(test, area, band string, origin, year int, actual, fc, bench float64, benchName string) backtest.Row {
+		return backtest.Row{Backtest: test, Area: area, AreaName: "District " + area, Level: backtest.LevelDistrict,
+			Measure: "population", Unit: "people", Sex: "all", AgeBand: band, Origin: origin, Year: year, Horizon: year - origin,
+			Actual: actual, Forecast: fc, Lo: nan, Hi: nan, IntervalLevel: nan, Benchmark: bench, BenchmarkName: benchName, Scale: 100}
+	}
+	const ons = "ONS 2016-based subnational population projections"
+	rows := []backtest.Row{
+		row(backtest.Origin2011, "E06000001", "all", 2011, 2012, 1000, 1010, 990, "no change since the origin"),
+		row(backtest.Origin2011, "E06000001", "all", 2011, 2020, 1100, 1080, 990, "no change since the origin"),
+		row(backtest.Origin2011, "E06000002", "all", 2011, 2020, 2000, 2100, 1900, "no change since the origin"),
+		row(backtest.Contest2016, "E06000001", "60+", 2016, 2020, 300, 303, 306, ons),
+		row(backtest.Contest2016, "E06000002", "60+", 2016, 2020, 500, 495, 510, ons),
+	}
+	rows[0].Scale = nan // no scale: scaled errors are null
+	rep := &backtest.Report{Rows: rows, Notes: []string{"a note"}, Sources: []string{"ONS"},
+		Sensitivity: []backtest.Sensitivity{{Name: "held", Scores: backtest.Scores{N: 2, MAPE: 1, Bias: 0.5, MASE: nan, Coverage: nan}}}}
+	rep.Summaries = append(backtest.Summarize(rows, backtest.ByYear), backtest.Summarize(rows, backtest.Pooled)...)
+	return rep
+}
+
+func withBacktest(src BacktestSource) serverOpt {
+	return func(_ *Config, d *Deps) { d.Backtest = src }
+}
+
+func TestBacktest(t *testing.T) {
+	var calls atomic.Int32
+	ts := newTestServer(t, true, withBacktest(func(ctx context.Context) (*backtest.Report, error) {
+		calls.Add(1)
+		return fakeBacktest(), ctx.Err()
+	}))
+	viewer := ts.key("alpha", store.RoleViewer)
+
+	want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusUnauthorized)
+	want(t, ts.do(http.MethodGet, "/v1/backtest", "cck_nope", nil), http.StatusUnauthorized)
+
+	var rep BacktestReport
+	r := want(t, ts.do(http.MethodGet, "/v1/backtest", viewer, nil), http.StatusOK)
+	r.json(t, &rep)
+	if len(rep.Rows) != 5 || len(rep.Notes) != 1 || len(rep.Sources) != 1 || len(rep.Sensitivity) != 1 {
+		t.Fatalf("report: %d rows, %d notes, %d sources, %d sensitivity", len(rep.Rows), len(rep.Notes), len(rep.Sources), len(rep.Sensitivity))
+	}
+	h := rep.Headline
+	if h == nil || h.Backtest != backtest.Contest2016 || h.AgeBand != "60+" || h.Year != 2020 || h.Ours.N != 2 || h.Benchmark.N != 2 || !h.Paired {
+		t.Fatalf("headline: %+v", h)
+	}
+	// carecast: |303-300|/300 = 1%, |495-500|/500 = 1%; ONS: 2% and 2%.
+	if math.Abs(*h.Ours.MAPE-1) > 1e-9 || math.Abs(*h.Benchmark.MAPE-2) > 1e-9 || h.Ours.Coverage != nil {
+		t.Fatalf("headline scores: ours %+v, benchmark %+v", h.Ours, h.Benchmark)
+	}
+	first := rep.Rows[0]
+	if first.Error != 10 || math.Abs(first.PctError-1) > 1e-9 || first.Lo != nil || first.ScaledError != nil ||
+		first.Benchmark == nil || *first.Benchmark != 990 || first.Horizon != 1 {
+		t.Fatalf("first row: %+v", first)
+	}
+	if !bytes.Contains(r.body, []byte(`"lo":null`)) {
+		t.Fatal("a missing interval should be null in JSON")
+	}
+	var pooled int
+	for _, s := range rep.Summaries {
+		if s.Year == 0 {
+			pooled++
+		}
+	}
+	if pooled != 2 || len(rep.Summaries) != 5 { // by year: 2011×{2012, 2020}, 2016×2020 … plus pooled per test
+		t.Fatalf("%d summaries, %d pooled: %+v", len(rep.Summaries), pooled, rep.Summaries)
+	}
+
+	// Filters apply to rows and summaries; the cached report is not changed by them.
+	var f BacktestReport
+	want(t, ts.do(http.MethodGet, "/v1/backtest?backtest=population-2011&area=E06000001&year=2020", viewer, nil), http.StatusOK).json(t, &f)
+	if len(f.Rows) != 1 || f.Rows[0].AreaCode != "E06000001" || f.Rows[0].Year != 2020 {
+		t.Fatalf("filtered rows: %+v", f.Rows)
+	}
+	if len(f.Summaries) != 1 || f.Summaries[0].Year != 2020 || f.Summaries[0].Backtest != backtest.Origin2011 {
+		t.Fatalf("filtered summaries: %+v", f.Summaries)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/backtest?age_band=85%2B", viewer, nil), http.StatusOK).json(t, &f)
+	if len(f.Rows) != 0 || len(f.Summaries) != 0 || f.Rows == nil {
+		t.Fatalf("no 85+ rows: %+v", f)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/backtest?level=ward", viewer, nil), http.StatusUnprocessableEntity)
+	want(t, ts.do(http.MethodGet, "/v1/backtest?area=nonsense", viewer, nil), http.StatusUnprocessableEntity)
+
+	want(t, ts.do(http.MethodGet, "/v1/backtest", ts.key("beta", store.RoleAdmin), nil), http.StatusOK).json(t, &rep)
+	if len(rep.Rows) != 5 {
+		t.Fatalf("again: %d rows", len(rep.Rows))
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the back-test was computed %d times, want once", n)
+	}
+}
+
+func TestBacktestFailureIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	ts := newTestServer(t, false, withBacktest(func(context.Context) (*backtest.Report, error) {
+		if calls.Add(1) == 1 {
+			return nil, errors.New("data unavailable")
+		}
+		return fakeBacktest(), nil
+	}))
+	r := want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusInternalServerError)
+	if p := r.problem(t); bytes.Contains(r.body, []byte("data unavailable")) || p.Instance == "" {
+		t.Fatalf("internal errors must not leak: %s", r.body)
+	}
+	var rep BacktestReport
+	want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusOK).json(t, &rep)
+	if len(rep.Rows) != 5 || calls.Load() != 2 {
+		t.Fatalf("retry: %d rows after %d calls", len(rep.Rows), calls.Load())
+	}
+}
+
+func TestBacktestUnavailable(t *testing.T) {
+	ts := newTestServer(t, false)
+	want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusServiceUnavailable)
+}
