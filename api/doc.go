@@ -94,6 +94,19 @@
 // parts: 0 when they add up). Driver rows are exported like any other (Excel: the driver
 // sheet).
 //
+// # Back-tests
+//
+// GET /v1/backtest (viewer) serves the population back-tests of package forecast/backtest, as
+// `carecast backtest` runs them: every scored forecast (rows, the columns of
+// datasets.BacktestRow with null for absent numbers), the scores by back-test, level, age band
+// and year (summaries; year absent when the years are pooled), the contest's headline (people
+// 60+ in 2020 against ONS's 2016-based projection) and its sensitivity, filtered by backtest,
+// level, area, age_band and year. Deps.Backtest computes the report (BundleBacktest over the
+// default data); the first request computes it (a few seconds; later requests wait for the
+// same computation), and it is kept for the life of the process. A failed computation is
+// logged, answered with 500 and tried again by the next request; without Deps.Backtest the
+// endpoint answers 503.
+//
 // # Durability and crash recovery
 //
 // Every write is acknowledged only after its transaction commits (SQLite WAL with
