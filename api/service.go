@@ -50,11 +50,13 @@ type Service struct {
 	runs    *runManager
 	results *resultFiles // open result files of succeeded runs
 
-	open     atomic.Bool // serving the local user without keys
-	localOrg store.Org
-	closing  chan struct{} // closed when shutdown starts; ends event streams
-	drain    sync.Once
-	closed   atomic.Bool
+	open        atomic.Bool  // serving the local user without keys
+	openChecked atomic.Int64 // when open mode was last checked against the store (unix ns)
+	keys        keyCache
+	localOrg    store.Org
+	closing     chan struct{} // closed when shutdown starts; ends event streams
+	drain       sync.Once
+	closed      atomic.Bool
 }
 
 // NewService prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean
