@@ -22,7 +22,7 @@ type Pyramid struct {
 	Widths []float64
 	// BaseYear and Year label the two years. Base* are the base year's people by band, the
 	// others the chosen year's.
-	BaseYear, Year                         int
+	BaseYear, Year                     int
 	BaseFemale, BaseMale, Female, Male []float64
 }
 
