@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/carecast/carecast/api/web"
 )
 
 // Deps are the parts of carecast the server calls but does not own: the forecast engine and
@@ -23,6 +25,10 @@ type Deps struct {
 	Builtin []BuiltinDataset
 	// Version is the software version recorded with every run ("dev" if empty).
 	Version string
+	// Web, when not nil, serves the planner web pages (package api/web) at / on the same
+	// server. Its Backend is filled in with the service itself (Service.WebBackend); its API,
+	// Logger and Version default to the service's own. Nil: no pages.
+	Web *web.Deps
 }
 
 // Runner executes one run of a scenario. The server calls Run from a bounded pool of worker
