@@ -25,11 +25,40 @@ type areaIndex struct {
 func newAreaIndex(areas []forecast.AreaInfo) *areaIndex {
 	ix := &areaIndex{byCode: map[string]*forecast.AreaInfo{}}
 	ix.all = slices.Clone(areas)
+	for i := range ix.all {
+		ix.all[i].Name = displayName(ix.all[i])
+	}
 	slices.SortStableFunc(ix.all, func(a, b forecast.AreaInfo) int { return strings.Compare(a.Name, b.Name) })
 	for i := range ix.all {
 		ix.byCode[ix.all[i].Code] = &ix.all[i]
 	}
 	return ix
+}
+
+// regionNames are the ONS names of the English regions (the areas table spells some in
+// capitals).
+var regionNames = map[string]string{
+	"E12000001": "North East", "E12000002": "North West", "E12000003": "Yorkshire and The Humber",
+	"E12000004": "East Midlands", "E12000005": "West Midlands", "E12000006": "East of England",
+	"E12000007": "London", "E12000008": "South East", "E12000009": "South West", England: "England",
+}
+
+// displayName is an area's name as people write it: capitals only where they belong.
+func displayName(a forecast.AreaInfo) string {
+	if n, ok := regionNames[a.Code]; ok {
+		return n
+	}
+	if a.Name != strings.ToUpper(a.Name) {
+		return a.Name
+	}
+	words := strings.Fields(strings.ToLower(a.Name))
+	for i, w := range words {
+		if i > 0 && (w == "and" || w == "of" || w == "upon" || w == "on") {
+			continue
+		}
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
 }
 
 func (ix *areaIndex) get(code string) *forecast.AreaInfo { return ix.byCode[code] }

@@ -434,7 +434,8 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 		case strings.HasPrefix(loc, "uncertainty"):
 			field = "draws"
 		}
-		msg := p.Message
+		// A problem's message may repeat its location ("levers[0].end: end 2020 is before …").
+		msg := strings.TrimPrefix(p.Message, p.Location+": ")
 		if field == "" {
 			f.Summary = append(f.Summary, fieldProblem{Message: strings.TrimSpace(loc + ": " + msg)})
 			continue
