@@ -2,8 +2,8 @@ package web
 
 import (
 	"errors"
-	"html/template"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -264,8 +264,8 @@ type overviewPage struct {
 }
 
 type pyramidRow struct {
-	Band                                   string
-	BaseMale, BaseFemale, Male, Female     float64
+	Band                               string
+	BaseMale, BaseFemale, Male, Female float64
 }
 
 // baselineScenario is the baseline of one area as the overview shows it: the default

@@ -59,6 +59,15 @@ var profiles = []struct{ Value, Label string }{
 	{"back_loaded", "Back-loaded: most of it late"},
 }
 
+// Timing describes the lever's range and timing in words, for the summary that opens them.
+func (lf leverField) Timing() string {
+	t := "from " + lf.Start + ", full effect by " + lf.End + ", " + strings.ReplaceAll(lf.Profile, "_", "-")
+	if lf.Low != "" && lf.High != "" {
+		t += ", 80% range " + lf.Low + " to " + lf.High
+	}
+	return t
+}
+
 // leverField is one slot as the form shows it, with what was typed.
 type leverField struct {
 	slot
@@ -494,18 +503,18 @@ func fieldTitle(f *scenarioForm, field string) string {
 
 type builderPage struct {
 	base
-	Form       *scenarioForm
-	AreaName   string
-	Choices    []areaChoice
-	BaseYears  []int
-	Horizons   []int
-	Profiles   []struct{ Value, Label string }
-	DrawsOpts  []drawsOption
-	Runs       []runRow
-	CanPlan    bool
-	Saved      bool
-	JSON       string
-	Action     string
+	Form      *scenarioForm
+	AreaName  string
+	Choices   []areaChoice
+	BaseYears []int
+	Horizons  []int
+	Profiles  []struct{ Value, Label string }
+	DrawsOpts []drawsOption
+	Runs      []runRow
+	CanPlan   bool
+	Saved     bool
+	JSON      string
+	Action    string
 }
 
 type areaChoice struct {
@@ -524,9 +533,9 @@ type drawsOption struct {
 }
 
 var drawsOptions = []drawsOption{
-	{0, "No ranges (central projection only; fastest)"},
-	{200, "80% ranges from 200 draws (recommended)"},
-	{1000, "80% ranges from 1,000 draws (slower for large areas)"},
+	{0, "None: central projection only"},
+	{200, "200 simulations (recommended)"},
+	{1000, "1,000 simulations (slower)"},
 }
 
 func (s *site) builder(p *Principal, f *scenarioForm, title, action string) *builderPage {
@@ -540,7 +549,7 @@ func (s *site) builder(p *Principal, f *scenarioForm, title, action string) *bui
 		slices.Sort(d.Horizons)
 	}
 	if !slices.ContainsFunc(d.DrawsOpts, func(o drawsOption) bool { return o.Value == f.Draws }) {
-		d.DrawsOpts = append(slices.Clone(d.DrawsOpts), drawsOption{f.Draws, fmt.Sprintf("80%% ranges from %d draws", f.Draws)})
+		d.DrawsOpts = append(slices.Clone(d.DrawsOpts), drawsOption{f.Draws, fmt.Sprintf("%d simulations", f.Draws)})
 	}
 	d.AreaName = s.areas.name(f.Area)
 	groups := map[int]*areaChoice{}

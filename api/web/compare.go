@@ -129,6 +129,8 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "compare", d)
 		return
 	}
+	// Oldest first, so that later scenarios are compared with earlier ones.
+	slices.SortStableFunc(runs, func(a, b loaded) int { return a.run.Created.Compare(b.run.Created) })
 	if len(common) == 0 {
 		d.Notes = append(d.Notes, "These runs have no area in common, so they cannot be compared.")
 		s.render(w, r, http.StatusOK, "compare", d)
@@ -272,4 +274,3 @@ func shortID(id string) string {
 	}
 	return id[len(id)-6:]
 }
-

@@ -79,7 +79,9 @@ func humanise(measure string) string {
 }
 
 // isMoney reports whether a unit is pounds.
-func isMoney(unit string) bool { return strings.HasPrefix(unit, forecast.UnitPoundsPerYear) || strings.HasPrefix(unit, "GBP") }
+func isMoney(unit string) bool {
+	return strings.HasPrefix(unit, forecast.UnitPoundsPerYear) || strings.HasPrefix(unit, "GBP")
+}
 
 // unitWords writes a unit for people: "GBP per year, real 2022-23 prices" becomes
 // "£ a year, 2022-23 prices".
@@ -206,11 +208,11 @@ func leverTitle(l forecast.LeverSpec) string {
 
 // areaTypeNames names area types for people.
 var areaTypeNames = map[string]string{
-	"country":                  "Country",
-	"region":                   "Region",
-	"county":                   "County council",
-	"unitary":                  "Unitary authority",
-	"metropolitan_district":    "Metropolitan borough",
-	"london_borough":           "London borough",
+	"country":                   "Country",
+	"region":                    "Region",
+	"county":                    "County council",
+	"unitary":                   "Unitary authority",
+	"metropolitan_district":     "Metropolitan borough",
+	"london_borough":            "London borough",
 	"non_metropolitan_district": "District (social care is run by its county)",
 }

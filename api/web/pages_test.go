@@ -159,9 +159,7 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 		t.Errorf("stored scenario %+v", doc)
 	}
 	scen := project(t, doc)
-	base := doc
-	base.Name, base.Levers = "Baseline", nil
-	basel := project(t, base)
+	basel := project(t, baselineDoc(doc))
 	want, _ := scen.Value(Sheffield, 2035, "capacity.home_care_hours", "all", "18+")
 	wantBase, _ := basel.Value(Sheffield, 2035, "capacity.home_care_hours", "all", "18+")
 	if want <= wantBase {
@@ -175,6 +173,10 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 	headline := "In 2035, Sheffield would need " + chart.Number(want) + " home-care hours a week in this scenario"
 	if !strings.Contains(p.body, headline) || !strings.Contains(p.body, "against "+chart.Number(wantBase)+" in the baseline") {
 		t.Errorf("headline missing: want %q", headline)
+	}
+	// Needs do not depend on the lever: the baseline has the same random draws.
+	if dm := cells(row(t, p.body, "need-table", "need.dementia")); dm[4] != "0 (0.0%)" {
+		t.Errorf("dementia differs from the baseline: %q", dm)
 	}
 	// Residential beds fall, as residents move home.
 	rb := cells(row(t, p.body, "capacity-table", "capacity.residential_beds"))
@@ -236,6 +238,18 @@ func cell(r *engine.Result, area string, year int, measure, band string) forecas
 		}
 	}
 	panic("no cell " + measure)
+}
+
+// baselineDoc is the baseline the pages compare a scenario with: its levers replaced by
+// levers that do nothing, so that the engine's random draws stay the same.
+func baselineDoc(sc forecast.Scenario) forecast.Scenario {
+	b := sc.WithDefaults()
+	b.Name = "Baseline"
+	b.Levers = nil
+	for range sc.Levers {
+		b.Levers = append(b.Levers, forecast.LeverSpec{Type: forecast.LeverEligibility, Label: "none", Start: b.BaseYear + 1, End: b.BaseYear + 1, Profile: "step"})
+	}
+	return b
 }
 
 // localUser is the open server's local user.

@@ -122,10 +122,10 @@ type keyTable struct {
 }
 
 type keyRow struct {
-	Measure, Label, Band                string
-	Baseline, Scenario, Range, Change   string
-	HasBaseline, HasRange               bool
-	Percent                             string
+	Measure, Label, Band              string
+	Baseline, Scenario, Range, Change string
+	HasBaseline, HasRange             bool
+	Percent                           string
 }
 
 type measureOption struct {
@@ -253,7 +253,7 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			bf = newFrame(brows)
 			d.HasBaseline = true
-			d.BaselineNote = fmt.Sprintf("The baseline is this scenario without its levers, projected for %s with the same assumptions and seed (%d draws).",
+			d.BaselineNote = fmt.Sprintf("The baseline is this scenario without its levers, projected for %s with the same assumptions and the same random draws (%d).",
 				d.Area.Name, bsc.Uncertainty.Draws)
 		case errors.Is(err, errNoProjector):
 			d.BaselineNote = "This server cannot project a baseline to compare with."
@@ -329,11 +329,17 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // baselineOf is a scenario without its levers, for one area, with draws capped so that it is
-// quick to project.
+// quick to project. Each lever is replaced by one that does nothing (a 0% eligibility change)
+// rather than removed: the engine draws one random number per lever before it draws the
+// prevalence rates, so keeping the number of levers keeps every other random draw the same,
+// and the baseline differs from the scenario by the levers alone, not by Monte Carlo noise.
 func baselineOf(sc forecast.Scenario, area string, a *forecast.AreaInfo) forecast.Scenario {
-	b := sc
+	b := sc.WithDefaults()
 	b.Name = "Baseline"
-	b.Levers = nil
+	b.Levers = make([]forecast.LeverSpec, len(sc.Levers))
+	for i := range b.Levers {
+		b.Levers[i] = forecast.LeverSpec{Type: forecast.LeverEligibility, Label: "none", Value: 0, Start: b.BaseYear + 1, End: b.BaseYear + 1, Profile: "step"}
+	}
 	b.Areas = []string{area}
 	b.Districts = false
 	b.Labels = nil

@@ -70,7 +70,7 @@ func (p Pyramid) SVG() template.HTML {
 	ticks := NiceTicks(0, vmax, 3)
 	half := (w - mid) / 2
 	cx := w / 2
-	xs := scale{0, ticks[len(ticks)-1], 0, half - 14}
+	xs := scale{0, ticks[len(ticks)-1], 0, half - 34}
 	rowH := (h - top - bottom) / float64(n)
 
 	c.text(cx-mid/2-4, 18, "end", "axis-title", "Men")
@@ -260,9 +260,9 @@ func (wf Waterfall) Describe() string {
 // SVG draws the chart.
 func (wf Waterfall) SVG() template.HTML {
 	const w = 640.0
-	const left, right, top, bottom = 230.0, 70.0, 16.0, 34.0
+	const left, right, top, bottom = 236.0, 70.0, 16.0, 34.0
 	rows := len(wf.Steps) + 2
-	rowH := 30.0
+	rowH := 36.0
 	h := top + bottom + rowH*float64(rows)
 	desc := wf.Desc
 	if desc == "" {
@@ -291,10 +291,10 @@ func (wf Waterfall) SVG() template.HTML {
 	c.b.WriteString(`</g>`)
 	row := func(i int, label string, from, to float64, fill, valueText string) {
 		y := top + float64(i)*rowH + 5
-		c.text(left-8, y+15, "end", "step-label", label)
+		c.lines(left-8, y+17, "end", "step-label", wrap(label, 30, 2))
 		x0, x1 := xs.at(from), xs.at(to)
 		c.rect(x0, y, x1-x0, rowH-10, fill, "step", label+": "+valueText)
-		c.text(math.Max(x0, x1)+4, y+15, "start", "step-value", valueText)
+		c.text(math.Max(x0, x1)+4, y+17, "start", "step-value", valueText)
 	}
 	row(0, wf.StartLabel, 0, wf.Start, "#6b6b6b", Number(wf.Start))
 	acc = wf.Start

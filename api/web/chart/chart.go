@@ -59,6 +59,55 @@ func (c *canvas) text(x, y float64, anchor, class, s string) {
 	c.printf(`<text x="%s" y="%s" text-anchor="%s" class="%s">%s</text>`, f1(x), f1(y), anchor, class, esc(s))
 }
 
+// lines writes text on up to len(ls) lines centred on y.
+func (c *canvas) lines(x, y float64, anchor, class string, ls []string) {
+	y -= 7.5 * float64(len(ls)-1)
+	c.printf(`<text x="%s" y="%s" text-anchor="%s" class="%s">`, f1(x), f1(y), anchor, class)
+	for i, l := range ls {
+		dy := "0"
+		if i > 0 {
+			dy = "15"
+		}
+		c.printf(`<tspan x="%s" dy="%s">%s</tspan>`, f1(x), dy, esc(l))
+	}
+	c.b.WriteString(`</text>`)
+}
+
+// wrap breaks s into at most n lines of at most width characters at spaces, ending the last
+// with "…" if it does not fit.
+func wrap(s string, width, n int) []string {
+	var out []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= width:
+			line += " " + w
+		default:
+			out = append(out, line)
+			line = w
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	if len(out) > n {
+		out = out[:n]
+		last := []rune(out[n-1])
+		if len(last) > width-1 {
+			last = last[:width-1]
+		}
+		out[n-1] = string(last) + "…"
+	}
+	for i, l := range out {
+		if r := []rune(l); len(r) > width {
+			out[i] = string(r[:width-1]) + "…"
+		}
+	}
+	return out
+}
+
 func (c *canvas) line(x1, y1, x2, y2 float64, class string) {
 	c.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" class="%s"/>`, f1(x1), f1(y1), f1(x2), f1(y2), class)
 }

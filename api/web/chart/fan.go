@@ -82,7 +82,7 @@ func (f Fan) Describe() string {
 func (f Fan) SVG() template.HTML {
 	const w = 640.0
 	const left, right, bottom = 64.0, 20.0, 40.0
-	top := 34.0 + 18*float64(len(f.Series))
+	top := 52.0 + 18*float64(len(f.Series))
 	h := top + 260 + bottom
 	desc := f.Desc
 	if desc == "" {
@@ -166,8 +166,9 @@ func (f Fan) SVG() template.HTML {
 		}
 	}
 
-	// legend: one line per series
+	// legend: one line per series, and what lines and bands mean
 	c.b.WriteString(`<g class="legend">`)
+	anyBand := false
 	for i, s := range f.Series {
 		col := Colour(i)
 		y := 14 + 18*float64(i)
@@ -176,15 +177,19 @@ func (f Fan) SVG() template.HTML {
 			dash = ` stroke-dasharray="8 4"`
 		}
 		c.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"%s/>`, f1(left), f1(y), f1(left+22), f1(y), col, dash)
-		label := s.Name + ": central projection"
 		x := left + 28
 		if s.hasBand() {
+			anyBand = true
 			c.printf(`<rect x="%s" y="%s" width="14" height="12" fill="%s" fill-opacity="0.22" stroke="%s" stroke-dasharray="3 3"/>`, f1(x), f1(y-6), col, col)
-			label = s.Name + ": central projection (line) and 80% range (band)"
 			x += 20
 		}
-		c.text(x, y+4, "start", "legend-label", label)
+		c.text(x, y+4, "start", "legend-label", wrap(s.Name, int((w-right-x)/7.2), 1)[0])
 	}
+	note := "Lines: central projection."
+	if anyBand {
+		note += " Shaded bands: 80% range."
+	}
+	c.text(left, 14+18*float64(len(f.Series)), "start", "legend-note", note)
 	c.b.WriteString(`</g>`)
 	return c.html()
 }
