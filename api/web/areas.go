@@ -258,6 +258,8 @@ type overviewPage struct {
 	Fans        []fanBlock
 	Mix         template.HTML
 	MixTable    mixTable
+	MixCSV      string
+	PyramidCSV  string
 	QuickStart  int
 	QuickEnd    int
 	CanPlan     bool
@@ -329,12 +331,17 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Growth = append(d.Growth, growth(f, a.Code, m, d.GrowthYears))
 	}
+	data := "/areas/" + a.Code + "/data.csv?"
 	for _, m := range []string{"need.adl_need_help", "need.dementia"} {
 		if f.has(m) {
-			d.Fans = append(d.Fans, fanFor(f, a.Code, m, "Baseline", d.Year, a.Name))
+			fb := fanFor(f, a.Code, m, "Baseline", d.Year, a.Name)
+			fb.CSV = data + ResultFilter{Measures: []string{m}, Sexes: []string{"all"}, AgeBands: []string{f.band(m)}}.query().Encode()
+			d.Fans = append(d.Fans, fb)
 		}
 	}
 	d.Mix, d.MixTable = serviceMix(f, a.Code, "mix", "Service users by setting, "+a.Name)
+	d.MixCSV = data + ResultFilter{Measures: []string{"service.*"}, Sexes: []string{"all"}}.query().Encode()
+	d.PyramidCSV = data + ResultFilter{Measures: []string{"population"}, Sexes: []string{"female", "male"}}.query().Encode()
 	s.render(w, r, http.StatusOK, "area", d)
 }
 

@@ -52,6 +52,7 @@ type InvalidError struct {
 	Problems []Problem
 }
 
+// Error lists the problems.
 func (e *InvalidError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

@@ -228,6 +228,7 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 	}
 	v := url.Values{"runs": {strings.Join(ids, ",")}, "area": {code}, "measure": {d.Measure}}
 	d.CSV = "/compare/data.csv?" + v.Encode()
+	d.Fan.CSV = d.CSV
 	s.render(w, r, http.StatusOK, "compare", d)
 }
 
