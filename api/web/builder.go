@@ -217,11 +217,19 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 
 func fnum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// leverUnits are the units of lever values, as written after a number.
+var leverUnits = map[string]string{
+	forecast.LeverPrevalenceTrend: "% a year", forecast.LeverMortalityImprovement: "% a year", forecast.LeverServiceTrend: "% a year",
+	forecast.LeverUnitCostGrowth: "% a year", forecast.LeverMigration: "%", forecast.LeverShiftToHomeCare: "%",
+	forecast.LeverAdmissionAvoidance: "%", forecast.LeverEligibility: "%", forecast.LeverDwellings: " homes",
+}
+
 // describeLever writes a lever in words: "Shift from residential care to home care: 10, 2022–2026 (linear)".
 func describeLever(l forecast.LeverSpec) string {
-	s := fmt.Sprintf("%s: %s", leverTitle(l), fnum(l.Value))
+	u := leverUnits[l.Type]
+	s := fmt.Sprintf("%s: %s%s", leverTitle(l), fnum(l.Value), u)
 	if l.Low != nil && l.High != nil {
-		s += fmt.Sprintf(" (80%% range %s to %s)", fnum(*l.Low), fnum(*l.High))
+		s += fmt.Sprintf(" (80%% range %s%s to %s%s)", fnum(*l.Low), u, fnum(*l.High), u)
 	}
 	s += fmt.Sprintf(", %d–%d", l.Start, l.End)
 	if l.Profile != "" {

@@ -313,7 +313,7 @@ func TestEditKeepsVersionsAndOtherLevers(t *testing.T) {
 	json.Unmarshal([]byte(created.body), &sc)
 	p := c.get("/scenarios/" + sc.ID)
 	for _, want := range []string{`name="avoid_value" type="text" inputmode="decimal" size="10" value="5"`, `name="avoid_low" type="text" inputmode="decimal" size="8" value="2"`,
-		`<option value="front_loaded" selected>`, "Service use trend (day care): -2, 2022–2030", "Version 1."} {
+		`<option value="front_loaded" selected>`, "Service use trend (day care): -2% a year, 2022–2030", "Version 1."} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("edit form lacks %q", want)
 		}
