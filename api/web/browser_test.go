@@ -346,6 +346,19 @@ func TestBrowserPlannerFlow(t *testing.T) {
 	}
 	checkAccessible(t, ctx, "compare")
 	shot(t, ctx, "10-compare.png")
+
+	// 9. The scenario's own page: the saved levers in the form, ready for a new version, and
+	// its runs.
+	do(t, ctx, chromedp.Navigate(s.URL+"/scenarios/"+run.ScenarioID))
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#f-shift_value")))
+	if v := eval[string](t, ctx, `document.getElementById("f-shift_value").value`); v != "10" {
+		t.Errorf("saved shift %q", v)
+	}
+	if got := text(t, ctx, "table tbody tr td:nth-child(3)"); got != "succeeded" {
+		t.Errorf("run status on the scenario page %q", got)
+	}
+	checkAccessible(t, ctx, "scenario")
+	shot(t, ctx, "11-scenario-page.png")
 }
 
 // TestBrowserSignIn checks the pages with API keys: the sign-in page, the HttpOnly cookie
@@ -361,7 +374,7 @@ func TestBrowserSignIn(t *testing.T) {
 	if got := text(t, ctx, ".error-summary li"); !strings.HasPrefix(got, "That API key is not known here") {
 		t.Errorf("bad key message %q", got)
 	}
-	shot(t, ctx, "11-sign-in-error.png")
+	shot(t, ctx, "12-sign-in-error.png")
 	do(t, ctx, chromedp.SendKeys(chromedp.CSS("#key"), s.keys[store.RolePlanner]+kb.Enter))
 	waitPath(t, ctx, "/areas/"+Sheffield)
 	if got := text(t, ctx, ".who span"); got != "Signed in: Sheffield City Council (planner)" {
@@ -370,7 +383,7 @@ func TestBrowserSignIn(t *testing.T) {
 	if c := eval[string](t, ctx, "document.cookie"); strings.Contains(c, "cck_") {
 		t.Errorf("the key cookie is readable by scripts: %q", c)
 	}
-	shot(t, ctx, "12-signed-in-overview.png")
+	shot(t, ctx, "13-signed-in-overview.png")
 }
 
 // waitDownload waits for the next finished download and returns its content.

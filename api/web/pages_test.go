@@ -461,3 +461,20 @@ func TestResultFilterMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestRoutesAreRegistered(t *testing.T) {
+	type stub struct{ web.Backend }
+	mux := http.NewServeMux()
+	web.Register(mux, web.Deps{Backend: stub{}})
+	for _, route := range web.Routes {
+		method, path, _ := strings.Cut(route, " ")
+		p := strings.NewReplacer("{$}", "", "{code}", Sheffield, "{id}", "x").Replace(path)
+		if strings.HasSuffix(p, "/static/") {
+			p += "style.css"
+		}
+		req, _ := http.NewRequest(method, "http://localhost"+p, nil)
+		if _, pat := mux.Handler(req); pat != route {
+			t.Errorf("%s %s is served by %q, want %q", method, p, pat, route)
+		}
+	}
+}
