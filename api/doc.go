@@ -116,6 +116,14 @@
 // document; internal errors are logged with the request ID (also sent as X-Request-ID) and
 // answered with a generic 500 that quotes it.
 //
+// # Web pages
+//
+// When Deps.Web is set, Handler also serves the planner web pages of package api/web at / (see
+// its documentation for the routes). They call the service directly through WebBackend — the
+// same store, validation, run queue, keys, organisation isolation and rate limits as the
+// operations — and forward result exports and run event streams to the API in-process with
+// the signed-in person's key.
+//
 // # Metrics
 //
 // /metrics serves Prometheus metrics: carecast_http_requests_total and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
 )
@@ -42,6 +43,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Builtin:   api.BuiltinDatasets(b),
 		Areas:     e.Inputs().Areas,
 		Projector: &api.EngineProjector{Engine: e, Version: carecastVersion()},
+		Web:       &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 
