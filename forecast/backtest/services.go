@@ -621,4 +621,3 @@ func pooledRelChange(cells map[string]svcCell, councils []string, o int) (rel fl
 	}
 	return math.NaN(), true
 }
-
