@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/backtest"
@@ -67,7 +68,8 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 	for _, r := range b.ServiceActivity {
 		d.Activity = append(d.Activity, backtest.Activity{Area: r.AreaCode, Year: int(r.Year), Service: r.Service,
 			AgeBand: r.AgeBand, Measure: r.Measure, Value: r.Value})
-		srcs[r.Source] = true
+		src, _, _ := strings.Cut(r.Source, "; items ") // one source, whatever the items
+		srcs[src] = true
 		if !seen[r.AreaCode] {
 			seen[r.AreaCode] = true
 			councils = append(councils, r.AreaCode)
@@ -90,11 +92,14 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 				leaves = append(leaves, k)
 			}
 		}
-		p, err := councilPopulation(leaves, est, areas)
+		p, apportioned, err := councilPopulation(leaves, est, areas)
 		if err != nil {
 			return nil, fmt.Errorf("service back-test inputs: council %s: %w", c, err)
 		}
 		d.Population[c] = p
+		if apportioned {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s (%s) has ended; its population after 2011 is apportioned from the council that took it over, by sex and age.", c, a.AreaName))
+		}
 	}
 	for _, r := range b.Population {
 		if r.Kind == "estimate" && (r.Year == 2011 || r.Year == 2020) {
@@ -117,11 +122,23 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 }
 
 // councilPopulation sums the leaves' estimates in the years all of them have, after giving each
-// ended leaf its successor's later years (scaled by sex and age from 2011).
-func councilPopulation(leaves []string, est map[string]map[int]*population.Pop90, areas map[string]*Area) (map[int]*population.Pop90, error) {
+// ended leaf its successor's later years (scaled by sex and age from 2011). It reports whether
+// a successor had predecessors outside the leaves, so that the sum is an apportionment.
+func councilPopulation(leaves []string, est map[string]map[int]*population.Pop90, areas map[string]*Area) (map[int]*population.Pop90, bool, error) {
 	if len(leaves) == 0 {
-		return nil, fmt.Errorf("no districts to take a population from")
+		return nil, false, fmt.Errorf("no districts to take a population from")
 	}
+	inLeaves := map[string]bool{}
+	for _, l := range leaves {
+		inLeaves[l] = true
+	}
+	final := func(code string) string {
+		for i := 0; areas[code] != nil && areas[code].ValidTo != "" && i < 10; i++ {
+			code = areas[code].SuccessorCode
+		}
+		return code
+	}
+	apportioned := false
 	count := map[int]int{}
 	var per []map[int]*population.Pop90
 	for _, l := range leaves {
@@ -130,16 +147,18 @@ func councilPopulation(leaves []string, est map[string]map[int]*population.Pop90
 			m[y] = p
 		}
 		if a := areas[l]; a != nil && a.ValidTo != "" {
-			s := l
-			for i := 0; areas[s] != nil && areas[s].ValidTo != "" && i < 10; i++ {
-				s = areas[s].SuccessorCode
-			}
+			s := final(l)
 			if s == "" || areas[s] == nil || areas[s].ValidTo != "" {
-				return nil, fmt.Errorf("%s has ended without a successor in force", l)
+				return nil, false, fmt.Errorf("%s has ended without a successor in force", l)
 			}
 			base, sb := est[l][2011], est[s][2011]
 			if base == nil || sb == nil {
-				return nil, fmt.Errorf("%s or its successor %s has no mid-2011 estimate", l, s)
+				return nil, false, fmt.Errorf("%s or its successor %s has no mid-2011 estimate", l, s)
+			}
+			for code, a := range areas {
+				if a.ValidTo != "" && a.SuccessorCode != "" && !inLeaves[code] && final(code) == s && len(est[code]) > 0 {
+					apportioned = true
+				}
 			}
 			for y, sp := range est[s] {
 				if y <= 2011 || m[y] != nil {
@@ -180,9 +199,9 @@ func councilPopulation(leaves []string, est map[string]map[int]*population.Pop90
 		out[y] = sum
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("its districts %v have no estimate in a common year", leaves)
+		return nil, false, fmt.Errorf("its districts %v have no estimate in a common year", leaves)
 	}
-	return out, nil
+	return out, apportioned, nil
 }
 
 // needSchedule returns measure's prevalence by sex and age from the evidence year the engine

@@ -92,6 +92,7 @@ type ServiceData struct {
 	NeedEvidence int
 
 	Sources []string // publications of the activity, population and prevalence
+	Notes   []string // how the inputs were made, where a reader should know (e.g. apportioned populations)
 }
 
 // ServiceOptions are the settings of the service back-test; the zero value is the engine's
@@ -131,13 +132,18 @@ type ServiceReport struct {
 	Rows []Row
 
 	// Summaries: for each measure and age band, by horizon and pooled (Horizon 0); for every
-	// service measure together (Measure ""), by horizon and pooled. Level is LevelCouncil.
+	// service measure together (Measure "", AgeBand ""), by horizon and pooled. Level is
+	// LevelCouncil. Sorted as the engine lists the measures, every service last; horizons
+	// 1, 2, … then pooled.
 	Summaries []Summary
 
-	// Widening is the horizon-dependent widening of the engine's intervals fitted on Rows, and
-	// Coverage the coverage of the engine's and of the widened intervals by horizon.
-	Widening ServiceWidening
-	Coverage []CoverageRow
+	// Widening is the horizon-dependent widening of the engine's intervals fitted on Rows
+	// (Power DefaultWideningPower), and Coverage the coverage of the engine's and of the
+	// widened intervals by horizon; Alternatives the coverage with the variance growing as
+	// √h and as h² instead.
+	Widening     ServiceWidening
+	Coverage     []CoverageRow
+	Alternatives []WideningAlternative
 
 	// Cells counts the rows; PooledScale the rows whose MASE scale is pooled because their
 	// council's own series had fewer than two year-on-year changes before the origin (or no
@@ -192,6 +198,9 @@ func ServiceKey(measure, band string, h int) Key {
 // It returns an error if d has no activity, a council without population, or a need schedule
 // missing when opt.PerHead is false. It stops early with ctx's error if ctx is done.
 func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*ServiceReport, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opt.BaseYears == 0 {
 		opt.BaseYears = forecast.DefaultBaseYears
 	}
@@ -202,8 +211,17 @@ func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*Service
 	rep := &ServiceReport{Rows: rows, Options: opt, Cells: len(rows), PooledScale: st.pooled, LookAheadScale: st.lookAhead,
 		Sources: slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(d.Sources)))))}
 	rep.Summaries = summarizeServices(rows)
-	rep.Widening = FitServiceWidening(rows)
+	rep.Widening = FitServiceWidening(rows, DefaultWideningPower)
 	rep.Coverage = ServiceCoverage(rows, rep.Widening)
+	for _, p := range []float64{0.5, 2} {
+		a := WideningAlternative{Power: p}
+		for _, c := range ServiceCoverage(rows, FitServiceWidening(rows, p)) {
+			if c.Measure == "" {
+				a.Coverage = append(a.Coverage, c)
+			}
+		}
+		rep.Alternatives = append(rep.Alternatives, a)
+	}
 	per := "per person in need (" + d.NeedMeasure + fmt.Sprintf(", evidence %d)", d.NeedEvidence)
 	if opt.PerHead || d.Need == nil {
 		per = "per head"
@@ -211,6 +229,14 @@ func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*Service
 	rep.Notes = append(rep.Notes, fmt.Sprintf(
 		"%s: %d councils, activity years %d-%d (financial years); origins %d-%d; base use rate the mean of the latest %d years up to the origin, 18-64 per head, 65+ %s; populations interpolated between the councils' single-year estimates (years before the first take the first); benchmark: the activity at the origin carried forward.",
 		ServicesBacktest, len(st.councils), st.years[0], st.years[len(st.years)-1], st.years[0], st.years[len(st.years)-2], opt.BaseYears, per))
+	if !opt.PerHead && d.Need != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf(
+			"%s: the need schedule's evidence (%d) is later than the origins, a mild look-ahead: it only weights the ages within 65+ (the sensitivity with 65+ per head shows what it is worth).",
+			ServicesBacktest, d.NeedEvidence))
+	}
+	for _, n := range d.Notes {
+		rep.Notes = append(rep.Notes, ServicesBacktest+": "+n)
+	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf(
 		"%s: MASE scale: the council's mean absolute year-on-year change of the activity up to the origin; %d of %d forecasts (%d with a look-ahead: no council had a change before the origin) use a pooled scale instead (the activity at the origin times the sum of all councils' absolute year-on-year changes over the sum of their earlier values, for the measure and age group), their council having fewer than %d changes before the origin.",
 		ServicesBacktest, st.pooled, len(rows), st.lookAhead, minScaleChanges))
@@ -256,7 +282,7 @@ func summarizeServices(rows []Row) []Summary {
 	svc := serviceOnly(rows)
 	out = append(out, Summarize(svc, func(r *Row) Key { return ServiceKey("", "", r.Horizon) })...)
 	out = append(out, Summarize(svc, allServices)...)
-	slices.SortStableFunc(out, func(a, b Summary) int { return a.compare(b.Key) })
+	slices.SortStableFunc(out, func(a, b Summary) int { return compareService(a.Key, b.Key) })
 	return out
 }
 
@@ -310,12 +336,24 @@ func serviceRows(d *ServiceData, opt ServiceOptions) ([]Row, svcStats, error) {
 	return r.rows, r.st, nil
 }
 
-// svcRank orders measures as the engine lists them, hours last.
+// svcRank orders measures as the engine lists them, then home-care hours, then "" (every
+// service together).
 func svcRank(m string) int {
 	if i := slices.Index(ServiceMeasures, m); i >= 0 {
 		return i
 	}
+	if m == "" {
+		return len(ServiceMeasures) + 1
+	}
 	return len(ServiceMeasures)
+}
+
+// compareService orders service summaries: by measure (svcRank), age band, then horizons
+// 1, 2, … with the pooled horizon (0) last.
+func compareService(a, b Key) int {
+	return cmp.Or(cmp.Compare(svcRank(a.Measure), svcRank(b.Measure)), cmp.Compare(a.Measure, b.Measure),
+		cmp.Compare(bandRank(a.AgeBand), bandRank(b.AgeBand)), cmp.Compare(b2i(a.Horizon == 0), b2i(b.Horizon == 0)),
+		cmp.Compare(a.Horizon, b.Horizon))
 }
 
 // load indexes the activity and computes the denominators.

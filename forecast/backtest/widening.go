@@ -12,14 +12,26 @@ import (
 // at every horizon, though the rate wanders further from the base the longer it is held. The
 // widened multiplier has standard deviation
 //
-//	sqrt(cv² + τ² · h)
+//	sqrt(cv² + τ² · h^Power)
 //
-// at horizon h (years after the base year): a random walk of the rate with yearly spread τ, one
-// τ per service measure and age group. The variance grows linearly with the horizon; the
-// back-test's errors chose that over a drift whose variance grows as h² (see the model card).
+// at horizon h (years after the base year), one τ per service measure and age group. With
+// Power 1 (DefaultWideningPower) the rate is a random walk with yearly spread τ; with 2 it
+// drifts at a rate of spread τ a year. The back-test's errors chose 1 (see the model card).
 type ServiceWidening struct {
 	Level float64 // the central interval τ is calibrated for: 0.8
+	Power float64 // growth of the added variance with the horizon
 	Taus  []ServiceTau
+}
+
+// DefaultWideningPower is the growth of the added variance with the horizon that the service
+// back-test recommends: linear, a random walk of the use rate.
+const DefaultWideningPower = 1.0
+
+// WideningAlternative is the coverage, for every service together, of intervals widened with
+// another Power, for comparison.
+type WideningAlternative struct {
+	Power    float64
+	Coverage []CoverageRow // Measure "": by horizon, then pooled (Horizon 0)
 }
 
 // ServiceTau is the yearly spread τ of one service measure and age group, and the number of
@@ -31,7 +43,7 @@ type ServiceTau struct {
 }
 
 // Tau returns τ of measure and band, false if the widening has none.
-func (w *ServiceWidening) Tau(measure, band string) (float64, bool) {
+func (w ServiceWidening) Tau(measure, band string) (float64, bool) {
 	for _, t := range w.Taus {
 		if t.Measure == measure && t.AgeBand == band {
 			return t.Tau, true
@@ -41,19 +53,19 @@ func (w *ServiceWidening) Tau(measure, band string) (float64, bool) {
 }
 
 // SD returns the widened standard deviation of the multiplier of measure and band for a
-// council with coefficient of variation cv at horizon h: sqrt(cv² + τ²·max(h, 0)); cv itself
-// if the widening has no τ for them.
-func (w *ServiceWidening) SD(measure, band string, cv float64, h int) float64 {
+// council with coefficient of variation cv at horizon h: sqrt(cv² + τ²·max(h, 0)^Power); cv
+// itself if the widening has no τ for them.
+func (w ServiceWidening) SD(measure, band string, cv float64, h int) float64 {
 	t, ok := w.Tau(measure, band)
 	if !ok {
 		return cv
 	}
-	return math.Sqrt(cv*cv + t*t*float64(max(h, 0)))
+	return math.Sqrt(cv*cv + t*t*math.Pow(float64(max(h, 0)), w.Power))
 }
 
 // Interval returns the widened 80% interval of a forecast: forecast × (1 ± Z80 · sd), the lower
 // end at least 0, as the engine's truncated normal multiplier gives.
-func (w *ServiceWidening) Interval(measure, band string, forecast, cv float64, h int) (lo, hi float64) {
+func (w ServiceWidening) Interval(measure, band string, forecast, cv float64, h int) (lo, hi float64) {
 	s := w.SD(measure, band, cv, h)
 	return max(forecast*(1-Z80*s), 0), forecast * (1 + Z80*s)
 }
@@ -68,12 +80,13 @@ func rowCV(r *Row) float64 {
 }
 
 // FitServiceWidening fits τ for every measure and age band of rows (service back-test rows,
-// with the engine's intervals): for each forecast, the smallest τ whose widened interval holds
-// the outturn is sqrt(max((|actual/forecast − 1| / Z80)² − cv², 0) / h), and τ is the 80th
+// with the engine's intervals), the added variance growing as h^power: for each forecast, the
+// smallest τ whose widened interval holds the outturn is sqrt(max((|actual/forecast − 1| /
+// Z80)² − cv², 0) / h^power), and τ is the 80th
 // percentile of those (Quantile, type 7), so that about 80% of the forecasts fall inside.
 // Forecasts and outturns of 0 (which have no percentage error, and are not scored) and rows
 // without an interval or a positive horizon are skipped. rows are not modified.
-func FitServiceWidening(rows []Row) ServiceWidening {
+func FitServiceWidening(rows []Row, power float64) ServiceWidening {
 	need := map[[2]string][]float64{}
 	for i := range rows {
 		r := &rows[i]
@@ -83,9 +96,9 @@ func FitServiceWidening(rows []Row) ServiceWidening {
 		}
 		e := math.Abs(r.Actual/r.Forecast-1) / Z80
 		k := [2]string{r.Measure, r.AgeBand}
-		need[k] = append(need[k], math.Sqrt(max(e*e-cv*cv, 0)/float64(r.Horizon)))
+		need[k] = append(need[k], math.Sqrt(max(e*e-cv*cv, 0)/math.Pow(float64(r.Horizon), power)))
 	}
-	w := ServiceWidening{Level: 0.8}
+	w := ServiceWidening{Level: 0.8, Power: power}
 	for k, v := range need {
 		w.Taus = append(w.Taus, ServiceTau{Measure: k[0], AgeBand: k[1], Tau: Quantile(v, 0.8), N: len(v)})
 	}
@@ -119,8 +132,8 @@ func Inside(actual, lo, hi float64) bool { return lo <= actual && actual <= hi }
 // ServiceCoverage returns the coverage of rows' intervals (service back-test rows) by measure,
 // age band and horizon, and for every service measure together (Measure ""), by horizon and
 // pooled: the engine's; widened by w (fitted on every row: in sample); and, out of sample,
-// widened by a widening fitted on the rows of years before the last and scored on the last
-// year's. Rows are counted as Summarize counts them: those with an interval and an outturn
+// widened by a widening of the same power fitted on the rows of years before the last and
+// scored on the last year's. Rows are counted as Summarize counts them: those with an interval and an outturn
 // other than 0. rows are not modified.
 func ServiceCoverage(rows []Row, w ServiceWidening) []CoverageRow {
 	last := 0
@@ -133,7 +146,7 @@ func ServiceCoverage(rows []Row, w ServiceWidening) []CoverageRow {
 			early = append(early, rows[i])
 		}
 	}
-	wo := FitServiceWidening(early)
+	wo := FitServiceWidening(early, w.Power)
 	type acc struct{ n, eng, wid, on, oin int }
 	by := map[Key]*acc{}
 	add := func(k Key, r *Row) {
@@ -176,10 +189,7 @@ func ServiceCoverage(rows []Row, w ServiceWidening) []CoverageRow {
 	for k := range by {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b Key) int {
-		return cmp.Or(cmp.Compare(b2i(a.Measure == ""), b2i(b.Measure == "")), cmp.Compare(svcRank(a.Measure), svcRank(b.Measure)),
-			cmp.Compare(bandRank(a.AgeBand), bandRank(b.AgeBand)), cmp.Compare(b2i(a.Horizon == 0), b2i(b.Horizon == 0)), cmp.Compare(a.Horizon, b.Horizon))
-	})
+	slices.SortFunc(keys, compareService)
 	out := make([]CoverageRow, 0, len(keys))
 	for _, k := range keys {
 		a := by[k]
