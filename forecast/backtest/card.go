@@ -386,17 +386,23 @@ func (c *card) limitations() {
 	c.p("  therefore not a pristine out-of-sample test, and the sensitivity table shows the alternatives.")
 	c.p("- **Small areas.** Percentage errors are largest for the smallest districts (the City of London")
 	c.p("  above all); read their projections as indicative.")
-	c.p("- **Ranges.** The population ranges come from an error model fitted on one back-test (from")
-	c.p("  2011, a decade of mostly steady change); beyond 9 years they are an extrapolation, and a")
-	c.p("  shock (a pandemic, a change in migration policy) can move every district at once. The")
-	c.p("  service ranges are calibrated on 2009-10 to 2013-14, years of falling use; another period")
-	c.p("  may vary more or less.")
+	c.p("- **Ranges.** The engine's ranges do not yet include the error of the population")
+	c.p("  projection, and its service ranges do not yet widen with the horizon; until they do they are")
+	c.p("  far too narrow (see the coverage sections). The population error model is fitted on one")
+	c.p("  back-test (from 2011, a decade of mostly steady change) and is an extrapolation beyond 9")
+	c.p("  years; a shock (a pandemic, a change in migration policy) can move every district at once.")
+	c.p("  The service widening is calibrated on 2009-10 to 2013-14, years of falling use; another")
+	c.p("  period may vary more or less.")
 	if c.svc != nil {
-		c.p("- **Service use rates are held constant.** In 2009-2013 councils' use of most services per")
-		c.p("  head and per person in need fell, so the constant-rate projection was too high and lost to")
-		c.p("  simply carrying the last year's activity forward (see Services). Scenarios should set a")
-		c.p("  service trend where a council expects its rates to keep changing; the back-test scores")
-		c.p("  activity against the real population, so it measures the rates alone.")
+		all, _ := c.svc.Summary(ServiceKey("", "", 0))
+		c.p("- **Service use rates are held constant.** The back-test scores activity against the real")
+		c.p("  population, so it measures the use rates alone. In 2009-2013 they moved (bias of the")
+		if all.Ours.MAPE >= all.Benchmark.MAPE {
+			c.p("  constant-rate projection %s%%), and it lost to carrying the last year's activity forward.", signed(all.Ours.Bias))
+		} else {
+			c.p("  constant-rate projection %s%%), though it beat carrying the last year's activity forward.", signed(all.Ours.Bias))
+		}
+		c.p("  Scenarios should set a service trend where a council expects its rates to keep changing.")
 	}
 	c.p("- **Outturn is itself an estimate.** Mid-year estimates between censuses carry their own error:")
 	c.p("  the 2021 Census led ONS to revise them, most in some cities with many students.")

@@ -16,7 +16,7 @@ func share(v float64) string {
 	return fmt.Sprintf("%.1f", 100*v)
 }
 
-// bandLabel names a service row group for the card.
+// measureLabel names a service measure for the card: "home care" for service.home_care.
 func measureLabel(measure string) string {
 	if measure == "" {
 		return "every service"
@@ -309,4 +309,3 @@ func (c *card) serviceCoverage() error {
 	c.p("")
 	return nil
 }
-

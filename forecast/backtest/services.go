@@ -487,8 +487,8 @@ func (r *svcRun) newRow(c, measure, unit, band string, o, t int) Row {
 }
 
 // scale returns the MASE scale of series v at origin o: the council's own (ownScale), else the
-// pooled relative change rel times the value at the origin, counting the pooled ones.
-func (r *svcRun) scale(v []float64, o int, rel float64, look bool) (float64, bool) {
+// pooled relative change rel times the value at the origin; and whether it is pooled.
+func (r *svcRun) scale(v []float64, o int, rel float64) (float64, bool) {
 	if s := ownScale(v, o); !math.IsNaN(s) {
 		return s, false
 	}
@@ -522,7 +522,7 @@ func (r *svcRun) service(def svcDef, band string) {
 			if math.IsNaN(u) {
 				continue
 			}
-			scale, pooled := r.scale(cell.v, o, rel, look)
+			scale, pooled := r.scale(cell.v, o, rel)
 			for t := o + 1; t < ny; t++ {
 				if math.IsNaN(cell.v[t]) {
 					continue
@@ -568,7 +568,7 @@ func (r *svcRun) hours() {
 				continue
 			}
 			per := sumH / sumC
-			scale, pooled := r.scale(h.v, o, rel, look)
+			scale, pooled := r.scale(h.v, o, rel)
 			for t := o + 1; t < ny; t++ {
 				if math.IsNaN(h.v[t]) {
 					continue

@@ -90,7 +90,7 @@ func TestServiceCoverageSynthetic(t *testing.T) {
 			t.Fatalf("h %d: %+v", h, c)
 		}
 		sd := math.Sqrt(cv*cv + tau*tau*float64(h))
-		want := math.Erf(Z80*cv/sd/math.Sqrt2) // 2Φ(x) − 1
+		want := math.Erf(Z80 * cv / sd / math.Sqrt2) // 2Φ(x) − 1
 		if math.Abs(c.Engine-want) > 0.012 {
 			t.Errorf("h %d: engine's coverage %.4f, want %.4f", h, c.Engine, want)
 		}
