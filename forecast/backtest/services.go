@@ -174,7 +174,7 @@ func (r *ServiceReport) Summary(k Key) (Summary, bool) {
 	return Summary{}, false
 }
 
-// ServiceKey returns the key of the service back-test's summary of measure (""  for every
+// ServiceKey returns the key of the service back-test's summary of measure ("" for every
 // service measure together) and age band ("" for both groups) at horizon h (0: pooled).
 func ServiceKey(measure, band string, h int) Key {
 	return Key{Backtest: ServicesBacktest, Level: LevelCouncil, Measure: measure, AgeBand: band, Horizon: h}
@@ -208,8 +208,10 @@ func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*Service
 	if err != nil {
 		return nil, err
 	}
+	src := slices.Clone(d.Sources)
+	slices.Sort(src)
 	rep := &ServiceReport{Rows: rows, Options: opt, Cells: len(rows), PooledScale: st.pooled, LookAheadScale: st.lookAhead,
-		Sources: slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(d.Sources)))))}
+		Sources: slices.Compact(src)}
 	rep.Summaries = summarizeServices(rows)
 	rep.Widening = FitServiceWidening(rows, DefaultWideningPower)
 	rep.Coverage = ServiceCoverage(rows, rep.Widening)
