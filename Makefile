@@ -7,7 +7,7 @@ DATA_DIR  ?= .carecast
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 20s
 
-.PHONY: all build run test test-go lint fmt vet staticcheck bench fuzz openapi datasets clean
+.PHONY: all build run test test-go test-browser lint fmt vet staticcheck bench fuzz openapi datasets clean
 
 all: build
 
@@ -21,6 +21,11 @@ test: lint test-go
 
 test-go:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+# The web pages in a real browser (Debian's chromium: scripts/ci-deps.sh installs it);
+# screenshots land in api/web/testoutput/.
+test-browser:
+	$(GO) test -count=1 -run Browser -v ./api/web/
 
 lint: fmt vet staticcheck
 

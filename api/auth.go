@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -145,7 +146,11 @@ func (s *Service) identify(ctx huma.Context) (principal, int, string) {
 		}
 		return principal{}, http.StatusUnauthorized, "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
 	}
-	k, err := s.st.KeyByHash(ctx.Context(), sha256.Sum256([]byte(key)))
+	hash := sha256.Sum256([]byte(key))
+	if p, ok := s.keys.get(hash); ok {
+		return p, 0, ""
+	}
+	k, err := s.st.KeyByHash(ctx.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return principal{}, http.StatusUnauthorized, "unknown or deleted API key"
 	}
@@ -154,12 +159,65 @@ func (s *Service) identify(ctx huma.Context) (principal, int, string) {
 		s.log.Error("look up API key", "request_id", id, "err", err)
 		return principal{}, http.StatusInternalServerError, "internal error; quote request " + id + " when reporting it"
 	}
-	return principal{KeyID: k.ID, OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role}, 0, ""
+	p := principal{KeyID: k.ID, OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role}
+	s.keys.put(hash, p)
+	return p, 0, ""
 }
+
+// keyCacheTTL is how long a looked-up key is trusted without asking the store again. A key
+// deleted through this server stops working at once (the cache is cleared); one deleted by
+// another process (carecast keys delete) stops within keyCacheTTL.
+const keyCacheTTL = 2 * time.Second
+
+// keyCache remembers recently authenticated keys, so that a busy client does not cost a
+// database query per request.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]cachedKey
+}
+
+type cachedKey struct {
+	p     principal
+	until time.Time
+}
+
+func (c *keyCache) get(h [32]byte) (principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.m[h]
+	if !ok || time.Now().After(k.until) {
+		return principal{}, false
+	}
+	return k.p, true
+}
+
+func (c *keyCache) put(h [32]byte, p principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[[32]byte]cachedKey{}
+	}
+	c.m[h] = cachedKey{p, time.Now().Add(keyCacheTTL)}
+}
+
+func (c *keyCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
+const openCheckEvery = time.Second
 
 // stillOpen reports whether the server may go on serving without keys: it stops (for good) as
 // soon as any key exists, whoever created it.
 func (s *Service) stillOpen(ctx context.Context) bool {
+	// Ask the store at most every openCheckEvery: a key made by another process (carecast keys
+	// create) ends open mode within that time.
+	now := time.Now().UnixNano()
+	if last := s.openChecked.Load(); now-last < int64(openCheckEvery) && last != 0 {
+		return s.open.Load()
+	}
+	s.openChecked.Store(now)
 	n, err := s.st.CountKeys(ctx)
 	if err != nil || n > 0 {
 		if s.open.Swap(false) && err == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -14,21 +15,35 @@ import (
 	"github.com/carecast/carecast/forecast/backtest"
 )
 
-// BacktestSource computes the population back-tests (see package forecast/backtest). The
-// server calls it at most once at a time, on the first GET /v1/backtest, and keeps the report
+// BacktestSource computes the back-tests (see package forecast/backtest): the population
+// back-tests, and the service back-test (nil when the data has no service activity). The
+// server calls it at most once at a time, on the first GET /v1/backtest, and keeps the reports
 // for the life of the process; a failed computation is tried again by the next request.
-type BacktestSource func(ctx context.Context) (*backtest.Report, error)
+type BacktestSource func(ctx context.Context) (*backtest.Report, *backtest.ServiceReport, error)
 
 // BundleBacktest is a BacktestSource over a dataset bundle (cmd/carecast passes the embedded
-// default data): datasets.BacktestData, then backtest.Population with the default options, as
-// `carecast backtest` does.
+// default data), with the default options, as `carecast backtest` runs them:
+// datasets.BacktestData and backtest.Population; then, if the bundle has service activity,
+// datasets.ServiceBacktestData and backtest.Services.
 func BundleBacktest(b *datasets.Bundle) BacktestSource {
-	return func(ctx context.Context) (*backtest.Report, error) {
+	return func(ctx context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
 		d, err := datasets.BacktestData(b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return backtest.Population(ctx, d, backtest.Options{})
+		rep, err := backtest.Population(ctx, d, backtest.Options{})
+		if err != nil || len(b.ServiceActivity) == 0 {
+			return rep, nil, err
+		}
+		sd, err := datasets.ServiceBacktestData(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		svc, err := backtest.Services(ctx, sd, backtest.ServiceOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return rep, svc, nil
 	}
 }
 
@@ -38,9 +53,11 @@ type BacktestReport struct {
 	Notes    []string         `json:"notes" doc:"What each back-test used, and what it could not avoid using."`
 	Sources  []string         `json:"sources" doc:"The publications of the data the back-tests used."`
 	// Summaries and Rows are filtered by the query.
-	Summaries   []BacktestSummary     `json:"summaries" doc:"Scores by back-test, level, age band and year; year absent: the years pooled. Filtered like rows (area does not apply)."`
-	Sensitivity []BacktestSensitivity `json:"sensitivity" doc:"The headline scored with variants of the method or of what it knows."`
-	Rows        []BacktestRow         `json:"rows" doc:"Every scored forecast that passes the filters, sorted by back-test, level, area, age band and year."`
+	Summaries          []BacktestSummary         `json:"summaries" doc:"Scores by back-test, level, measure, age band, and year or horizon (both absent: pooled). Filtered like rows (area does not apply)."`
+	Sensitivity        []BacktestSensitivity     `json:"sensitivity" doc:"Each back-test's headline scored with variants of the method or of what it knows: the contest (population-2016) and every service measure together (services)."`
+	PopulationCoverage []BacktestPopCoverage     `json:"population_coverage" doc:"How often the outturn fell inside the 80% intervals of the population error model (fitted on population-2011) in the contest's districts, by age band: an out-of-sample check."`
+	ServiceCoverage    []BacktestServiceCoverage `json:"service_coverage" doc:"How often councils' service use fell inside the 80% intervals, by measure, age band and horizon (measure absent: every service together; horizon absent: pooled). Empty without service activity."`
+	Rows               []BacktestRow             `json:"rows" doc:"Every scored forecast that passes the filters: population rows sorted by back-test, level, area, age band and year; then service rows by measure, age band, council, origin and year."`
 }
 
 // BacktestRow is one scored forecast: an area's population in one age band and year, forecast
@@ -57,10 +74,10 @@ type BacktestRow struct {
 	Origin               int      `json:"origin" doc:"Mid-year the forecast was made from."`
 	Year                 int      `json:"year" doc:"Mid-year forecast."`
 	Horizon              int      `json:"horizon" doc:"year − origin."`
-	Actual               float64  `json:"actual" doc:"The outturn (ONS mid-year estimate)."`
-	Forecast             float64  `json:"forecast" doc:"carecast's forecast."`
-	Error                float64  `json:"error" doc:"forecast − actual."`
-	PctError             float64  `json:"pct_error" doc:"100 · error / actual."`
+	Actual               *float64 `json:"actual" doc:"The outturn (ONS mid-year estimate; the council's reported activity)."`
+	Forecast             *float64 `json:"forecast" doc:"carecast's forecast."`
+	Error                *float64 `json:"error" doc:"forecast − actual."`
+	PctError             *float64 `json:"pct_error" doc:"100 · error / actual (null when actual is 0)."`
 	Lo                   *float64 `json:"lo" doc:"Lower end of carecast's interval, if any."`
 	Hi                   *float64 `json:"hi" doc:"Upper end of carecast's interval, if any."`
 	IntervalLevel        *float64 `json:"interval_level" doc:"The interval's level (e.g. 0.8), if any."`
@@ -93,27 +110,56 @@ type BacktestSummary struct {
 	Measure       string         `json:"measure"`
 	Sex           string         `json:"sex"`
 	AgeBand       string         `json:"age_band"`
-	Year          int            `json:"year,omitempty" doc:"The year scored; absent when the years are pooled."`
+	Year          int            `json:"year,omitempty" doc:"The year scored; absent when the years are pooled or the scores are by horizon."`
+	Horizon       int            `json:"horizon,omitempty" doc:"Years after the origin (service back-test); absent when pooled or by year."`
 	Ours          BacktestScores `json:"ours" doc:"carecast's scores."`
 	Benchmark     BacktestScores `json:"benchmark" doc:"The benchmark's scores (n = 0 without one)."`
 	BenchmarkName string         `json:"benchmark_name"`
 	Paired        bool           `json:"paired" doc:"Whether the benchmark was scored on exactly the same forecasts."`
 }
 
-// BacktestSensitivity is the headline scored with one variant.
+// BacktestSensitivity is a back-test's headline scored with one variant.
 type BacktestSensitivity struct {
+	Backtest  string         `json:"backtest" doc:"population-2016 (the contest) or services."`
 	Name      string         `json:"name"`
 	LookAhead bool           `json:"look_ahead" doc:"The variant uses data from after the origin."`
 	ExtraData string         `json:"extra_data,omitempty" doc:"Data the variant uses beyond what the back-test allows."`
 	Scores    BacktestScores `json:"scores"`
 }
 
+// BacktestPopCoverage is the coverage of the population error model's 80% intervals in the
+// contest, for one age band of districts.
+type BacktestPopCoverage struct {
+	AgeBand       string   `json:"age_band"`
+	N             int      `json:"n" doc:"Districts."`
+	BaseHorizon   int      `json:"base_horizon" doc:"Years from carecast's base estimate (mid-2011) to the year scored."`
+	OriginHorizon int      `json:"origin_horizon" doc:"Years from the contest's origin (2016) to the year scored."`
+	Ours          *float64 `json:"ours" doc:"Share (0..1) of districts inside carecast's interval at base_horizon."`
+	OursOrigin    *float64 `json:"ours_origin" doc:"The same with the interval at origin_horizon, as if the projection had started at the origin."`
+	Benchmark     *float64 `json:"benchmark" doc:"Share inside an interval of the same model around the benchmark (ONS 2016-based) at origin_horizon."`
+	BenchmarkN    int      `json:"benchmark_n"`
+}
+
+// BacktestServiceCoverage is the coverage of the service back-test's 80% intervals.
+type BacktestServiceCoverage struct {
+	Measure      string   `json:"measure,omitempty" doc:"Absent: every service measure together."`
+	AgeBand      string   `json:"age_band,omitempty"`
+	Horizon      int      `json:"horizon,omitempty" doc:"Years after the origin; absent: every horizon together."`
+	N            int      `json:"n" doc:"Forecasts with an interval."`
+	Engine       *float64 `json:"engine" doc:"Share (0..1) of outturns inside the engine's interval."`
+	Widened      *float64 `json:"widened" doc:"Share inside the interval widened with the horizon (fitted on every forecast: in sample)."`
+	OutOfSample  *float64 `json:"out_of_sample" doc:"Share of the last year's forecasts inside the interval widened as fitted on earlier years only."`
+	OutOfSampleN int      `json:"out_of_sample_n"`
+}
+
 type backtestInput struct {
-	Backtest string `query:"backtest" enum:"population-2011,population-2016" doc:"Only this back-test."`
-	Level    string `query:"level" enum:"district,county,region,country" doc:"Only this level of area."`
+	Backtest string `query:"backtest" enum:"population-2011,population-2016,services" doc:"Only this back-test."`
+	Level    string `query:"level" enum:"district,county,region,country,council" doc:"Only this level of area (council: the service back-test)."`
 	Area     string `query:"area" pattern:"^E[0-9]{8}$" doc:"Only this area's rows."`
+	Measure  string `query:"measure" maxLength:"60" doc:"Only this measure, e.g. population or service.home_care."`
 	AgeBand  string `query:"age_band" maxLength:"10" doc:"Only this age band, e.g. 60+ or all."`
 	Year     int    `query:"year" minimum:"2000" maximum:"2100" doc:"Only this year (summaries: that year's, not the pooled ones)."`
+	Horizon  int    `query:"horizon" minimum:"1" maximum:"100" doc:"Only this horizon, years after the origin (summaries: that horizon's)."`
 }
 
 // backtestCache computes the report once. job is the computation under way or done; a failed
@@ -173,12 +219,15 @@ func (c *backtestCache) compute(j *backtestJob) {
 		}
 		close(j.done)
 	}()
-	rep, err := c.src(ctx)
+	rep, svc, err := c.src(ctx)
+	if err == nil && rep == nil {
+		err = fmt.Errorf("no report")
+	}
 	if err != nil {
 		j.err = fmt.Errorf("back-test: %w", err)
 		return
 	}
-	j.rep = backtestBody(rep)
+	j.rep = backtestBody(rep, svc)
 }
 
 // finite returns a pointer to v, or nil if v is NaN or infinite.
@@ -196,30 +245,59 @@ func scoresBody(s backtest.Scores) BacktestScores {
 
 func summaryBody(s backtest.Summary) BacktestSummary {
 	return BacktestSummary{Backtest: s.Backtest, Level: s.Level, Measure: s.Measure, Sex: s.Sex, AgeBand: s.AgeBand,
-		Year: s.Year, Ours: scoresBody(s.Ours), Benchmark: scoresBody(s.Benchmark), BenchmarkName: s.BenchmarkName, Paired: s.Paired}
+		Year: s.Year, Horizon: s.Horizon, Ours: scoresBody(s.Ours), Benchmark: scoresBody(s.Benchmark), BenchmarkName: s.BenchmarkName, Paired: s.Paired}
 }
 
-// backtestBody converts a report to the answer's types (every row and summary).
-func backtestBody(rep *backtest.Report) *BacktestReport {
+// backtestBody converts the reports (svc may be nil) to the answer's types: every row and
+// summary, population first.
+func backtestBody(rep *backtest.Report, svc *backtest.ServiceReport) *BacktestReport {
 	out := &BacktestReport{
-		Notes: append([]string{}, rep.Notes...), Sources: append([]string{}, rep.Sources...),
-		Summaries: make([]BacktestSummary, 0, len(rep.Summaries)), Sensitivity: make([]BacktestSensitivity, 0, len(rep.Sensitivity)),
-		Rows: make([]BacktestRow, 0, len(rep.Rows)),
+		Notes: slices.Clone(rep.Notes), Sources: slices.Clone(rep.Sources),
+		Summaries: []BacktestSummary{}, Sensitivity: []BacktestSensitivity{},
+		PopulationCoverage: []BacktestPopCoverage{}, ServiceCoverage: []BacktestServiceCoverage{},
 	}
 	if h, ok := rep.Summary(backtest.Headline); ok {
 		b := summaryBody(h)
 		out.Headline = &b
 	}
-	for _, s := range rep.Summaries {
+	summaries, rows := rep.Summaries, rep.Rows
+	for _, s := range rep.Sensitivity {
+		out.Sensitivity = append(out.Sensitivity, BacktestSensitivity{Backtest: backtest.Contest2016, Name: s.Name,
+			LookAhead: s.LookAhead, ExtraData: s.ExtraData, Scores: scoresBody(s.Scores)})
+	}
+	for _, c := range rep.Coverage {
+		out.PopulationCoverage = append(out.PopulationCoverage, BacktestPopCoverage{AgeBand: c.AgeBand, N: c.N,
+			BaseHorizon: c.BaseHorizon, OriginHorizon: c.OriginHorizon, Ours: finite(c.Ours), OursOrigin: finite(c.OursOrigin),
+			Benchmark: finite(c.Benchmark), BenchmarkN: c.BenchmarkN})
+	}
+	if svc != nil {
+		summaries = append(slices.Clip(summaries), svc.Summaries...)
+		rows = append(slices.Clip(rows), svc.Rows...)
+		out.Notes = append(out.Notes, svc.Notes...)
+		for _, src := range svc.Sources {
+			if !slices.Contains(out.Sources, src) {
+				out.Sources = append(out.Sources, src)
+			}
+		}
+		slices.Sort(out.Sources)
+		for _, s := range svc.Sensitivity {
+			out.Sensitivity = append(out.Sensitivity, BacktestSensitivity{Backtest: backtest.ServicesBacktest, Name: s.Name, Scores: scoresBody(s.Ours)})
+		}
+		for _, c := range svc.Coverage {
+			out.ServiceCoverage = append(out.ServiceCoverage, BacktestServiceCoverage{Measure: c.Measure, AgeBand: c.AgeBand,
+				Horizon: c.Horizon, N: c.N, Engine: finite(c.Engine), Widened: finite(c.Widened),
+				OutOfSample: finite(c.OutOfSample), OutOfSampleN: c.OutOfSampleN})
+		}
+	}
+	out.Summaries = make([]BacktestSummary, 0, len(summaries))
+	for _, s := range summaries {
 		out.Summaries = append(out.Summaries, summaryBody(s))
 	}
-	for _, s := range rep.Sensitivity {
-		out.Sensitivity = append(out.Sensitivity, BacktestSensitivity{Name: s.Name, LookAhead: s.LookAhead, ExtraData: s.ExtraData, Scores: scoresBody(s.Scores)})
-	}
-	for _, r := range datasets.BacktestRows(rep.Rows) {
+	out.Rows = make([]BacktestRow, 0, len(rows))
+	for _, r := range datasets.BacktestRows(rows) {
 		out.Rows = append(out.Rows, BacktestRow{Backtest: r.Backtest, AreaCode: r.AreaCode, AreaName: r.AreaName, Level: r.Level,
 			Measure: r.Measure, Unit: r.Unit, Sex: r.Sex, AgeBand: r.AgeBand, Origin: int(r.Origin), Year: int(r.Year), Horizon: int(r.Horizon),
-			Actual: r.Actual, Forecast: r.Forecast, Error: r.Error, PctError: r.PctError, Lo: r.Lo, Hi: r.Hi, IntervalLevel: r.IntervalLevel,
+			Actual: finite(r.Actual), Forecast: finite(r.Forecast), Error: finite(r.Error), PctError: finite(r.PctError), Lo: r.Lo, Hi: r.Hi, IntervalLevel: r.IntervalLevel,
 			BenchmarkName: r.BenchmarkName, Benchmark: r.Benchmark, BenchmarkPctError: r.BenchmarkPctError,
 			Scale: r.Scale, ScaledError: r.ScaledError, BenchmarkScaledError: r.BenchmarkScaledError})
 	}
@@ -233,15 +311,17 @@ func (in *backtestInput) filter(rep *BacktestReport) *BacktestReport {
 	out.Summaries = []BacktestSummary{}
 	for _, s := range rep.Summaries {
 		if (in.Backtest == "" || s.Backtest == in.Backtest) && (in.Level == "" || s.Level == in.Level) &&
-			(in.AgeBand == "" || s.AgeBand == in.AgeBand) && (in.Year == 0 || s.Year == in.Year) {
+			(in.Measure == "" || s.Measure == in.Measure) && (in.AgeBand == "" || s.AgeBand == in.AgeBand) &&
+			(in.Year == 0 || s.Year == in.Year) && (in.Horizon == 0 || s.Horizon == in.Horizon) {
 			out.Summaries = append(out.Summaries, s)
 		}
 	}
 	out.Rows = []BacktestRow{}
 	for _, r := range rep.Rows {
 		if (in.Backtest == "" || r.Backtest == in.Backtest) && (in.Level == "" || r.Level == in.Level) &&
-			(in.Area == "" || r.AreaCode == in.Area) && (in.AgeBand == "" || r.AgeBand == in.AgeBand) &&
-			(in.Year == 0 || r.Year == in.Year) {
+			(in.Area == "" || r.AreaCode == in.Area) && (in.Measure == "" || r.Measure == in.Measure) &&
+			(in.AgeBand == "" || r.AgeBand == in.AgeBand) && (in.Year == 0 || r.Year == in.Year) &&
+			(in.Horizon == 0 || r.Horizon == in.Horizon) {
 			out.Rows = append(out.Rows, r)
 		}
 	}
@@ -252,13 +332,15 @@ func (s *Service) registerBacktest(api huma.API) {
 	c := &backtestCache{src: s.deps.Backtest, closing: s.closing}
 	register(s, api, huma.Operation{
 		OperationID: "get-backtest", Method: http.MethodGet, Path: "/backtest", Tags: []string{"Back-tests"},
-		Summary: "Population back-tests: how accurate past projections were",
-		Description: "The population back-tests of the default data (as `carecast backtest` runs them): every district " +
+		Summary: "Back-tests: how accurate past projections were",
+		Description: "The back-tests of the default data, as `carecast backtest` runs them: every district's population " +
 			"projected from mid-2011 and scored against the mid-year estimates of 2012-2020 (population-2011, with " +
-			"\"no change since 2011\" as the benchmark), and the contest (population-2016): people 60+ in 2020 " +
-			"projected from what was known in 2016, side by side with ONS's 2016-based subnational projection. " +
-			"Returns the scored forecasts (rows), their scores by level, age band and year (summaries), the " +
-			"headline and its sensitivity. The report is computed on the first request (a few seconds) and kept.",
+			"\"no change since 2011\" as the benchmark); the contest (population-2016): people 60+ in 2020 " +
+			"projected from what was known in 2016, side by side with ONS's 2016-based subnational projection; and " +
+			"councils' service use projected from rolling origins and scored against their reported activity (services). " +
+			"Returns the scored forecasts (rows), their scores by level, measure, age band and year or horizon " +
+			"(summaries), the contest's headline, the sensitivity, and the coverage of the 80% intervals. The report " +
+			"is computed on the first request (a few seconds) and kept.",
 		Errors: []int{http.StatusServiceUnavailable},
 	}, "back-test", store.RoleViewer, func(ctx context.Context, in *backtestInput) (*struct{ Body *BacktestReport }, error) {
 		if c.src == nil {

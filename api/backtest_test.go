@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast/backtest"
 )
 
@@ -34,7 +35,28 @@ func fakeBacktest() *backtest.Report {
 	rep := &backtest.Report{Rows: rows, Notes: []string{"a note"}, Sources: []string{"ONS"},
 		Sensitivity: []backtest.Sensitivity{{Name: "held", Scores: backtest.Scores{N: 2, MAPE: 1, Bias: 0.5, MASE: nan, Coverage: nan}}}}
 	rep.Summaries = append(backtest.Summarize(rows, backtest.ByYear), backtest.Summarize(rows, backtest.Pooled)...)
+	rep.Coverage = []backtest.PopulationCoverage{{AgeBand: "60+", N: 2, BaseHorizon: 9, OriginHorizon: 4, Ours: 1, OursOrigin: 0.5, Benchmark: nan}}
 	return rep
+}
+
+// fakeServices is a small service back-test: one council's home care from 2011, one and two
+// years ahead.
+func fakeServices() *backtest.ServiceReport {
+	nan := math.NaN()
+	row := func(year int, actual, fc float64) backtest.Row {
+		return backtest.Row{Backtest: backtest.ServicesBacktest, Area: "E06000001", AreaName: "Council", Level: backtest.LevelCouncil,
+			Measure: backtest.MeasureHomeCare, Unit: backtest.UnitClients, Sex: "all", AgeBand: "65+", Origin: 2011, Year: year,
+			Horizon: year - 2011, Actual: actual, Forecast: fc, Lo: fc * 0.9, Hi: fc * 1.1, IntervalLevel: 0.8,
+			Benchmark: 1000, BenchmarkName: backtest.NaiveName, Scale: 50}
+	}
+	rows := []backtest.Row{row(2012, 1000, 1050), row(2013, 1100, 1080)}
+	svc := &backtest.ServiceReport{Rows: rows, Notes: []string{"services note"}, Sources: []string{"NHS Digital", "ONS"},
+		Sensitivity: []backtest.ServiceSensitivity{{Name: "per head", Ours: backtest.Scores{N: 2, MAPE: 3, MASE: nan, Coverage: 1}}},
+		Coverage:    []backtest.CoverageRow{{Horizon: 1, N: 1, Engine: 1, Widened: 1, OutOfSample: nan}}}
+	svc.Summaries = backtest.Summarize(rows, func(r *backtest.Row) backtest.Key {
+		return backtest.ServiceKey(r.Measure, r.AgeBand, r.Horizon)
+	})
+	return svc
 }
 
 func withBacktest(src BacktestSource) serverOpt {
@@ -43,20 +65,27 @@ func withBacktest(src BacktestSource) serverOpt {
 
 func TestBacktest(t *testing.T) {
 	var calls atomic.Int32
-	ts := newTestServer(t, true, withBacktest(func(ctx context.Context) (*backtest.Report, error) {
+	ts := newTestServer(t, true, withBacktest(func(ctx context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
 		calls.Add(1)
-		return fakeBacktest(), ctx.Err()
+		return fakeBacktest(), fakeServices(), ctx.Err()
 	}))
 	viewer := ts.key("alpha", store.RoleViewer)
 
 	want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusUnauthorized)
 	want(t, ts.do(http.MethodGet, "/v1/backtest", "cck_nope", nil), http.StatusUnauthorized)
 
-	var rep BacktestReport
+	var rep, f BacktestReport
 	r := want(t, ts.do(http.MethodGet, "/v1/backtest", viewer, nil), http.StatusOK)
 	r.json(t, &rep)
-	if len(rep.Rows) != 5 || len(rep.Notes) != 1 || len(rep.Sources) != 1 || len(rep.Sensitivity) != 1 {
-		t.Fatalf("report: %d rows, %d notes, %d sources, %d sensitivity", len(rep.Rows), len(rep.Notes), len(rep.Sources), len(rep.Sensitivity))
+	if len(rep.Rows) != 7 || len(rep.Notes) != 2 || len(rep.Sources) != 2 || len(rep.Sensitivity) != 2 ||
+		len(rep.PopulationCoverage) != 1 || len(rep.ServiceCoverage) != 1 {
+		t.Fatalf("report: %d rows, %d notes, %d sources, %d sensitivity, %d+%d coverage", len(rep.Rows), len(rep.Notes),
+			len(rep.Sources), len(rep.Sensitivity), len(rep.PopulationCoverage), len(rep.ServiceCoverage))
+	}
+	if rep.Sources[0] != "NHS Digital" || rep.Sensitivity[1].Backtest != backtest.ServicesBacktest ||
+		rep.PopulationCoverage[0].Benchmark != nil || *rep.PopulationCoverage[0].OursOrigin != 0.5 ||
+		rep.ServiceCoverage[0].Horizon != 1 || rep.ServiceCoverage[0].OutOfSample != nil {
+		t.Fatalf("sources %v, sensitivity %+v, coverage %+v %+v", rep.Sources, rep.Sensitivity, rep.PopulationCoverage, rep.ServiceCoverage)
 	}
 	h := rep.Headline
 	if h == nil || h.Backtest != backtest.Contest2016 || h.AgeBand != "60+" || h.Year != 2020 || h.Ours.N != 2 || h.Benchmark.N != 2 || !h.Paired {
@@ -67,7 +96,7 @@ func TestBacktest(t *testing.T) {
 		t.Fatalf("headline scores: ours %+v, benchmark %+v", h.Ours, h.Benchmark)
 	}
 	first := rep.Rows[0]
-	if first.Error != 10 || math.Abs(first.PctError-1) > 1e-9 || first.Lo != nil || first.ScaledError != nil ||
+	if *first.Error != 10 || math.Abs(*first.PctError-1) > 1e-9 || first.Lo != nil || first.ScaledError != nil ||
 		first.Benchmark == nil || *first.Benchmark != 990 || first.Horizon != 1 {
 		t.Fatalf("first row: %+v", first)
 	}
@@ -80,12 +109,18 @@ func TestBacktest(t *testing.T) {
 			pooled++
 		}
 	}
-	if pooled != 2 || len(rep.Summaries) != 5 { // by year: 2011×{2012, 2020}, 2016×2020 … plus pooled per test
-		t.Fatalf("%d summaries, %d pooled: %+v", len(rep.Summaries), pooled, rep.Summaries)
+	// Population: by year 2011×{2012, 2020} and 2016×2020, and pooled per test; services: by
+	// horizon 1 and 2.
+	if pooled != 4 || len(rep.Summaries) != 7 {
+		t.Fatalf("%d summaries, %d without a year: %+v", len(rep.Summaries), pooled, rep.Summaries)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/backtest?backtest=services&horizon=2", viewer, nil), http.StatusOK).json(t, &f)
+	if len(f.Rows) != 1 || f.Rows[0].Year != 2013 || f.Rows[0].Level != "council" || *f.Rows[0].Lo != 1080*0.9 ||
+		len(f.Summaries) != 1 || f.Summaries[0].Horizon != 2 || f.Summaries[0].Year != 0 || *f.Summaries[0].Ours.Coverage != 1 {
+		t.Fatalf("services, horizon 2: %+v", f)
 	}
 
 	// Filters apply to rows and summaries; the cached report is not changed by them.
-	var f BacktestReport
 	want(t, ts.do(http.MethodGet, "/v1/backtest?backtest=population-2011&area=E06000001&year=2020", viewer, nil), http.StatusOK).json(t, &f)
 	if len(f.Rows) != 1 || f.Rows[0].AreaCode != "E06000001" || f.Rows[0].Year != 2020 {
 		t.Fatalf("filtered rows: %+v", f.Rows)
@@ -101,7 +136,7 @@ func TestBacktest(t *testing.T) {
 	want(t, ts.do(http.MethodGet, "/v1/backtest?area=nonsense", viewer, nil), http.StatusUnprocessableEntity)
 
 	want(t, ts.do(http.MethodGet, "/v1/backtest", ts.key("beta", store.RoleAdmin), nil), http.StatusOK).json(t, &rep)
-	if len(rep.Rows) != 5 {
+	if len(rep.Rows) != 7 {
 		t.Fatalf("again: %d rows", len(rep.Rows))
 	}
 	if n := calls.Load(); n != 1 {
@@ -111,11 +146,11 @@ func TestBacktest(t *testing.T) {
 
 func TestBacktestFailureIsRetried(t *testing.T) {
 	var calls atomic.Int32
-	ts := newTestServer(t, false, withBacktest(func(context.Context) (*backtest.Report, error) {
+	ts := newTestServer(t, false, withBacktest(func(context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
 		if calls.Add(1) == 1 {
-			return nil, errors.New("data unavailable")
+			return nil, nil, errors.New("data unavailable")
 		}
-		return fakeBacktest(), nil
+		return fakeBacktest(), nil, nil // no service activity
 	}))
 	r := want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusInternalServerError)
 	if p := r.problem(t); bytes.Contains(r.body, []byte("data unavailable")) || p.Instance == "" {
@@ -123,7 +158,7 @@ func TestBacktestFailureIsRetried(t *testing.T) {
 	}
 	var rep BacktestReport
 	want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusOK).json(t, &rep)
-	if len(rep.Rows) != 5 || calls.Load() != 2 {
+	if len(rep.Rows) != 5 || rep.ServiceCoverage == nil || len(rep.ServiceCoverage) != 0 || calls.Load() != 2 {
 		t.Fatalf("retry: %d rows after %d calls", len(rep.Rows), calls.Load())
 	}
 }
@@ -131,4 +166,35 @@ func TestBacktestFailureIsRetried(t *testing.T) {
 func TestBacktestUnavailable(t *testing.T) {
 	ts := newTestServer(t, false)
 	want(t, ts.do(http.MethodGet, "/v1/backtest", "", nil), http.StatusServiceUnavailable)
+}
+
+// TestBacktestDefaultData serves the back-tests of the embedded default data, as carecast
+// serve does: every number must encode (JSON has no NaN) and the contest must be there.
+func TestBacktestDefaultData(t *testing.T) {
+	b, err := defaultdata.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, false, withBacktest(BundleBacktest(b)))
+	var rep BacktestReport
+	want(t, ts.do(http.MethodGet, "/v1/backtest?level=district&age_band=60%2B", "", nil), http.StatusOK).json(t, &rep)
+	h := rep.Headline
+	if h == nil || h.Ours.N < 300 || h.Benchmark.N != h.Ours.N || h.Ours.MAPE == nil || h.Benchmark.MAPE == nil {
+		t.Fatalf("headline: %+v", h)
+	}
+	var contest int
+	for _, r := range rep.Rows {
+		if r.Backtest == backtest.Contest2016 {
+			contest++
+		}
+	}
+	if contest != h.Ours.N || len(rep.PopulationCoverage) == 0 {
+		t.Fatalf("%d contest rows for %d districts; %d coverage rows", contest, h.Ours.N, len(rep.PopulationCoverage))
+	}
+	if len(b.ServiceActivity) > 0 {
+		want(t, ts.do(http.MethodGet, "/v1/backtest?backtest=services", "", nil), http.StatusOK).json(t, &rep)
+		if len(rep.Rows) == 0 || len(rep.Summaries) == 0 || len(rep.ServiceCoverage) == 0 {
+			t.Fatalf("services: %d rows, %d summaries, %d coverage", len(rep.Rows), len(rep.Summaries), len(rep.ServiceCoverage))
+		}
+	}
 }

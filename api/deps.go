@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/forecast"
 )
 
@@ -32,6 +33,10 @@ type Deps struct {
 	// Backtest computes the population back-tests served by /v1/backtest (see BundleBacktest).
 	// Nil: the endpoint answers 503.
 	Backtest BacktestSource
+	// Web, when not nil, serves the planner web pages (package api/web) at / on the same
+	// server. Its Backend is filled in with the service itself (Service.WebBackend); its API,
+	// Logger and Version default to the service's own. Nil: no pages.
+	Web *web.Deps
 }
 
 // Projector runs the baseline projection of one area synchronously, for quick answers.

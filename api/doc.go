@@ -96,16 +96,18 @@
 //
 // # Back-tests
 //
-// GET /v1/backtest (viewer) serves the population back-tests of package forecast/backtest, as
-// `carecast backtest` runs them: every scored forecast (rows, the columns of
-// datasets.BacktestRow with null for absent numbers), the scores by back-test, level, age band
-// and year (summaries; year absent when the years are pooled), the contest's headline (people
-// 60+ in 2020 against ONS's 2016-based projection) and its sensitivity, filtered by backtest,
-// level, area, age_band and year. Deps.Backtest computes the report (BundleBacktest over the
-// default data); the first request computes it (a few seconds; later requests wait for the
-// same computation), and it is kept for the life of the process. A failed computation is
-// logged, answered with 500 and tried again by the next request; without Deps.Backtest the
-// endpoint answers 503.
+// GET /v1/backtest (viewer) serves the back-tests of package forecast/backtest as `carecast
+// backtest` runs them — population from 2011, the 2016 contest with ONS's projection, and
+// councils' service use from rolling origins: every scored forecast (rows, the columns of
+// datasets.BacktestRow with null for absent numbers), the scores by back-test, level,
+// measure, age band, and year or horizon (summaries; both absent when pooled), the contest's
+// headline, the sensitivity, and the coverage of the 80% intervals (population_coverage,
+// service_coverage); rows and summaries filtered by backtest, level, area, measure, age_band,
+// year and horizon. Deps.Backtest computes the reports (BundleBacktest over the default
+// data); the first request computes them (a few seconds; later requests wait for the same
+// computation), and they are kept for the life of the process. A failed computation is logged,
+// answered with 500 and tried again by the next request; without Deps.Backtest the endpoint
+// answers 503.
 //
 // # Durability and crash recovery
 //
@@ -128,6 +130,14 @@
 // uploads and event streams extend their own deadlines). Every error is an RFC 9457 problem
 // document; internal errors are logged with the request ID (also sent as X-Request-ID) and
 // answered with a generic 500 that quotes it.
+//
+// # Web pages
+//
+// When Deps.Web is set, Handler also serves the planner web pages of package api/web at / (see
+// its documentation for the routes). They call the service directly through WebBackend — the
+// same store, validation, run queue, keys, organisation isolation and rate limits as the
+// operations — and forward result exports and run event streams to the API in-process with
+// the signed-in person's key.
 //
 // # Metrics
 //

@@ -22,9 +22,14 @@ const maxProblems = 100
 // what names the thing the operation is about ("scenario", "run", …).
 func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 	var se huma.StatusError
+	var inv *invalidScenario
 	switch {
 	case errors.As(err, &se):
 		return err
+	case errors.As(err, &inv):
+		return invalid("the scenario is not valid", "body", inv.err, locateJSON)
+	case errors.Is(err, errShutdown):
+		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):
 		return huma.Error404NotFound(what + " not found")
 	case errors.Is(err, store.ErrVersionMismatch):

@@ -49,6 +49,7 @@ func (s *Service) registerKeys(api huma.API) {
 	}, error) {
 		p := caller(ctx)
 		k, secret, err := CreateKey(ctx, s.st, p.OrgName, in.Body.Role, in.Body.Name)
+		s.openChecked.Store(0) // a key made here ends open mode at once
 		if err != nil {
 			return nil, err
 		}
@@ -81,6 +82,7 @@ func (s *Service) registerKeys(api huma.API) {
 	}, "key", store.RoleAdmin, func(ctx context.Context, in *struct {
 		ID string `path:"id" pattern:"^key_[a-z2-7]{26}$" doc:"Key ID."`
 	}) (*struct{}, error) {
+		defer s.keys.clear()
 		if err := s.st.DeleteKey(ctx, caller(ctx).OrgID, in.ID); err != nil {
 			return nil, err
 		}

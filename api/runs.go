@@ -73,6 +73,39 @@ type StartRunRequest struct {
 	Seed            *int64 `json:"seed,omitempty" minimum:"0" maximum:"9007199254740991" doc:"Random seed; omit to use the scenario's own."`
 }
 
+// errVersionNotFound means a run asked for a scenario version that does not exist.
+var errVersionNotFound = errors.New("scenario version not found")
+
+// startRun commits a queued run of a scenario version (0: the latest) and queues it for the
+// workers. The start-run operation and the web pages both use it. It returns
+// errVersionNotFound for a missing version, store.ErrTooManyRuns past the organisation's
+// limit, and errShutdown while the server shuts down (the run is committed as queued and will
+// be marked interrupted).
+func (s *Service) startRun(ctx context.Context, orgID string, req StartRunRequest) (store.Run, error) {
+	version := req.ScenarioVersion
+	if version == 0 {
+		sc, err := s.st.GetScenario(ctx, orgID, req.ScenarioID, 0)
+		if err != nil {
+			return store.Run{}, err
+		}
+		version = sc.Version
+	}
+	r, err := s.st.CreateRun(ctx, store.Run{
+		ID: store.NewID("run"), OrgID: orgID, ScenarioID: req.ScenarioID, ScenarioVersion: version,
+		Seed: req.Seed, Created: time.Now().UTC().Truncate(time.Microsecond),
+	}, s.cfg.MaxRunsPerOrg)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Run{}, errVersionNotFound
+	}
+	if err != nil {
+		return store.Run{}, err
+	}
+	if err := s.runs.enqueue(r); err != nil {
+		return store.Run{}, err
+	}
+	return r, nil
+}
+
 func (s *Service) registerRuns(api huma.API) {
 	register(s, api, huma.Operation{
 		OperationID: "start-run", Method: http.MethodPost, Path: "/runs", Tags: []string{"Runs"},
@@ -84,28 +117,12 @@ func (s *Service) registerRuns(api huma.API) {
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
 		Body StartRunRequest
 	}) (*runOutput, error) {
-		p := caller(ctx)
-		version := in.Body.ScenarioVersion
-		if version == 0 {
-			sc, err := s.st.GetScenario(ctx, p.OrgID, in.Body.ScenarioID, 0)
-			if err != nil {
-				return nil, err
-			}
-			version = sc.Version
-		}
-		r, err := s.st.CreateRun(ctx, store.Run{
-			ID: store.NewID("run"), OrgID: p.OrgID, ScenarioID: in.Body.ScenarioID, ScenarioVersion: version,
-			Seed: in.Body.Seed, Created: time.Now().UTC().Truncate(time.Microsecond),
-		}, s.cfg.MaxRunsPerOrg)
-		if errors.Is(err, store.ErrNotFound) {
+		r, err := s.startRun(ctx, caller(ctx).OrgID, in.Body)
+		if errors.Is(err, errVersionNotFound) {
 			return nil, huma.Error404NotFound("scenario version not found")
 		}
 		if err != nil {
 			return nil, err
-		}
-		if err := s.runs.enqueue(r); err != nil {
-			// Shutting down: the run is committed as queued and will be marked interrupted.
-			return nil, huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 		}
 		b := runBody(r)
 		return &runOutput{Location: b.URL, Body: b}, nil

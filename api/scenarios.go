@@ -55,12 +55,39 @@ func (s *Service) scenarioOutput(sc store.Scenario, location bool) *scenarioOutp
 	return out
 }
 
-// validateScenario runs the injected validator; problems become a 422 with every one listed.
+// invalidScenario is a scenario document the validator refused; err lists the problems.
+// toHTTP answers it with a 422 listing every problem.
+type invalidScenario struct{ err error }
+
+func (e *invalidScenario) Error() string { return "invalid scenario: " + e.err.Error() }
+
+// validateScenario runs the injected validator.
 func (s *Service) validateScenario(doc []byte) error {
 	if err := s.deps.Scenarios.Validate(doc); err != nil {
-		return invalid("the scenario is not valid", "body", err, locateJSON)
+		return &invalidScenario{err}
 	}
 	return nil
+}
+
+// createScenario validates doc and stores it as version 1 of a new scenario of the
+// organisation. The create-scenario operation and the web pages both use it.
+func (s *Service) createScenario(ctx context.Context, orgID string, doc []byte) (store.Scenario, error) {
+	if err := s.validateScenario(doc); err != nil {
+		return store.Scenario{}, err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	return s.st.CreateScenario(ctx, store.Scenario{ID: store.NewID("scn"), OrgID: orgID,
+		Name: documentName(doc), Document: doc, Created: now, Updated: now})
+}
+
+// updateScenario validates doc and stores it as the scenario's next version (only if
+// ifVersion is still the latest, when ifVersion > 0). The update-scenario operation and the
+// web pages both use it.
+func (s *Service) updateScenario(ctx context.Context, orgID, id string, doc []byte, ifVersion int) (store.Scenario, error) {
+	if err := s.validateScenario(doc); err != nil {
+		return store.Scenario{}, err
+	}
+	return s.st.UpdateScenario(ctx, orgID, id, documentName(doc), doc, ifVersion, time.Now().UTC().Truncate(time.Microsecond))
 }
 
 type scenarioSchemaOutput struct {
@@ -88,13 +115,7 @@ func (s *Service) registerScenarios(api huma.API) {
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
 		Body Document
 	}) (*scenarioOutput, error) {
-		if err := s.validateScenario(in.Body); err != nil {
-			return nil, err
-		}
-		p := caller(ctx)
-		now := time.Now().UTC().Truncate(time.Microsecond)
-		sc, err := s.st.CreateScenario(ctx, store.Scenario{ID: store.NewID("scn"), OrgID: p.OrgID,
-			Name: documentName(in.Body), Document: []byte(in.Body), Created: now, Updated: now})
+		sc, err := s.createScenario(ctx, caller(ctx).OrgID, []byte(in.Body))
 		if err != nil {
 			return nil, err
 		}
@@ -157,11 +178,7 @@ func (s *Service) registerScenarios(api huma.API) {
 			}
 			ifVersion = v
 		}
-		if err := s.validateScenario(in.Body); err != nil {
-			return nil, err
-		}
-		sc, err := s.st.UpdateScenario(ctx, caller(ctx).OrgID, in.ID, documentName(in.Body), []byte(in.Body),
-			ifVersion, time.Now().UTC().Truncate(time.Microsecond))
+		sc, err := s.updateScenario(ctx, caller(ctx).OrgID, in.ID, []byte(in.Body), ifVersion)
 		if err != nil {
 			return nil, err
 		}

@@ -50,11 +50,13 @@ type Service struct {
 	runs    *runManager
 	results *resultFiles // open result files of succeeded runs
 
-	open     atomic.Bool // serving the local user without keys
-	localOrg store.Org
-	closing  chan struct{} // closed when shutdown starts; ends event streams
-	drain    sync.Once
-	closed   atomic.Bool
+	open        atomic.Bool  // serving the local user without keys
+	openChecked atomic.Int64 // when open mode was last checked against the store (unix ns)
+	keys        keyCache
+	localOrg    store.Org
+	closing     chan struct{} // closed when shutdown starts; ends event streams
+	drain       sync.Once
+	closed      atomic.Bool
 }
 
 // NewService prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean
@@ -175,13 +177,14 @@ func (s *Service) prepareDataDir(ctx context.Context) error {
 }
 
 // Handler returns the whole HTTP handler: the Huma API (operations under /v1, /healthz,
-// /readyz, /openapi.json, /docs), /metrics, and the request middleware (request IDs, access
-// log, metrics, panic recovery).
+// /readyz, /openapi.json, /docs), /metrics, the web pages when Deps.Web is set, and the
+// request middleware (request IDs, access log, metrics, panic recovery).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, apiConfig())
 	s.Register(api)
 	mux.Handle("GET /metrics", s.metrics.handler())
+	s.mountPages(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "no such endpoint: see /docs")
 	})

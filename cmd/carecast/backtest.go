@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -15,8 +16,9 @@ import (
 	"github.com/carecast/carecast/forecast/backtest"
 )
 
-// runBacktestCmd runs the population back-tests on the default data (or a dataset directory),
-// prints a summary, and writes the table of scored forecasts and the model card if asked.
+// runBacktestCmd runs the population back-tests and, where the data has service activity, the
+// service back-test on the default data (or a dataset directory), prints a summary, and writes
+// the table of scored forecasts and the model card if asked.
 // Exit codes: 0 done, 1 bad input or a failure, 2 wrong usage.
 func runBacktestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("backtest", stderr, "backtest [--data DIR] [--out FILE.csv|FILE.parquet] [--model-card FILE.md]")
@@ -64,19 +66,38 @@ func runBacktestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
 		return exitFail
 	}
-	if err := printBacktest(stdout, rep); err != nil {
+	var svc *backtest.ServiceReport
+	if len(b.ServiceActivity) > 0 {
+		sd, err := datasets.ServiceBacktestData(b)
+		if err == nil {
+			svc, err = backtest.Services(ctx, sd, backtest.ServiceOptions{})
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				fmt.Fprintf(stderr, "carecast backtest: stopped: %v\n", err)
+				return exitFail
+			}
+			fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
+			return exitFail
+		}
+	}
+	if err := printBacktest(stdout, rep, svc); err != nil {
 		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
 		return exitFail
 	}
 	if *out != "" {
-		if err := datasets.WriteBacktestFile(*out, rep.Rows); err != nil {
+		rows := rep.Rows
+		if svc != nil {
+			rows = append(slices.Clip(rows), svc.Rows...)
+		}
+		if err := datasets.WriteBacktestFile(*out, rows); err != nil {
 			fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
 			return exitFail
 		}
-		fmt.Fprintf(stdout, "\nwrote %d scored forecasts to %s\n", len(rep.Rows), *out)
+		fmt.Fprintf(stdout, "\nwrote %d scored forecasts to %s\n", len(rows), *out)
 	}
 	if *cardPath != "" {
-		md, err := backtest.ModelCard(rep)
+		md, err := backtest.ModelCard(rep, svc)
 		if err == nil {
 			err = writeFileAtomic(*cardPath, md)
 		}
@@ -89,9 +110,10 @@ func runBacktestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	return exitOK
 }
 
-// printBacktest prints the summary of a back-test report: the contest, the 2011 origin by
-// horizon and band, and the contest's sensitivity.
-func printBacktest(w io.Writer, rep *backtest.Report) error {
+// printBacktest prints the summary of the back-tests: the contest, the 2011 origin by horizon
+// and band, the contest's sensitivity, the population error model and its coverage, and (svc
+// not nil) the service back-test with the coverage of its intervals.
+func printBacktest(w io.Writer, rep *backtest.Report, svc *backtest.ServiceReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	pct := func(v float64) string { return fmt.Sprintf("%.2f", v) }
 	sgn := func(v float64) string { return fmt.Sprintf("%+.2f", v) }
@@ -148,9 +170,90 @@ func printBacktest(w io.Writer, rep *backtest.Report) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", pct(s.Scores.MAPE), sgn(s.Scores.Bias), name)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if err := printPopulationErrors(w, rep); err != nil {
+		return err
+	}
+	if svc != nil {
+		return printServices(w, svc)
 	}
 	return nil
+}
+
+// printPopulationErrors prints the population error model and its out-of-sample coverage.
+func printPopulationErrors(w io.Writer, rep *backtest.Report) error {
+	m := rep.Errors
+	if m == nil {
+		return nil
+	}
+	fmt.Fprintf(w, "\nPopulation error model (districts; sd of log(projected/actual) at horizon %d, growing as (h/%d)^%.2f)\n",
+		m.RefHorizon, m.RefHorizon, m.Power)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "band\tsd\tmean\tEngland\tdistrict part\t")
+	for _, b := range m.Bands {
+		fmt.Fprintf(tw, "%s\t%.4f\t%+.4f\t%.4f\t%.4f\t\n", b.AgeBand, b.SD, b.Mean, b.National, b.Local)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Coverage) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "Coverage of its 80% intervals out of sample: the 2016 contest, districts, 2020")
+	fmt.Fprintln(tw, "band\tdistricts\tcarecast (h from 2011 base)\tcarecast (h from 2016)\tONS (h from 2016)\t")
+	for _, c := range rep.Coverage {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f%% (h=%d)\t%.1f%% (h=%d)\t%.1f%%\t\n", c.AgeBand, c.N, 100*c.Ours, c.BaseHorizon,
+			100*c.OursOrigin, c.OriginHorizon, 100*c.Benchmark)
+	}
+	return tw.Flush()
+}
+
+// printServices prints the service back-test: accuracy by measure, age group and horizon, and
+// the coverage of the engine's and of the widened 80% intervals.
+func printServices(w io.Writer, svc *backtest.ServiceReport) error {
+	pct := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	fmt.Fprintf(w, "\nServices: rolling origins, %d forecasts of councils' activity (errors in %%; naive = the activity at the origin)\n", svc.Cells)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "measure\tband\th\tN\tMAPE\tmedian\tbias\tMASE\t|\tnaive MAPE\tmedian\tbias\tMASE\t|\t80% coverage\twidened\t")
+	for _, s := range svc.Summaries {
+		m, b, h := s.Measure, s.AgeBand, fmt.Sprint(s.Horizon)
+		if m == "" {
+			m, b = "all services", "all"
+		}
+		if s.Horizon == 0 {
+			h = "all"
+		}
+		c, _ := backtest.CoverageOf(svc.Coverage, s.Measure, s.AgeBand, s.Horizon)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%+.2f\t%s\t|\t%s\t%s\t%+.2f\t%s\t|\t%.1f%%\t%.1f%%\t\n", m, b, h, s.Ours.N,
+			pct(s.Ours.MAPE), pct(s.Ours.MedianAPE), s.Ours.Bias, pct(s.Ours.MASE),
+			pct(s.Benchmark.MAPE), pct(s.Benchmark.MedianAPE), s.Benchmark.Bias, pct(s.Benchmark.MASE),
+			100*c.Engine, 100*c.Widened)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Widening of the engine's intervals: multiplier sd = sqrt(cv² + τ²·h)")
+	for _, t := range svc.Widening.Taus {
+		fmt.Fprintf(tw, "%s\t%s\tτ = %.4f\t\n", t.Measure, t.AgeBand, t.Tau)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Coverage of 80% intervals, every service: engine / widened in sample / widened out of sample (τ fitted before the last year, scored on it)")
+	for _, c := range svc.Coverage {
+		if c.Measure != "" {
+			continue
+		}
+		h := fmt.Sprint(c.Horizon)
+		if c.Horizon == 0 {
+			h = "all"
+		}
+		fmt.Fprintf(tw, "h = %s\t%d\t%.1f%%\t%.1f%%\t%.1f%% (%d)\t\n", h, c.N, 100*c.Engine, 100*c.Widened, 100*c.OutOfSample, c.OutOfSampleN)
+	}
+	return tw.Flush()
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same folder.

@@ -40,9 +40,9 @@ func runBacktestCLI(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// TestBacktestCommand runs `carecast backtest` on the default data, writing the table as CSV
-// and Parquet and the model card, and checks that docs/model-card.md is what the back-tests
-// give today (run `go test ./cmd/carecast -run TestBacktestCommand -update` to refresh it).
+// TestBacktestCommand runs `carecast backtest` on the default data (population and service
+// back-tests), writing the table as CSV and Parquet and the model card, and checks that
+// docs/model-card.md is what the back-tests give today (run `go test ./cmd/carecast -run TestBacktestCommand -update` to refresh it).
 func TestBacktestCommand(t *testing.T) {
 	dir := t.TempDir()
 	csvPath, pqPath, card := filepath.Join(dir, "r.csv"), filepath.Join(dir, "r.parquet"), filepath.Join(dir, "card.md")
@@ -51,7 +51,8 @@ func TestBacktestCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"Contest: people 60+ in 2020, from what was known in 2016, on 309 districts",
-		"From 2011: districts", "Sensitivity of the contest", "wrote 7546 scored forecasts to " + csvPath} {
+		"From 2011: districts", "Sensitivity of the contest", "Population error model", "Coverage of its 80% intervals out of sample",
+		"Services: rolling origins, 13258 forecasts", "Widening of the engine's intervals", "wrote 22176 scored forecasts to " + csvPath} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -60,8 +61,13 @@ func TestBacktestCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(data, []byte("\n")); n != 7547 {
-		t.Errorf("CSV has %d lines, want 7,547 (a header and 7,546 rows)", n)
+	// 8,918 population rows (7,546 before the error model's four more age bands) and 13,258
+	// service rows.
+	if n := bytes.Count(data, []byte("\n")); n != 22177 {
+		t.Errorf("CSV has %d lines, want 22,177 (a header and 22,176 rows)", n)
+	}
+	if !bytes.Contains(data, []byte("\nservices,E06000001,Hartlepool,council,service.residential,residents,all,18-64,2009,2010,1,")) {
+		t.Error("CSV lacks the service rows")
 	}
 	got, err := os.ReadFile(card)
 	if err != nil {

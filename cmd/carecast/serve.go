@@ -13,6 +13,7 @@ import (
 
 	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
 )
@@ -43,6 +44,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Areas:     e.Inputs().Areas,
 		Projector: &api.EngineProjector{Engine: e, Version: carecastVersion()},
 		Backtest:  api.BundleBacktest(b),
+		Web:       &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 

@@ -15,6 +15,7 @@ const (
 	LevelCounty   = "county"
 	LevelRegion   = "region"
 	LevelCountry  = "country"
+	LevelCouncil  = "council" // a council with adult social services responsibilities, on the boundaries it reported activity on
 )
 
 // Area is one area of the geography a back-test scores, on one set of boundaries (for

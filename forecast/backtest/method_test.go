@@ -242,9 +242,19 @@ func TestPopulationSynthetic(t *testing.T) {
 			t.Errorf("%s %s: benchmark error %v%%, want +1%%", r.Area, r.AgeBand, r.BenchmarkPctError())
 		}
 	}
-	// Rows: origin 2011: 9 years × 6 areas of totals + 7 bands × 6 areas; contest: 6 bands × 6.
-	if want := 9*6 + 7*6 + 6*6; len(rep.Rows) != want {
+	// Rows: origin 2011: 9 years × 6 areas of totals + 11 bands × 6 areas; contest: 6 bands × 6.
+	if want := 9*6 + 11*6 + 6*6; len(rep.Rows) != want {
 		t.Errorf("%d rows, want %d", len(rep.Rows), want)
+	}
+	// The error model is fitted on the 2011 back-test and checked on the contest's districts,
+	// whose rows carry its intervals.
+	if rep.Errors == nil || rep.Errors.RefHorizon != 9 || len(rep.Errors.Bands) != len(origin2011Bands)+1 || len(rep.Coverage) != len(contestBands) {
+		t.Errorf("error model %+v, coverage %+v", rep.Errors, rep.Coverage)
+	}
+	for _, r := range rep.Rows {
+		if inside := !math.IsNaN(r.Lo); inside != (r.Backtest == Contest2016 && r.Level == LevelDistrict) {
+			t.Errorf("%s %s %s: interval [%v, %v]", r.Backtest, r.Area, r.AgeBand, r.Lo, r.Hi)
+		}
 	}
 	// Each district's contest projection meets its 2016 total.
 	ix, _ := newIndex(d)
@@ -287,11 +297,11 @@ func TestPopulationSynthetic(t *testing.T) {
 	if !sameReport(rep, again) {
 		t.Error("a second run differs")
 	}
-	card, err := ModelCard(rep)
+	card, err := ModelCard(rep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	card2, _ := ModelCard(again)
+	card2, _ := ModelCard(again, nil)
 	if string(card) != string(card2) {
 		t.Error("model cards of identical reports differ")
 	}
@@ -325,6 +335,19 @@ func sameReport(a, b *Report) bool {
 	}
 	for i := range a.Sensitivity {
 		if !same(a.Sensitivity[i].Scores.MAPE, b.Sensitivity[i].Scores.MAPE) {
+			return false
+		}
+	}
+	if !same(a.Errors.Power, b.Errors.Power) || len(a.Errors.Bands) != len(b.Errors.Bands) || len(a.Coverage) != len(b.Coverage) {
+		return false
+	}
+	for i := range a.Errors.Bands {
+		if !same(a.Errors.Bands[i].SD, b.Errors.Bands[i].SD) {
+			return false
+		}
+	}
+	for i := range a.Coverage {
+		if !same(a.Coverage[i].Ours, b.Coverage[i].Ours) || !same(a.Coverage[i].Benchmark, b.Coverage[i].Benchmark) {
 			return false
 		}
 	}

@@ -33,7 +33,7 @@ type band struct {
 }
 
 var bands = []band{
-	{"all", 0, 90}, {"0-17", 0, 17}, {"18-64", 18, 64}, {"60+", 60, 90}, {"60-64", 60, 64},
+	{"all", 0, 90}, {"0-17", 0, 17}, {"18-64", 18, 64}, {"18+", 18, 90}, {"60+", 60, 90}, {"60-64", 60, 64},
 	{"65+", 65, 90}, {"65-74", 65, 74}, {"65-84", 65, 84}, {"75-84", 75, 84}, {"85+", 85, 90}, {"90+", 90, 90},
 }
 
@@ -58,7 +58,7 @@ func (b band) persons(p *population.Pop90) float64 {
 
 // Bands scored by each back-test, persons.
 var (
-	origin2011Bands = []string{"0-17", "18-64", "60+", "65+", "65-84", "85+", "90+"}
+	origin2011Bands = []string{"0-17", "18-64", "18+", "60+", "60-64", "65+", "65-74", "65-84", "75-84", "85+", "90+"}
 	contestBands    = []string{"60+", "60-64", "65-74", "75-84", "85+", "65+"}
 )
 
@@ -82,6 +82,12 @@ type Report struct {
 	Options     Options       // the method's options
 	Notes       []string      // what each back-test used, and what it could not avoid using
 	Sources     []string      // the publications of the data the back-tests used, sorted
+
+	// Errors is the error model of district populations fitted on the Origin2011 rows; Coverage
+	// its out-of-sample check on the Contest2016 districts (empty without a benchmark), whose
+	// rows carry the model's 80% intervals.
+	Errors   *PopulationErrorModel
+	Coverage []PopulationCoverage
 }
 
 // FitRow is a Fit in one back-test.
@@ -184,6 +190,17 @@ func Population(ctx context.Context, d *Data, opt Options) (*Report, error) {
 		}
 	}
 	sort.Strings(rep.Sources)
+	m, err := FitPopulationErrors(rep.Rows)
+	if err != nil {
+		return nil, err
+	}
+	rep.Errors = m
+	if d.Benchmark != nil {
+		rep.Coverage = contestCoverage(rep.Rows, m, base)
+		rep.Notes = append(rep.Notes, fmt.Sprintf(
+			"population error model: fitted on the %s districts' errors only; the %s rows carry its 80%% intervals at the horizon from their base estimate (mid-%d), an out-of-sample check.",
+			Origin2011, Contest2016, base))
+	}
 	sortRows(rep.Rows)
 	rep.Summaries = append(Summarize(rep.Rows, ByYear), Summarize(rep.Rows, Pooled)...)
 	return rep, nil
@@ -446,8 +463,8 @@ func (ix *index) sensitivity(ctx context.Context, n *National, base, origin, las
 func sortRows(rows []Row) {
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := &rows[i], &rows[j]
-		ka := Key{a.Backtest, a.Level, a.Area, a.Measure, a.Sex, a.AgeBand, a.Year}
-		kb := Key{b.Backtest, b.Level, b.Area, b.Measure, b.Sex, b.AgeBand, b.Year}
+		ka := Key{a.Backtest, a.Level, a.Area, a.Measure, a.Sex, a.AgeBand, a.Year, a.Horizon}
+		kb := Key{b.Backtest, b.Level, b.Area, b.Measure, b.Sex, b.AgeBand, b.Year, b.Horizon}
 		return ka.compare(kb) < 0
 	})
 }

@@ -64,17 +64,18 @@ func scaled(e, s float64) float64 {
 	return e / s
 }
 
-// Key groups rows for a Summary; an empty field or a zero Year means "all pooled".
+// Key groups rows for a Summary; an empty field or a zero Year or Horizon means "all pooled".
 type Key struct {
 	Backtest, Level, Area, Measure, Sex, AgeBand string
 	Year                                         int
+	Horizon                                      int // years after the origin
 }
 
 func (k Key) compare(o Key) int {
 	return cmp.Or(cmp.Compare(k.Backtest, o.Backtest), cmp.Compare(levelRank(k.Level), levelRank(o.Level)),
 		cmp.Compare(k.Level, o.Level), cmp.Compare(k.Area, o.Area), cmp.Compare(k.Measure, o.Measure),
 		cmp.Compare(k.Sex, o.Sex), cmp.Compare(bandRank(k.AgeBand), bandRank(o.AgeBand)),
-		cmp.Compare(k.AgeBand, o.AgeBand), cmp.Compare(k.Year, o.Year))
+		cmp.Compare(k.AgeBand, o.AgeBand), cmp.Compare(k.Year, o.Year), cmp.Compare(k.Horizon, o.Horizon))
 }
 
 func levelRank(l string) int {
@@ -87,8 +88,10 @@ func levelRank(l string) int {
 		return 2
 	case LevelCountry:
 		return 3
+	case LevelCouncil:
+		return 4
 	}
-	return 4
+	return 5
 }
 
 // bandRank orders age bands as reports show them: "all" first, then by first age.

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// Principal is who is using the pages: an API key's organisation and role, or the single
+// local user of a server running open (no keys, loopback only).
+type Principal struct {
+	OrgID, OrgName string
+	Role           store.Role
+	// KeyID is the API key's ID; "" for the local user.
+	KeyID string
+	// Open is true for the local user of a server running without keys.
+	Open bool
+}
+
+// CanPlan reports whether p may create scenarios and start runs (planner or admin).
+func (p Principal) CanPlan() bool { return p.Role.Allows(store.RolePlanner) }
+
+// Errors a Backend returns, possibly wrapped; the pages test them with errors.Is. A Backend
+// also passes through store.ErrNotFound (missing, or another organisation's),
+// store.ErrVersionMismatch, store.ErrConflict and store.ErrTooManyRuns.
+var (
+	// ErrNoKey means no API key was given and the server requires one.
+	ErrNoKey = errors.New("an API key is needed")
+	// ErrBadKey means the API key given is unknown or was deleted.
+	ErrBadKey = errors.New("unknown or deleted API key")
+	// ErrForbidden means the caller's role does not allow the action.
+	ErrForbidden = errors.New("your role does not allow this")
+	// ErrRateLimited means the caller made too many requests; try again in a few seconds.
+	ErrRateLimited = errors.New("too many requests")
+	// ErrUnavailable means the server is shutting down.
+	ErrUnavailable = errors.New("the server is shutting down")
+)
+
+// Problem is one problem with a scenario document: Location is where it is (a path such as
+// "levers[0].value" or a JSON Pointer such as "/levers/0/value"; "" if unknown).
+type Problem struct {
+	Location, Message string
+}
+
+// InvalidError is a scenario document that the scenario validator refused, with every
+// problem it found.
+type InvalidError struct {
+	Problems []Problem
+}
+
+// Error lists the problems.
+func (e *InvalidError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Message
+		if p.Location != "" {
+			parts[i] = p.Location + ": " + p.Message
+		}
+	}
+	return "invalid scenario: " + strings.Join(parts, "; ")
+}
+
+// Backend is what the pages need of the server's scenarios, runs and API keys. Package api
+// implements it (Service.WebBackend) with the same functions its HTTP operations use, so that
+// the pages and the API store, validate and run exactly alike. Every method takes the
+// caller's Principal and sees only its organisation's things.
+type Backend interface {
+	// Authenticate identifies the holder of an API key. With key "" it returns the local
+	// user if the server runs open, else ErrNoKey; an unknown key gives ErrBadKey. It applies
+	// the per-key rate limit (ErrRateLimited).
+	Authenticate(ctx context.Context, key string) (Principal, error)
+	// CreateScenario validates doc and stores it as version 1 of a new scenario. A refused
+	// document gives an *InvalidError. Needs the planner role (ErrForbidden).
+	CreateScenario(ctx context.Context, p Principal, doc []byte) (store.Scenario, error)
+	// UpdateScenario validates doc and stores it as the scenario's next version; when
+	// ifVersion > 0 only if that is still the latest (else store.ErrVersionMismatch). Needs
+	// the planner role.
+	UpdateScenario(ctx context.Context, p Principal, id string, doc []byte, ifVersion int) (store.Scenario, error)
+	// Scenario returns one version of a scenario (0: the latest).
+	Scenario(ctx context.Context, p Principal, id string, version int) (store.Scenario, error)
+	// Scenarios returns up to limit scenarios at their latest versions, newest first.
+	Scenarios(ctx context.Context, p Principal, limit int) ([]store.Scenario, error)
+	// StartRun queues a run of a scenario version (0: the latest) and returns it. Needs the
+	// planner role; store.ErrTooManyRuns when the organisation has too many unfinished runs.
+	StartRun(ctx context.Context, p Principal, scenarioID string, version int) (store.Run, error)
+	// Run returns a run with its live progress.
+	Run(ctx context.Context, p Principal, id string) (store.Run, error)
+	// Runs returns up to limit runs, newest first; scenarioID "" for every scenario.
+	Runs(ctx context.Context, p Principal, scenarioID string, limit int) ([]store.Run, error)
+}
+
+// ResultFilter selects rows of a run's results. Empty lists select everything; a row must
+// pass every non-empty test. It has the meaning of the results API's query parameters.
+type ResultFilter struct {
+	// Areas are GSS area codes.
+	Areas []string
+	// YearFrom and YearTo bound the year, both inclusive; 0 leaves that end open.
+	YearFrom, YearTo int
+	// Measures are measure names; a name ending in "*" selects every measure starting with the
+	// text before it ("need.*", "driver.*").
+	Measures []string
+	// Sexes are "female", "male" or "all".
+	Sexes []string
+	// AgeBands are age bands such as "65-74", "85+", "all".
+	AgeBands []string
+}
+
+// Match reports whether row passes the filter.
+func (f ResultFilter) Match(row forecast.ResultRow) bool {
+	in := func(list []string, s string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, x := range list {
+			if x == s || (strings.HasSuffix(x, "*") && strings.HasPrefix(s, x[:len(x)-1])) {
+				return true
+			}
+		}
+		return false
+	}
+	return in(f.Areas, row.AreaCode) && in(f.Measures, row.Measure) && in(f.Sexes, row.Sex) &&
+		in(f.AgeBands, row.AgeBand) && (f.YearFrom == 0 || row.Year >= f.YearFrom) && (f.YearTo == 0 || row.Year <= f.YearTo)
+}
+
+// ResultsSource reads the results of runs that succeeded.
+type ResultsSource interface {
+	// Rows returns the rows of run's results (run.Status is succeeded and run.ResultPath names
+	// its result file, relative to the server's data directory) that pass f, in the file's
+	// order: by area, year, measure, sex and band, with drivers ("driver.<measure>.<part>")
+	// after each area-year's measures.
+	Rows(ctx context.Context, run store.Run, f ResultFilter) ([]forecast.ResultRow, error)
+}
+
+// Projector projects a scenario at once, inside a page request, for the pages that show
+// numbers without a stored run: an area's baseline, and the baseline (the scenario without
+// its levers) that a run's results are compared with. The pages call it with scenarios for
+// one area and cache what it returns.
+type Projector interface {
+	// Project runs sc and returns its rows without drivers of change. It returns a
+	// forecast.ScenarioError if sc does not fit the data, and stops when ctx is done.
+	Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error)
+}
+
+// EngineProjector returns a Projector that runs the forecast engine e.
+func EngineProjector(e *engine.Engine) Projector { return engineProjector{e} }
+
+type engineProjector struct{ e *engine.Engine }
+
+func (p engineProjector) Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error) {
+	r, err := p.e.Run(ctx, sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var rows []forecast.ResultRow
+	for row := range r.Rows() {
+		rows = append(rows, row)
+	}
+	return rows, nil
+}

@@ -1,0 +1,780 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/forecast"
+)
+
+// slot is one lever the scenario form offers.
+type slot struct {
+	Key     string // form field prefix
+	Type    string // forecast lever type
+	Measure string // need measure (prevalence trends)
+	Title   string
+	Help    string
+	Unit    string // shown after the value
+	Min     string
+	Max     string
+	Step    string
+	Example string
+}
+
+// slots are the levers of the scenario form, in the order shown.
+var slots = []slot{
+	{Key: "shift", Type: forecast.LeverShiftToHomeCare, Title: "Shift residential care to home care",
+		Help: "The share of people in residential care homes (not nursing homes) who are supported at home instead, each as one home-care client.",
+		Unit: "%", Min: "0", Max: "100", Step: "any", Example: "10"},
+	{Key: "avoid", Type: forecast.LeverAdmissionAvoidance, Title: "Avoid care-home admissions",
+		Help: "Fewer people in residential and nursing homes, for example through reablement or falls prevention.",
+		Unit: "% fewer residents", Min: "0", Max: "100", Step: "any", Example: "5"},
+	{Key: "adl", Type: forecast.LeverPrevalenceTrend, Measure: "adl_need_help", Title: "Trend in needing help with self-care",
+		Help: "How fast the share of older people who cannot manage self-care changes each year. Negative: healthier ageing.",
+		Unit: "% a year", Min: "-20", Max: "20", Step: "any", Example: "-0.5"},
+	{Key: "dementia", Type: forecast.LeverPrevalenceTrend, Measure: "dementia", Title: "Trend in dementia prevalence",
+		Help: "How fast age-specific dementia prevalence changes each year. Studies have found it falling by about 1–2% a year.",
+		Unit: "% a year", Min: "-20", Max: "20", Step: "any", Example: "-1"},
+	{Key: "homes", Type: forecast.LeverDwellings, Title: "Extra new homes",
+		Help: "Homes built over the years below beyond those in the population trend, each bringing new residents.",
+		Unit: "homes", Min: "0", Max: "1000000", Step: "1", Example: "4000"},
+	{Key: "cost", Type: forecast.LeverUnitCostGrowth, Title: "Unit-cost path",
+		Help: "Growth in the cost of care above general inflation each year, for example wages rising faster than prices.",
+		Unit: "% a year above inflation", Min: "-20", Max: "20", Step: "any", Example: "1.5"},
+}
+
+// profiles are the lever time profiles for people.
+var profiles = []struct{ Value, Label string }{
+	{"linear", "Linear: the same step each year"},
+	{"step", "Step: all at once in the first year"},
+	{"front_loaded", "Front-loaded: most of it early"},
+	{"back_loaded", "Back-loaded: most of it late"},
+}
+
+// Timing describes the lever's range and timing in words, for the summary that opens them.
+func (lf leverField) Timing() string {
+	t := "from " + lf.Start + ", full effect by " + lf.End + ", " + strings.ReplaceAll(lf.Profile, "_", "-")
+	if lf.Low != "" && lf.High != "" {
+		t += ", 80% range " + lf.Low + " to " + lf.High
+	}
+	return t
+}
+
+// leverField is one slot as the form shows it, with what was typed.
+type leverField struct {
+	slot
+	Value, Low, High, Start, End, Profile string
+	PersonsPerHome, AgeProfile            string
+	Open                                  bool
+}
+
+// scenarioForm is the scenario builder's state.
+type scenarioForm struct {
+	ID          string
+	Version     int
+	Name        string
+	Description string
+	Area        string
+	Areas       []string // when the scenario covers several areas (set through the API)
+	BaseYear    int
+	Horizon     int
+	Draws       int
+	Seed        int64
+	Levers      []leverField
+	Extra       []string // levers the form cannot show, kept as they are
+	extra       []forecast.LeverSpec
+	doc         forecast.Scenario // the stored document being edited
+	Errors      map[string]string
+	Summary     []fieldProblem
+}
+
+type fieldProblem struct {
+	Field, Message string
+}
+
+// catalog answers with Deps.Catalog or carecast's defaults.
+func (s *site) baseYears() []int {
+	if s.d.Catalog != nil {
+		ys := slices.Clone(s.d.Catalog.BaseYears())
+		slices.Sort(ys)
+		slices.Reverse(ys)
+		return ys
+	}
+	return []int{forecast.DefaultBaseYear}
+}
+
+func (s *site) lastYear() int {
+	if s.d.Catalog != nil {
+		return min(s.d.Catalog.LastRateYear()+1, 2070)
+	}
+	return forecast.DefaultHorizon
+}
+
+// formSlots are the slots this build can offer (prevalence trends only for measures in the data).
+func (s *site) formSlots() []slot {
+	var out []slot
+	var measures map[string][]int
+	if s.d.Catalog != nil {
+		measures = s.d.Catalog.PrevalenceMeasures()
+	}
+	for _, sl := range slots {
+		if sl.Measure != "" && measures != nil {
+			if _, ok := measures[sl.Measure]; !ok {
+				continue
+			}
+		}
+		out = append(out, sl)
+	}
+	return out
+}
+
+// newForm returns the form for a new scenario of area.
+func (s *site) newForm(area string) *scenarioForm {
+	f := &scenarioForm{Area: area, BaseYear: forecast.DefaultBaseYear, Horizon: min(forecast.DefaultHorizon, s.lastYear()), Draws: 200, Seed: 1,
+		Errors: map[string]string{}}
+	if ys := s.baseYears(); !slices.Contains(ys, f.BaseYear) && len(ys) > 0 {
+		f.BaseYear = ys[0]
+	}
+	for _, sl := range s.formSlots() {
+		f.Levers = append(f.Levers, s.defaultLever(sl, f.BaseYear))
+	}
+	return f
+}
+
+func (s *site) defaultLever(sl slot, base int) leverField {
+	lf := leverField{slot: sl, Start: strconv.Itoa(base + 1), End: strconv.Itoa(base + 5), Profile: "linear"}
+	if sl.Type == forecast.LeverDwellings {
+		lf.PersonsPerHome = "2.3"
+		lf.AgeProfile = "migrants"
+		lf.End = strconv.Itoa(base + 10)
+	}
+	return lf
+}
+
+// formFromDoc fills the form from a stored scenario: each lever that fits a slot (the first of
+// its kind, applying everywhere) goes there; the others are kept as they are.
+func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
+	var doc forecast.Scenario
+	if err := json.Unmarshal(sc.Document, &doc); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.ID, err)
+	}
+	f := s.newForm("")
+	f.ID, f.Version, f.doc = sc.ID, sc.Version, doc
+	f.Name, f.Description = doc.Name, doc.Description
+	if doc.BaseYear != 0 {
+		f.BaseYear = doc.BaseYear
+	}
+	if doc.Horizon != 0 {
+		f.Horizon = doc.Horizon
+	}
+	f.Draws, f.Seed = doc.Uncertainty.Draws, doc.Uncertainty.Seed
+	if len(doc.Areas) == 1 {
+		f.Area = doc.Areas[0]
+	} else {
+		f.Areas = doc.Areas
+	}
+	for i := range f.Levers {
+		f.Levers[i] = s.defaultLever(f.Levers[i].slot, f.BaseYear)
+	}
+	used := make([]bool, len(f.Levers))
+	for _, l := range doc.Levers {
+		i := slices.IndexFunc(f.Levers, func(lf leverField) bool { return lf.Type == l.Type && lf.Measure == l.Measure })
+		if i < 0 || used[i] || len(l.Areas) > 0 {
+			f.extra = append(f.extra, l)
+			f.Extra = append(f.Extra, describeLever(l))
+			continue
+		}
+		used[i] = true
+		lf := &f.Levers[i]
+		lf.Value = fnum(l.Value)
+		if l.Low != nil && l.High != nil {
+			lf.Low, lf.High = fnum(*l.Low), fnum(*l.High)
+		}
+		lf.Start, lf.End = strconv.Itoa(l.Start), strconv.Itoa(l.End)
+		if l.Profile != "" {
+			lf.Profile = l.Profile
+		}
+		if l.Type == forecast.LeverDwellings {
+			if l.PersonsPerHome != 0 {
+				lf.PersonsPerHome = fnum(l.PersonsPerHome)
+			}
+			if l.AgeProfile != "" {
+				lf.AgeProfile = l.AgeProfile
+			}
+		}
+		lf.Open = true
+	}
+	return f, nil
+}
+
+func fnum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// leverUnits are the units of lever values, as written after a number.
+var leverUnits = map[string]string{
+	forecast.LeverPrevalenceTrend: "% a year", forecast.LeverMortalityImprovement: "% a year", forecast.LeverServiceTrend: "% a year",
+	forecast.LeverUnitCostGrowth: "% a year", forecast.LeverMigration: "%", forecast.LeverShiftToHomeCare: "%",
+	forecast.LeverAdmissionAvoidance: "%", forecast.LeverEligibility: "%", forecast.LeverDwellings: " homes",
+}
+
+// describeLever writes a lever in words: "Shift from residential care to home care: 10, 2022–2026 (linear)".
+func describeLever(l forecast.LeverSpec) string {
+	u := leverUnits[l.Type]
+	s := fmt.Sprintf("%s: %s%s", leverTitle(l), fnum(l.Value), u)
+	if l.Low != nil && l.High != nil {
+		s += fmt.Sprintf(" (80%% range %s%s to %s%s)", fnum(*l.Low), u, fnum(*l.High), u)
+	}
+	s += fmt.Sprintf(", %d–%d", l.Start, l.End)
+	if l.Profile != "" {
+		s += " (" + strings.ReplaceAll(l.Profile, "_", "-") + ")"
+	}
+	if len(l.Areas) > 0 {
+		s += " in " + strings.Join(l.Areas, ", ")
+	}
+	return s
+}
+
+// parseForm reads the posted form into f and builds the scenario document. It records
+// problems it can see itself (numbers that are not numbers, half-given ranges) in f.Errors;
+// leverSlot maps each lever of the document to the form prefix it came from ("" for kept
+// levers).
+func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, []string) {
+	pf := r.PostForm
+	get := func(k string) string { return strings.TrimSpace(pf.Get(k)) }
+	f.Name = get("name")
+	f.Description = get("description")
+	if len(f.Areas) == 0 {
+		f.Area = get("area")
+	}
+	bad := func(field, msg string) {
+		if _, ok := f.Errors[field]; !ok {
+			f.Errors[field] = msg
+			f.Summary = append(f.Summary, fieldProblem{Field: field, Message: msg})
+		}
+	}
+	intField := func(k string, dst *int, label string) {
+		v := get(k)
+		if v == "" {
+			return
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			bad(k, label+" must be a whole number, like 2030.")
+			return
+		}
+		*dst = n
+	}
+	intField("base_year", &f.BaseYear, "The base year")
+	intField("horizon", &f.Horizon, "The last year")
+	intField("draws", &f.Draws, "The number of draws")
+	if v := get("seed"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			bad("seed", "The random seed must be a whole number, 0 or more.")
+		} else {
+			f.Seed = n
+		}
+	}
+	sc := f.doc
+	sc.SchemaVersion = forecast.ScenarioVersion
+	sc.Name, sc.Description = f.Name, f.Description
+	sc.BaseYear, sc.Horizon = f.BaseYear, f.Horizon
+	sc.Uncertainty.Draws, sc.Uncertainty.Seed = f.Draws, f.Seed
+	if len(f.Areas) > 0 {
+		sc.Areas = f.Areas
+	} else if f.Area != "" {
+		sc.Areas = []string{f.Area}
+		if s.areas.get(f.Area) == nil {
+			bad("area", "Choose an area from the list.")
+		}
+	} else {
+		bad("area", "Choose the area the scenario is about.")
+	}
+	sc.Levers = nil
+	var from []string
+	for i := range f.Levers {
+		lf := &f.Levers[i]
+		k := lf.Key
+		lf.Value, lf.Low, lf.High = get(k+"_value"), get(k+"_low"), get(k+"_high")
+		lf.Start, lf.End, lf.Profile = get(k+"_start"), get(k+"_end"), get(k+"_profile")
+		if lf.Type == forecast.LeverDwellings {
+			lf.PersonsPerHome, lf.AgeProfile = get(k+"_pph"), get(k+"_ages")
+		}
+		if lf.Profile == "" {
+			lf.Profile = "linear"
+		}
+		if lf.Value == "" && lf.Low == "" && lf.High == "" {
+			continue
+		}
+		lf.Open = true
+		num := func(field, v, what string) (float64, bool) {
+			x, err := strconv.ParseFloat(strings.TrimSuffix(strings.ReplaceAll(v, ",", ""), "%"), 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				bad(field, fmt.Sprintf("%s: %s must be a number, like %s.", lf.Title, what, lf.Example))
+				return 0, false
+			}
+			return x, true
+		}
+		l := forecast.LeverSpec{Type: lf.Type, Measure: lf.Measure, Profile: lf.Profile}
+		ok := true
+		if lf.Value == "" {
+			bad(k+"_value", lf.Title+": give the central value as well as the range.")
+			ok = false
+		} else if v, good := num(k+"_value", lf.Value, "the value"); good {
+			l.Value = v
+		} else {
+			ok = false
+		}
+		if (lf.Low == "") != (lf.High == "") {
+			bad(k+"_low", lf.Title+": give both ends of the 80% range, or neither.")
+			ok = false
+		} else if lf.Low != "" {
+			lo, good1 := num(k+"_low", lf.Low, "the low end")
+			hi, good2 := num(k+"_high", lf.High, "the high end")
+			if good1 && good2 {
+				l.Low, l.High = &lo, &hi
+			} else {
+				ok = false
+			}
+		}
+		for _, y := range []struct {
+			field, v string
+			dst      *int
+			what     string
+		}{{k + "_start", lf.Start, &l.Start, "the first year"}, {k + "_end", lf.End, &l.End, "the year of full effect"}} {
+			n, err := strconv.Atoi(y.v)
+			if err != nil {
+				bad(y.field, fmt.Sprintf("%s: %s must be a year, like %d.", lf.Title, y.what, f.BaseYear+1))
+				ok = false
+				continue
+			}
+			*y.dst = n
+		}
+		if lf.Type == forecast.LeverDwellings {
+			if lf.PersonsPerHome != "" {
+				if v, good := num(k+"_pph", lf.PersonsPerHome, "people per home"); good {
+					l.PersonsPerHome = v
+				} else {
+					ok = false
+				}
+			}
+			l.AgeProfile = lf.AgeProfile
+		}
+		if ok {
+			sc.Levers = append(sc.Levers, l)
+			from = append(from, k)
+		}
+	}
+	for _, l := range f.extra {
+		sc.Levers = append(sc.Levers, l)
+		from = append(from, "")
+	}
+	if f.Name == "" {
+		sc.Name = s.autoName(sc)
+		f.Name = sc.Name
+	}
+	return sc, from
+}
+
+// autoName names a scenario from its area and levers.
+func (s *site) autoName(sc forecast.Scenario) string {
+	area := "England"
+	if len(sc.Areas) == 1 {
+		area = s.areas.name(sc.Areas[0])
+	} else if len(sc.Areas) > 1 {
+		area = fmt.Sprintf("%d areas", len(sc.Areas))
+	}
+	if len(sc.Levers) == 0 {
+		return area + ": baseline"
+	}
+	var parts []string
+	for _, l := range sc.Levers {
+		switch l.Type {
+		case forecast.LeverShiftToHomeCare:
+			parts = append(parts, fmt.Sprintf("shift %s%% of residential care to home care", fnum(l.Value)))
+		case forecast.LeverAdmissionAvoidance:
+			parts = append(parts, fmt.Sprintf("%s%% fewer care-home residents", fnum(l.Value)))
+		case forecast.LeverDwellings:
+			parts = append(parts, fmt.Sprintf("%s extra homes", fnum(l.Value)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s", strings.ToLower(leverTitle(l)), fnum(l.Value)))
+		}
+	}
+	n := area + ": " + strings.Join(parts, ", ")
+	if len(n) > 200 {
+		n = n[:197] + "..."
+	}
+	return n
+}
+
+var leverLoc = regexp.MustCompile(`^levers\[(\d+)\]\.?([a-z_]*)`)
+
+// placeProblems puts the validator's problems next to the form fields they are about.
+func placeProblems(f *scenarioForm, ps []Problem, from []string) {
+	for _, p := range ps {
+		loc := normaliseLocation(p.Location)
+		field := ""
+		switch {
+		case strings.HasPrefix(loc, "levers["):
+			m := leverLoc.FindStringSubmatch(loc)
+			if m == nil {
+				break
+			}
+			i, _ := strconv.Atoi(m[1])
+			if i >= len(from) || from[i] == "" {
+				break
+			}
+			k := from[i]
+			switch m[2] {
+			case "low", "high":
+				field = k + "_" + m[2]
+			case "start", "end", "profile":
+				field = k + "_" + m[2]
+			case "persons_per_home":
+				field = k + "_pph"
+			case "age_profile":
+				field = k + "_ages"
+			default:
+				field = k + "_value"
+			}
+		case loc == "name", loc == "base_year", loc == "horizon", loc == "description":
+			field = loc
+		case strings.HasPrefix(loc, "areas"):
+			field = "area"
+		case strings.HasPrefix(loc, "uncertainty"):
+			field = "draws"
+		}
+		// A problem's message may repeat its location ("levers[0].end: end 2020 is before …").
+		msg := strings.TrimPrefix(p.Message, p.Location+": ")
+		if field == "" {
+			f.Summary = append(f.Summary, fieldProblem{Message: strings.TrimSpace(loc + ": " + msg)})
+			continue
+		}
+		if _, ok := f.Errors[field]; ok {
+			f.Errors[field] += " " + msg
+		} else {
+			f.Errors[field] = msg
+		}
+		f.Summary = append(f.Summary, fieldProblem{Field: field, Message: fieldTitle(f, field) + ": " + msg})
+	}
+}
+
+// normaliseLocation turns "/levers/0/value", "body.levers[0].value" or "$.levers[0].value" into
+// "levers[0].value".
+func normaliseLocation(loc string) string {
+	loc = strings.TrimSpace(loc)
+	loc = strings.TrimPrefix(loc, "body")
+	loc = strings.TrimPrefix(loc, "$")
+	if strings.HasPrefix(loc, "/") {
+		var b strings.Builder
+		for i, seg := range strings.Split(loc[1:], "/") {
+			if _, err := strconv.Atoi(seg); err == nil {
+				b.WriteString("[" + seg + "]")
+			} else {
+				if i > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(seg)
+			}
+		}
+		return b.String()
+	}
+	return strings.TrimPrefix(loc, ".")
+}
+
+// fieldTitle names a form field in the error summary.
+func fieldTitle(f *scenarioForm, field string) string {
+	for _, lf := range f.Levers {
+		if strings.HasPrefix(field, lf.Key+"_") {
+			return lf.Title
+		}
+	}
+	switch field {
+	case "base_year":
+		return "Base year"
+	case "horizon":
+		return "Last year"
+	case "area":
+		return "Area"
+	case "draws":
+		return "Ranges"
+	}
+	return strings.ToUpper(field[:1]) + field[1:]
+}
+
+type builderPage struct {
+	base
+	Form      *scenarioForm
+	AreaName  string
+	Choices   []areaChoice
+	BaseYears []int
+	Horizons  []int
+	Profiles  []struct{ Value, Label string }
+	DrawsOpts []drawsOption
+	Runs      []runRow
+	CanPlan   bool
+	Saved     bool
+	JSON      string
+	Action    string
+}
+
+type areaChoice struct {
+	Group string
+	Areas []areaOption
+}
+
+type areaOption struct {
+	Code, Name string
+	Selected   bool
+}
+
+type drawsOption struct {
+	Value int
+	Label string
+}
+
+var drawsOptions = []drawsOption{
+	{0, "None: central projection only"},
+	{200, "200 simulations (recommended)"},
+	{1000, "1,000 simulations (slower)"},
+}
+
+func (s *site) builder(p *Principal, f *scenarioForm, title, action string) *builderPage {
+	d := &builderPage{base: base{Title: title, User: p, Section: "scenarios"}, Form: f, BaseYears: s.baseYears(),
+		Profiles: profiles, DrawsOpts: drawsOptions, CanPlan: p.CanPlan(), Action: action}
+	for y := f.BaseYear + 5; y <= s.lastYear(); y += 5 {
+		d.Horizons = append(d.Horizons, y-y%5)
+	}
+	if !slices.Contains(d.Horizons, f.Horizon) {
+		d.Horizons = append(d.Horizons, f.Horizon)
+		slices.Sort(d.Horizons)
+	}
+	if !slices.ContainsFunc(d.DrawsOpts, func(o drawsOption) bool { return o.Value == f.Draws }) {
+		d.DrawsOpts = append(slices.Clone(d.DrawsOpts), drawsOption{f.Draws, fmt.Sprintf("%d simulations", f.Draws)})
+	}
+	d.AreaName = s.areas.name(f.Area)
+	groups := map[int]*areaChoice{}
+	names := []string{"England", "Regions", "Councils with social care responsibilities", "Districts"}
+	for _, a := range s.areas.choices() {
+		k := rank(&a)
+		g := groups[k]
+		if g == nil {
+			g = &areaChoice{Group: names[k]}
+			groups[k] = g
+		}
+		g.Areas = append(g.Areas, areaOption{Code: a.Code, Name: a.Name, Selected: a.Code == f.Area})
+	}
+	for k := range 4 {
+		if g := groups[k]; g != nil {
+			d.Choices = append(d.Choices, *g)
+		}
+	}
+	return d
+}
+
+func (s *site) scenarioNew(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	area := r.URL.Query().Get("area")
+	if s.areas.get(area) == nil {
+		area = ""
+	}
+	f := s.newForm(area)
+	title := "New scenario"
+	if area != "" {
+		title = "New scenario for " + s.areas.name(area)
+	}
+	s.render(w, r, http.StatusOK, "builder", s.builder(&p, f, title, "/scenarios"))
+}
+
+// readForm parses a posted form under the size cap.
+func (s *site) readForm(w http.ResponseWriter, r *http.Request, p *Principal) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, p, http.StatusBadRequest, "Form not understood", "The form could not be read (it may be too large); go back and send it again.")
+		return false
+	}
+	return true
+}
+
+func (s *site) scenarioCreate(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok || !s.readForm(w, r, &p) {
+		return
+	}
+	f := s.newForm("")
+	s.save(w, r, &p, f, "New scenario", "/scenarios")
+}
+
+func (s *site) scenarioUpdate(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok || !s.readForm(w, r, &p) {
+		return
+	}
+	sc, err := s.d.Backend.Scenario(r.Context(), p, r.PathValue("id"), 0)
+	if err != nil {
+		s.failErr(w, r, &p, "scenario", err)
+		return
+	}
+	f, err := s.formFromDoc(sc)
+	if err != nil {
+		s.failErr(w, r, &p, "scenario", err)
+		return
+	}
+	if v, err := strconv.Atoi(r.PostForm.Get("version")); err == nil {
+		f.Version = v
+	}
+	s.save(w, r, &p, f, "Edit scenario", "/scenarios/"+sc.ID)
+}
+
+// save validates and stores the posted scenario (a new one, or a new version of f.ID), then
+// starts a run if asked, and redirects; or shows the form again with the problems.
+func (s *site) save(w http.ResponseWriter, r *http.Request, p *Principal, f *scenarioForm, title, action string) {
+	if !p.CanPlan() {
+		s.failErr(w, r, p, "scenario", ErrForbidden)
+		return
+	}
+	sc, from := s.parseForm(r, f)
+	again := func(status int) {
+		s.render(w, r, status, "builder", s.builder(p, f, title, action))
+	}
+	if len(f.Errors) > 0 {
+		again(http.StatusUnprocessableEntity)
+		return
+	}
+	doc, err := json.Marshal(sc)
+	if err != nil {
+		s.failErr(w, r, p, "scenario", err)
+		return
+	}
+	var stored store.Scenario
+	if f.ID == "" {
+		stored, err = s.d.Backend.CreateScenario(r.Context(), *p, doc)
+	} else {
+		stored, err = s.d.Backend.UpdateScenario(r.Context(), *p, f.ID, doc, f.Version)
+	}
+	var inv *InvalidError
+	switch {
+	case errors.As(err, &inv):
+		placeProblems(f, inv.Problems, from)
+		again(http.StatusUnprocessableEntity)
+		return
+	case errors.Is(err, store.ErrVersionMismatch):
+		f.Summary = append(f.Summary, fieldProblem{Message: "Someone saved a newer version of this scenario while you were editing it. Open it again to see their changes."})
+		again(http.StatusConflict)
+		return
+	case err != nil:
+		s.failErr(w, r, p, "scenario", err)
+		return
+	}
+	if r.PostForm.Get("action") == "save" {
+		http.Redirect(w, r, "/scenarios/"+stored.ID+"?saved=1", http.StatusSeeOther)
+		return
+	}
+	run, err := s.d.Backend.StartRun(r.Context(), *p, stored.ID, stored.Version)
+	if err != nil {
+		s.failErr(w, r, p, "run", err)
+		return
+	}
+	http.Redirect(w, r, "/runs/"+run.ID, http.StatusSeeOther)
+}
+
+func (s *site) scenarioView(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	sc, err := s.d.Backend.Scenario(r.Context(), p, r.PathValue("id"), 0)
+	if err != nil {
+		s.failErr(w, r, &p, "scenario", err)
+		return
+	}
+	f, err := s.formFromDoc(sc)
+	if err != nil {
+		s.failErr(w, r, &p, "scenario", err)
+		return
+	}
+	d := s.builder(&p, f, sc.Name, "/scenarios/"+sc.ID)
+	d.Saved = r.URL.Query().Get("saved") != ""
+	var pretty json.RawMessage = sc.Document
+	if b, err := json.MarshalIndent(pretty, "", "  "); err == nil {
+		d.JSON = string(b)
+	}
+	if runs, err := s.d.Backend.Runs(r.Context(), p, sc.ID, 20); err == nil {
+		d.Runs = s.runRows(r, p, runs)
+	}
+	s.render(w, r, http.StatusOK, "builder", d)
+}
+
+func (s *site) scenarioRun(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok || !s.readForm(w, r, &p) {
+		return
+	}
+	v, _ := strconv.Atoi(r.PostForm.Get("version"))
+	run, err := s.d.Backend.StartRun(r.Context(), p, r.PathValue("id"), v)
+	if err != nil {
+		s.failErr(w, r, &p, "scenario", err)
+		return
+	}
+	http.Redirect(w, r, "/runs/"+run.ID, http.StatusSeeOther)
+}
+
+// scenarioRow is a scenario in a list.
+type scenarioRow struct {
+	ID, Name string
+	Version  int
+	Updated  string
+	Areas    string
+}
+
+func (s *site) scenarioRows(scs []store.Scenario) []scenarioRow {
+	var out []scenarioRow
+	for _, sc := range scs {
+		row := scenarioRow{ID: sc.ID, Name: sc.Name, Version: sc.Version, Updated: sc.Updated.Local().Format("2 Jan 2006 15:04")}
+		var doc struct {
+			Areas []string `json:"areas"`
+		}
+		if json.Unmarshal(sc.Document, &doc) == nil {
+			var names []string
+			for _, a := range doc.Areas {
+				names = append(names, s.areas.name(a))
+			}
+			row.Areas = strings.Join(names, ", ")
+			if len(doc.Areas) == 0 {
+				row.Areas = "every council, region and England"
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+type scenarioListPage struct {
+	base
+	Scenarios []scenarioRow
+	CanPlan   bool
+}
+
+func (s *site) scenarioList(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	scs, err := s.d.Backend.Scenarios(r.Context(), p, 200)
+	if err != nil {
+		s.failErr(w, r, &p, "scenarios", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "scenarios", &scenarioListPage{base: base{Title: "Scenarios", User: &p, Section: "scenarios"},
+		Scenarios: s.scenarioRows(scs), CanPlan: p.CanPlan()})
+}

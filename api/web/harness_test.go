@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/carecast/carecast/api"
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/store/sqlite"
+	"github.com/carecast/carecast/api/web"
+	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/datasets/defaultdata"
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// Sheffield is the council the tests plan for.
+const Sheffield = "E08000019"
+
+var (
+	engOnce sync.Once
+	eng     *engine.Engine
+	engIn   *engine.Inputs
+	engErr  error
+)
+
+// testEngine returns the forecast engine on the default data, built once per test binary.
+func testEngine(t testing.TB) (*engine.Engine, *engine.Inputs) {
+	t.Helper()
+	engOnce.Do(func() {
+		b, err := defaultdata.Load()
+		if err != nil {
+			engErr = err
+			return
+		}
+		if engIn, engErr = datasets.EngineInputs(b); engErr != nil {
+			return
+		}
+		eng, engErr = engine.New(engIn)
+	})
+	if engErr != nil {
+		t.Fatal(engErr)
+	}
+	return eng, engIn
+}
+
+// engineRunner is an api.Runner that runs the real engine and keeps each run's rows in
+// memory; it is also the pages' ResultsSource. (The lead's Runner writes a Parquet file and a
+// ResultsSource reads it; these tests check the pages, not the file format.)
+type engineRunner struct {
+	e       *engine.Engine
+	mu      sync.Mutex
+	results map[string][]forecast.ResultRow
+	// pause, when set, holds every run until it is closed (to see the progress page).
+	pause chan struct{}
+}
+
+func (r *engineRunner) Run(ctx context.Context, spec api.RunSpec, progress func(done, total int)) (api.RunOutput, error) {
+	var sc forecast.Scenario
+	if err := json.Unmarshal(spec.Scenario, &sc); err != nil {
+		return api.RunOutput{}, err
+	}
+	if spec.Seed != nil {
+		sc.Uncertainty.Seed = *spec.Seed
+	}
+	if r.pause != nil {
+		progress(1, 4)
+		select {
+		case <-r.pause:
+		case <-ctx.Done():
+			return api.RunOutput{}, ctx.Err()
+		}
+	}
+	res, err := r.e.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, progress)
+	var se forecast.ScenarioError
+	if errors.As(err, &se) {
+		return api.RunOutput{}, api.PublicError(err)
+	}
+	if err != nil {
+		return api.RunOutput{}, err
+	}
+	var rows []forecast.ResultRow
+	for row := range res.Rows() {
+		rows = append(rows, row)
+	}
+	r.mu.Lock()
+	r.results[spec.RunID] = rows
+	r.mu.Unlock()
+	path := filepath.Join(spec.Dir, "rows.txt")
+	if err := os.WriteFile(path, []byte("in memory\n"), 0o640); err != nil {
+		return api.RunOutput{}, err
+	}
+	rel, _ := filepath.Rel(spec.DataDir, path)
+	prov, _ := json.Marshal(res.Provenance)
+	return api.RunOutput{ResultPath: rel, Provenance: prov, Seed: &sc.Uncertainty.Seed}, nil
+}
+
+// Rows implements web.ResultsSource.
+func (r *engineRunner) Rows(_ context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
+	r.mu.Lock()
+	all := r.results[run.ID]
+	r.mu.Unlock()
+	var out []forecast.ResultRow
+	for _, row := range all {
+		if f.Match(row) {
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+// validator checks scenario documents as the engine will: strict JSON into
+// forecast.Scenario, then Check on the data.
+type validator struct{ in *engine.Inputs }
+
+func (validator) Schema() []byte { return []byte(`{"type":"object"}`) }
+
+func (v validator) Validate(doc []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	var sc forecast.Scenario
+	if err := dec.Decode(&sc); err != nil {
+		return err
+	}
+	sc = sc.WithDefaults()
+	return sc.Check(v.in)
+}
+
+// server is carecast serving the API and the pages on a loopback listener.
+type server struct {
+	t      testing.TB
+	URL    string
+	svc    *api.Service
+	runner *engineRunner
+	// keys by role, when started with keys (organisation "Sheffield City Council").
+	keys map[store.Role]string
+	// exportAuth records the Authorization header of the last export request forwarded.
+	exportAuth chan string
+}
+
+// startServer starts a server, open (no keys) or with keys. The results export endpoint of
+// the API (/v1/runs/{id}/results/export) is stood in for by a CSV writer here, as the
+// pages only link and forward to it.
+func startServer(t testing.TB, withKeys bool) *server {
+	t.Helper()
+	e, in := testEngine(t)
+	dir := t.TempDir()
+	cfg := api.DefaultConfig()
+	cfg.DataDir = dir
+	cfg.Workers = 1
+	cfg.RateLimit, cfg.RateBurst = 1000, 1000
+	cfg.RunTimeout = time.Minute
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, api.DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, runner: &engineRunner{e: e, results: map[string][]forecast.ResultRow{}}, keys: map[store.Role]string{},
+		exportAuth: make(chan string, 16)}
+	if withKeys {
+		for _, role := range []store.Role{store.RoleViewer, store.RolePlanner} {
+			_, secret, err := api.CreateKey(context.Background(), st, "Sheffield City Council", role, string(role))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.keys[role] = secret
+		}
+	}
+	var apiHandler http.Handler
+	stand := http.NewServeMux()
+	stand.HandleFunc("GET /v1/runs/{id}/results/export", func(w http.ResponseWriter, r *http.Request) {
+		s.exportAuth <- r.Header.Get("Authorization")
+		s.runner.mu.Lock()
+		rows := s.runner.results[r.PathValue("id")]
+		s.runner.mu.Unlock()
+		w.Header().Set("Content-Type", "text/csv")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+`.csv"`)
+		io.WriteString(w, "area_code,year,measure,sex,age_band,mean\n")
+		for _, row := range rows {
+			if a := r.URL.Query().Get("area"); a != "" && row.AreaCode != a {
+				continue
+			}
+			io.WriteString(w, row.AreaCode+","+itoa(row.Year)+","+row.Measure+","+row.Sex+","+row.AgeBand+","+ftoa(row.Mean)+"\n")
+		}
+	})
+	stand.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { apiHandler.ServeHTTP(w, r) }))
+	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test",
+		Web: &web.Deps{Results: s.runner, Projector: web.EngineProjector(e), Areas: in.Areas, Catalog: in, API: stand}}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	s.svc, err = api.NewService(context.Background(), cfg, deps, st, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiHandler = s.svc.Handler()
+	hs := httptest.NewUnstartedServer(nil)
+	hs.Config = s.svc.HTTPServer()
+	hs.Start()
+	s.URL = hs.URL
+	t.Cleanup(func() {
+		s.svc.Drain()
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.svc.Close(ctx)
+		st.Close()
+	})
+	return s
+}
+
+// client is a browser-like HTTP client: a cookie jar, no automatic redirects.
+type client struct {
+	t   testing.TB
+	s   *server
+	hc  *http.Client
+	jar *cookiejar.Jar
+}
+
+func (s *server) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: s.t, s: s, jar: jar, hc: &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (c *client) do(req *http.Request) page {
+	c.t.Helper()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return page{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+func (c *client) get(path string) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.s.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a form as a browser on this site would (same-origin).
+func (c *client) post(path string, form url.Values) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.s.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", c.s.URL)
+	return c.do(req)
+}
+
+// waitRun polls a run until it is final and returns its status.
+func (c *client) waitRun(id string) string {
+	c.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		p := c.get("/runs/" + id + "/status")
+		var st struct{ Status string }
+		if err := json.Unmarshal([]byte(p.body), &st); err != nil {
+			c.t.Fatalf("status of %s: %d %s", id, p.status, p.body)
+		}
+		switch st.Status {
+		case "succeeded", "failed", "cancelled":
+			return st.Status
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.t.Fatalf("run %s did not finish", id)
+	return ""
+}
+
+// project runs a scenario on the engine directly, for expected numbers.
+func project(t testing.TB, sc forecast.Scenario) *engine.Result {
+	t.Helper()
+	e, _ := testEngine(t)
+	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

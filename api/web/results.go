@@ -1,0 +1,527 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/web/chart"
+	"github.com/carecast/carecast/forecast"
+)
+
+// runRow is a run in a list.
+type runRow struct {
+	ID, ScenarioID, ScenarioName string
+	Version                      int
+	Status                       string
+	Progress                     int // percent
+	Created                      string
+	Error                        string
+	Succeeded, Final             bool
+}
+
+func (s *site) runRows(r *http.Request, p Principal, runs []store.Run) []runRow {
+	names := map[string]string{}
+	var out []runRow
+	for _, run := range runs {
+		k := run.ScenarioID + "@" + strconv.Itoa(run.ScenarioVersion)
+		name, ok := names[k]
+		if !ok {
+			name = run.ScenarioID
+			if sc, err := s.d.Backend.Scenario(r.Context(), p, run.ScenarioID, run.ScenarioVersion); err == nil {
+				name = sc.Name
+			}
+			names[k] = name
+		}
+		out = append(out, runRowOf(run, name))
+	}
+	return out
+}
+
+func runRowOf(run store.Run, name string) runRow {
+	return runRow{ID: run.ID, ScenarioID: run.ScenarioID, ScenarioName: name, Version: run.ScenarioVersion,
+		Status: string(run.Status), Progress: int(math.Round(run.Progress * 100)), Created: run.Created.Local().Format("2 Jan 2006 15:04"),
+		Error: run.Error, Succeeded: run.Status == store.RunSucceeded, Final: run.Status.Final()}
+}
+
+type runListPage struct {
+	base
+	Runs []runRow
+}
+
+func (s *site) runList(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	runs, err := s.d.Backend.Runs(r.Context(), p, "", 200)
+	if err != nil {
+		s.failErr(w, r, &p, "runs", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "runs", &runListPage{base: base{Title: "Runs", User: &p, Section: "runs"}, Runs: s.runRows(r, p, runs)})
+}
+
+// loadRun reads a run and the scenario version it ran.
+func (s *site) loadRun(ctx context.Context, p Principal, id string) (store.Run, store.Scenario, forecast.Scenario, error) {
+	run, err := s.d.Backend.Run(ctx, p, id)
+	if err != nil {
+		return run, store.Scenario{}, forecast.Scenario{}, err
+	}
+	sc, err := s.d.Backend.Scenario(ctx, p, run.ScenarioID, run.ScenarioVersion)
+	if err != nil {
+		return run, sc, forecast.Scenario{}, err
+	}
+	var doc forecast.Scenario
+	if err := json.Unmarshal(sc.Document, &doc); err != nil {
+		return run, sc, doc, fmt.Errorf("scenario %s version %d: %w", sc.ID, sc.Version, err)
+	}
+	return run, sc, doc.WithDefaults(), nil
+}
+
+type progressPage struct {
+	base
+	Run      runRow
+	Scenario store.Scenario
+}
+
+type statusJSON struct {
+	Status   string  `json:"status"`
+	Progress float64 `json:"progress"`
+}
+
+func (s *site) runStatus(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	run, err := s.d.Backend.Run(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, &p, "run", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(statusJSON{Status: string(run.Status), Progress: run.Progress})
+}
+
+// keyTable is a table of one measure family's headline values in one year: baseline,
+// scenario, range and change.
+type keyTable struct {
+	ID, Title, Caption string
+	Rows               []keyRow
+}
+
+type keyRow struct {
+	Measure, Label, Band              string
+	Baseline, Scenario, Range, Change string
+	HasBaseline, HasRange             bool
+	Percent                           string
+}
+
+type measureOption struct {
+	Name, Label string
+	Selected    bool
+}
+
+type exportLink struct {
+	Label, Format, URL string
+}
+
+type wfRow struct {
+	Label, Change, Total string
+}
+
+type resultsPage struct {
+	base
+	Run           runRow
+	Scenario      store.Scenario
+	Levers        []string
+	Area          forecast.AreaInfo
+	Areas         []areaOption
+	Year          int
+	Years         []int
+	BaseYear      int
+	HasBaseline   bool
+	BaselineNote  string
+	Tables        []keyTable
+	Measure       string
+	Measures      []measureOption
+	Fan           fanBlock
+	Mix           template.HTML
+	MixTable      mixTable
+	MixCSV        string
+	Driver        string
+	Drivers       []measureOption
+	Waterfall     template.HTML
+	WaterfallRows []wfRow
+	WaterfallNote string
+	WaterfallCSV  string
+	KeyCSV        string
+	Exports       []exportLink
+	AreaExports   []exportLink
+	Provenance    string
+	Problem       string
+	Headline      string
+}
+
+// keyFamilies are the tables of a results page, in order.
+var keyFamilies = []struct{ fam, id, title string }{
+	{forecast.FamilyCapacity, "capacity", "Capacity needed"},
+	{forecast.FamilyWorkforce, "workforce", "Workforce needed"},
+	{forecast.FamilyCost, "cost", "Cost"},
+	{forecast.FamilyService, "services", "People using services"},
+	{forecast.FamilyNeed, "need", "People in need"},
+}
+
+func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	run, sc, doc, err := s.loadRun(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, &p, "run", err)
+		return
+	}
+	if run.Status != store.RunSucceeded {
+		d := &progressPage{base: base{Title: "Run of " + sc.Name, User: &p, Section: "runs"}, Run: runRowOf(run, sc.Name), Scenario: sc}
+		s.render(w, r, http.StatusOK, "progress", d)
+		return
+	}
+	d := &resultsPage{base: base{Title: "Results: " + sc.Name, User: &p, Section: "runs"}, Run: runRowOf(run, sc.Name), Scenario: sc}
+	for _, l := range doc.Levers {
+		d.Levers = append(d.Levers, describeLever(l))
+	}
+	areas := doc.Areas
+	if len(areas) == 0 {
+		for _, a := range s.areas.choices() {
+			if rank(&a) < 3 {
+				areas = append(areas, a.Code)
+			}
+		}
+	}
+	code := r.URL.Query().Get("area")
+	if s.areas.get(code) == nil {
+		code = areas[0]
+	}
+	if a := s.areas.get(code); a != nil {
+		d.Area = *a
+	} else {
+		d.Area = forecast.AreaInfo{Code: code, Name: code}
+	}
+	for _, a := range areas {
+		d.Areas = append(d.Areas, areaOption{Code: a, Name: s.areas.name(a), Selected: a == code})
+	}
+	d.Title += " – " + d.Area.Name
+	if s.d.Results == nil {
+		d.Problem = "This server cannot read results yet."
+		s.render(w, r, http.StatusOK, "results", d)
+		return
+	}
+	rows, err := s.d.Results.Rows(r.Context(), run, ResultFilter{Areas: []string{code},
+		Measures: []string{"population", "need.*", "service.*", "capacity.*", "workforce.*", "cost.*"}})
+	if err != nil {
+		s.failErr(w, r, &p, "results", err)
+		return
+	}
+	f := newFrame(rows)
+	if len(f.years) == 0 {
+		d.Problem = "This run has no results for " + d.Area.Name + "."
+		s.render(w, r, http.StatusOK, "results", d)
+		return
+	}
+	d.BaseYear = f.first()
+	d.Years = f.years[1:]
+	d.Year = yearParam(r, f, 2035)
+
+	// The baseline: the same scenario without its levers, projected now for this area.
+	var bf *frame
+	if len(doc.Levers) > 0 {
+		bsc := baselineOf(doc, code, s.areas.get(code))
+		brows, err := s.project(r.Context(), bsc)
+		switch {
+		case err == nil:
+			bf = newFrame(brows)
+			d.HasBaseline = true
+			d.BaselineNote = fmt.Sprintf("The baseline is this scenario without its levers, projected for %s with the same assumptions and the same random draws (%d).",
+				d.Area.Name, bsc.Uncertainty.Draws)
+		case errors.Is(err, errNoProjector):
+			d.BaselineNote = "This server cannot project a baseline to compare with."
+		default:
+			s.log.Warn("baseline projection", "run_id", run.ID, "err", err)
+			d.BaselineNote = "The baseline could not be projected: " + err.Error()
+		}
+	} else {
+		d.BaselineNote = "This scenario has no levers: it is a baseline."
+	}
+	for _, kf := range keyFamilies {
+		t := keyTable{ID: kf.id, Title: fmt.Sprintf("%s in %d", kf.title, d.Year)}
+		for _, m := range f.family(kf.fam) {
+			t.Rows = append(t.Rows, keyRowOf(f, bf, code, m, d.Year))
+		}
+		if len(t.Rows) > 0 {
+			d.Tables = append(d.Tables, t)
+		}
+	}
+	if m := "capacity.home_care_hours"; f.has(m) {
+		k := keyRowOf(f, bf, code, m, d.Year)
+		d.Headline = fmt.Sprintf("In %d, %s would need %s home-care hours a week in this scenario", d.Year, d.Area.Name, k.Scenario)
+		if k.HasRange {
+			d.Headline += " (80% range " + k.Range + ")"
+		}
+		if k.HasBaseline {
+			d.Headline += fmt.Sprintf(", against %s in the baseline: a change of %s (%s)", k.Baseline, k.Change, k.Percent)
+		}
+		d.Headline += "."
+	}
+	d.KeyCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
+		Measures: []string{"capacity.*", "workforce.*", "cost.*", "service.*", "need.*"}, Sexes: []string{"all"}}.query().Encode()
+
+	// Fan chart of the chosen measure, scenario against baseline.
+	d.Measure = r.URL.Query().Get("measure")
+	if !f.has(d.Measure) {
+		d.Measure = "capacity.home_care_hours"
+		if !f.has(d.Measure) {
+			d.Measure = f.measures[0]
+		}
+	}
+	for _, m := range f.measures {
+		d.Measures = append(d.Measures, measureOption{Name: m, Label: shortLabel(m) + " (" + f.band(m) + ")", Selected: m == d.Measure})
+	}
+	series := []chart.Series{f.series("This scenario", code, d.Measure)}
+	if bf != nil && bf.has(d.Measure) {
+		series = append(series, bf.series("Baseline (no levers)", code, d.Measure))
+	}
+	d.Fan = fanOf("fan", fmt.Sprintf("%s (%s), %s", label(d.Measure), bandWords(f.band(d.Measure)), d.Area.Name), f.units[d.Measure], d.Year, series...)
+	d.Fan.CSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, Measures: []string{d.Measure}, Sexes: []string{"all"},
+		AgeBands: []string{f.band(d.Measure)}}.query().Encode()
+
+	d.Mix, d.MixTable = serviceMix(f, code, "mix", "People using each service, "+d.Area.Name+", this scenario")
+	d.MixCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, Measures: []string{"service.*"}, Sexes: []string{"all"}}.query().Encode()
+
+	if err := s.waterfall(r, run, doc, f, d); err != nil {
+		s.failErr(w, r, &p, "results", err)
+		return
+	}
+	base := "/runs/" + run.ID + "/export?format="
+	for _, e := range []struct{ label, format string }{{"CSV", "csv"}, {"Excel", "xlsx"}, {"Parquet", "parquet"}, {"Arrow", "arrow"}, {"JSON", "json"}} {
+		d.Exports = append(d.Exports, exportLink{Label: e.label, Format: e.format, URL: base + e.format})
+		if e.format != "arrow" && e.format != "json" {
+			d.AreaExports = append(d.AreaExports, exportLink{Label: e.label, Format: e.format, URL: base + e.format + "&area=" + url.QueryEscape(code)})
+		}
+	}
+	if len(run.Provenance) > 0 {
+		if b, err := json.MarshalIndent(json.RawMessage(run.Provenance), "", "  "); err == nil {
+			d.Provenance = string(b)
+		}
+	}
+	s.render(w, r, http.StatusOK, "results", d)
+}
+
+// baselineOf is a scenario without its levers, for one area, with draws capped so that it is
+// quick to project. Each lever is replaced by one that does nothing (a 0% eligibility change)
+// rather than removed: the engine draws one random number per lever before it draws the
+// prevalence rates, so keeping the number of levers keeps every other random draw the same,
+// and the baseline differs from the scenario by the levers alone, not by Monte Carlo noise.
+func baselineOf(sc forecast.Scenario, area string, a *forecast.AreaInfo) forecast.Scenario {
+	b := sc.WithDefaults()
+	b.Name = "Baseline"
+	b.Levers = make([]forecast.LeverSpec, len(sc.Levers))
+	for i := range b.Levers {
+		b.Levers[i] = forecast.LeverSpec{Type: forecast.LeverEligibility, Label: "none", Value: 0, Start: b.BaseYear + 1, End: b.BaseYear + 1, Profile: "step"}
+	}
+	b.Areas = []string{area}
+	b.Districts = false
+	b.Labels = nil
+	b.Description = ""
+	maxDraws := 1000
+	if a != nil {
+		switch a.Type {
+		case "region":
+			maxDraws = 100
+		case "country":
+			maxDraws = 40
+		}
+	}
+	b.Uncertainty.Draws = min(b.Uncertainty.Draws, maxDraws)
+	return b
+}
+
+// keyRowOf is one measure's headline in year: scenario, baseline, range, change.
+func keyRowOf(f, bf *frame, area, m string, year int) keyRow {
+	row := keyRow{Measure: m, Label: shortLabel(m), Band: f.band(m)}
+	unit := f.units[m]
+	r, ok := f.head(area, m, year)
+	if !ok {
+		row.Scenario = "–"
+		return row
+	}
+	row.Scenario = value(r.Mean, unit)
+	if r.P90-r.P10 > 1e-9*math.Max(1, math.Abs(r.Mean)) {
+		row.HasRange = true
+		row.Range = value(r.P10, unit) + " to " + value(r.P90, unit)
+	}
+	if bf != nil {
+		if b, ok := bf.head(area, m, year); ok {
+			row.HasBaseline = true
+			row.Baseline = value(b.Mean, unit)
+			row.Change = signedValue(r.Mean-b.Mean, unit)
+			row.Percent = pct(b.Mean, r.Mean)
+		}
+	}
+	return row
+}
+
+// waterfall fills the driver waterfall of the chosen measure and year.
+func (s *site) waterfall(r *http.Request, run store.Run, doc forecast.Scenario, f *frame, d *resultsPage) error {
+	code := d.Area.Code
+	drows, err := s.d.Results.Rows(r.Context(), run, ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year, Measures: []string{"driver.*"}})
+	if err != nil {
+		return err
+	}
+	type part struct {
+		name string
+		v    float64
+		band string
+	}
+	parts := map[string][]part{}
+	var targets []string
+	for _, row := range drows {
+		rest := strings.TrimPrefix(row.Measure, "driver.")
+		i := strings.LastIndex(rest, ".")
+		if i < 0 {
+			continue
+		}
+		m, pn := rest[:i], rest[i+1:]
+		if _, ok := parts[m]; !ok {
+			targets = append(targets, m)
+		}
+		parts[m] = append(parts[m], part{pn, row.Mean, row.AgeBand})
+	}
+	if len(targets) == 0 {
+		d.WaterfallNote = "This run has no breakdown of change by driver."
+		return nil
+	}
+	d.Driver = r.URL.Query().Get("driver")
+	if !slices.Contains(targets, d.Driver) {
+		d.Driver = "capacity.home_care_hours"
+		if !slices.Contains(targets, d.Driver) {
+			d.Driver = targets[0]
+		}
+	}
+	for _, t := range targets {
+		d.Drivers = append(d.Drivers, measureOption{Name: t, Label: shortLabel(t), Selected: t == d.Driver})
+	}
+	ps := parts[d.Driver]
+	band := ps[0].band
+	start, _ := f.get(code, d.Driver, "all", band, f.first())
+	end, _ := f.get(code, d.Driver, "all", band, d.Year)
+	unit := f.units[d.Driver]
+	wf := chart.Waterfall{ID: "waterfall", Unit: unitWords(unit),
+		Title:      fmt.Sprintf("What changes %s (%s) in %s between %d and %d", strings.ToLower(label(d.Driver)[:1])+label(d.Driver)[1:], bandWords(band), d.Area.Name, f.first(), d.Year),
+		StartLabel: fmt.Sprintf("%d level", f.first()), Start: start.Mean, EndLabel: fmt.Sprintf("%d level", d.Year), End: end.Mean}
+	total := start.Mean
+	d.WaterfallRows = append(d.WaterfallRows, wfRow{Label: wf.StartLabel, Total: value(start.Mean, unit)})
+	sum := 0.0
+	for _, pt := range ps {
+		l := partLabel(pt.name, doc)
+		wf.Steps = append(wf.Steps, chart.Step{Label: l, Delta: pt.v})
+		total += pt.v
+		sum += pt.v
+		d.WaterfallRows = append(d.WaterfallRows, wfRow{Label: l, Change: signedValue(pt.v, unit), Total: value(total, unit)})
+	}
+	d.WaterfallRows = append(d.WaterfallRows, wfRow{Label: wf.EndLabel, Total: value(end.Mean, unit)})
+	if diff := end.Mean - start.Mean - sum; math.Abs(diff) > 0.005*math.Max(1, math.Abs(end.Mean)) {
+		d.WaterfallNote = fmt.Sprintf("The parts are worked out on the central assumptions, so they differ from the change in the mean of the draws by %s.", signedValue(diff, unit))
+	}
+	d.Waterfall = wf.SVG()
+	d.WaterfallCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
+		Measures: []string{"driver." + d.Driver + ".*"}}.query().Encode()
+	return nil
+}
+
+// partLabel names a driver part: "demography", "prices", or "<n>_<slug>" for lever n.
+func partLabel(part string, doc forecast.Scenario) string {
+	switch part {
+	case "demography":
+		return "Population change (demography)"
+	case "prices":
+		return "Prices (cash terms)"
+	}
+	if n, _, ok := strings.Cut(part, "_"); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 1 && i <= len(doc.Levers) {
+			return leverTitle(doc.Levers[i-1])
+		}
+	}
+	return humanise(part)
+}
+
+func (s *site) runData(w http.ResponseWriter, r *http.Request) {
+	p, _, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	run, err := s.d.Backend.Run(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, &p, "run", err)
+		return
+	}
+	if run.Status != store.RunSucceeded || s.d.Results == nil {
+		s.fail(w, r, &p, http.StatusConflict, "No results", "This run has no results to download.")
+		return
+	}
+	flt := filterFromQuery(r)
+	rows, err := s.d.Results.Rows(r.Context(), run, flt)
+	if err != nil {
+		s.failErr(w, r, &p, "results", err)
+		return
+	}
+	writeCSV(w, run.ID+".csv", rows, flt)
+}
+
+// runEvents forwards the API's event stream of a run with the signed-in person's key, so that
+// the progress page can follow it with EventSource (which cannot send headers).
+func (s *site) runEvents(w http.ResponseWriter, r *http.Request) {
+	_, key, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	s.forward(w, r, key, "/v1/runs/"+url.PathEscape(r.PathValue("id"))+"/events", "")
+}
+
+// runExport forwards a download to the API's export of a run's results
+// (/v1/runs/{id}/results/export), with the signed-in person's key.
+func (s *site) runExport(w http.ResponseWriter, r *http.Request) {
+	_, key, ok := s.who(w, r)
+	if !ok {
+		return
+	}
+	s.forward(w, r, key, "/v1/runs/"+url.PathEscape(r.PathValue("id"))+"/results/export", r.URL.RawQuery)
+}
+
+// forward serves path (with query) from the API handler in this process, carrying key as a
+// bearer token instead of the cookie.
+func (s *site) forward(w http.ResponseWriter, r *http.Request, key, path, query string) {
+	r2 := r.Clone(r.Context())
+	r2.URL = &url.URL{Path: path, RawQuery: query}
+	r2.RequestURI = r2.URL.RequestURI()
+	r2.Header.Del("Cookie")
+	r2.Header.Del("Authorization")
+	r2.Header.Del("X-API-Key")
+	if key != "" {
+		r2.Header.Set("Authorization", "Bearer "+key)
+	}
+	// The API sets its own content headers.
+	w.Header().Del("Content-Security-Policy")
+	s.d.API.ServeHTTP(w, r2)
+}

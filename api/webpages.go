@@ -1,0 +1,174 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"path/filepath"
+
+	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/web"
+	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/forecast"
+)
+
+// mountPages adds the planner web pages (package api/web) to mux when Deps.Web is set, with
+// the service as their Backend and mux as the API they forward downloads and event streams to
+// (unless Deps.Web.API names another handler).
+func (s *Service) mountPages(mux *http.ServeMux) {
+	if s.deps.Web == nil {
+		return
+	}
+	d := *s.deps.Web
+	d.Backend = s.WebBackend()
+	if d.API == nil {
+		d.API = mux
+	}
+	if d.Results == nil {
+		d.Results = serviceResults{s}
+	}
+	if d.Logger == nil {
+		d.Logger = s.log
+	}
+	if d.Version == "" {
+		d.Version = s.deps.Version
+	}
+	web.Register(mux, d)
+}
+
+// WebBackend returns the service as the web pages see it: the same store, validation, run
+// queue, keys, organisation isolation and rate limits as the HTTP operations.
+func (s *Service) WebBackend() web.Backend { return webBackend{s} }
+
+type webBackend struct{ s *Service }
+
+func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal, error) {
+	s := b.s
+	var p web.Principal
+	if key == "" {
+		if !s.open.Load() || !s.stillOpen(ctx) {
+			return p, web.ErrNoKey
+		}
+		p = web.Principal{OrgID: s.localOrg.ID, OrgName: s.localOrg.Name, Role: store.RoleAdmin, Open: true}
+	} else {
+		k, err := s.st.KeyByHash(ctx, sha256.Sum256([]byte(key)))
+		if errors.Is(err, store.ErrNotFound) {
+			return p, web.ErrBadKey
+		}
+		if err != nil {
+			return p, err
+		}
+		p = web.Principal{OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role, KeyID: k.ID}
+	}
+	rateKey := p.KeyID
+	if rateKey == "" {
+		rateKey = "local"
+	}
+	if ok, _ := s.limiter.allow(rateKey); !ok {
+		s.metrics.rateLimited.Inc()
+		return web.Principal{}, web.ErrRateLimited
+	}
+	return p, nil
+}
+
+// pageErr turns the service's errors into the pages' ones.
+func pageErr(err error) error {
+	var inv *invalidScenario
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &inv):
+		out := &web.InvalidError{}
+		for _, p := range problems(inv.err) {
+			out.Problems = append(out.Problems, web.Problem{Location: p.location, Message: p.message})
+		}
+		return out
+	case errors.Is(err, errVersionNotFound):
+		return store.ErrNotFound
+	case errors.Is(err, errShutdown):
+		return web.ErrUnavailable
+	}
+	return err
+}
+
+func planner(p web.Principal) error {
+	if !p.Role.Allows(store.RolePlanner) {
+		return web.ErrForbidden
+	}
+	return nil
+}
+
+func (b webBackend) CreateScenario(ctx context.Context, p web.Principal, doc []byte) (store.Scenario, error) {
+	if err := planner(p); err != nil {
+		return store.Scenario{}, err
+	}
+	if int64(len(doc)) > b.s.cfg.MaxBodyBytes {
+		return store.Scenario{}, &web.InvalidError{Problems: []web.Problem{{Message: "the scenario is larger than the server accepts"}}}
+	}
+	sc, err := b.s.createScenario(ctx, p.OrgID, doc)
+	return sc, pageErr(err)
+}
+
+func (b webBackend) UpdateScenario(ctx context.Context, p web.Principal, id string, doc []byte, ifVersion int) (store.Scenario, error) {
+	if err := planner(p); err != nil {
+		return store.Scenario{}, err
+	}
+	if int64(len(doc)) > b.s.cfg.MaxBodyBytes {
+		return store.Scenario{}, &web.InvalidError{Problems: []web.Problem{{Message: "the scenario is larger than the server accepts"}}}
+	}
+	sc, err := b.s.updateScenario(ctx, p.OrgID, id, doc, ifVersion)
+	return sc, pageErr(err)
+}
+
+func (b webBackend) Scenario(ctx context.Context, p web.Principal, id string, version int) (store.Scenario, error) {
+	return b.s.st.GetScenario(ctx, p.OrgID, id, version)
+}
+
+func (b webBackend) Scenarios(ctx context.Context, p web.Principal, limit int) ([]store.Scenario, error) {
+	scs, _, err := b.s.st.ListScenarios(ctx, p.OrgID, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
+	return scs, err
+}
+
+func (b webBackend) StartRun(ctx context.Context, p web.Principal, scenarioID string, version int) (store.Run, error) {
+	if err := planner(p); err != nil {
+		return store.Run{}, err
+	}
+	r, err := b.s.startRun(ctx, p.OrgID, StartRunRequest{ScenarioID: scenarioID, ScenarioVersion: version})
+	return r, pageErr(err)
+}
+
+func (b webBackend) Run(ctx context.Context, p web.Principal, id string) (store.Run, error) {
+	r, err := b.s.st.GetRun(ctx, p.OrgID, id)
+	if err != nil {
+		return r, err
+	}
+	return b.s.liveRunState(r), nil
+}
+
+func (b webBackend) Runs(ctx context.Context, p web.Principal, scenarioID string, limit int) ([]store.Run, error) {
+	rs, _, err := b.s.st.ListRuns(ctx, p.OrgID, store.RunFilter{ScenarioID: scenarioID}, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
+	for i := range rs {
+		rs[i] = b.s.liveRunState(rs[i])
+	}
+	return rs, err
+}
+
+// serviceResults reads runs' result files through the service's cache of open files, for the
+// pages.
+type serviceResults struct{ s *Service }
+
+// Rows returns the rows of a succeeded run that pass f.
+func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
+	rf, done, err := r.s.results.open(filepath.Join(r.s.dataDir, run.ResultPath))
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var rows []forecast.ResultRow
+	err = rf.Scan(ctx, datasets.ResultFilter(f), datasets.ScanOptions{}, func(_ int64, row forecast.ResultRow) bool {
+		rows = append(rows, row)
+		return true
+	})
+	return rows, err
+}

@@ -1,0 +1,275 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/backtest"
+	"github.com/carecast/carecast/forecast/population"
+)
+
+// ServiceBacktestData builds the inputs of the service back-test (backtest.Services) from a
+// bundle:
+//
+//   - the activity rows of service_activity, and the councils that reported them;
+//   - each council's single-year population estimates on the boundaries it reported on: its
+//     own estimates, else the sum of its districts' (the districts in force for a council in
+//     force; every district that had it as parent for a council that has ended). A district
+//     that has ended has only its mid-2011 estimate; for later years it takes its successor's
+//     change by sex and age since 2011 (exact where the successor was made of whole districts
+//     of one council, as for Buckinghamshire and Northamptonshire; an apportionment for
+//     Bournemouth, Poole and Christchurch, merged into one council in 2019). Estimates are kept
+//     for the years every district of the council has;
+//   - the need schedule that drives services for 65+ by default (forecast.DefaultNeedMeasure),
+//     from the evidence year the engine picks: the latest with more than one age band that
+//     covers its ages for both sexes, else the latest that covers them.
+//
+// The bundle is not modified. It returns an error if there is no activity, or a council has no
+// population, or the need measure has no usable evidence.
+func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
+	if len(b.ServiceActivity) == 0 {
+		return nil, fmt.Errorf("service back-test inputs: no service activity")
+	}
+	d := &backtest.ServiceData{Population: map[string]map[int]*population.Pop90{}}
+	areas := map[string]*Area{}
+	children := map[string][]string{}
+	for i := range b.Areas {
+		a := &b.Areas[i]
+		areas[a.AreaCode] = a
+		children[a.ParentCode] = append(children[a.ParentCode], a.AreaCode)
+	}
+	est := map[string]map[int]*population.Pop90{}
+	srcs := map[string]bool{}
+	for _, r := range b.Population {
+		if r.Kind != "estimate" {
+			continue
+		}
+		s, err := forecast.ParseSex(r.Sex)
+		if err != nil {
+			return nil, fmt.Errorf("service back-test inputs: population %s %d: %w", r.AreaCode, r.Year, err)
+		}
+		m := est[r.AreaCode]
+		if m == nil {
+			m = map[int]*population.Pop90{}
+			est[r.AreaCode] = m
+		}
+		p := m[int(r.Year)]
+		if p == nil {
+			p = new(population.Pop90)
+			m[int(r.Year)] = p
+		}
+		p[s][r.Age] = r.Count
+	}
+	seen := map[string]bool{}
+	var councils []string
+	for _, r := range b.ServiceActivity {
+		d.Activity = append(d.Activity, backtest.Activity{Area: r.AreaCode, Year: int(r.Year), Service: r.Service,
+			AgeBand: r.AgeBand, Measure: r.Measure, Value: r.Value})
+		src, _, _ := strings.Cut(r.Source, "; items ") // one source, whatever the items
+		srcs[src] = true
+		if !seen[r.AreaCode] {
+			seen[r.AreaCode] = true
+			councils = append(councils, r.AreaCode)
+		}
+	}
+	sort.Strings(councils)
+	for _, c := range councils {
+		a := areas[c]
+		if a == nil {
+			return nil, fmt.Errorf("service back-test inputs: council %s is not in the areas table", c)
+		}
+		d.Councils = append(d.Councils, backtest.Council{Code: c, Name: a.AreaName})
+		leaves := []string{c}
+		if len(est[c]) == 0 {
+			leaves = nil
+			for _, k := range children[c] {
+				if a.ValidTo == "" && areas[k].ValidTo != "" {
+					continue
+				}
+				leaves = append(leaves, k)
+			}
+		}
+		p, apportioned, err := councilPopulation(leaves, est, areas)
+		if err != nil {
+			return nil, fmt.Errorf("service back-test inputs: council %s: %w", c, err)
+		}
+		d.Population[c] = p
+		if apportioned {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s (%s) has ended; its population after 2011 is apportioned from the council that took it over, by sex and age.", c, a.AreaName))
+		}
+	}
+	for _, r := range b.Population {
+		if r.Kind == "estimate" && (r.Year == 2011 || r.Year == 2020) {
+			srcs[r.Source] = true
+		}
+	}
+	sched, year, src, err := needSchedule(b.Prevalence, forecast.DefaultNeedMeasure)
+	if err != nil {
+		return nil, fmt.Errorf("service back-test inputs: %w", err)
+	}
+	d.Need, d.NeedMeasure, d.NeedEvidence = sched, forecast.DefaultNeedMeasure, year
+	for _, s := range src {
+		srcs[s] = true
+	}
+	for s := range srcs {
+		d.Sources = append(d.Sources, s)
+	}
+	sort.Strings(d.Sources)
+	return d, nil
+}
+
+// councilPopulation sums the leaves' estimates in the years all of them have, after giving each
+// ended leaf its successor's later years (scaled by sex and age from 2011). It reports whether
+// a successor had predecessors outside the leaves, so that the sum is an apportionment.
+func councilPopulation(leaves []string, est map[string]map[int]*population.Pop90, areas map[string]*Area) (map[int]*population.Pop90, bool, error) {
+	if len(leaves) == 0 {
+		return nil, false, fmt.Errorf("no districts to take a population from")
+	}
+	inLeaves := map[string]bool{}
+	for _, l := range leaves {
+		inLeaves[l] = true
+	}
+	final := func(code string) string {
+		for i := 0; areas[code] != nil && areas[code].ValidTo != "" && i < 10; i++ {
+			code = areas[code].SuccessorCode
+		}
+		return code
+	}
+	apportioned := false
+	count := map[int]int{}
+	var per []map[int]*population.Pop90
+	for _, l := range leaves {
+		m := map[int]*population.Pop90{}
+		for y, p := range est[l] {
+			m[y] = p
+		}
+		if a := areas[l]; a != nil && a.ValidTo != "" {
+			s := final(l)
+			if s == "" || areas[s] == nil || areas[s].ValidTo != "" {
+				return nil, false, fmt.Errorf("%s has ended without a successor in force", l)
+			}
+			base, sb := est[l][2011], est[s][2011]
+			if base == nil || sb == nil {
+				return nil, false, fmt.Errorf("%s or its successor %s has no mid-2011 estimate", l, s)
+			}
+			for code, a := range areas {
+				if a.ValidTo != "" && a.SuccessorCode != "" && !inLeaves[code] && final(code) == s && len(est[code]) > 0 {
+					apportioned = true
+				}
+			}
+			for y, sp := range est[s] {
+				if y <= 2011 || m[y] != nil {
+					continue
+				}
+				p := new(population.Pop90)
+				tot := sp.Total() / sb.Total()
+				for sex := range p {
+					for x := range p[sex] {
+						f := tot
+						if sb[sex][x] > 0 {
+							f = sp[sex][x] / sb[sex][x]
+						}
+						p[sex][x] = base[sex][x] * f
+					}
+				}
+				m[y] = p
+			}
+		}
+		for y := range m {
+			count[y]++
+		}
+		per = append(per, m)
+	}
+	out := map[int]*population.Pop90{}
+	for y, n := range count {
+		if n != len(leaves) {
+			continue
+		}
+		sum := new(population.Pop90)
+		for _, m := range per {
+			for s := range sum {
+				for x := range sum[s] {
+					sum[s][x] += m[y][s][x]
+				}
+			}
+		}
+		out[y] = sum
+	}
+	if len(out) == 0 {
+		return nil, false, fmt.Errorf("its districts %v have no estimate in a common year", leaves)
+	}
+	return out, apportioned, nil
+}
+
+// needSchedule returns measure's prevalence by sex and age from the evidence year the engine
+// picks by default, with the year and the sources.
+func needSchedule(rows []Prevalence, measure string) (*[forecast.NumSexes][forecast.NumAges]float64, int, []string, error) {
+	byYear := map[int][]Prevalence{}
+	for _, p := range rows {
+		if p.Measure == measure {
+			byYear[int(p.EvidenceYear)] = append(byYear[int(p.EvidenceYear)], p)
+		}
+	}
+	var years []int
+	for y := range byYear {
+		years = append(years, y)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(years)))
+	var best *[forecast.NumSexes][forecast.NumAges]float64
+	bestYear, bestBands := 0, 0
+	for _, y := range years {
+		s, ok := buildNeed(byYear[y])
+		if !ok {
+			continue
+		}
+		bands := map[[2]int32]bool{}
+		for _, r := range byYear[y] {
+			bands[[2]int32{r.AgeFrom, r.AgeTo}] = true
+		}
+		if nb := min(len(bands), 2); best == nil || nb > bestBands {
+			best, bestYear, bestBands = s, y, nb
+		}
+	}
+	if best == nil {
+		return nil, 0, nil, fmt.Errorf("need measure %s: no evidence year covers its ages for both sexes", measure)
+	}
+	var src []string
+	for _, r := range byYear[bestYear] {
+		src = append(src, r.Source)
+	}
+	return best, bestYear, src, nil
+}
+
+// buildNeed turns one evidence year's rows into rates by sex and age, false if an age within
+// the rows' range is missing or given twice for a sex.
+func buildNeed(rows []Prevalence) (*[forecast.NumSexes][forecast.NumAges]float64, bool) {
+	var rate [forecast.NumSexes][forecast.NumAges]float64
+	var covered [forecast.NumSexes][forecast.NumAges]bool
+	from, to := int32(math.MaxInt32), int32(-1)
+	for _, r := range rows {
+		sexes := []int{int(forecast.Female), int(forecast.Male)}
+		if s, err := forecast.ParseSex(r.Sex); err == nil {
+			sexes = []int{int(s)}
+		}
+		for _, s := range sexes {
+			for x := r.AgeFrom; x <= r.AgeTo && x <= forecast.OpenAge; x++ {
+				if covered[s][x] {
+					return nil, false
+				}
+				covered[s][x], rate[s][x] = true, r.Rate
+			}
+		}
+		from, to = min(from, r.AgeFrom), max(to, r.AgeTo)
+	}
+	for s := range covered {
+		for x := from; x <= to && x <= forecast.OpenAge; x++ {
+			if !covered[s][x] {
+				return nil, false
+			}
+		}
+	}
+	return &rate, true
+}
