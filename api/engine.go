@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
@@ -201,8 +202,7 @@ func BuiltinDatasets(b *datasets.Bundle) []BuiltinDataset {
 // EngineProjector answers quick baseline projections with the engine, keeping the latest
 // answers in a small cache (the same area and years give the same numbers, bit for bit).
 type EngineProjector struct {
-	Engine  *engine.Engine
-	Version string
+	Engine *engine.Engine
 
 	mu    sync.Mutex
 	cache map[projKey][]forecast.ResultRow
@@ -227,17 +227,13 @@ func (p *EngineProjector) Baseline(ctx context.Context, area string, from, to in
 	}
 	p.mu.Unlock()
 	sc := forecast.Scenario{Name: "baseline", BaseYear: from, Horizon: to, Areas: []string{area}}
-	res, err := p.Engine.Run(ctx, sc, engine.RunOptions{Version: p.Version, NoDrivers: true}, nil)
+	rows, err := web.EngineProjector(p.Engine).Project(ctx, sc)
 	var se forecast.ScenarioError
 	if errors.As(err, &se) {
 		return nil, PublicError(err)
 	}
 	if err != nil {
 		return nil, err
-	}
-	var rows []forecast.ResultRow
-	for r := range res.Rows() {
-		rows = append(rows, r)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -42,7 +42,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Datasets:  api.DatasetFiles{Known: known},
 		Builtin:   api.BuiltinDatasets(b),
 		Areas:     e.Inputs().Areas,
-		Projector: &api.EngineProjector{Engine: e, Version: carecastVersion()},
+		Projector: &api.EngineProjector{Engine: e},
 		Backtest:  api.BundleBacktest(b),
 		Web:       &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
