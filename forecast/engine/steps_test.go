@@ -6,6 +6,8 @@ package engine_test
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/carecast/carecast/forecast"
@@ -235,5 +237,26 @@ func TestCapacityWorkforceCostSynthetic(t *testing.T) {
 	})
 	if u := r.Measures()[len(r.Measures())-1].Unit; u != "GBP per year, cash" {
 		t.Errorf("cash unit %q", u)
+	}
+}
+
+// TestZeroHoursReportedFallsBack: a council that reports home-care clients but 0 hours (as
+// Blackburn with Darwen does in every PSS-EX1 year of the default data) did not report its
+// hours; it takes its region's hours per client instead of projecting no home care hours, no
+// home-care workers and no home-care cost.
+func TestZeroHoursReportedFallsBack(t *testing.T) {
+	in := synthInputs()
+	for i := range in.Activity {
+		if a := &in.Activity[i]; a.Area == synthUnitaryU && a.Measure == "hours" {
+			a.Value = 0
+		}
+	}
+	r := run(t, newEngine(t, in), synthScenario())
+	clients := value(t, r, synthUnitaryU, 2011, "service.home_care", "all", "18+")
+	checkCells(t, r, []cell{
+		{synthUnitaryU, 2011, "capacity.home_care_hours", "all", "18+", clients * hoursPerWeek, "North's pooled 10 hours a client (Shire's)"},
+	})
+	if !slices.ContainsFunc(r.Provenance.Notes, func(n string) bool { return strings.Contains(n, synthUnitaryU+" reports no home-care hours") }) {
+		t.Errorf("no note of the fallback in %q", r.Provenance.Notes)
 	}
 }
