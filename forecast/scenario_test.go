@@ -83,7 +83,7 @@ func TestScenarioCheck(t *testing.T) {
 		{"lever profile", lever(func(l *LeverSpec) { l.Profile = "s-curve" }), []string{`levers[0].profile: profile "s-curve"`}},
 		{"lever value", lever(func(l *LeverSpec) { l.Value = math.NaN() }), []string{"levers[0].value: not a finite number"}},
 		{"lever low only", lever(func(l *LeverSpec) { l.Low = f(-6) }), []string{"levers[0].low: give both low and high, or neither"}},
-		{"lever high only", lever(func(l *LeverSpec) { l.Type, l.High = LeverShiftToHomeCare, f(6) }), []string{"levers[0].low: give both low and high, or neither"}},
+		{"lever high only", lever(func(l *LeverSpec) { l.Type, l.Value, l.High = LeverShiftToHomeCare, 5, f(6) }), []string{"levers[0].low: give both low and high, or neither"}},
 		{"lever infinite", lever(func(l *LeverSpec) { l.Low, l.High = f(-6), f(math.Inf(1)) }), []string{"levers[0].low: the 80% interval [-6, +Inf] must be finite"}},
 		{"lever interval", lever(func(l *LeverSpec) { l.Low, l.High = f(-4), f(0) }), []string{"levers[0].low: the 80% interval [-4, 0] must contain the value -5"}},
 		{"prevalence trend", lever(func(l *LeverSpec) { l.Type, l.Measure, l.Value = LeverPrevalenceTrend, "falls", -100 }), []string{
