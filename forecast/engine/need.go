@@ -182,21 +182,15 @@ func sortedInts[V any](m map[int]V) []int {
 	return out
 }
 
-// shiftedRateTo writes into dst the schedule's rates (scaled by mult[x], usually 1) moved
-// shift years to older ages: dst[x] = rate(x − shift), interpolated linearly between single
-// years; below the measure's first age the first age's rate is used, and ages outside the
-// measure's range stay zero.
+// shiftedRateTo writes into dst[from..to] the schedule's rates moved shift years to older
+// ages: dst[x] = rate(x − shift), interpolated linearly between single years; below the
+// measure's first age the first age's rate is used. Ages outside from..to are not written.
 func (s *schedule) shiftedRateTo(dst *[forecast.NumAges]float64, sex int, shift float64, rate *[forecast.NumSexes][forecast.NumAges]float64) {
-	*dst = [forecast.NumAges]float64{}
-	if shift == 0 {
-		copy(dst[s.from:s.to+1], rate[sex][s.from:s.to+1])
-		return
-	}
+	r := &rate[sex]
 	for x := s.from; x <= s.to; x++ {
 		a := float64(x) - shift
 		lo := int(math.Floor(a))
 		f := a - float64(lo)
-		at := func(y int) float64 { return rate[sex][min(max(y, s.from), s.to)] }
-		dst[x] = (1-f)*at(lo) + f*at(lo+1)
+		dst[x] = (1-f)*r[min(max(lo, s.from), s.to)] + f*r[min(max(lo+1, s.from), s.to)]
 	}
 }
