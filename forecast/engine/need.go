@@ -55,6 +55,18 @@ func (s *schedule) hasInterval() bool {
 	return true
 }
 
+// anyInterval reports whether the schedule publishes an interval at any age.
+func (s *schedule) anyInterval() bool {
+	for sex := range s.lo {
+		for x := s.from; x <= s.to; x++ {
+			if !math.IsNaN(s.lo[sex][x]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // buildSchedule turns the rows of one measure and evidence year into a schedule, or reports
 // why it cannot be used (ages covered for one sex and not the other, or a gap).
 func buildSchedule(rows []PrevalenceRate) (*schedule, error) {
