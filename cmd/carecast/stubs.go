@@ -15,7 +15,7 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 }
 
 var (
-	runProject  = notYet("project")
+	runProject  = runProjectCmd
 	runBacktest = notYet("backtest")
 	runScenario = notYet("scenario")
 )

@@ -68,8 +68,8 @@ type worker struct {
 	rate    [forecast.NumAges]float64
 	prefix  [forecast.NumAges + 1]float64
 	scratch []float64
-	active  []bool  // lever switches, for callers
-	dr      draw    // a Monte Carlo draw for callers
+	active  []bool // lever switches, for callers
+	dr      draw   // a Monte Carlo draw for callers
 	mult    [numServices][numGroups]float64
 }
 

@@ -43,18 +43,6 @@ type schedule struct {
 	sources      []string
 }
 
-// hasInterval reports whether the schedule publishes intervals at every covered age.
-func (s *schedule) hasInterval() bool {
-	for sex := range s.lo {
-		for x := s.from; x <= s.to; x++ {
-			if math.IsNaN(s.lo[sex][x]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // anyInterval reports whether the schedule publishes an interval at any age.
 func (s *schedule) anyInterval() bool {
 	for sex := range s.lo {

@@ -161,7 +161,6 @@ func denominators(p *population.Pop90, need *schedule, perHead bool) [numGroups]
 }
 
 func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, error) {
-	type obs struct{ v, den float64 }
 	// value[area][year][service][group], from activity rows.
 	type key struct {
 		area      string
