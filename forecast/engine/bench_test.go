@@ -33,14 +33,18 @@ func benchRun(b *testing.B, sc forecast.Scenario, opts engine.RunOptions) {
 	}
 	runtime.GC()
 	stop := peakHeap()
+	cpu0 := cpuTime()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Run(context.Background(), sc, opts, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	// CPU time (user + system, all threads) is less disturbed than wall time on a shared machine.
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 }
+
 
 // peakHeap samples the bytes in live and unswept heap objects every millisecond until the
 // returned function is called, which returns the largest sample.
