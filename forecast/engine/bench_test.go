@@ -45,7 +45,6 @@ func benchRun(b *testing.B, sc forecast.Scenario, opts engine.RunOptions) {
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 }
 
-
 // peakHeap samples the bytes in live and unswept heap objects every millisecond until the
 // returned function is called, which returns the largest sample.
 func peakHeap() func() uint64 {
