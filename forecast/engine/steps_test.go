@@ -5,12 +5,14 @@ package engine_test
 // people 18-64; in 2016 (k = 5) 1,260 in need (900 women, 360 men) and still 7,050 aged 18-64.
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
 )
 
 const (
@@ -258,5 +260,22 @@ func TestZeroHoursReportedFallsBack(t *testing.T) {
 	})
 	if !slices.ContainsFunc(r.Provenance.Notes, func(n string) bool { return strings.Contains(n, synthUnitaryU+" reports no home-care hours") }) {
 		t.Errorf("no note of the fallback in %q", r.Provenance.Notes)
+	}
+}
+
+// TestOverlappingPopulationLevers: two migration levers that both reach Town A are a scenario
+// error on the second lever's areas, not a failure half-way through the run.
+func TestOverlappingPopulationLevers(t *testing.T) {
+	e := newEngine(t, synthInputs())
+	_, err := e.Run(t.Context(), synthScenario(
+		forecast.LeverSpec{Type: forecast.LeverMigration, Value: 10, Start: 2012, End: 2015},
+		forecast.LeverSpec{Type: forecast.LeverMigration, Value: -5, Start: 2012, End: 2015, Areas: []string{synthShire}},
+		forecast.LeverSpec{Type: forecast.LeverMortalityImprovement, Value: -1, Start: 2012, End: 2015, Areas: []string{synthUnitaryU}},
+		forecast.LeverSpec{Type: forecast.LeverMortalityImprovement, Value: -1, Start: 2012, End: 2015, Areas: []string{synthUnitaryV}},
+	), engine.RunOptions{}, nil)
+	var se forecast.ScenarioError
+	if !errors.As(err, &se) || len(se) != 1 || se[0].Path != "levers[1].areas" ||
+		se[0].Message != "only one migration lever may apply to an area: levers[0] and levers[1] both apply to Town A (E07000001)" {
+		t.Fatalf("error %v", err)
 	}
 }
