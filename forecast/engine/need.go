@@ -185,12 +185,13 @@ func sortedInts[V any](m map[int]V) []int {
 // shiftedRateTo writes into dst[from..to] the schedule's rates moved shift years to older
 // ages: dst[x] = rate(x − shift), interpolated linearly between single years; below the
 // measure's first age the first age's rate is used. Ages outside from..to are not written.
+// The shift is the same at every age, so the interpolation weights are computed once.
 func (s *schedule) shiftedRateTo(dst *[forecast.NumAges]float64, sex int, shift float64, rate *[forecast.NumSexes][forecast.NumAges]float64) {
 	r := &rate[sex]
+	fl := math.Floor(-shift)
+	off, f := int(fl), -shift-fl // x − shift = (x + off) + f, 0 ≤ f < 1
 	for x := s.from; x <= s.to; x++ {
-		a := float64(x) - shift
-		lo := int(math.Floor(a))
-		f := a - float64(lo)
+		lo := x + off
 		dst[x] = (1-f)*r[min(max(lo, s.from), s.to)] + f*r[min(max(lo+1, s.from), s.to)]
 	}
 }
