@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/population"
@@ -71,6 +72,8 @@ type worker struct {
 	active  []bool // lever switches, for callers
 	dr      draw   // a Monte Carlo draw for callers
 	mult    [numServices][numGroups]float64
+	pcg     rand.PCG // the service multipliers' generator, reseeded for each draw
+	rng     *rand.Rand
 }
 
 func (p *plan) newWorker() *worker {

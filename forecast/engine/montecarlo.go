@@ -163,7 +163,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			dr := &w.dr
 			*dr = common[i]
 			if cv != nil {
-				p.multipliersTo(&w.mult, cv, councilSeed, i)
+				w.multipliersTo(cv, councilSeed, i)
 				dr.mult = &w.mult
 			}
 			if len(w.scratch) < per {
@@ -361,16 +361,18 @@ func (p *plan) commonDraw(d *draw, i int) {
 	p.compound(d)
 }
 
-// multipliersTo writes draw i's service use multipliers for a council into dst, from the
-// council's own stream (seeded by the scenario's seed and the council's code, councilSeed):
-// a normal multiplier per service and age group with the council's coefficients of variation.
-func (p *plan) multipliersTo(dst *[numServices][numGroups]float64, cv *[numServices][numGroups]float64, councilSeed uint64, i int) {
-	var src rand.PCG
-	src.Seed(councilSeed, uint64(i)*2+2)
-	crng := rand.New(&src)
+// multipliersTo writes draw i's service use multipliers for a council into w.mult, from the
+// council's own stream (seeded by the scenario's seed and the council's code, councilSeed): a
+// normal multiplier per service and age group with the council's coefficients of variation.
+// The worker's generator is reseeded, so nothing is allocated.
+func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed uint64, i int) {
+	if w.rng == nil {
+		w.rng = rand.New(&w.pcg)
+	}
+	w.pcg.Seed(councilSeed, uint64(i)*2+2)
 	for s := range numServices {
 		for g := range numGroups {
-			dst[s][g] = max(1+crng.NormFloat64()*cv[s][g], 0)
+			w.mult[s][g] = max(1+w.rng.NormFloat64()*cv[s][g], 0)
 		}
 	}
 }

@@ -123,3 +123,18 @@ func TestMonteCarloMemoryBound(t *testing.T) {
 		t.Fatalf("error %v, want one on uncertainty.draws", err)
 	}
 }
+
+// TestHotLoopsAllocateNothing: projecting a district, evaluating its chain (every measure, every
+// lever type) and setting up a council's Monte Carlo draw allocate nothing.
+func TestHotLoopsAllocateNothing(t *testing.T) {
+	_, _, e := realData(t)
+	sc := everyLever()
+	sc.Areas = []string{sheffield}
+	project, chain, draw, err := engine.HotLoopAllocs(e, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if project != 0 || chain != 0 || draw != 0 {
+		t.Errorf("allocations: projection %v, chain %v, draw %v; want none", project, chain, draw)
+	}
+}
