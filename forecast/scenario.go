@@ -327,7 +327,7 @@ func (s *Scenario) Check(in Catalog) error {
 	if _, ok := measures[s.Services.NeedMeasure]; !ok && !s.Services.PerHead {
 		add("services.need_measure", "unknown measure %q", s.Services.NeedMeasure)
 	}
-	if q := s.Uncertainty.Quantiles; len(q) == 3 && !(0 < q[0] && q[0] < q[1] && q[1] < q[2] && q[2] < 1) {
+	if q := s.Uncertainty.Quantiles; len(q) != 3 || !(0 < q[0] && q[0] < q[1] && q[1] < q[2] && q[2] < 1) {
 		add("uncertainty.quantiles", "want three increasing quantiles strictly between 0 and 1, got %v", q)
 	}
 	for i, u := range s.Costs.UnitCosts {
@@ -354,11 +354,13 @@ func (s *Scenario) Check(in Catalog) error {
 		}
 		if (l.Low == nil) != (l.High == nil) {
 			add(p+".low", "give both low and high, or neither")
+		} else if l.Low != nil && (math.IsInf(*l.Low, 0) || math.IsInf(*l.High, 0)) {
+			add(p+".low", "the 80%% interval [%v, %v] must be finite", *l.Low, *l.High)
 		} else if l.Low != nil && !(*l.Low <= l.Value && l.Value <= *l.High) {
 			add(p+".low", "the 80%% interval [%v, %v] must contain the value %v", *l.Low, *l.High, l.Value)
 		}
 		lo, hi := l.Value, l.Value
-		if l.Low != nil {
+		if l.Low != nil && l.High != nil {
 			lo, hi = *l.Low, *l.High
 		}
 		switch l.Type {
@@ -386,8 +388,8 @@ func (s *Scenario) Check(in Catalog) error {
 				add(p+".value", "dwellings need a number of homes above 0")
 			}
 		case LeverServiceTrend:
-			if l.Service == "" {
-				add(p+".service", "service_trend needs a service")
+			if _, ok := DefaultUnitCosts[l.Service]; !ok {
+				add(p+".service", "service_trend needs a service, one of %s, not %q", strings.Join(sortedKeys(DefaultUnitCosts), ", "), l.Service)
 			}
 			if lo <= -100 {
 				add(p+".value", "an annual change must be above -100%%")

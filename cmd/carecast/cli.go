@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/carecast/carecast/api"
 )
@@ -39,8 +40,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTP API and web pages on the embedded default data", runServe},
-		{"project", "run a projection (baseline or scenario) and write the results table", runProject},
-		{"backtest", "re-run past projections and score them against what happened", runBacktest},
+		{"project", "run a projection (baseline or scenario) and write the results table", runProjectCmd},
+		{"backtest", "re-run past projections and score them against what happened", runBacktestCmd},
 		{"ts", "forecast any analyst's time series: ts forecast --method … --input in.csv", runTS},
 		{"datasets", "validate, describe or build canonical datasets", runDatasets},
 		{"scenario", "print the scenario JSON Schema or validate a scenario: scenario schema|validate FILE", runScenario},
@@ -128,3 +129,9 @@ func runOpenAPI(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "%s\n", doc)
 	return exitOK
 }
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

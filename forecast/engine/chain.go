@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/population"
@@ -60,23 +61,48 @@ func (p *plan) compound(d *draw) {
 type worker struct {
 	p       *plan
 	pop     []population.Pop
-	pop90   []population.Pop90
+	own     []population.Pop90 // the worker's projection
+	pop90   []population.Pop90 // the population chain reads: own, or a shared projection (read-only)
+	plainD  int                // district whose projection without population levers own holds, or -1
 	base    population.Pop
 	lev     population.Levers
 	rate    [forecast.NumAges]float64
-	byAge   [forecast.NumSexes][forecast.NumAges]float64
 	prefix  [forecast.NumAges + 1]float64
 	scratch []float64
+	active  []bool // lever switches, for callers
+	dr      draw   // a Monte Carlo draw for callers
+	mult    [numServices][numGroups]float64
+	pcg     rand.PCG // the service multipliers' generator, reseeded for each draw
+	rng     *rand.Rand
 }
 
 func (p *plan) newWorker() *worker {
-	return &worker{p: p, pop: make([]population.Pop, len(p.years)), pop90: make([]population.Pop90, len(p.years))}
+	own := make([]population.Pop90, len(p.years))
+	return &worker{p: p, pop: make([]population.Pop, len(p.years)), own: own, pop90: own, plainD: -1}
 }
 
-// project projects district d with the active population levers into w.pop90.
+// popLeversApply reports whether any active population lever applies to district d.
+func (p *plan) popLeversApply(d int, active []bool) bool {
+	for i := range p.levers {
+		if l := &p.levers[i]; active[i] && l.group == 0 && l.appliesTo(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// project projects district d with the active population levers into w.own and points
+// w.pop90 at it. A projection without population levers is kept: asked for again for the same
+// district, it is not recomputed.
 func (w *worker) project(d int, dr *draw, active []bool) error {
 	p := w.p
 	e := p.e
+	plain := !p.popLeversApply(d, active)
+	w.pop90 = w.own
+	if plain && w.plainD == d {
+		return nil
+	}
+	w.plainD = -1
 	est, err := e.estimate(d, p.base)
 	if err != nil {
 		return err
@@ -99,20 +125,27 @@ func (w *worker) project(d int, dr *draw, active []bool) error {
 		return fmt.Errorf("engine: projecting %s: %w", e.districts[d], err)
 	}
 	for k := range w.pop {
-		population.CollapseTo(&w.pop90[k], &w.pop[k])
+		population.CollapseTo(&w.own[k], &w.pop[k])
+	}
+	if plain {
+		w.plainD = d
 	}
 	return nil
 }
 
-// bandSums writes into out the sums of w.prefix (prefix sums of a by-age array) over bands.
-func (w *worker) bandSum(b band) float64 { return w.prefix[b.to+1] - w.prefix[b.from] }
-
-func (w *worker) setPrefix(a *[forecast.NumAges]float64) {
-	w.prefix[0] = 0
-	for x, v := range a {
-		w.prefix[x+1] = w.prefix[x] + v
+// prefixTo writes into w.prefix the running sums of a[from..to] (w.prefix[x+1] = Σ a[from..x],
+// w.prefix[from] = 0), so that bandSum gives the sum over any band within from..to.
+func (w *worker) prefixTo(a *[forecast.NumAges]float64, from, to int) {
+	acc := 0.0
+	w.prefix[from] = 0
+	for x := from; x <= to; x++ {
+		acc += a[x]
+		w.prefix[x+1] = acc
 	}
 }
+
+// bandSum is the sum over band b of the array last given to prefixTo (b within its range).
+func (w *worker) bandSum(b band) float64 { return w.prefix[b.to+1] - w.prefix[b.from] }
 
 // chain evaluates need, services, capacity, workforce and cost for district d in every year
 // from w.pop90 (or, with demography false, from the base-year population in every year), with
@@ -134,16 +167,15 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 		// Population.
 		m := p.mPop
 		for s := range forecast.NumSexes {
-			w.setPrefix(&pop[s])
+			w.prefixTo(&pop[s], 0, forecast.OpenAge)
 			for b, bd := range m.bands {
-				v := w.bandSum(bd)
-				row[m.cell(s, b)] = v
+				row[m.cell(s, b)] = w.bandSum(bd)
 			}
 		}
 		for b := range m.bands {
 			row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
 		}
-		// Need.
+		// Need: rates × population × trend over the measure's ages only.
 		var older, working float64
 		for s := range forecast.NumSexes {
 			for x := 18; x <= 64; x++ {
@@ -175,17 +207,18 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 			}
 			m := p.mNeed[j]
 			for s := range forecast.NumSexes {
-				sch.shiftedRateTo(&w.rate, s, shift[s], dr.rates[j])
+				rate := &dr.rates[j][s]
+				if shift[s] != 0 {
+					sch.shiftedRateTo(&w.rate, s, shift[s], dr.rates[j])
+					rate = &w.rate
+				}
+				ps := &pop[s]
+				acc := 0.0
+				w.prefix[sch.from] = 0
 				for x := sch.from; x <= sch.to; x++ {
-					w.byAge[s][x] = pop[s][x] * w.rate[x] * trend
+					acc += ps[x] * rate[x] * trend
+					w.prefix[x+1] = acc
 				}
-				for x := range sch.from {
-					w.byAge[s][x] = 0
-				}
-				for x := sch.to + 1; x < forecast.NumAges; x++ {
-					w.byAge[s][x] = 0
-				}
-				w.setPrefix(&w.byAge[s])
 				for b, bd := range m.bands {
 					row[m.cell(s, b)] = w.bandSum(bd)
 				}

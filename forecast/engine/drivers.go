@@ -18,6 +18,7 @@ type drivers struct {
 	parts   []string
 	order   []int // lever indices in the order they are switched on
 	cash    bool
+	names   []string  // [target][part]: measure names
 	leaf    []float64 // [leaf][year][target][part]
 	vals    []float64 // [area][year][target][part]
 }
@@ -60,6 +61,11 @@ func (p *plan) newDrivers() *drivers {
 	}
 	if d.cash {
 		d.parts = append(d.parts, "prices")
+	}
+	for _, tg := range d.targets {
+		for _, part := range d.parts {
+			d.names = append(d.names, "driver."+tg.m.name+"."+part)
+		}
 	}
 	d.leaf = make([]float64, len(p.leaves)*len(p.years)*len(d.targets)*len(d.parts))
 	return d
@@ -122,9 +128,7 @@ func (d *drivers) rollUp() {
 	d.leaf = nil
 }
 
-func (d *drivers) name(t, part int) string {
-	return "driver." + d.targets[t].m.name + "." + d.parts[part]
-}
+func (d *drivers) name(t, part int) string { return d.names[t*len(d.parts)+part] }
 
 func (d *drivers) value(a, k int, measure string) (float64, bool) {
 	for t := range d.targets {

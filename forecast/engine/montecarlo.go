@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/population"
 )
 
 // Monte Carlo ranges (DESIGN.md section 6). Each draw takes, from its own random stream (seeded
@@ -30,7 +32,10 @@ import (
 //
 // Memory stays bounded whatever the number of areas: councils are processed one at a time, all
 // draws of a council's districts together, and only the areas that span councils (regions,
-// England) keep every draw until the end.
+// England) keep every draw until the end. Draws are stored draw-major (all cells of a draw
+// together), so that a worker adds a district's draw into contiguous memory that no other
+// worker writes. Unless a population lever has an interval, the population is the same in
+// every draw: each district is projected once and its projection shared by the draws.
 
 const maxDrawBytes = 768 << 20
 
@@ -46,12 +51,14 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 	// Chunks: the leaves of each council.
 	chunkOf := map[string][]int{}
 	var councils []string
+	maxLeaves := 0
 	for _, d := range p.leaves {
 		c := e.council[d]
 		if chunkOf[c] == nil {
 			councils = append(councils, c)
 		}
 		chunkOf[c] = append(chunkOf[c], d)
+		maxLeaves = max(maxLeaves, len(chunkOf[c]))
 	}
 	// Areas within one council are finished with it; the others are global.
 	local := map[string][]int{} // council → out areas
@@ -79,11 +86,13 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			"%d draws for %d areas spanning councils need %d MiB, more than the %d MiB allowed: ask for fewer draws or fewer regions",
 			n, len(global), need>>20, maxDrawBytes>>20)}}
 	}
-	globalBuf := make([][]float32, len(global)) // [area][cell*n + draw]
-	globalIdx := map[int]int{}
+	// Buffers [area][draw][cell]: the global areas', and one council's local areas' at a time.
+	area := per * n
+	globalBuf := make([]float32, len(global)*area)
+	localBuf := make([]float32, maxLocal*area)
+	bufOf := map[int][]float32{} // out area → its buffer (global areas; local ones set per council)
 	for i, a := range global {
-		globalBuf[i] = make([]float32, per*n)
-		globalIdx[a] = i
+		bufOf[a] = globalBuf[i*area : (i+1)*area]
 	}
 	r := p.result(opts)
 	r.mean = make([]float64, len(p.out)*per)
@@ -99,41 +108,79 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			containing[d] = append(containing[d], a)
 		}
 	}
+	// The part of each draw that every council shares: lever values and prevalence rates.
+	common := make([]draw, n)
+	if err := parallel(ctx, workers, n, func(_ *worker, i int) error { p.commonDraw(&common[i], i); return nil }, p.newWorker); err != nil {
+		return nil, err
+	}
+	popFixed := !slices.ContainsFunc(p.levers, func(l leverPlan) bool { return l.group == 0 && l.spec.Low != nil })
+	var popCache [][]population.Pop90
+	central := p.centralDraw()
+	if popFixed {
+		popCache = make([][]population.Pop90, maxLeaves)
+		for j := range popCache {
+			popCache[j] = make([]population.Pop90, len(p.years))
+		}
+	}
+	allOn := func(w *worker) []bool {
+		if w.active == nil {
+			w.active = make([]bool, len(p.levers))
+			for k := range w.active {
+				w.active[k] = true
+			}
+		}
+		return w.active
+	}
+
 	total := len(councils)*n + 1
 	var done atomic.Int64
 	for _, c := range councils {
 		locals := local[c]
-		localIdx := map[int]int{}
-		localBuf := make([][]float32, len(locals))
+		lbuf := localBuf[:len(locals)*area]
+		clear(lbuf)
 		for i, a := range locals {
-			localBuf[i] = make([]float32, per*n)
-			localIdx[a] = i
+			bufOf[a] = lbuf[i*area : (i+1)*area]
 		}
 		leaves := chunkOf[c]
+		if popFixed {
+			err := parallel(ctx, workers, len(leaves), func(w *worker, j int) error {
+				if err := w.project(leaves[j], central, allOn(w)); err != nil {
+					return err
+				}
+				copy(popCache[j], w.own)
+				return nil
+			}, p.newWorker)
+			if err != nil {
+				return nil, err
+			}
+		}
+		h := fnv.New64a()
+		h.Write([]byte(c))
+		councilSeed := uint64(p.sc.Uncertainty.Seed) ^ h.Sum64()
+		cv := p.rates.cv[c]
 		err := parallel(ctx, workers, n, func(w *worker, i int) error {
-			dr := p.drawFor(e, i, c)
-			all := make([]bool, len(p.levers))
-			for k := range all {
-				all[k] = true
+			all := allOn(w)
+			dr := &w.dr
+			*dr = common[i]
+			if cv != nil {
+				w.multipliersTo(cv, councilSeed, i)
+				dr.mult = &w.mult
 			}
 			if len(w.scratch) < per {
 				w.scratch = make([]float64, per)
 			}
 			vals := w.scratch[:per]
-			for _, d := range leaves {
-				if err := w.project(d, dr, all); err != nil {
+			for j, d := range leaves {
+				if popFixed {
+					w.pop90 = popCache[j]
+				} else if err := w.project(d, dr, all); err != nil {
 					return err
 				}
 				w.chain(d, dr, all, true, vals)
 				for _, a := range containing[d] {
-					buf := localBuf
-					idx, ok := localIdx[a]
-					if !ok {
-						buf, idx = globalBuf, globalIdx[a]
-					}
-					dst := buf[idx]
+					dst := bufOf[a][i*per : (i+1)*per]
 					for cell, v := range vals {
-						dst[cell*n+i] += float32(v)
+						dst[cell] += float32(v)
 					}
 				}
 			}
@@ -145,12 +192,12 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 		if err != nil {
 			return nil, err
 		}
-		for i, a := range locals {
-			summarize(localBuf[i], n, q, r, a*per, workers)
+		for _, a := range locals {
+			summarize(bufOf[a], n, per, q, r, a*per, workers)
 		}
 	}
-	for i, a := range global {
-		summarize(globalBuf[i], n, q, r, a*per, workers)
+	for _, a := range global {
+		summarize(bufOf[a], n, per, q, r, a*per, workers)
 	}
 	if !opts.NoDrivers {
 		// Drivers of change use the central values.
@@ -171,36 +218,43 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 	return r, nil
 }
 
-// summarize turns one area's draws (cell-major, n draws a cell) into means and quantiles.
-func summarize(buf []float32, n int, q []float64, r *Result, off, workers int) {
-	cells := len(buf) / n
+// summarize turns one area's draws (draw-major: buf[i*per+cell] is draw i's value of cell)
+// into means and quantiles, a block of cells at a time transposed so that each cell's draws
+// are contiguous.
+func summarize(buf []float32, n, per int, q []float64, r *Result, off, workers int) {
+	const block = 32
 	var next atomic.Int64
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	for range workers {
-		go func() {
-			defer func() { done <- struct{}{} }()
+		wg.Go(func() {
+			tmp := make([]float32, block*n)
 			for {
-				c := int(next.Add(256)) - 256
-				if c >= cells {
+				c0 := int(next.Add(block)) - block
+				if c0 >= per {
 					return
 				}
-				for cell := c; cell < min(c+256, cells); cell++ {
-					xs := buf[cell*n : (cell+1)*n]
+				c1 := min(c0+block, per)
+				for i := range n {
+					for b, v := range buf[i*per+c0 : i*per+c1] {
+						tmp[b*n+i] = v
+					}
+				}
+				for b := range c1 - c0 {
+					xs := tmp[b*n : (b+1)*n]
 					var sum float64
 					for _, v := range xs {
 						sum += float64(v)
 					}
-					r.mean[off+cell] = sum / float64(n)
-					r.lo[off+cell] = quantile(xs, q[0])
-					r.md[off+cell] = quantile(xs, q[1])
-					r.hi[off+cell] = quantile(xs, q[2])
+					cell := off + c0 + b
+					r.mean[cell] = sum / float64(n)
+					r.lo[cell] = quantile(xs, q[0])
+					r.md[cell] = quantile(xs, q[1])
+					r.hi[cell] = quantile(xs, q[2])
 				}
 			}
-		}()
+		})
 	}
-	for range workers {
-		<-done
-	}
+	wg.Wait()
 }
 
 // quantile returns the p-quantile of xs by R's type 7 (x[h] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with
@@ -259,12 +313,13 @@ func selectK(xs []float32, k int) float32 {
 	return xs[k]
 }
 
-// drawFor builds draw i for council c: lever values and prevalence rates from the draw's own
-// stream (the same for every council), service multipliers from the council's.
-func (p *plan) drawFor(e *Engine, i int, council string) *draw {
+// commonDraw builds into d the part of draw i that every council shares, from the draw's own
+// stream: lever values and prevalence rates.
+func (p *plan) commonDraw(d *draw, i int) {
 	seed := uint64(p.sc.Uncertainty.Seed)
 	rng := rand.New(rand.NewPCG(seed, uint64(i)*2+1))
-	d := &draw{values: make([]float64, len(p.levers)), rates: make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds))}
+	d.values = make([]float64, len(p.levers))
+	d.rates = make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds))
 	for k := range p.levers {
 		l := &p.levers[k].spec
 		z := rng.NormFloat64()
@@ -279,6 +334,12 @@ func (p *plan) drawFor(e *Engine, i int, council string) *draw {
 		d.values[k] = clampLever(l.Type, v)
 	}
 	for j, s := range p.scheds {
+		if !s.anyInterval() {
+			d.rates[j] = &s.rate
+			rng.NormFloat64() // keep the stream aligned with the sexes' draws
+			rng.NormFloat64()
+			continue
+		}
 		rates := new([forecast.NumSexes][forecast.NumAges]float64)
 		*rates = s.rate
 		for sex := range forecast.NumSexes {
@@ -298,19 +359,22 @@ func (p *plan) drawFor(e *Engine, i int, council string) *draw {
 		d.rates[j] = rates
 	}
 	p.compound(d)
-	h := fnv.New64a()
-	h.Write([]byte(council))
-	crng := rand.New(rand.NewPCG(seed^h.Sum64(), uint64(i)*2+2))
-	cv := p.rates.cv[council]
-	if cv != nil {
-		d.mult = new([numServices][numGroups]float64)
-		for s := range numServices {
-			for g := range numGroups {
-				d.mult[s][g] = max(1+crng.NormFloat64()*cv[s][g], 0)
-			}
+}
+
+// multipliersTo writes draw i's service use multipliers for a council into w.mult, from the
+// council's own stream (seeded by the scenario's seed and the council's code, councilSeed): a
+// normal multiplier per service and age group with the council's coefficients of variation.
+// The worker's generator is reseeded, so nothing is allocated.
+func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed uint64, i int) {
+	if w.rng == nil {
+		w.rng = rand.New(&w.pcg)
+	}
+	w.pcg.Seed(councilSeed, uint64(i)*2+2)
+	for s := range numServices {
+		for g := range numGroups {
+			w.mult[s][g] = max(1+w.rng.NormFloat64()*cv[s][g], 0)
 		}
 	}
-	return d
 }
 
 // Standard normal quantiles bounding central intervals: 80% (±1.2816) and 95% (±1.96).

@@ -43,6 +43,18 @@ type schedule struct {
 	sources      []string
 }
 
+// anyInterval reports whether the schedule publishes an interval at any age.
+func (s *schedule) anyInterval() bool {
+	for sex := range s.lo {
+		for x := s.from; x <= s.to; x++ {
+			if !math.IsNaN(s.lo[sex][x]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // buildSchedule turns the rows of one measure and evidence year into a schedule, or reports
 // why it cannot be used (ages covered for one sex and not the other, or a gap).
 func buildSchedule(rows []PrevalenceRate) (*schedule, error) {
@@ -170,21 +182,16 @@ func sortedInts[V any](m map[int]V) []int {
 	return out
 }
 
-// shiftedRateTo writes into dst the schedule's rates (scaled by mult[x], usually 1) moved
-// shift years to older ages: dst[x] = rate(x − shift), interpolated linearly between single
-// years; below the measure's first age the first age's rate is used, and ages outside the
-// measure's range stay zero.
+// shiftedRateTo writes into dst[from..to] the schedule's rates moved shift years to older
+// ages: dst[x] = rate(x − shift), interpolated linearly between single years; below the
+// measure's first age the first age's rate is used. Ages outside from..to are not written.
+// The shift is the same at every age, so the interpolation weights are computed once.
 func (s *schedule) shiftedRateTo(dst *[forecast.NumAges]float64, sex int, shift float64, rate *[forecast.NumSexes][forecast.NumAges]float64) {
-	*dst = [forecast.NumAges]float64{}
-	if shift == 0 {
-		copy(dst[s.from:s.to+1], rate[sex][s.from:s.to+1])
-		return
-	}
+	r := &rate[sex]
+	fl := math.Floor(-shift)
+	off, f := int(fl), -shift-fl // x − shift = (x + off) + f, 0 ≤ f < 1
 	for x := s.from; x <= s.to; x++ {
-		a := float64(x) - shift
-		lo := int(math.Floor(a))
-		f := a - float64(lo)
-		at := func(y int) float64 { return rate[sex][min(max(y, s.from), s.to)] }
-		dst[x] = (1-f)*at(lo) + f*at(lo+1)
+		lo := x + off
+		dst[x] = (1-f)*r[min(max(lo, s.from), s.to)] + f*r[min(max(lo+1, s.from), s.to)]
 	}
 }

@@ -254,6 +254,29 @@ func (p *plan) prepareLevers() error {
 		}
 		p.levers = append(p.levers, lp)
 	}
+	// The population model takes one mortality and one migration change per area.
+	for _, typ := range []string{forecast.LeverMortalityImprovement, forecast.LeverMigration} {
+		seen := map[[2]int]bool{}
+		for d := range e.districts {
+			first := -1
+			for i := range p.levers {
+				l := &p.levers[i]
+				if l.spec.Type != typ || !l.appliesTo(d) {
+					continue
+				}
+				if first < 0 {
+					first = i
+					continue
+				}
+				if !seen[[2]int{first, i}] {
+					seen[[2]int{first, i}] = true
+					errs = append(errs, forecast.FieldError{Path: fmt.Sprintf("levers[%d].areas", i), Message: fmt.Sprintf(
+						"only one %s lever may apply to an area: levers[%d] and levers[%d] both apply to %s (%s)", typ, first, i,
+						e.areas[e.districts[d]].Name, e.districts[d])})
+				}
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return errs
 	}

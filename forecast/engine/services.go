@@ -291,6 +291,9 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 		}
 		return mean, cv
 	}
+	// pooledHours is home-care hours a week per client over the areas' years that report both
+	// clients and hours. A year with clients but no hours did not report its hours (PSS-EX1
+	// councils that record none give 0): it is left out rather than taken as no care at all.
 	pooledHours := func(areas []string) float64 {
 		var h, c float64
 		for _, y := range years {
@@ -298,7 +301,7 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 				hh, okH := hours[[2]any{a, y}]
 				c65, ok65 := val[key{a, y, svcHomeCare, grpOlder}]
 				c18, ok18 := val[key{a, y, svcHomeCare, grpWorking}]
-				if okH && ok65 && ok18 && c65+c18 > 0 {
+				if okH && hh > 0 && ok65 && ok18 && c65+c18 > 0 {
 					h += hh / 52
 					c += c65 + c18
 				}
@@ -343,6 +346,9 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 				break
 			}
 			h = pooledHours(fb)
+			if code != "" && len(fb) > 0 {
+				r.notes = append(r.notes, fmt.Sprintf("%s reports no home-care hours with its clients in %v; it takes a wider pooled rate of hours per client", code, years))
+			}
 		}
 		r.use[code], r.cv[code] = use, cvs
 		r.hours[code] = h
