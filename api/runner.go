@@ -40,14 +40,9 @@ func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done
 	if err != nil {
 		return RunOutput{}, err
 	}
-	hashes := map[string]string{}
-	for _, d := range res.Provenance.Datasets {
-		hashes[d.Kind] = "sha256:" + d.ContentHash
-	}
 	seed := sc.Uncertainty.Seed
-	prov := datasets.Provenance{ScenarioID: spec.ScenarioID, RunID: spec.RunID, ScenarioVersion: spec.ScenarioVersion,
-		Scenario: spec.Scenario, DatasetHashes: hashes, SoftwareVersion: spec.Version, Seed: &seed,
-		Quantiles: sc.Uncertainty.Quantiles, PriceBase: res.Provenance.CostTerms}
+	prov := datasets.RunProvenance(res.Provenance)
+	prov.Scenario, prov.ScenarioVersion = spec.Scenario, spec.ScenarioVersion
 	path := filepath.Join(spec.Dir, ResultFile)
 	f, err := os.Create(path)
 	if err != nil {

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -194,4 +195,18 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 		in.Datasets = append(in.Datasets, engine.DatasetRef{Kind: string(f.Kind), File: f.File, ContentHash: f.ContentHash, Sources: f.Sources})
 	}
 	return in, nil
+}
+
+// RunProvenance turns an engine run's provenance into the provenance stored with its results
+// and exports: the scenario as run (with defaults filled in), the content hash of every dataset
+// used, the software version, the seed, the quantiles and the cost terms.
+func RunProvenance(p engine.Provenance) Provenance {
+	hashes := map[string]string{}
+	for _, d := range p.Datasets {
+		hashes[d.Kind] = "sha256:" + d.ContentHash
+	}
+	doc, _ := json.Marshal(p.Scenario) // a plain struct: cannot fail
+	seed := p.Seed
+	return Provenance{ScenarioID: p.ScenarioID, RunID: p.RunID, Scenario: doc, DatasetHashes: hashes,
+		SoftwareVersion: p.Version, Seed: &seed, Quantiles: p.Quantiles, PriceBase: p.CostTerms}
 }

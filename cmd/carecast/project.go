@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -289,15 +287,14 @@ func formatAvailable(format string) bool {
 	return err == nil
 }
 
-// newRowWriter returns the writer of format (see outputFormat) onto w. It is the one place
-// where output formats plug in: package datasets' exporters (NewExporter: Parquet, Arrow IPC,
-// Excel, NDJSON, with the provenance in the file) replace this switch when they are merged.
+// newRowWriter returns the writer of format (see outputFormat) onto w: package datasets'
+// exporters, with the run's provenance recorded where the format has room for it.
 func newRowWriter(format string, w io.Writer, prov engine.Provenance) (rowWriter, error) {
-	switch format {
-	case "csv":
-		return newCSVRows(w), nil
+	f, err := datasets.ParseExportFormat(format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", format, errFormatUnavailable)
 	}
-	return nil, fmt.Errorf("%s: %w", format, errFormatUnavailable)
+	return datasets.NewExporter(f, w, datasets.ExportOptions{Provenance: datasets.RunProvenance(prov)})
 }
 
 // writeResult writes r's rows to path in format, through a temporary file in the same folder
@@ -342,51 +339,6 @@ func writeResult(path, format string, r *engine.Result) (int, error) {
 		return 0, err
 	}
 	return n, os.Rename(tmp.Name(), path)
-}
-
-// csvRows writes the result table as CSV: a header, then one record a row, numbers in the
-// shortest form that reads back exactly.
-type csvRows struct {
-	cw     *csv.Writer
-	rec    []string
-	header bool
-}
-
-var resultColumns = []string{"scenario_id", "run_id", "area_code", "area_name", "year", "measure", "unit", "sex", "age_band",
-	"mean", "p10", "p50", "p90"}
-
-func newCSVRows(w io.Writer) *csvRows {
-	return &csvRows{cw: csv.NewWriter(w), rec: make([]string, len(resultColumns))}
-}
-
-func (c *csvRows) Write(rows ...forecast.ResultRow) error {
-	if !c.header {
-		c.header = true
-		if err := c.cw.Write(resultColumns); err != nil {
-			return err
-		}
-	}
-	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	for i := range rows {
-		r := &rows[i]
-		c.rec[0], c.rec[1], c.rec[2], c.rec[3], c.rec[4] = r.ScenarioID, r.RunID, r.AreaCode, r.AreaName, strconv.Itoa(r.Year)
-		c.rec[5], c.rec[6], c.rec[7], c.rec[8] = r.Measure, r.Unit, r.Sex, r.AgeBand
-		c.rec[9], c.rec[10], c.rec[11], c.rec[12] = num(r.Mean), num(r.P10), num(r.P50), num(r.P90)
-		if err := c.cw.Write(c.rec); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *csvRows) Close() error {
-	if !c.header {
-		if err := c.Write(); err != nil {
-			return err
-		}
-	}
-	c.cw.Flush()
-	return c.cw.Error()
 }
 
 // progressBar draws the run's progress on a terminal, at most ten times a second; on anything

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,8 +194,6 @@ func TestProjectBadInput(t *testing.T) {
 			[]string{`field.json: json: unknown field "vaule"`}},
 		{"empty", []string{"--scenario", write("empty.json", ""), "--out", out}, exitFail, []string{"empty.json: empty file"}},
 		{"missing file", []string{"--scenario", filepath.Join(dir, "nope.json"), "--out", out}, exitFail, []string{"nope.json: no such file"}},
-		{"format not built", []string{"--areas", "E08000019", "--out", filepath.Join(dir, "out.parquet")}, exitFail,
-			[]string{"the parquet format is not available in this build; use .csv"}},
 		{"no out", []string{"--areas", "E08000019"}, exitUsage, []string{"--out is required"}},
 		{"unknown extension", []string{"--areas", "E08000019", "--out", filepath.Join(dir, "out.txt")}, exitUsage, []string{`unknown extension ".txt"`}},
 		{"argument", []string{"--out", out, "extra"}, exitUsage, []string{`unexpected argument "extra"`}},
@@ -234,5 +235,53 @@ func TestProjectProgressBar(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "\r[") || !strings.Contains(stderr, "] 100% 2/2\n") {
 		t.Errorf("no progress bar in %q", stderr)
+	}
+}
+
+// TestProjectFormats writes the same baseline in every format and reads each back with the
+// project's own readers: the same rows, with the provenance where the format keeps it.
+func TestProjectFormats(t *testing.T) {
+	dir := t.TempDir()
+	var want []forecast.ResultRow
+	for _, ext := range []string{".csv", ".parquet", ".arrow", ".xlsx", ".ndjson"} {
+		out := filepath.Join(dir, "baseline"+ext)
+		if code, _, errOut := runCLI(t, "project", "--areas", "E06000001", "--to", "2030", "--no-drivers", "--out", out); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", ext, code, errOut)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		format := map[string]datasets.ExportFormat{".csv": datasets.FormatCSV, ".parquet": datasets.FormatParquet,
+			".arrow": datasets.FormatArrow, ".xlsx": datasets.FormatXLSX, ".ndjson": datasets.FormatJSON}[ext]
+		var got []forecast.ResultRow
+		err = datasets.ReadExport(t.Context(), format, f, 0, func(r forecast.ResultRow) error { got = append(got, r); return nil })
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		// Excel keeps one sheet per measure family, so compare in a fixed order.
+		slices.SortFunc(got, func(a, b forecast.ResultRow) int {
+			return cmp.Or(cmp.Compare(a.AreaCode, b.AreaCode), cmp.Compare(a.Year, b.Year), cmp.Compare(a.Measure, b.Measure),
+				cmp.Compare(a.Sex, b.Sex), cmp.Compare(a.AgeBand, b.AgeBand))
+		})
+		if want == nil {
+			want = got
+			if len(want) == 0 {
+				t.Fatal("no rows")
+			}
+			continue
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d rows, csv had %d", ext, len(got), len(want))
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			// Excel keeps 15 significant digits.
+			if g.AreaCode != w.AreaCode || g.Year != w.Year || g.Measure != w.Measure || g.Sex != w.Sex || g.AgeBand != w.AgeBand ||
+				math.Abs(g.Mean-w.Mean) > 1e-12*math.Abs(w.Mean) {
+				t.Fatalf("%s row %d: %+v, csv %+v", ext, i, g, w)
+			}
+		}
 	}
 }
