@@ -25,6 +25,7 @@ var defaultEngine = sync.OnceValues(func() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Uncertainty = func() (*engine.ErrorModels, error) { return datasets.ErrorModels(context.Background(), b) }
 	return engine.New(in)
 })
 

@@ -15,7 +15,8 @@ type draw struct {
 	values []float64                                       // by lever
 	rates  []*[forecast.NumSexes][forecast.NumAges]float64 // by schedule
 	cum    [][]float64                                     // by lever and year index: compounded annual-% levers, or the lever's value reached
-	mult   *[numServices][numGroups]float64                // service use multipliers for the council (nil: 1)
+	mult   [][numServices][numGroups]float64               // service use multipliers by year index for the council (nil: 1)
+	popNat float64                                         // the draw's shared deviate of population error
 }
 
 // centralDraw is the deterministic draw.
@@ -69,10 +70,11 @@ type worker struct {
 	rate    [forecast.NumAges]float64
 	prefix  [forecast.NumAges + 1]float64
 	scratch []float64
-	active  []bool // lever switches, for callers
-	dr      draw   // a Monte Carlo draw for callers
-	mult    [numServices][numGroups]float64
-	pcg     rand.PCG // the service multipliers' generator, reseeded for each draw
+	active  []bool                            // lever switches, for callers
+	dr      draw                              // a Monte Carlo draw for callers
+	mult    [][numServices][numGroups]float64 // by year index
+	noisy   []population.Pop90                // a projection with population error applied
+	pcg     rand.PCG                          // the service multipliers' generator, reseeded for each draw
 	rng     *rand.Rand
 }
 
@@ -261,7 +263,7 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 					continue
 				}
 				if dr.mult != nil {
-					u *= dr.mult[s][g]
+					u *= dr.mult[k][s][g]
 				}
 				svc[s][g] = u * den[g] * trend[s] * elig
 			}

@@ -59,6 +59,23 @@ type Engine struct {
 	cal       map[calKey]*calEntry
 	svcMu     sync.Mutex
 	svc       map[svcKey]*svcEntry
+	errOnce   sync.Once
+	errModels *ErrorModels
+	errErr    error
+}
+
+// errorModels returns the inputs' error models, computing them once (nil without any).
+func (e *Engine) errorModels() (*ErrorModels, error) {
+	if e.in.Uncertainty == nil {
+		return nil, nil
+	}
+	e.errOnce.Do(func() {
+		e.errModels, e.errErr = e.in.Uncertainty()
+		if e.errErr != nil {
+			e.errErr = fmt.Errorf("engine: error models for ranges: %w", e.errErr)
+		}
+	})
+	return e.errModels, e.errErr
 }
 
 type calKey struct {

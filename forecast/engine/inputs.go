@@ -40,6 +40,36 @@ type Inputs struct {
 	Supply []SupplyRow
 	// Datasets names each dataset used, with its content hash, for provenance.
 	Datasets []DatasetRef
+	// Uncertainty, if not nil, returns the empirical error models that widen Monte Carlo
+	// ranges (see ErrorModels); it is called once, on the first run with draws.
+	Uncertainty func() (*ErrorModels, error)
+}
+
+// ErrorModels are empirical error models fitted on carecast's own back-tests (package
+// forecast/backtest), used by Monte Carlo runs:
+//   - Population: the log error of a district's population in an age band h years after its
+//     base-year estimate has spread (h/PopRef)^PopPower times the band's spread at PopRef,
+//     split into a part shared by every district (National) and the district's own (Local);
+//     each draw takes one shared normal deviate and one per district, the same for every year
+//     and age.
+//   - Services: a council's use multiplier has standard deviation √(cv² + τ²·h^ServicePower) at
+//     horizon h, with τ per service and age group (ServiceTau, keyed "service.<name>|<band>",
+//     band "18-64" or "65+"); one normal deviate per council, service and group, the same for
+//     every year.
+type ErrorModels struct {
+	PopBands     []PopBandError
+	PopRef       int
+	PopPower     float64
+	ServiceTau   map[string]float64
+	ServicePower float64
+	Source       string
+}
+
+// PopBandError is the spread of the log error of district populations aged From..To at the
+// reference horizon, shared (National) and district-specific (Local).
+type PopBandError struct {
+	From, To        int
+	National, Local float64
 }
 
 // PrevalenceRate is the share of people of a sex (Female, Male, or -1 for both) aged

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -24,11 +25,14 @@ import (
 //   - each need measure's rates, per sex, from their published 95% intervals (a two-piece
 //     normal, one standard normal deviate per measure and sex shared across ages, so a draw
 //     moves the whole age curve); measures without intervals keep their rates;
-//   - each council's service use rates, per service and age group, as a normal multiplier with
-//     the year-to-year coefficient of variation of the council's own use rates (at least 2%):
-//     the error of carrying the base rate forward.
-// The population is not drawn: the data has ONS's principal projection assumptions only, no
-// variants. Mean is the mean of the draws; the quantiles use R's type 7 (linear interpolation).
+//   - each council's service use rates, per service and age group, as a lognormal multiplier of
+//     mean 1 whose standard deviation is the year-to-year coefficient of variation of the
+//     council's own use rates (at least 2%), widened with the horizon by the error of carrying
+//     the base rate forward that carecast's rolling-origin back-test measured (ErrorModels);
+//   - each district's population, when ErrorModels are given, by age band from the errors of
+//     carecast's own projections from 2011 (a shared and a district deviate; the data has
+//     ONS's principal projection only, no variants to draw from).
+// Mean is the mean of the draws; the quantiles use R's type 7 (linear interpolation).
 //
 // Memory stays bounded whatever the number of areas: councils are processed one at a time, all
 // draws of a council's districts together, and only the areas that span councils (regions,
@@ -108,6 +112,10 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			containing[d] = append(containing[d], a)
 		}
 	}
+	em, err := p.errorModels()
+	if err != nil {
+		return nil, err
+	}
 	// The part of each draw that every council shares: lever values and prevalence rates.
 	common := make([]draw, n)
 	if err := parallel(ctx, workers, n, func(_ *worker, i int) error { p.commonDraw(&common[i], i); return nil }, p.newWorker); err != nil {
@@ -163,8 +171,8 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			dr := &w.dr
 			*dr = common[i]
 			if cv != nil {
-				w.multipliersTo(cv, councilSeed, i)
-				dr.mult = &w.mult
+				w.multipliersTo(cv, councilSeed, i, em)
+				dr.mult = w.mult
 			}
 			if len(w.scratch) < per {
 				w.scratch = make([]float64, per)
@@ -175,6 +183,9 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 					w.pop90 = popCache[j]
 				} else if err := w.project(d, dr, all); err != nil {
 					return err
+				}
+				if em != nil {
+					w.popErrorTo(d, dr.popNat, i)
 				}
 				w.chain(d, dr, all, true, vals)
 				for _, a := range containing[d] {
@@ -313,16 +324,29 @@ func selectK(xs []float32, k int) float32 {
 	return xs[k]
 }
 
-// commonDraw builds into d the part of draw i that every council shares, from the draw's own
-// stream: lever values and prevalence rates.
+// stream returns the random stream of one input of draw i: each lever (by its place in the
+// scenario), each need measure (by name) and the population's shared error have their own, so
+// adding or removing one input leaves the others' draws as they were.
+func stream(seed uint64, i int, what string, k int) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(what))
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(i))
+	binary.LittleEndian.PutUint64(b[8:], uint64(k))
+	h.Write(b[:])
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// commonDraw builds into d the part of draw i that every council shares: lever values,
+// prevalence rates and the population error's shared deviate.
 func (p *plan) commonDraw(d *draw, i int) {
 	seed := uint64(p.sc.Uncertainty.Seed)
-	rng := rand.New(rand.NewPCG(seed, uint64(i)*2+1))
 	d.values = make([]float64, len(p.levers))
 	d.rates = make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds))
+	d.popNat = stream(seed, i, "population", 0).NormFloat64()
 	for k := range p.levers {
 		l := &p.levers[k].spec
-		z := rng.NormFloat64()
+		z := stream(seed, i, "lever", k).NormFloat64()
 		v := l.Value
 		if l.Low != nil {
 			if z < 0 {
@@ -336,10 +360,9 @@ func (p *plan) commonDraw(d *draw, i int) {
 	for j, s := range p.scheds {
 		if !s.anyInterval() {
 			d.rates[j] = &s.rate
-			rng.NormFloat64() // keep the stream aligned with the sexes' draws
-			rng.NormFloat64()
 			continue
 		}
+		rng := stream(seed, i, "prevalence "+s.measure, 0)
 		rates := new([forecast.NumSexes][forecast.NumAges]float64)
 		*rates = s.rate
 		for sex := range forecast.NumSexes {
@@ -361,20 +384,94 @@ func (p *plan) commonDraw(d *draw, i int) {
 	p.compound(d)
 }
 
-// multipliersTo writes draw i's service use multipliers for a council into w.mult, from the
-// council's own stream (seeded by the scenario's seed and the council's code, councilSeed): a
-// normal multiplier per service and age group with the council's coefficients of variation.
-// The worker's generator is reseeded, so nothing is allocated.
-func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed uint64, i int) {
+// multipliersTo writes draw i's service use multipliers for a council into w.mult, one set
+// per year, from the council's own stream (seeded by the scenario's seed and the council's code,
+// councilSeed): a normal deviate per service and age group, scaled in year index k by the
+// council's coefficient of variation widened with the horizon (ErrorModels; cv alone without).
+// The worker's generator is reseeded, so nothing is allocated after the first call.
+func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed uint64, i int, em *ErrorModels) {
+	p := w.p
 	if w.rng == nil {
 		w.rng = rand.New(&w.pcg)
+	}
+	if len(w.mult) != len(p.years) {
+		w.mult = make([][numServices][numGroups]float64, len(p.years))
 	}
 	w.pcg.Seed(councilSeed, uint64(i)*2+2)
 	for s := range numServices {
 		for g := range numGroups {
-			w.mult[s][g] = max(1+w.rng.NormFloat64()*cv[s][g], 0)
+			z := w.rng.NormFloat64()
+			tau := 0.0
+			if em != nil {
+				tau = em.ServiceTau["service."+serviceNames[s]+"|"+groupBands[g].name]
+			}
+			for k := range p.years {
+				sd := cv[s][g]
+				if tau > 0 && k > 0 {
+					sd = math.Sqrt(sd*sd + tau*tau*math.Pow(float64(k), em.ServicePower))
+				}
+				// A lognormal multiplier with mean 1 and standard deviation sd: never negative,
+				// however wide the spread grows with the horizon.
+				sigma2 := math.Log1p(sd * sd)
+				w.mult[k][s][g] = math.Exp(z*math.Sqrt(sigma2) - sigma2/2)
+			}
 		}
 	}
+}
+
+// popErrorTo applies draw i's population error to district d's projection in w.pop90: each
+// year's people aged x are multiplied by exp(−(σN·zN + σL·zL)) with the spreads of x's band at
+// that horizon (plan.popSD) and the draw's shared (zN) and the district's own (zL) deviates.
+func (w *worker) popErrorTo(d int, zN float64, i int) {
+	p := w.p
+	if len(w.noisy) != len(p.years) {
+		w.noisy = make([]population.Pop90, len(p.years))
+	}
+	if w.rng == nil {
+		w.rng = rand.New(&w.pcg)
+	}
+	w.pcg.Seed(uint64(p.sc.Uncertainty.Seed)^p.districtSeed[d], uint64(i)*2+3)
+	zL := w.rng.NormFloat64()
+	for k := range p.years {
+		for s := range forecast.NumSexes {
+			for x := range forecast.NumAges {
+				sd := &p.popSD[k][x]
+				w.noisy[k][s][x] = w.pop90[k][s][x] * math.Exp(-(sd[0]*zN + sd[1]*zL))
+			}
+		}
+	}
+	w.pop90 = w.noisy
+}
+
+// errorModels fetches the inputs' error models (once per engine) and prepares the population
+// spreads by year index and age, and each district's seed.
+func (p *plan) errorModels() (*ErrorModels, error) {
+	em, err := p.e.errorModels()
+	if err != nil || em == nil {
+		return nil, err
+	}
+	p.popSD = make([][forecast.NumAges][2]float64, len(p.years))
+	for k := range p.years {
+		if k == 0 {
+			continue
+		}
+		growth := math.Pow(float64(k)/float64(em.PopRef), em.PopPower)
+		for x := range forecast.NumAges {
+			for _, b := range em.PopBands {
+				if x >= b.From && x <= b.To {
+					p.popSD[k][x] = [2]float64{b.National * growth, b.Local * growth}
+					break
+				}
+			}
+		}
+	}
+	p.districtSeed = make([]uint64, len(p.e.districts))
+	for d, code := range p.e.districts {
+		h := fnv.New64a()
+		h.Write([]byte(code))
+		p.districtSeed[d] = h.Sum64()
+	}
+	return em, nil
 }
 
 // Standard normal quantiles bounding central intervals: 80% (±1.2816) and 95% (±1.96).

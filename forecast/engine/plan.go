@@ -65,13 +65,15 @@ type plan struct {
 	mCost    [numServices]*measureDef
 	mCostTot *measureDef
 
-	levers    []leverPlan
-	unitCost  [numServices]float64
-	costUnit  string
-	priceBase int
-	e65Gain   [][forecast.NumSexes]float64 // by year index, gain since base
-	leaves    []int                        // districts projected
-	out       []outArea
+	levers       []leverPlan
+	unitCost     [numServices]float64
+	costUnit     string
+	priceBase    int
+	e65Gain      [][forecast.NumSexes]float64   // by year index, gain since base
+	leaves       []int                          // districts projected
+	popSD        [][forecast.NumAges][2]float64 // Monte Carlo: population error spreads (shared, own) by year index and age
+	districtSeed []uint64                       // Monte Carlo: each district's seed for its population error
+	out          []outArea
 }
 
 // outArea is an area reported, with the districts it sums.

@@ -1,0 +1,63 @@
+package datasets
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/carecast/carecast/forecast/backtest"
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// popErrorBands maps single years of age to the back-test's age bands, finest first; ages not
+// covered take "all".
+var popErrorBands = []struct {
+	from, to int
+	band     string
+}{{0, 17, "0-17"}, {18, 59, "18-64"}, {60, 64, "60-64"}, {65, 74, "65-74"}, {75, 84, "75-84"}, {85, 89, "85+"}, {90, 90, "90+"}}
+
+// ErrorModels runs carecast's back-tests on the bundle (a second or so) and returns the error
+// models the engine's Monte Carlo uses to widen its ranges: the district population error model
+// fitted on the projections from 2011, and the widening of service-use intervals fitted on the
+// rolling-origin back-test of council activity 2009-10 to 2013-14.
+func ErrorModels(ctx context.Context, b *Bundle) (*engine.ErrorModels, error) {
+	d, err := BacktestData(b)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := backtest.Population(ctx, d, backtest.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("population back-test: %w", err)
+	}
+	if rep.Errors == nil {
+		return nil, fmt.Errorf("population back-test: no error model")
+	}
+	em := &engine.ErrorModels{PopRef: rep.Errors.RefHorizon, PopPower: rep.Errors.Power, ServiceTau: map[string]float64{},
+		Source: "carecast back-tests: " + rep.Errors.Source}
+	for _, pb := range popErrorBands {
+		nat, loc, ok := rep.Errors.Components(pb.band, rep.Errors.RefHorizon)
+		if !ok {
+			if nat, loc, ok = rep.Errors.Components("all", rep.Errors.RefHorizon); !ok {
+				return nil, fmt.Errorf("population error model has no band %s nor all ages", pb.band)
+			}
+		}
+		em.PopBands = append(em.PopBands, engine.PopBandError{From: pb.from, To: pb.to, National: nat, Local: loc})
+	}
+	if len(b.ServiceActivity) > 0 {
+		sd, err := ServiceBacktestData(b)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := backtest.Services(ctx, sd, backtest.ServiceOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("service back-test: %w", err)
+		}
+		em.ServicePower = svc.Widening.Power
+		for _, t := range svc.Widening.Taus {
+			if !math.IsNaN(t.Tau) {
+				em.ServiceTau[t.Measure+"|"+t.AgeBand] = t.Tau
+			}
+		}
+	}
+	return em, nil
+}

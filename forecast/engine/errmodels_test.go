@@ -1,0 +1,111 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// withErrorModels builds an engine on the default data whose Monte Carlo uses the error models
+// fitted on carecast's back-tests.
+func withErrorModels(t *testing.T) *engine.Engine {
+	b, in, _ := realData(t)
+	in2 := *in
+	em, err := datasets.ErrorModels(t.Context(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in2.Uncertainty = func() (*engine.ErrorModels, error) { return em, nil }
+	e, err := engine.New(&in2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func spread(t *testing.T, r *engine.Result, area string, year int, measure, band string) (lo, mid, hi float64) {
+	t.Helper()
+	for row := range r.Rows() {
+		if row.AreaCode == area && row.Year == year && row.Measure == measure && row.Sex == "all" && row.AgeBand == band {
+			return row.P10, row.P50, row.P90
+		}
+	}
+	t.Fatalf("no %s %s %d %s", area, measure, year, band)
+	return
+}
+
+// TestErrorModelsWidenWithHorizon: with the back-tests' error models, population and service
+// ranges are centred on the deterministic run and widen with the horizon, as the back-tests
+// measured; and the same seed still gives the same numbers whatever the workers.
+func TestErrorModelsWidenWithHorizon(t *testing.T) {
+	e := withErrorModels(t)
+	sc := forecast.Scenario{Name: "ranges", Areas: []string{"E06000001"}, Horizon: 2035, Uncertainty: forecast.UncertaintySpec{Draws: 300, Seed: 7}}
+	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true, Workers: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := e.Run(context.Background(), forecast.Scenario{Name: "det", Areas: []string{"E06000001"}, Horizon: 2035}, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct{ measure, band string }{{"population", "85+"}, {"service.home_care", "65+"}} {
+		lo25, mid25, hi25 := spread(t, r, "E06000001", 2025, m.measure, m.band)
+		lo35, _, hi35 := spread(t, r, "E06000001", 2035, m.measure, m.band)
+		central, _ := det.Value("E06000001", 2025, m.measure, "all", m.band)
+		if !(lo25 < central && central < hi25) || !(lo25 < mid25 && mid25 < hi25) {
+			t.Errorf("%s 2025: [%v %v %v] does not hold the central %v", m.measure, lo25, mid25, hi25, central)
+		}
+		if (hi35-lo35)/(hi25-lo25) < 1.3 {
+			t.Errorf("%s: the 80%% range should widen with the horizon: 2025 %v, 2035 %v", m.measure, hi25-lo25, hi35-lo35)
+		}
+	}
+	// Population error is 0 in the base year: the estimate itself.
+	lo, _, hi := spread(t, r, "E06000001", 2021, "population", "all")
+	if lo != hi {
+		t.Errorf("base-year population has a range [%v, %v]", lo, hi)
+	}
+	r1, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true, Workers: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := collect(r), collect(r1)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("row %d differs between 1 and 2 workers: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+}
+
+// TestDrawStreamsIndependent: adding a lever leaves every other input's draws as they were, so
+// a scenario's ranges compare with its baseline's draw for draw.
+func TestDrawStreamsIndependent(t *testing.T) {
+	_, _, e := realData(t)
+	base := forecast.Scenario{Name: "b", Areas: []string{"E08000019"}, Horizon: 2030, Uncertainty: forecast.UncertaintySpec{Draws: 100, Seed: 3}}
+	lo, hi := 5.0, 15.0
+	with := base
+	with.Levers = []forecast.LeverSpec{{Type: forecast.LeverShiftToHomeCare, Value: 10, Low: &lo, High: &hi, Start: 2025, End: 2030}}
+	r0, err := e.Run(context.Background(), base, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err := e.Run(context.Background(), with, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l0, m0, h0 := spread(t, r0, "E08000019", 2030, "need.dementia", "65+")
+	l1, m1, h1 := spread(t, r1, "E08000019", 2030, "need.dementia", "65+")
+	if l0 != l1 || m0 != m1 || h0 != h1 {
+		t.Fatalf("dementia's range moved with an unrelated lever: [%v %v %v] vs [%v %v %v]", l0, m0, h0, l1, m1, h1)
+	}
+}
+
+func collect(r *engine.Result) []forecast.ResultRow {
+	var out []forecast.ResultRow
+	for row := range r.Rows() {
+		out = append(out, row)
+	}
+	return out
+}
