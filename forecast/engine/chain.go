@@ -321,7 +321,7 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 		}
 		var total float64
 		for s := range numServices {
-			c := vol[s] * p.unitCost[s] * price
+			c := vol[s] * p.districtCost[d][s] * price
 			row[p.mCost[s].off] = c
 			total += c
 		}

@@ -22,7 +22,10 @@
 //     take their region's pooled rate. Councils formed in 2019–2021 take their predecessors'
 //     pooled rate (or, for a county split in two, the county's). Residential and nursing care
 //     are average supported residents (weeks ÷ 52).
-//   - Capacity, workforce, cost: see Scenario.Capacity and Scenario.Costs.
+//   - Capacity, workforce, cost: see Scenario.Capacity and Scenario.Costs. Unit costs come
+//     from the scenario, else the data's (the council's, else England's, latest year), else
+//     carecast's illustrative defaults. Where the data gives supply (beds, home-care hours a
+//     week, staff FTE) for an area reported, the gap is what is needed minus that supply.
 //   - Drivers: the change since the base year is split, in this order, into demography, each
 //     population lever, each prevalence lever, each service lever and unit-cost growth; each
 //     part is the difference between successive evaluations, so the parts add up exactly.

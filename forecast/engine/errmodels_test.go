@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/carecast/carecast/datasets"
@@ -108,4 +109,53 @@ func collect(r *engine.Result) []forecast.ResultRow {
 		out = append(out, row)
 	}
 	return out
+}
+
+// TestSupplyGapsAndUnitCosts: with supply and unit costs in the data (none ship by default),
+// the gap is what is needed minus what is in place, only where supply is given, and a council's
+// own unit cost replaces the illustrative default for it alone; a unit cost set in the scenario
+// wins over both.
+func TestSupplyGapsAndUnitCosts(t *testing.T) {
+	_, in, _ := realData(t)
+	in2 := *in
+	in2.Supply = []engine.SupplyRow{{Area: "E08000019", Service: "residential", Unit: "beds", Year: 2021, Capacity: 2000}}
+	in2.UnitCosts = []engine.UnitCost{{Area: "E08000019", Service: "residential", Unit: "week", PriceBase: "2022-23", Year: 2022, Cost: 700}}
+	e, err := engine.New(&in2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := forecast.Scenario{Name: "gaps", Areas: []string{"E08000019", "E08000016", "E12000003"}, Horizon: 2030}
+	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	beds, _ := r.Value("E08000019", 2030, "capacity.residential_beds", "all", "18+")
+	gap, ok := r.Value("E08000019", 2030, "capacity.residential_beds_gap", "all", "18+")
+	if !ok || gap != beds-2000 {
+		t.Fatalf("Sheffield 2030: beds %v, gap %v (ok %v), want beds − 2000", beds, gap, ok)
+	}
+	for row := range r.Rows() {
+		if row.Measure == "capacity.residential_beds_gap" && row.AreaCode != "E08000019" {
+			t.Fatalf("a gap for %s, which has no supply: %+v", row.AreaCode, row)
+		}
+	}
+	res, _ := r.Value("E08000019", 2030, "service.residential", "all", "18+")
+	cost, _ := r.Value("E08000019", 2030, "cost.residential", "all", "18+")
+	if want := res * 52 * 700; math.Abs(cost-want) > 1e-6*want {
+		t.Fatalf("Sheffield residential cost %v, want residents × 52 × £700 = %v", cost, want)
+	}
+	resB, _ := r.Value("E08000016", 2030, "service.residential", "all", "18+")
+	costB, _ := r.Value("E08000016", 2030, "cost.residential", "all", "18+")
+	if want := resB * 52 * forecast.DefaultUnitCosts["residential"].Cost; math.Abs(costB-want) > 1e-6*want {
+		t.Fatalf("Barnsley residential cost %v, want the default %v", costB, want)
+	}
+	sc.Costs.UnitCosts = []forecast.UnitCostSpec{{Service: "residential", Cost: 900}}
+	r, err = e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, _ = r.Value("E08000019", 2030, "cost.residential", "all", "18+")
+	if want := res * 52 * 900; math.Abs(cost-want) > 1e-6*want {
+		t.Fatalf("the scenario's unit cost should win: %v, want %v", cost, want)
+	}
 }

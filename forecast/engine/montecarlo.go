@@ -210,6 +210,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 	for _, a := range global {
 		summarize(bufOf[a], n, per, q, r, a*per, workers)
 	}
+	p.applyGaps(r.mean, r.lo, r.md, r.hi)
 	if !opts.NoDrivers {
 		// Drivers of change use the central values.
 		drv := p.newDrivers()

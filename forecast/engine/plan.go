@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,9 @@ type plan struct {
 	mWork    struct{ res, nur, home, total *measureDef }
 	mCost    [numServices]*measureDef
 	mCostTot *measureDef
+	gaps     []gapDef // capacity and staff gaps against supply, when the data has supply
+
+	districtCost [][numServices]float64 // unit cost of each service for each district's council
 
 	levers       []leverPlan
 	unitCost     [numServices]float64
@@ -171,6 +175,66 @@ func (p *plan) layout() {
 		p.mCost[k] = p.add("cost."+name, p.costUnit, sexAll, band18)
 	}
 	p.mCostTot = p.add("cost.total", p.costUnit, sexAll, band18)
+	if len(p.e.in.Supply) > 0 {
+		for _, g := range []struct {
+			of            *measureDef
+			service, unit string
+		}{{p.mCap.resBeds, "residential", "beds"}, {p.mCap.nurBeds, "nursing", "beds"}, {p.mCap.hours, "home_care", "hours_per_week"},
+			{p.mWork.total, "all", "staff_fte"}} {
+			p.gaps = append(p.gaps, gapDef{of: g.of, service: g.service, unit: g.unit,
+				m: p.add(g.of.name+"_gap", g.of.unit, sexAll, band18)})
+		}
+	}
+}
+
+// gapDef is a capacity or staff gap: what is needed (of) minus the supply in place of a
+// service in a unit, for areas whose supply the data gives (DESIGN.md section 4, step 4).
+type gapDef struct {
+	of, m         *measureDef
+	service, unit string
+}
+
+// supplyAt returns area's supply of a service in a unit in year: the latest given at or before
+// year (or the earliest given, for years before the data).
+func (p *plan) supplyAt(area, service, unit string, year int) (float64, bool) {
+	best, bestYear, found := 0.0, 0, false
+	for _, s := range p.e.in.Supply {
+		if s.Area != area || s.Service != service || s.Unit != unit {
+			continue
+		}
+		better := !found || (s.Year <= year && (bestYear > year || s.Year > bestYear)) || (s.Year > year && bestYear > year && s.Year < bestYear)
+		if better {
+			best, bestYear, found = s.Capacity, s.Year, true
+		}
+	}
+	return best, found
+}
+
+// applyGaps turns the gap cells of every reported area into need minus supply, or NaN (left
+// out of the table) where the area has no supply. vals holds [area][year][cell]; the other
+// statistics (quantiles), if any, are shifted alike.
+func (p *plan) applyGaps(stats ...[]float64) {
+	if len(p.gaps) == 0 {
+		return
+	}
+	for a, area := range p.out {
+		for k, year := range p.years {
+			row := (a*len(p.years) + k) * p.nCells
+			for _, g := range p.gaps {
+				supply, ok := p.supplyAt(area.code, g.service, g.unit, year)
+				for _, v := range stats {
+					if v == nil {
+						continue
+					}
+					if ok {
+						v[row+g.m.off] = v[row+g.of.off] - supply
+					} else {
+						v[row+g.m.off] = math.NaN()
+					}
+				}
+			}
+		}
+	}
 }
 
 // prepareLevers resolves each lever's areas, measure or service and age profile.
@@ -289,8 +353,36 @@ func (p *plan) prepareCosts() {
 	for k, name := range serviceNames {
 		p.unitCost[k] = forecast.DefaultUnitCosts[name].Cost
 	}
+	// The data's unit costs (latest year, by council, else England) replace the illustrative
+	// defaults; a unit cost set in the scenario replaces both.
+	dataCost := func(area string, k int) (float64, bool) {
+		cost, year, ok := 0.0, 0, false
+		for _, u := range p.e.in.UnitCosts {
+			if u.Area == area && u.Service == serviceNames[k] && u.Unit == forecast.DefaultUnitCosts[serviceNames[k]].Unit && (!ok || u.Year > year) {
+				cost, year, ok = u.Cost, u.Year, true
+			}
+		}
+		return cost, ok
+	}
+	inScenario := map[int]bool{}
 	for _, u := range p.sc.Costs.UnitCosts {
-		p.unitCost[slices.Index(serviceNames, u.Service)] = u.Cost
+		k := slices.Index(serviceNames, u.Service)
+		p.unitCost[k] = u.Cost
+		inScenario[k] = true
+	}
+	for k := range serviceNames {
+		if c, ok := dataCost(p.e.in.National, k); ok && !inScenario[k] {
+			p.unitCost[k] = c
+		}
+	}
+	p.districtCost = make([][numServices]float64, len(p.e.districts))
+	for d := range p.districtCost {
+		for k := range serviceNames {
+			p.districtCost[d][k] = p.unitCost[k]
+			if c, ok := dataCost(p.e.council[d], k); ok && !inScenario[k] {
+				p.districtCost[d][k] = c
+			}
+		}
 	}
 	pb, _, _ := strings.Cut(p.sc.Costs.PriceBase, "-")
 	p.priceBase, _ = strconv.Atoi(pb)

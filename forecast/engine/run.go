@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -113,6 +114,7 @@ func (e *Engine) Run(ctx context.Context, sc forecast.Scenario, opts RunOptions,
 	}
 	r := p.result(opts)
 	r.mean = p.rollUp(leafVals, per)
+	p.applyGaps(r.mean)
 	if withDrivers {
 		drv.rollUp()
 		r.drv = drv
@@ -257,6 +259,9 @@ func (r *Result) Rows() iter.Seq[forecast.ResultRow] {
 					for si, s := range m.sexes {
 						for bi, b := range m.bands {
 							i := base + m.cell(si, bi)
+							if math.IsNaN(r.mean[i]) {
+								continue // a gap where the data has no supply
+							}
 							row := forecast.ResultRow{ScenarioID: r.Provenance.ScenarioID, RunID: r.Provenance.RunID,
 								AreaCode: area.Code, AreaName: area.Name, Year: year, Measure: m.name, Unit: m.unit,
 								Sex: sexNames[s], AgeBand: b.name, Mean: r.mean[i]}
