@@ -136,37 +136,9 @@ func OpenResults(r io.ReaderAt, size int64, opts ResultOptions) (rf *ResultFile,
 	}
 	rf = &ResultFile{id: fileIDs.Add(1), name: name, r: r, size: size, pf: pf, cache: opts.Cache}
 
-	// Schema: every result column, by name, with a compatible type.
-	var problems []Problem
-	root := pf.Root()
-	present := map[string]bool{}
-	for _, c := range root.Columns() {
-		present[c.Name()] = true
-	}
-	for i, s := range resultSpecs {
-		c := root.Column(s.name)
-		if c == nil {
-			msg := fmt.Sprintf("missing column %q (%s)", s.name, s.typ)
-			if alt := similarColumn(s.name, present, resultSpecs); alt != "" {
-				msg += fmt.Sprintf("; found %q — renamed?", alt)
-			}
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleMissingColumn, Message: msg})
-			continue
-		}
-		if !c.Leaf() || c.Repeated() {
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: "column is nested or repeated; want a flat " + s.typ.String()})
-			continue
-		}
-		if msg := typeMismatch(c, s.typ); msg != "" {
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: msg})
-			continue
-		}
-		if c.Optional() && !s.optional {
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: "column may hold nulls; want every value present"})
-			continue
-		}
-		rf.index[i] = c.Index()
-	}
+	// Schema: every result column, by name, with a compatible type and no nulls.
+	index, problems := checkSchema(pf.Root(), resultSpecs, name, true)
+	copy(rf.index[:], index)
 	if len(problems) > 0 {
 		return nil, &ValidationError{File: name, Problems: problems}
 	}

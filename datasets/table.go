@@ -167,33 +167,8 @@ func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err er
 	}
 
 	// Schema: every canonical column present, by name, with a compatible type.
-	var problems []Problem
-	index := make([]int, len(specs))
 	root := f.Root()
-	present := map[string]bool{}
-	for _, c := range root.Columns() {
-		present[c.Name()] = true
-	}
-	for i, s := range specs {
-		c := root.Column(s.name)
-		if c == nil {
-			msg := fmt.Sprintf("missing column %q (%s)", s.name, s.typ)
-			if alt := similarColumn(s.name, present, specs); alt != "" {
-				msg += fmt.Sprintf("; found %q — renamed?", alt)
-			}
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleMissingColumn, Message: msg})
-			continue
-		}
-		if !c.Leaf() || c.Repeated() {
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: "column is nested or repeated; want a flat " + s.typ.String()})
-			continue
-		}
-		if msg := typeMismatch(c, s.typ); msg != "" {
-			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: msg})
-			continue
-		}
-		index[i] = c.Index()
-	}
+	index, problems := checkSchema(root, specs, name, false)
 	if len(problems) > 0 {
 		return nil, &ValidationError{File: name, Problems: problems}
 	}
@@ -430,3 +405,41 @@ func similarColumn(name string, present map[string]bool, specs []colSpec) string
 
 // validUTF8 reports whether s is valid UTF-8 (string columns must be).
 func validUTF8(s string) bool { return utf8.ValidString(s) }
+
+// checkSchema finds each canonical column in a file's schema, by name and with a compatible
+// type (see typeMismatch), and returns their leaf indexes or every problem: missing or renamed
+// columns, nested or repeated ones, wrong types, and — with noNulls — columns that may hold
+// nulls where the spec wants every value present.
+func checkSchema(root *parquet.Column, specs []colSpec, name string, noNulls bool) ([]int, []Problem) {
+	var problems []Problem
+	index := make([]int, len(specs))
+	present := map[string]bool{}
+	for _, c := range root.Columns() {
+		present[c.Name()] = true
+	}
+	for i, s := range specs {
+		c := root.Column(s.name)
+		if c == nil {
+			msg := fmt.Sprintf("missing column %q (%s)", s.name, s.typ)
+			if alt := similarColumn(s.name, present, specs); alt != "" {
+				msg += fmt.Sprintf("; found %q — renamed?", alt)
+			}
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleMissingColumn, Message: msg})
+			continue
+		}
+		if !c.Leaf() || c.Repeated() {
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: "column is nested or repeated; want a flat " + s.typ.String()})
+			continue
+		}
+		if msg := typeMismatch(c, s.typ); msg != "" {
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: msg})
+			continue
+		}
+		if noNulls && c.Optional() && !s.optional {
+			problems = append(problems, Problem{File: name, Column: s.name, Rule: RuleWrongType, Message: "column may hold nulls; want every value present"})
+			continue
+		}
+		index[i] = c.Index()
+	}
+	return index, problems
+}
