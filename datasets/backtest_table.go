@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,7 +126,7 @@ func WriteBacktestCSV(w io.Writer, rows []BacktestRow) error {
 
 // WriteBacktestFile writes rows to path as Parquet (".parquet") or CSV (".csv"), replacing the
 // file atomically. It returns an error for any other extension.
-func WriteBacktestFile(path string, rows []backtest.Row) (err error) {
+func WriteBacktestFile(path string, rows []backtest.Row) error {
 	var write func(io.Writer, []BacktestRow) error
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".parquet":
@@ -137,30 +136,5 @@ func WriteBacktestFile(path string, rows []backtest.Row) (err error) {
 	default:
 		return fmt.Errorf("back-test table %s: want a .csv or .parquet file", path)
 	}
-	tmp, err := os.CreateTemp(dirOf(path), ".carecast-*"+filepath.Ext(path))
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = write(tmp, BacktestRows(rows)); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return writeFileAtomic(path, func(w io.Writer) error { return write(w, BacktestRows(rows)) })
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/snappy"
@@ -78,8 +79,14 @@ func Write[T Record](w io.Writer, rows []T) error {
 }
 
 // WriteFile writes rows to path (see Write), replacing it atomically.
-func WriteFile[T Record](path string, rows []T) (err error) {
-	tmp, err := os.CreateTemp(dirOf(path), ".carecast-*.parquet")
+func WriteFile[T Record](path string, rows []T) error {
+	return writeFileAtomic(path, func(w io.Writer) error { return Write(w, rows) })
+}
+
+// writeFileAtomic writes a file through write into a temporary file in the same folder, synced
+// and then renamed over path, so that path is either the old file or the whole new one.
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(dirOf(path), ".carecast-*"+filepath.Ext(path))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -92,7 +99,7 @@ func WriteFile[T Record](path string, rows []T) (err error) {
 	if err = tmp.Chmod(0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = Write(tmp, rows); err != nil {
+	if err = write(tmp); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
