@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/carecast/carecast/datasets"
@@ -157,5 +158,37 @@ func TestSupplyGapsAndUnitCosts(t *testing.T) {
 	cost, _ = r.Value("E08000019", 2030, "cost.residential", "all", "18+")
 	if want := res * 52 * 900; math.Abs(cost-want) > 1e-6*want {
 		t.Fatalf("the scenario's unit cost should win: %v, want %v", cost, want)
+	}
+}
+
+// TestSuppliedPopulation: a supplied projection (ONS's 2016-based SNPP for Hartlepool, by
+// single year and sex, in the default data) is used as it is: the population cells equal the
+// published figures, need and services follow from them; a district without one is refused
+// with its name, as are population levers.
+func TestSuppliedPopulation(t *testing.T) {
+	b, _, e := realData(t)
+	sc := forecast.Scenario{Name: "snpp", Areas: []string{"E06000001"}, Horizon: 2029, Population: forecast.PopulationSpec{Source: "supplied"}}
+	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	for _, p := range b.Population {
+		if p.AreaCode == "E06000001" && p.Kind == "projection" && p.Year == 2029 {
+			want += p.Count
+		}
+	}
+	got, _ := r.Value("E06000001", 2029, "population", "all", "all")
+	if math.Abs(got-want) > 1e-6 || want == 0 {
+		t.Fatalf("Hartlepool 2029: %v, SNPP 2016 says %v", got, want)
+	}
+	sc.Areas = []string{"E06000002"}
+	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "E06000002 (Middlesbrough) has no principal projection") {
+		t.Fatalf("want a coverage error naming Middlesbrough, got %v", err)
+	}
+	sc.Areas = []string{"E06000001"}
+	sc.Levers = []forecast.LeverSpec{{Type: forecast.LeverMigration, Value: -10, Start: 2025, End: 2025}}
+	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "levers[0].type") {
+		t.Fatalf("want a lever error, got %v", err)
 	}
 }

@@ -96,9 +96,6 @@ func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
 	for y := sc.BaseYear; y <= sc.Horizon; y++ {
 		p.years = append(p.years, y)
 	}
-	if sc.Population.Source == "supplied" {
-		return nil, forecast.ScenarioError{{Path: "population.source", Message: "supplied populations are not supported for area roll-ups yet; use cohort"}}
-	}
 	var err error
 	if p.scheds, p.notes, err = e.schedules(&sc); err != nil {
 		return nil, err
@@ -128,6 +125,11 @@ func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
 		return nil, err
 	}
 	p.prepareAreas()
+	if sc.Population.Source == "supplied" {
+		if err := p.checkSupplied(); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -525,4 +527,40 @@ func (p *plan) districtShare(d int, set []bool) float64 {
 		return 0
 	}
 	return own / tot
+}
+
+// checkSupplied checks that every district the run needs has a supplied projection (of the
+// scenario's variant) for every year base..horizon, both sexes and every age, and that no
+// population lever is set (a supplied projection is used as it is).
+func (p *plan) checkSupplied() error {
+	var errs forecast.ScenarioError
+	for i, l := range p.sc.Levers {
+		switch l.Type {
+		case forecast.LeverMortalityImprovement, forecast.LeverMigration, forecast.LeverDwellings:
+			errs = append(errs, forecast.FieldError{Path: fmt.Sprintf("levers[%d].type", i),
+				Message: "population levers need the cohort population source; a supplied projection is used as it is"})
+		}
+	}
+	proj := p.e.in.Projections[p.sc.Population.Variant]
+	var missing []string
+	for _, d := range p.leaves {
+		code := p.e.districts[d]
+		for _, y := range p.years {
+			if proj[code][y] == nil {
+				missing = append(missing, fmt.Sprintf("%s (%s) has no %s projection for %d", code, p.e.areas[code].Name, p.sc.Population.Variant, y))
+				break
+			}
+		}
+		if len(missing) == 5 {
+			missing = append(missing, "…")
+			break
+		}
+	}
+	if len(missing) > 0 {
+		errs = append(errs, forecast.FieldError{Path: "population.source", Message: "a supplied projection must cover every district reported in every year: " + strings.Join(missing, "; ")})
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
