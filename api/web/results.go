@@ -329,17 +329,13 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // baselineOf is a scenario without its levers, for one area, with draws capped so that it is
-// quick to project. Each lever is replaced by one that does nothing (a 0% eligibility change)
-// rather than removed: the engine draws one random number per lever before it draws the
-// prevalence rates, so keeping the number of levers keeps every other random draw the same,
-// and the baseline differs from the scenario by the levers alone, not by Monte Carlo noise.
+// quick to project. Every input has its own random stream in the engine, so the baseline's
+// draws of the other inputs are the scenario's: the two differ by the levers alone, not by
+// Monte Carlo noise.
 func baselineOf(sc forecast.Scenario, area string, a *forecast.AreaInfo) forecast.Scenario {
 	b := sc.WithDefaults()
 	b.Name = "Baseline"
-	b.Levers = make([]forecast.LeverSpec, len(sc.Levers))
-	for i := range b.Levers {
-		b.Levers[i] = forecast.LeverSpec{Type: forecast.LeverEligibility, Label: "none", Value: 0, Start: b.BaseYear + 1, End: b.BaseYear + 1, Profile: "step"}
-	}
+	b.Levers = nil
 	b.Areas = []string{area}
 	b.Districts = false
 	b.Labels = nil
