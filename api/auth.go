@@ -146,11 +146,7 @@ func (s *Service) identify(ctx huma.Context) (principal, int, string) {
 		}
 		return principal{}, http.StatusUnauthorized, "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
 	}
-	hash := sha256.Sum256([]byte(key))
-	if p, ok := s.keys.get(hash); ok {
-		return p, 0, ""
-	}
-	k, err := s.st.KeyByHash(ctx.Context(), hash)
+	p, err := s.lookupKey(ctx.Context(), key)
 	if errors.Is(err, store.ErrNotFound) {
 		return principal{}, http.StatusUnauthorized, "unknown or deleted API key"
 	}
@@ -159,9 +155,23 @@ func (s *Service) identify(ctx huma.Context) (principal, int, string) {
 		s.log.Error("look up API key", "request_id", id, "err", err)
 		return principal{}, http.StatusInternalServerError, "internal error; quote request " + id + " when reporting it"
 	}
+	return p, 0, ""
+}
+
+// lookupKey finds the holder of an API key, from the key cache when it can; store.ErrNotFound
+// means no such key. The API and the web pages both authenticate through it.
+func (s *Service) lookupKey(ctx context.Context, key string) (principal, error) {
+	hash := sha256.Sum256([]byte(key))
+	if p, ok := s.keys.get(hash); ok {
+		return p, nil
+	}
+	k, err := s.st.KeyByHash(ctx, hash)
+	if err != nil {
+		return principal{}, err
+	}
 	p := principal{KeyID: k.ID, OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role}
 	s.keys.put(hash, p)
-	return p, 0, ""
+	return p, nil
 }
 
 // keyCacheTTL is how long a looked-up key is trusted without asking the store again. A key

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -52,14 +51,14 @@ func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal
 		}
 		p = web.Principal{OrgID: s.localOrg.ID, OrgName: s.localOrg.Name, Role: store.RoleAdmin, Open: true}
 	} else {
-		k, err := s.st.KeyByHash(ctx, sha256.Sum256([]byte(key)))
+		k, err := s.lookupKey(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
 			return p, web.ErrBadKey
 		}
 		if err != nil {
 			return p, err
 		}
-		p = web.Principal{OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role, KeyID: k.ID}
+		p = web.Principal{OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role, KeyID: k.KeyID}
 	}
 	rateKey := p.KeyID
 	if rateKey == "" {
