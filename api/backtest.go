@@ -22,28 +22,11 @@ import (
 type BacktestSource func(ctx context.Context) (*backtest.Report, *backtest.ServiceReport, error)
 
 // BundleBacktest is a BacktestSource over a dataset bundle (cmd/carecast passes the embedded
-// default data), with the default options, as `carecast backtest` runs them:
-// datasets.BacktestData and backtest.Population; then, if the bundle has service activity,
-// datasets.ServiceBacktestData and backtest.Services.
+// default data), with the default options, as `carecast backtest` runs them
+// (datasets.RunBacktests).
 func BundleBacktest(b *datasets.Bundle) BacktestSource {
 	return func(ctx context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
-		d, err := datasets.BacktestData(b)
-		if err != nil {
-			return nil, nil, err
-		}
-		rep, err := backtest.Population(ctx, d, backtest.Options{})
-		if err != nil || len(b.ServiceActivity) == 0 {
-			return rep, nil, err
-		}
-		sd, err := datasets.ServiceBacktestData(b)
-		if err != nil {
-			return nil, nil, err
-		}
-		svc, err := backtest.Services(ctx, sd, backtest.ServiceOptions{})
-		if err != nil {
-			return nil, nil, err
-		}
-		return rep, svc, nil
+		return datasets.RunBacktests(ctx, b)
 	}
 }
 

@@ -16,20 +16,38 @@ var popErrorBands = []struct {
 	band     string
 }{{0, 17, "0-17"}, {18, 59, "18-64"}, {60, 64, "60-64"}, {65, 74, "65-74"}, {75, 84, "75-84"}, {85, 89, "85+"}, {90, 90, "90+"}}
 
-// ErrorModels runs carecast's back-tests on the bundle (a second or so) and returns the error
-// models the engine's Monte Carlo uses to widen its ranges: the district population error model
-// fitted on the projections from 2011, and the widening of service-use intervals fitted on the
-// rolling-origin back-test of council activity 2009-10 to 2013-14.
-func ErrorModels(ctx context.Context, b *Bundle) (*engine.ErrorModels, error) {
+// RunBacktests runs carecast's back-tests on the bundle with the default options, as
+// `carecast backtest` does: the population back-tests, then, when the bundle has service
+// activity, the rolling-origin back-test of council service use (nil without).
+func RunBacktests(ctx context.Context, b *Bundle) (*backtest.Report, *backtest.ServiceReport, error) {
 	d, err := BacktestData(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rep, err := backtest.Population(ctx, d, backtest.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("population back-test: %w", err)
+		return nil, nil, fmt.Errorf("population back-test: %w", err)
 	}
-	if rep.Errors == nil {
+	if len(b.ServiceActivity) == 0 {
+		return rep, nil, nil
+	}
+	sd, err := ServiceBacktestData(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := backtest.Services(ctx, sd, backtest.ServiceOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("service back-test: %w", err)
+	}
+	return rep, svc, nil
+}
+
+// ErrorModels turns back-test reports (RunBacktests) into the error models the engine's Monte
+// Carlo uses to widen its ranges: the district population error model fitted on the
+// projections from 2011, and the widening of service-use intervals fitted on the rolling-origin
+// back-test of council activity (none when svc is nil).
+func ErrorModels(rep *backtest.Report, svc *backtest.ServiceReport) (*engine.ErrorModels, error) {
+	if rep == nil || rep.Errors == nil {
 		return nil, fmt.Errorf("population back-test: no error model")
 	}
 	em := &engine.ErrorModels{PopRef: rep.Errors.RefHorizon, PopPower: rep.Errors.Power, ServiceTau: map[string]float64{},
@@ -43,15 +61,7 @@ func ErrorModels(ctx context.Context, b *Bundle) (*engine.ErrorModels, error) {
 		}
 		em.PopBands = append(em.PopBands, engine.PopBandError{From: pb.from, To: pb.to, National: nat, Local: loc})
 	}
-	if len(b.ServiceActivity) > 0 {
-		sd, err := ServiceBacktestData(b)
-		if err != nil {
-			return nil, err
-		}
-		svc, err := backtest.Services(ctx, sd, backtest.ServiceOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("service back-test: %w", err)
-		}
+	if svc != nil {
 		em.ServicePower = svc.Widening.Power
 		for _, t := range svc.Widening.Taus {
 			if !math.IsNaN(t.Tau) {

@@ -52,12 +52,7 @@ func runBacktestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
 		return exitFail
 	}
-	d, err := datasets.BacktestData(b)
-	if err != nil {
-		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
-		return exitFail
-	}
-	rep, err := backtest.Population(ctx, d, backtest.Options{})
+	rep, svc, err := datasets.RunBacktests(ctx, b)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			fmt.Fprintf(stderr, "carecast backtest: stopped: %v\n", err)
@@ -65,21 +60,6 @@ func runBacktestCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
 		return exitFail
-	}
-	var svc *backtest.ServiceReport
-	if len(b.ServiceActivity) > 0 {
-		sd, err := datasets.ServiceBacktestData(b)
-		if err == nil {
-			svc, err = backtest.Services(ctx, sd, backtest.ServiceOptions{})
-		}
-		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				fmt.Fprintf(stderr, "carecast backtest: stopped: %v\n", err)
-				return exitFail
-			}
-			fmt.Fprintf(stderr, "carecast backtest: %v\n", err)
-			return exitFail
-		}
 	}
 	if err := printBacktest(stdout, rep, svc); err != nil {
 		fmt.Fprintf(stderr, "carecast backtest: %v\n", err)

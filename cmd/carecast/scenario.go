@@ -12,6 +12,7 @@ import (
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/forecast/engine"
 )
 
@@ -25,9 +26,36 @@ var defaultEngine = sync.OnceValues(func() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.Uncertainty = func() (*engine.ErrorModels, error) { return datasets.ErrorModels(context.Background(), b) }
+	in.Uncertainty = func() (*engine.ErrorModels, error) {
+		rep, svc, err := defaultBacktests()
+		if err != nil {
+			return nil, err
+		}
+		return datasets.ErrorModels(rep, svc)
+	}
 	return engine.New(in)
 })
+
+// defaultBacktests runs the back-tests on the embedded default data once per process: the
+// server's /v1/backtest and the engine's error models both use them.
+var defaultBacktests = func() func() (*backtest.Report, *backtest.ServiceReport, error) {
+	type reports struct {
+		rep *backtest.Report
+		svc *backtest.ServiceReport
+	}
+	once := sync.OnceValues(func() (reports, error) {
+		b, err := defaultdata.Load()
+		if err != nil {
+			return reports{}, err
+		}
+		rep, svc, err := datasets.RunBacktests(context.Background(), b)
+		return reports{rep, svc}, err
+	})
+	return func() (*backtest.Report, *backtest.ServiceReport, error) {
+		r, err := once()
+		return r.rep, r.svc, err
+	}
+}()
 
 func runScenario(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	const synopsis = "scenario schema | scenario validate FILE.json"

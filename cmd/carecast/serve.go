@@ -16,6 +16,7 @@ import (
 	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/backtest"
 )
 
 // serveDeps builds what the server needs from the rest of carecast (engine, validators,
@@ -43,8 +44,10 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Builtin:   api.BuiltinDatasets(b),
 		Areas:     e.Inputs().Areas,
 		Projector: &api.EngineProjector{Engine: e},
-		Backtest:  api.BundleBacktest(b),
-		Web:       &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Backtest: func(context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
+			return defaultBacktests()
+		},
+		Web: &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 

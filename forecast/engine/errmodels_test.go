@@ -16,7 +16,11 @@ import (
 func withErrorModels(t *testing.T) *engine.Engine {
 	b, in, _ := realData(t)
 	in2 := *in
-	em, err := datasets.ErrorModels(t.Context(), b)
+	rep, svc, err := datasets.RunBacktests(t.Context(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := datasets.ErrorModels(rep, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
