@@ -109,3 +109,46 @@ func onsSex(s string) (string, error) {
 	}
 	return "", fmt.Errorf("sex %q is not 1/2 or male/female", s)
 }
+
+// fields reads typed cells of one record, keeping the first error (with its file and line), so
+// that a loop can read every field and check once.
+type fields struct {
+	f   *csvFile
+	rec []string
+	row int
+	err error
+}
+
+func (f *csvFile) fields(row int) *fields { return &fields{f: f, rec: f.rows[row], row: row} }
+
+func (r *fields) keep(err error) {
+	if err != nil && r.err == nil {
+		r.err = r.f.lineErr(r.row, err)
+	}
+}
+
+func (r *fields) str(col int) string { return cell(r.rec, col) }
+
+func (r *fields) int(col int) int32 {
+	v, err := atoi(cell(r.rec, col))
+	r.keep(err)
+	return int32(v)
+}
+
+func (r *fields) num(col int) float64 {
+	v, err := atof(cell(r.rec, col))
+	r.keep(err)
+	return v
+}
+
+func (r *fields) sex(col int) string {
+	v, err := onsSex(cell(r.rec, col))
+	r.keep(err)
+	return v
+}
+
+func (r *fields) nppAge(col int) int32 {
+	v, err := nppAge(cell(r.rec, col))
+	r.keep(err)
+	return int32(v)
+}

@@ -26,30 +26,18 @@ func buildMortality(raw fs.FS) ([]datasets.Mortality, error) {
 		return nil, err
 	}
 	out := make([]datasets.Mortality, 0, len(f.rows))
-	for i, rec := range f.rows {
-		sex, err := onsSex(cell(rec, c[0]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		year, err := atoi(cell(rec, c[2]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		v, err := atof(cell(rec, c[3]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		r := datasets.Mortality{AreaCode: "E92000001", Year: int32(year), Sex: sex, Rate: v / 100000, RateType: "qx", Source: srcNPPMortality}
-		if a := cell(rec, c[1]); a == "Birth" {
-			r.RateType = "qbirth"
+	for i := range f.rows {
+		r := f.fields(i)
+		row := datasets.Mortality{AreaCode: "E92000001", Sex: r.sex(c[0]), Year: r.int(c[2]), Rate: r.num(c[3]) / 100000, RateType: "qx", Source: srcNPPMortality}
+		if r.str(c[1]) == "Birth" {
+			row.RateType = "qbirth"
 		} else {
-			age, err := atoi(a)
-			if err != nil {
-				return nil, f.lineErr(i, err)
-			}
-			r.Age = int32(age)
+			row.Age = r.int(c[1])
 		}
-		out = append(out, r)
+		if r.err != nil {
+			return nil, r.err
+		}
+		out = append(out, row)
 	}
 	return out, nil
 }
@@ -65,20 +53,13 @@ func buildFertility(raw fs.FS) ([]datasets.Fertility, error) {
 		return nil, err
 	}
 	out := make([]datasets.Fertility, 0, len(f.rows))
-	for i, rec := range f.rows {
-		age, err := atoi(cell(rec, c[0]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
+	for i := range f.rows {
+		r := f.fields(i)
+		row := datasets.Fertility{AreaCode: "E92000001", Age: r.int(c[0]), Year: r.int(c[1]), Rate: r.num(c[2]) / 1000, Source: srcNPPFertility}
+		if r.err != nil {
+			return nil, r.err
 		}
-		year, err := atoi(cell(rec, c[1]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		v, err := atof(cell(rec, c[2]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		out = append(out, datasets.Fertility{AreaCode: "E92000001", Year: int32(year), Age: int32(age), Rate: v / 1000, Source: srcNPPFertility})
+		out = append(out, row)
 	}
 	return out, nil
 }
@@ -94,25 +75,14 @@ func buildMigration(raw fs.FS) ([]datasets.Migration, error) {
 		return nil, err
 	}
 	out := make([]datasets.Migration, 0, len(f.rows))
-	for i, rec := range f.rows {
-		sex, err := onsSex(cell(rec, c[0]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
+	for i := range f.rows {
+		r := f.fields(i)
+		row := datasets.Migration{AreaCode: "E92000001", Sex: r.sex(c[0]), Age: r.nppAge(c[1]), Flow: strings.ToLower(r.str(c[2])),
+			Year: r.int(c[3]), Count: r.num(c[4]), Source: srcNPPMigration}
+		if r.err != nil {
+			return nil, r.err
 		}
-		age, err := nppAge(cell(rec, c[1]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		year, err := atoi(cell(rec, c[3]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		v, err := atof(cell(rec, c[4]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		out = append(out, datasets.Migration{AreaCode: "E92000001", Year: int32(year), Sex: sex, Age: int32(age),
-			Flow: strings.ToLower(cell(rec, c[2])), Count: v, Source: srcNPPMigration})
+		out = append(out, row)
 	}
 	return out, nil
 }
@@ -128,25 +98,14 @@ func buildLifeExpectancy(raw fs.FS) ([]datasets.LifeExpectancy, error) {
 		return nil, err
 	}
 	out := make([]datasets.LifeExpectancy, 0, len(f.rows))
-	for i, rec := range f.rows {
-		sex, err := onsSex(cell(rec, c[0]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
+	for i := range f.rows {
+		r := f.fields(i)
+		row := datasets.LifeExpectancy{AreaCode: "E92000001", Sex: r.sex(c[0]), ExType: r.str(c[1]), Year: r.int(c[2]), Age: r.int(c[3]),
+			Ex: r.num(c[4]), Source: srcNPPEx}
+		if r.err != nil {
+			return nil, r.err
 		}
-		year, err := atoi(cell(rec, c[2]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		age, err := atoi(cell(rec, c[3]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		v, err := atof(cell(rec, c[4]))
-		if err != nil {
-			return nil, f.lineErr(i, err)
-		}
-		out = append(out, datasets.LifeExpectancy{AreaCode: "E92000001", Year: int32(year), Sex: sex, Age: int32(age), Ex: v,
-			ExType: cell(rec, c[1]), Source: srcNPPEx})
+		out = append(out, row)
 	}
 	return out, nil
 }
