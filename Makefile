@@ -7,7 +7,7 @@ DATA_DIR  ?= .carecast
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 20s
 
-.PHONY: all build run test test-go test-browser lint fmt vet staticcheck bench fuzz openapi datasets clean
+.PHONY: all build run test test-deps test-go test-browser lint fmt vet staticcheck bench fuzz openapi datasets clean
 
 all: build
 
@@ -17,7 +17,11 @@ build:
 run: build
 	./$(BIN) serve --addr $(ADDR) --data-dir $(DATA_DIR)
 
-test: lint test-go
+test: test-deps lint test-go
+
+# Installs (or names, when it cannot) what the browser and notebook tests need.
+test-deps:
+	./scripts/test-deps.sh
 
 test-go:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
