@@ -210,7 +210,7 @@ func Read(r io.Reader) ([]Series, error) {
 	need := max(col["series_id"], col["period"], col["value"]) + 1
 	var out []Series
 	seen := map[string]int{} // series_id -> index in out
-	rows, values := 0, 0 // values counts skipped periods too
+	rows, values := 0, 0     // values counts skipped periods too
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
