@@ -16,6 +16,9 @@ const (
 	exitOK    = 0
 	exitFail  = 1 // bad input or a failure; the message says what and where
 	exitUsage = 2 // wrong usage
+	// exitPartial: the command did part of its work and wrote it, and standard error lists
+	// what it left out (ts forecast: series skipped for missing values).
+	exitPartial = 3
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise it comes from the

@@ -22,6 +22,111 @@ type Series struct {
 	Start  int       // period of the first value
 	Values []float64 // values for periods Start, Start+1, …
 	Row    int       // row of the first value in the file (the header is row 1)
+	// FinancialYear is true when the file wrote the series' periods as financial years
+	// ("2014/15"); Start is then the first financial year's start (2014).
+	FinancialYear bool
+}
+
+// Missing returns the periods whose value is missing (NaN: a missing marker such as "NA" in
+// the file, or a period the file skipped), in order; nil when the series is complete.
+func (s Series) Missing() []int {
+	var out []int
+	for i, v := range s.Values {
+		if math.IsNaN(v) {
+			out = append(out, s.Start+i)
+		}
+	}
+	return out
+}
+
+// FillLinear returns the series with every missing value between two known ones replaced by
+// straight-line interpolation between them, and missing values before the first or after the
+// last known value dropped (the series then starts or ends at its known values: nothing is
+// extrapolated). It returns the periods filled and the periods dropped. A series with no
+// known value comes back empty.
+func (s Series) FillLinear() (filled Series, interpolated, dropped []int) {
+	first, last := -1, -1
+	for i, v := range s.Values {
+		if !math.IsNaN(v) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	filled = s
+	if first < 0 {
+		filled.Values = nil
+		for i := range s.Values {
+			dropped = append(dropped, s.Start+i)
+		}
+		return filled, nil, dropped
+	}
+	for i := 0; i < first; i++ {
+		dropped = append(dropped, s.Start+i)
+	}
+	for i := last + 1; i < len(s.Values); i++ {
+		dropped = append(dropped, s.Start+i)
+	}
+	vals := append([]float64(nil), s.Values[first:last+1]...)
+	prev := 0 // index in vals of the last known value
+	for i := 1; i < len(vals); i++ {
+		if math.IsNaN(vals[i]) {
+			continue
+		}
+		for j := prev + 1; j < i; j++ {
+			vals[j] = vals[prev] + (vals[i]-vals[prev])*float64(j-prev)/float64(i-prev)
+			interpolated = append(interpolated, s.Start+first+j)
+		}
+		prev = i
+	}
+	filled.Start = s.Start + first
+	filled.Values = vals
+	return filled, interpolated, dropped
+}
+
+// MaxGap is the most consecutive periods a file may skip within a series; a longer jump is
+// taken for a mistyped period and rejected with ErrGap.
+const MaxGap = 1000
+
+// missingMarkers are the value cells read as a missing value (compared case-insensitively,
+// surrounding space removed): empty, R's NA, the ".." of ONS and NHS Digital tables
+// (not available or suppressed) and "x" (suppressed).
+var missingMarkers = []string{"", "na", "n/a", "nan", "..", "x"}
+
+// IsMissingMarker reports whether a value cell is one of the missing-value markers.
+func IsMissingMarker(cell string) bool {
+	c := strings.ToLower(strings.TrimSpace(cell))
+	for _, m := range missingMarkers {
+		if c == m {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsePeriod reads a period cell: an integer ("2014"), or a financial year written
+// "2014/15", "2014-15", "2014/2015" or "2014-2015", read as the year it starts (2014) with
+// fy true. The second year must follow the first.
+func ParsePeriod(cell string) (period int, fy bool, err error) {
+	c := strings.TrimSpace(cell)
+	if p, err := strconv.Atoi(c); err == nil {
+		return p, false, nil
+	}
+	i := strings.IndexAny(c, "/-")
+	if i != 4 {
+		return 0, false, fmt.Errorf("%w: %q (want an integer or a financial year such as 2014/15)", ErrNotInteger, cell)
+	}
+	start, err1 := strconv.Atoi(c[:4])
+	end := c[5:]
+	n, err2 := strconv.Atoi(end)
+	if err1 != nil || err2 != nil || end[0] == '+' || end[0] == '-' || (len(end) != 2 && len(end) != 4) {
+		return 0, false, fmt.Errorf("%w: %q (want an integer or a financial year such as 2014/15)", ErrNotInteger, cell)
+	}
+	if (len(end) == 2 && n != (start+1)%100) || (len(end) == 4 && n != start+1) {
+		return 0, false, fmt.Errorf("%w: %q is not a financial year (the second year must follow %d)", ErrNotInteger, cell, start)
+	}
+	return start, true, nil
 }
 
 // End returns the period of the last value.
@@ -105,7 +210,7 @@ func Read(r io.Reader) ([]Series, error) {
 	need := max(col["series_id"], col["period"], col["value"]) + 1
 	var out []Series
 	seen := map[string]int{} // series_id -> index in out
-	rows := 0
+	rows, values := 0, 0     // values counts skipped periods too
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -116,6 +221,7 @@ func Read(r io.Reader) ([]Series, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		rows++
+		values++
 		if rows > MaxRows {
 			return nil, &RowError{Row: line, Err: fmt.Errorf("%w: more than %d", ErrTooMany, MaxRows)}
 		}
@@ -126,15 +232,18 @@ func Read(r io.Reader) ([]Series, error) {
 		if id == "" {
 			return nil, &RowError{Row: line, Column: "series_id", Err: ErrEmptyID}
 		}
-		ps := strings.TrimSpace(rec[col["period"]])
-		period, err := strconv.Atoi(ps)
+		period, fy, err := ParsePeriod(rec[col["period"]])
 		if err != nil {
-			return nil, &RowError{Row: line, SeriesID: id, Column: "period", Err: fmt.Errorf("%w: %q", ErrNotInteger, ps)}
+			return nil, &RowError{Row: line, SeriesID: id, Column: "period", Err: err}
 		}
 		vs := strings.TrimSpace(rec[col["value"]])
-		v, err := strconv.ParseFloat(vs, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, &RowError{Row: line, SeriesID: id, Column: "value", Err: fmt.Errorf("%w: %q", ErrNotNumber, vs)}
+		v := math.NaN()
+		if !IsMissingMarker(vs) {
+			v, err = strconv.ParseFloat(vs, 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, &RowError{Row: line, SeriesID: id, Column: "value",
+					Err: fmt.Errorf("%w: %q (a missing value is written empty, NA, .. or x)", ErrNotNumber, vs)}
+			}
 		}
 		i, ok := seen[id]
 		if ok && i != len(out)-1 {
@@ -142,18 +251,26 @@ func Read(r io.Reader) ([]Series, error) {
 		}
 		if !ok {
 			seen[id] = len(out)
-			out = append(out, Series{ID: id, Start: period, Values: []float64{v}, Row: line})
+			out = append(out, Series{ID: id, Start: period, Values: []float64{v}, Row: line, FinancialYear: fy})
 			continue
 		}
 		s := &out[i]
+		s.FinancialYear = s.FinancialYear || fy
 		last := s.End()
 		switch {
 		case period == last:
 			return nil, &RowError{Row: line, SeriesID: id, Column: "period", Err: fmt.Errorf("%w %d", ErrDuplicate, period)}
 		case period < last:
 			return nil, &RowError{Row: line, SeriesID: id, Column: "period", Err: fmt.Errorf("%w: %d after %d", ErrUnsorted, period, last)}
-		case period > last+1:
-			return nil, &RowError{Row: line, SeriesID: id, Column: "period", Err: fmt.Errorf("%w: %d follows %d", ErrGap, period, last)}
+		case period > last+1+MaxGap:
+			return nil, &RowError{Row: line, SeriesID: id, Column: "period", Err: fmt.Errorf("%w: %d follows %d, more than %d periods skipped", ErrGap, period, last, MaxGap)}
+		}
+		values += period - last - 1
+		if values > MaxRows {
+			return nil, &RowError{Row: line, Err: fmt.Errorf("%w: more than %d values, counting skipped periods", ErrTooMany, MaxRows)}
+		}
+		for p := last + 1; p < period; p++ { // periods the file skipped are missing values
+			s.Values = append(s.Values, math.NaN())
 		}
 		s.Values = append(s.Values, v)
 	}
