@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,8 +33,7 @@ when given, override its fields. Without it, the baseline is run for --areas (GS
 councils, districts, regions or E92000001 England; default every council, region and England)
 from the base year --from to the horizon --to.
 
-The output format follows the --out file's extension: .csv (other formats — .parquet,
-.arrow, .xlsx, .ndjson — are not available in this build). The file is written whole or not
+The output format follows the --out file's extension: FORMATS. The file is written whole or not
 at all. A progress bar is shown when standard error is a terminal.
 
 Exit status: 0 done, 1 bad input or a failure (the message says what and where: scenario
@@ -60,7 +60,7 @@ func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := flag.NewFlagSet("carecast project", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), projectUsage)
+		fmt.Fprint(fs.Output(), strings.Replace(projectUsage, "FORMATS", formatList(), 1))
 		fs.PrintDefaults()
 	}
 	scenarioFile := fs.String("scenario", "", "scenario JSON `file`")
@@ -260,6 +260,24 @@ func lineCol(data []byte, off int64) (line, col int) {
 // Output formats, named as package datasets names its export formats.
 var formatByExt = map[string]string{
 	".csv": "csv", ".parquet": "parquet", ".arrow": "arrow", ".arrows": "arrow", ".xlsx": "xlsx", ".ndjson": "json", ".jsonl": "json",
+}
+
+// formatList describes the output formats this build writes, from formatByExt and
+// formatAvailable, for the help text: ".arrow or .arrows (arrow), .csv (csv), …".
+func formatList() string {
+	byFormat := map[string][]string{}
+	for ext, f := range formatByExt {
+		if formatAvailable(f) {
+			byFormat[f] = append(byFormat[f], ext)
+		}
+	}
+	parts := make([]string, 0, len(byFormat))
+	for f, exts := range byFormat {
+		slices.Sort(exts)
+		parts = append(parts, strings.Join(exts, " or ")+" ("+f+")")
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // outputFormat returns the format of an output file from its extension.

@@ -285,3 +285,24 @@ func TestProjectFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectHelpListsWritableFormats checks the help against the code: every extension that
+// outputFormat accepts and newRowWriter can write is named in `project -h`, and the help no
+// longer says a format is unavailable (it once claimed Parquet and xlsx were, while both worked).
+func TestProjectHelpListsWritableFormats(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"project", "-h"}, &stdout, &stderr)
+	help := stdout.String() + stderr.String()
+	if strings.Contains(help, "not available") {
+		t.Errorf("project -h still says a format is not available:\n%s", help)
+	}
+	for ext, f := range formatByExt {
+		if !formatAvailable(f) {
+			t.Errorf("format %s (%s) is mapped but cannot be written", f, ext)
+			continue
+		}
+		if !strings.Contains(help, ext) {
+			t.Errorf("project -h does not name %s, which the code writes as %s:\n%s", ext, f, help)
+		}
+	}
+}
