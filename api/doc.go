@@ -46,7 +46,7 @@
 // # Results
 //
 // A Runner writes its results as one Parquet file with datasets.NewResultWriter — the tidy
-// table of DESIGN.md section 8 (scenario_id, run_id, area_code, area_name, year, measure,
+// table of docs/design.md §8 (scenario_id, run_id, area_code, area_name, year, measure,
 // unit, sex, age_band, mean, p10, p50, p90) with the provenance in the file's key-value
 // metadata — and returns its path as RunOutput.ResultPath (or the path of a directory holding
 // it as results.parquet, see ResultFileName). Rows sorted by area, then measure, then year let

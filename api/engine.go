@@ -43,7 +43,7 @@ func (s *ScenarioSchema) init() {
 			"$schema":     "https://json-schema.org/draft/2020-12/schema",
 			"$id":         "https://carecast.example/schemas/scenario-v1.json",
 			"title":       "carecast scenario",
-			"description": "A carecast scenario document, version 1 (DESIGN.md section 5).",
+			"description": "A carecast scenario document, version 1 (docs/design.md §5).",
 		}
 		raw, _ := json.Marshal(s.schema)
 		var top map[string]any

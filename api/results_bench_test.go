@@ -21,7 +21,7 @@ import (
 )
 
 // benchClients is the number of concurrent clients of BenchmarkResultsPage200Clients
-// (DESIGN.md section 11: an API read of a stored run, 200 concurrent clients on loopback,
+// (docs/design.md §11: an API read of a stored run, 200 concurrent clients on loopback,
 // p99 < 20 ms).
 const benchClients = 200
 
@@ -184,7 +184,7 @@ func BenchmarkResultsPage200Clients(b *testing.B) {
 const pacedRate = 3000
 
 // BenchmarkResultsPage200ClientsPaced: 200 clients on loopback, each reading a page 15 times
-// a second (3,000 requests a second in all, open loop): the DESIGN.md target "p99 < 20 ms for
+// a second (3,000 requests a second in all, open loop): the docs/design.md §11 target "p99 < 20 ms for
 // 200 concurrent clients" is measured here, at a stated load. Latency is measured from when a
 // request was due, not when it was sent, so a slow server cannot hide its queue.
 func BenchmarkResultsPage200ClientsPaced(b *testing.B) {

@@ -60,7 +60,7 @@ func TestServiceBacktestData(t *testing.T) {
 // TestServicesBacktest runs the service back-test on the default data. Method and benchmark
 // are scored on the same forecasts in every group (the benchmark has every row carecast has);
 // origins are 2009-10 to 2012-13 and horizons 1-4, with 18-64 home care, day care and direct
-// payments from 2011-12 only (DESIGN quirks). One forecast is recomputed from the bundle's
+// payments from 2011-12 only (the data quirks in datasets/README.md). One forecast is recomputed from the bundle's
 // rows: Birmingham's residents in residential care aged 65+ in 2013-14 from 2011-12. The
 // engine's intervals cover far less than 80%, the widened ones about 80% out of sample. The
 // report is the same bit for bit when run again.

@@ -14,7 +14,7 @@
 // library is allowed to act on them, and the number of rows a file may claim is capped in
 // proportion to its size (see ReadOptions).
 //
-// Result tables (forecast.ResultRow: the tidy long table of DESIGN.md section 8) are written
+// Result tables (forecast.ResultRow: the tidy long table of docs/design.md §8) are written
 // by ResultWriter as Parquet in row groups of ResultRowGroupRows rows, with the run's
 // Provenance in the key-value metadata, and read by ResultFile one row group at a time:
 // Scan and Page filter by area, years, measure (a trailing * selects a prefix), sex and age

@@ -9,7 +9,7 @@ import (
 // Kind names a canonical dataset.
 type Kind string
 
-// The canonical dataset kinds (DESIGN.md section 3, plus the three population tables that
+// The canonical dataset kinds (docs/design.md §3, plus the three population tables that
 // official publications need: totals, the oldest ages, and life expectancy).
 const (
 	KindAreas            Kind = "areas"

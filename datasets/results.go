@@ -16,8 +16,8 @@ import (
 	"github.com/carecast/carecast/forecast"
 )
 
-// ResultColumns are the columns of a result table, in order: the tidy long table of DESIGN.md
-// section 8, the same in every format (Parquet, CSV, Arrow IPC, Excel, JSON).
+// ResultColumns are the columns of a result table, in order: the tidy long table of docs/design.md
+// §8, the same in every format (Parquet, CSV, Arrow IPC, Excel, JSON).
 var ResultColumns = []string{"scenario_id", "run_id", "area_code", "area_name", "year", "measure", "unit",
 	"sex", "age_band", "mean", "p10", "p50", "p90"}
 

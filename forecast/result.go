@@ -2,7 +2,7 @@ package forecast
 
 import "strings"
 
-// ResultRow is one cell of carecast's output: the tidy long table of DESIGN.md section 8, the
+// ResultRow is one cell of carecast's output: the tidy long table of docs/design.md §8, the
 // same in every export format. Mean is the mean over Monte Carlo draws (the value itself in a
 // deterministic run); P10, P50 and P90 are the run's lower, middle and upper quantiles (10th,
 // 50th and 90th percentiles unless the scenario configures others; deterministic runs set all

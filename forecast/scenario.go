@@ -12,7 +12,7 @@ import (
 // ScenarioVersion is the version of the scenario document format this build reads.
 const ScenarioVersion = 1
 
-// Scenario is a planner's what-if: a versioned JSON document (DESIGN.md section 5). The struct
+// Scenario is a planner's what-if: a versioned JSON document (docs/design.md §5). The struct
 // tags drive the published JSON Schema (package api builds it) as well as decoding; Check adds
 // the rules a schema cannot express. Years are mid-years for population and need and the
 // financial years starting then for services and costs.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks behind DESIGN.md section 11 and prints their figures; with OUT=file the
+# Runs the benchmarks behind docs/design.md §11 and prints their figures; with OUT=file the
 # raw output is also saved for benchstat (go tool benchstat old.txt new.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,8 +10,8 @@ import (
 	"github.com/carecast/carecast/forecast"
 )
 
-// CSVHeader is the header of the CSV downloads of chart data: the tidy long table of DESIGN.md
-// section 8.
+// CSVHeader is the header of the CSV downloads of chart data: the tidy long table of docs/design.md
+// §8.
 var CSVHeader = []string{"scenario_id", "run_id", "area_code", "area_name", "year", "measure", "unit", "sex", "age_band", "mean", "p10", "p50", "p90"}
 
 // filterFromQuery reads the filter parameters the results API takes: area, measure, sex and

@@ -26,7 +26,7 @@
 //	/login, /logout            sign in with an API key
 //
 // Every chart is followed by its data table and a CSV download of its rows (the tidy table of
-// DESIGN.md section 8, from /areas/{code}/data.csv, /runs/{id}/data.csv and
+// docs/design.md §8, from /areas/{code}/data.csv, /runs/{id}/data.csv and
 // /compare/data.csv); whole runs download through /runs/{id}/export?format=csv|xlsx|parquet|
 // arrow|json, which forwards to the API's /v1/runs/{id}/results/export.
 //

@@ -25,7 +25,7 @@ import (
 const projectUsage = `usage: carecast project --scenario FILE.json --out FILE
        carecast project --areas CODE[,CODE…] [--from YEAR] [--to YEAR] --out FILE
 
-Runs a projection and writes the tidy results table (DESIGN.md section 8):
+Runs a projection and writes the tidy results table (docs/design.md §8):
 scenario_id,run_id,area_code,area_name,year,measure,unit,sex,age_band,mean,p10,p50,p90.
 
 With --scenario, the scenario JSON document is run; --areas, --from, --to, --draws and --seed,

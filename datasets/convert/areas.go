@@ -20,7 +20,7 @@ type change struct {
 	Order        string
 }
 
-// reorganisations lists the English local government changes of 2019–2021 (DESIGN.md section 2).
+// reorganisations lists the English local government changes of 2019–2021 (docs/design.md §2).
 var reorganisations = []change{
 	{"E06000058", []string{"E06000028", "E06000029", "E07000048"}, "2019-04-01", "The Bournemouth, Dorset and Poole (Structural Changes) Order 2018"},
 	{"E06000059", []string{"E07000049", "E07000050", "E07000051", "E07000052", "E07000053"}, "2019-04-01", "The Bournemouth, Dorset and Poole (Structural Changes) Order 2018"},

@@ -28,7 +28,7 @@ func load(t testing.TB) *datasets.Bundle {
 }
 
 // BenchmarkLoad measures loading (and fully validating) the whole default dataset, the
-// DESIGN.md section 11 target being under 200 ms.
+// docs/design.md §11 target being under 200 ms.
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {

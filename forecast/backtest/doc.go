@@ -1,5 +1,5 @@
 // Package backtest re-runs carecast's projections from earlier origins, using only what was
-// known then, and scores them against what happened (DESIGN.md §7).
+// known then, and scores them against what happened (docs/design.md §7).
 //
 // The package is pure: it reads plain Go values (Data, built from canonical datasets by
 // datasets.BacktestData) and returns a Report of scored rows and summaries. Writing the report
@@ -37,7 +37,7 @@
 // districts, and counties, regions and England as sums of districts) and its age bands in 2020
 // against the mid-2020 single-year estimates. The benchmark is "no change since 2011".
 //
-// Contest2016 is the fair contest of DESIGN.md §7: using only what was known in 2016 — the
+// Contest2016 is the fair contest of docs/design.md §7: using only what was known in 2016 — the
 // mid-2011 single-year estimates and the all-age totals up to 2016, nothing later — project
 // people aged 60+ in 2020 in every district, and score it side by side with ONS's 2016-based
 // subnational population projection (SNPP) against the mid-2020 estimates. The headline

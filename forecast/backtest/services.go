@@ -180,7 +180,7 @@ func ServiceKey(measure, band string, h int) Key {
 	return Key{Backtest: ServicesBacktest, Level: LevelCouncil, Measure: measure, AgeBand: band, Horizon: h}
 }
 
-// Services runs the rolling-origin back-test of councils' service use (DESIGN.md §7): from
+// Services runs the rolling-origin back-test of councils' service use (docs/design.md §7): from
 // every activity year before the last (the origin), for every later year, council, service
 // measure and age group with data at the origin and in the year, it forecasts the activity as
 // the engine does — the council's base use rate (the mean of its yearly rates over the latest

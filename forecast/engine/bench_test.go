@@ -1,6 +1,6 @@
 package engine_test
 
-// Benchmarks of DESIGN.md section 11 on the real default dataset, after Engine.Warm (data load
+// Benchmarks of docs/design.md §11 on the real default dataset, after Engine.Warm (data load
 // and calibration are not timed). Run them with `make bench` or
 //
 //	go test -run '^$' -bench . -benchmem ./forecast/engine/

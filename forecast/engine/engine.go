@@ -1,4 +1,4 @@
-// Package engine runs carecast's model chain (DESIGN.md section 4) for a scenario: population
+// Package engine runs carecast's model chain (docs/design.md §4) for a scenario: population
 // → need → services → capacity and workforce → cost, with the drivers of change, for every
 // district, rolled up exactly to councils, regions and England.
 //

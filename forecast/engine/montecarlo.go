@@ -16,7 +16,7 @@ import (
 	"github.com/carecast/carecast/forecast/population"
 )
 
-// Monte Carlo ranges (DESIGN.md section 6). Each draw takes, from its own random stream (seeded
+// Monte Carlo ranges (docs/design.md §6). Each draw takes, from its own random stream (seeded
 // by the scenario's seed and the draw's number, so results do not depend on how many cores run
 // them or in what order):
 //   - each lever's value from its 80% interval (Low..High), as a two-piece normal with its mode

@@ -190,7 +190,7 @@ func (p *plan) layout() {
 }
 
 // gapDef is a capacity or staff gap: what is needed (of) minus the supply in place of a
-// service in a unit, for areas whose supply the data gives (DESIGN.md section 4, step 4).
+// service in a unit, for areas whose supply the data gives (docs/design.md §4, step 4).
 type gapDef struct {
 	of, m         *measureDef
 	service, unit string

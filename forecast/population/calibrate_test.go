@@ -141,7 +141,7 @@ func TestCalibrateSheffieldSmoothing(t *testing.T) {
 
 // TestCalibrateSheffieldVsSNPP2016 puts the method against ONS's own 2016-based subnational
 // projection (datasets/raw/ons_snpp/snpp2016_persons_age60plus_lad2016_wide.csv), the bar
-// DESIGN.md §7 sets: calibrate on Sheffield 2006 and 2016, project to 2020 and compare people
+// docs/design.md §7 sets: calibrate on Sheffield 2006 and 2016, project to 2020 and compare people
 // aged 60+ with the mid-2020 estimate, as ONS's projection does from the same origin. (The
 // fertility benchmark, England, is the nearest national estimate here, mid-2018 from the NPP
 // base; it does not touch ages 60+.)

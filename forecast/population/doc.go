@@ -1,5 +1,5 @@
 // Package population projects the population of an area by sex and single year of age, the
-// first link of carecast's model chain (DESIGN.md §4.1).
+// first link of carecast's model chain (docs/design.md §4.1).
 //
 // There are two sources of population, chosen per scenario:
 //

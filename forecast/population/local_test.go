@@ -22,7 +22,7 @@ func loadSheffield(t testing.TB) []Pop90 {
 
 // lad18to21 maps 2018 district codes merged by April 2021 to their successors, as listed in
 // datasets/raw/PROVENANCE.md (2019, 2020 and 2021 reorganisations). Test-only: carecast's
-// areas table (DESIGN.md §2) is the authority.
+// areas table (docs/design.md §2) is the authority.
 var lad18to21 = map[string]string{
 	"E06000028": "E06000058", "E06000029": "E06000058", "E07000048": "E06000058", // Bournemouth, Christchurch and Poole
 	"E07000049": "E06000059", "E07000050": "E06000059", "E07000051": "E06000059", "E07000052": "E06000059", "E07000053": "E06000059", // Dorset

@@ -33,7 +33,7 @@ func syntheticSeries(n int, seed uint64) [][]float64 {
 	return out
 }
 
-// BenchmarkETSMany is the DESIGN.md §11 workload: automatic ETS on 1,000 annual series of
+// BenchmarkETSMany is the docs/design.md §11 workload: automatic ETS on 1,000 annual series of
 // length 20–40, forecast 10 years ahead at 80% and 95%, in parallel across GOMAXPROCS
 // workers. The target is under 1 s on 2 cores.
 func BenchmarkETSMany(b *testing.B) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestNoForbiddenDependencies enforces DESIGN.md §10: the model knows nothing of HTTP or file
+// TestNoForbiddenDependencies enforces docs/design.md §10: the model knows nothing of HTTP or file
 // formats, so neither forecast/timeseries nor forecast/reconcile may depend, even indirectly,
 // on net/http, Huma, parquet-go or Arrow.
 func TestNoForbiddenDependencies(t *testing.T) {
