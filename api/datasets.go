@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -69,6 +70,9 @@ type uploadInput struct {
 // Resolve implements huma.Resolver.
 func (in *uploadInput) Resolve(ctx huma.Context) []error {
 	in.hctx = ctx
+	if !utf8.ValidString(in.Name) {
+		return []error{&huma.ErrorDetail{Location: "query.name", Message: "not valid UTF-8", Value: in.Name}}
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -76,6 +77,11 @@ func (s *ScenarioSchema) Validate(doc []byte) error {
 // Parse validates a scenario document and returns it with defaults filled in.
 func (s *ScenarioSchema) Parse(doc []byte) (forecast.Scenario, error) {
 	s.init()
+	if !utf8.Valid(doc) {
+		// encoding/json would replace the bad bytes with U+FFFD and store a changed document.
+		return forecast.Scenario{}, forecast.ScenarioError{{Path: "", Message: fmt.Sprintf(
+			"not valid UTF-8: the byte at offset %d does not start a valid character", invalidUTF8At(doc))}}
+	}
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
 		return forecast.Scenario{}, forecast.ScenarioError{{Path: "", Message: "not valid JSON: " + err.Error()}}
@@ -249,4 +255,17 @@ func (p *EngineProjector) Baseline(ctx context.Context, area string, from, to in
 		}
 	}
 	return rows, nil
+}
+
+// invalidUTF8At returns the offset of the first byte of b that does not start a valid UTF-8
+// character, or len(b) if b is valid.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -43,10 +44,16 @@ func (s *Service) registerKeys(api huma.API) {
 			"server that ran open (loopback, no keys) requires keys.",
 		Errors: []int{http.StatusUnprocessableEntity},
 	}, "key", store.RoleAdmin, func(ctx context.Context, in *struct {
-		Body CreateKeyRequest
+		Body    CreateKeyRequest
+		RawBody []byte
 	}) (*struct {
 		Body NewKey
 	}, error) {
+		if !utf8.Valid(in.RawBody) {
+			// encoding/json turns bad bytes into U+FFFD: refuse rather than store a changed name.
+			return nil, huma.Error422UnprocessableEntity("invalid key request",
+				&huma.ErrorDetail{Location: "body", Message: "not valid UTF-8"})
+		}
 		p := caller(ctx)
 		k, secret, err := CreateKey(ctx, s.st, p.OrgName, in.Body.Role, in.Body.Name)
 		s.openChecked.Store(0) // a key made here ends open mode at once

@@ -218,8 +218,8 @@ func documentName(doc []byte) string {
 	if err := json.Unmarshal(doc, &v); err == nil {
 		if n, ok := v.Name.(string); ok && strings.TrimSpace(n) != "" {
 			n = strings.TrimSpace(n)
-			if len(n) > 200 {
-				n = n[:200]
+			if r := []rune(n); len(r) > 200 { // characters, as the schema's maxLength counts
+				n = string(r[:200])
 			}
 			return n
 		}
