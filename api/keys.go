@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -44,15 +45,14 @@ func (s *Service) registerKeys(api huma.API) {
 			"server that ran open (loopback, no keys) requires keys.",
 		Errors: []int{http.StatusUnprocessableEntity},
 	}, "key", store.RoleAdmin, func(ctx context.Context, in *struct {
-		Body    CreateKeyRequest
-		RawBody []byte
+		Body CreateKeyRequest
 	}) (*struct {
 		Body NewKey
 	}, error) {
-		if !utf8.Valid(in.RawBody) {
-			// encoding/json turns bad bytes into U+FFFD: refuse rather than store a changed name.
-			return nil, huma.Error422UnprocessableEntity("invalid key request",
-				&huma.ErrorDetail{Location: "body", Message: "not valid UTF-8"})
+		if strings.ContainsRune(in.Body.Name, utf8.RuneError) {
+			// encoding/json turns invalid UTF-8 into U+FFFD: refuse rather than store a changed name.
+			return nil, huma.Error422UnprocessableEntity("invalid key request", &huma.ErrorDetail{Location: "body.name",
+				Message: "not valid UTF-8 (or contains U+FFFD, the replacement character)", Value: in.Body.Name})
 		}
 		p := caller(ctx)
 		k, secret, err := CreateKey(ctx, s.st, p.OrgName, in.Body.Role, in.Body.Name)
