@@ -117,6 +117,7 @@ func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
 	}
 	p.notes = append(p.notes, p.rates.notes...)
 	p.layout()
+	p.prepareAreas() // before the levers: dwellings without areas spread over the run's districts
 	if err := p.prepareLevers(); err != nil {
 		return nil, err
 	}
@@ -124,7 +125,6 @@ func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
 	if err := p.prepareE65(); err != nil {
 		return nil, err
 	}
-	p.prepareAreas()
 	if sc.Population.Source == "supplied" {
 		if err := p.checkSupplied(); err != nil {
 			return nil, err
@@ -305,9 +305,19 @@ func (p *plan) prepareLevers() error {
 					lp.shares[s][x] /= tot
 				}
 			}
+			// The homes spread by population over the lever's districts or, when the lever
+			// names no areas, over the districts of the areas the run reports: a council's
+			// run with 4,000 homes puts all 4,000 in the council, not its share of England.
+			set := lp.applies
+			if set == nil {
+				set = make([]bool, len(e.districts))
+				for _, d := range p.leaves {
+					set[d] = true
+				}
+			}
 			lp.share = make([]float64, len(e.districts))
 			for d := range lp.share {
-				lp.share[d] = p.districtShare(d, lp.applies)
+				lp.share[d] = p.districtShare(d, set)
 			}
 		}
 		switch l.Type {
