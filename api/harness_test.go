@@ -62,6 +62,13 @@ func (w tWriter) Write(b []byte) (int, error) {
 // newTestServer starts a server with keys (withKeys) or none (open mode on loopback).
 func newTestServer(t *testing.T, withKeys bool, opts ...serverOpt) *testServer {
 	t.Helper()
+	return newTestServerOver(t, withKeys, nil, opts...)
+}
+
+// newTestServerOver is newTestServer with the service's store wrapped by wrap (nil: the SQLite
+// store itself), for tests that make the store fail on purpose.
+func newTestServerOver(t *testing.T, withKeys bool, wrap func(store.Store) store.Store, opts ...serverOpt) *testServer {
+	t.Helper()
 	cfg := testConfig(t)
 	deps := testDeps()
 	for _, o := range opts {
@@ -84,7 +91,11 @@ func newTestServer(t *testing.T, withKeys bool, opts ...serverOpt) *testServer {
 			}
 		}
 	}
-	ts.svc, err = NewService(t.Context(), cfg, deps, st, testLogger(t))
+	var svcStore store.Store = st
+	if wrap != nil {
+		svcStore = wrap(st)
+	}
+	ts.svc, err = NewService(t.Context(), cfg, deps, svcStore, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

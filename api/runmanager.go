@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -41,6 +42,8 @@ type runManager struct {
 	wake   chan struct{} // capacity 1: a worker should look at the queue
 	live   map[string]*liveRun
 	closed bool
+
+	backoff []time.Duration // waits between attempts to commit an outcome (finishBackoff)
 }
 
 // liveRun is the in-memory state of a run that is queued or running in this process.
@@ -71,7 +74,8 @@ func (l *liveRun) update(f func(*liveRun)) {
 
 func newRunManager(s *Service) *runManager {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	m := &runManager{s: s, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), live: map[string]*liveRun{}}
+	m := &runManager{s: s, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), live: map[string]*liveRun{},
+		backoff: finishBackoff}
 	for range s.cfg.Workers {
 		m.wg.Go(m.work)
 	}
@@ -210,17 +214,49 @@ func (m *runManager) execute(id string) {
 	o := m.outcome(ctx, run, out, runErr, log)
 	o.At = time.Now()
 
-	fctx, fcancel := context.WithTimeout(bg, 30*time.Second)
-	defer fcancel()
-	final, err := s.st.FinishRun(fctx, id, o)
-	if err != nil {
-		log.Error("record the end of a run", "status", o.Status, "err", err)
-		final, _ = s.st.RunByID(fctx, id)
-	}
+	final := m.finish(id, o, log)
 	s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
 	s.metrics.runDuration.WithLabelValues(string(final.Status)).Observe(time.Since(started).Seconds())
 	log.Info("run finished", "status", final.Status, "duration_ms", time.Since(started).Milliseconds())
 	l.update(func(l *liveRun) { l.run = final })
+}
+
+// finishBackoff are the waits between attempts to commit a run's outcome: a failed commit
+// (a locked or full disk, an I/O error) is tried again after each, about 15 s in all.
+var finishBackoff = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 1500 * time.Millisecond, 5 * time.Second, 8 * time.Second}
+
+// finish commits the run's outcome, trying again with backoff (m.backoff) when the commit
+// fails. If every attempt fails it commits the run as failed with a reason instead, with the
+// same retries, so that the run does not stay "running" (holding its organisation's run quota
+// and blocking cancel and scenario deletion) until the server restarts. It returns the run as
+// the store has it afterwards; if even the failure could not be recorded, the run is left
+// running and the next start marks it failed.
+func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.Run {
+	commit := func(o store.Outcome) (store.Run, error) {
+		var err error
+		for i := 0; ; i++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			var r store.Run
+			r, err = m.s.st.FinishRun(ctx, id, o)
+			cancel()
+			if err == nil || errors.Is(err, store.ErrConflict) || i == len(m.backoff) {
+				return r, err
+			}
+			log.Warn("record the end of a run: trying again", "status", o.Status, "attempt", i+1, "err", err)
+			time.Sleep(m.backoff[i])
+		}
+	}
+	final, err := commit(o)
+	if err != nil && !errors.Is(err, store.ErrConflict) && o.Status != store.RunFailed {
+		log.Error("record the end of a run: giving up, recording it as failed", "status", o.Status, "err", err)
+		final, err = commit(store.Outcome{Status: store.RunFailed, At: time.Now(),
+			Error: "the run finished (" + string(o.Status) + ") but the server could not record its outcome; start it again"})
+	}
+	if err != nil {
+		log.Error("record the end of a run", "status", o.Status, "err", err)
+		final, _ = m.s.st.RunByID(context.Background(), id)
+	}
+	return final
 }
 
 // call prepares the run's directory, calls the Runner (turning a panic into an error) and

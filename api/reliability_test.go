@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/carecast/carecast/api/store"
+)
+
+// failingFinish is the real SQLite store except that FinishRun fails, without writing, for
+// its first fails calls whose outcome has status only (every status when only is "").
+type failingFinish struct {
+	store.Store
+	only  store.RunStatus
+	fails int64
+	calls atomic.Int64
+}
+
+func (f *failingFinish) FinishRun(ctx context.Context, id string, o store.Outcome) (store.Run, error) {
+	if f.only == "" || o.Status == f.only {
+		if f.calls.Add(1) <= f.fails {
+			return store.Run{}, errors.New("injected: disk I/O error")
+		}
+	}
+	return f.Store.FinishRun(ctx, id, o)
+}
+
+func fastBackoff(ts *testServer) {
+	ts.svc.runs.backoff = []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond}
+}
+
+// A final commit that fails twice is tried again and the run ends as it should: succeeded.
+func TestFinishRunRetriedAfterFailedCommit(t *testing.T) {
+	ff := &failingFinish{fails: 2}
+	ts := newTestServerOver(t, true, func(s store.Store) store.Store { ff.Store = s; return ff })
+	fastBackoff(ts)
+	key := ts.key("alpha", store.RolePlanner)
+	sc := ts.createScenario(key, `{"name":"x","steps":2,"step_ms":1}`)
+	r := ts.waitRun(key, ts.startRun(key, sc.ID).ID)
+	if r.Status != store.RunSucceeded {
+		t.Fatalf("status %s (%s), want succeeded", r.Status, r.Error)
+	}
+	if got := ff.calls.Load(); got != 3 { // two injected failures, then the real commit
+		t.Errorf("FinishRun called %d times, want 3", got)
+	}
+}
+
+// A run whose successful outcome can never be committed is recorded as failed with a reason:
+// it no longer holds the organisation's only run slot, cancel answers that it has finished and
+// its scenario can be deleted.
+func TestFinishRunGivesUpAsFailed(t *testing.T) {
+	ff := &failingFinish{only: store.RunSucceeded, fails: 1 << 30}
+	ts := newTestServerOver(t, true, func(s store.Store) store.Store { ff.Store = s; return ff },
+		func(c *Config, _ *Deps) { c.MaxRunsPerOrg = 1 })
+	fastBackoff(ts)
+	key := ts.key("alpha", store.RolePlanner)
+	sc := ts.createScenario(key, `{"name":"x","steps":2,"step_ms":1}`)
+	r := ts.waitRun(key, ts.startRun(key, sc.ID).ID)
+	if r.Status != store.RunFailed || !strings.Contains(r.Error, "could not record its outcome") {
+		t.Fatalf("status %s (%q), want failed with the reason", r.Status, r.Error)
+	}
+	// 1 attempt + 3 retries (fastBackoff) of the succeeded outcome.
+	if got := ff.calls.Load(); got != 4 {
+		t.Errorf("succeeded outcome tried %d times, want 4", got)
+	}
+	want(t, ts.do("POST", "/v1/runs/"+r.ID+"/cancel", key, nil), http.StatusConflict)
+	// The quota of one unfinished run is free again.
+	r2 := ts.startRun(key, sc.ID)
+	ts.waitRun(key, r2.ID)
+	want(t, ts.do("DELETE", "/v1/scenarios/"+sc.ID, key, nil), http.StatusNoContent)
+}
