@@ -110,6 +110,18 @@ func onsSex(s string) (string, error) {
 	return "", fmt.Errorf("sex %q is not 1/2 or male/female", s)
 }
 
+// femaleFirstSex maps the reversed codes of the republished mid-2021 estimates (1 = female,
+// 2 = male) to the dataset spelling, which popRow passes through unchanged.
+func femaleFirstSex(s string) (string, error) {
+	switch s {
+	case "1":
+		return "female", nil
+	case "2":
+		return "male", nil
+	}
+	return "", fmt.Errorf("sex %q is not 1 (female) or 2 (male) as this file codes it", s)
+}
+
 // fields reads typed cells of one record, keeping the first error (with its file and line), so
 // that a loop can read every field and check once.
 type fields struct {

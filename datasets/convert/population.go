@@ -3,6 +3,8 @@ package convert
 import (
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -126,7 +128,9 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		out = append(out, r)
 	}
 
-	// mid-2021, Census based.
+	// mid-2021, Census based. This file (as republished) codes sex 1 = female, 2 = male, the
+	// reverse of ONS's convention used by every other file here; checkOldestWomen below fails
+	// the build if the coding read does not give more women than men at 85+.
 	m21, err := readCSV(raw, "ons_mye/mye2021_syoa_sex_lad2021.csv")
 	if err != nil {
 		return nil, nil, err
@@ -139,7 +143,11 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		if !isLowerTier(code) {
 			continue
 		}
-		r, err := popRow(code, 2021, cell(rec, c[1]), cell(rec, c[2]), cell(rec, c[3]), srcMYE2021)
+		sex, err := femaleFirstSex(cell(rec, c[1]))
+		if err != nil {
+			return nil, nil, m21.lineErr(i, err)
+		}
+		r, err := popRow(code, 2021, sex, cell(rec, c[2]), cell(rec, c[3]), srcMYE2021)
 		if err != nil {
 			return nil, nil, m21.lineErr(i, err)
 		}
@@ -276,7 +284,32 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		r.Kind, r.Variant = "projection", "principal"
 		out = append(out, r)
 	}
+	if err := checkOldestWomen(out); err != nil {
+		return nil, nil, err
+	}
 	return out, old, nil
+}
+
+// checkOldestWomen checks the sex coding of every estimate year read: women outnumber men at
+// 85 and over (in England by about 1.6 to 1 in 2011–2022, and in every district), so a year
+// whose estimates sum to more men than women there has its sex codes the wrong way round.
+func checkOldestWomen(rows []datasets.Population) error {
+	women, men := map[int32]float64{}, map[int32]float64{}
+	for _, r := range rows {
+		switch {
+		case r.Kind != "estimate" || r.Age < 85:
+		case r.Sex == "female":
+			women[r.Year] += r.Count
+		case r.Sex == "male":
+			men[r.Year] += r.Count
+		}
+	}
+	for _, y := range slices.Sorted(maps.Keys(men)) {
+		if women[y] <= men[y] {
+			return fmt.Errorf("estimates for %d have %.0f women and %.0f men aged 85+: the raw file's sex codes are read the wrong way round", y, women[y], men[y])
+		}
+	}
+	return nil
 }
 
 // popRow parses one single-year estimate.
