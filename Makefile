@@ -52,7 +52,7 @@ openapi: build
 	./$(BIN) openapi > api/testdata/openapi.golden.json
 
 datasets:
-	$(GO) run ./cmd/carecast datasets build --raw datasets/raw --out datasets/defaultdata
+	$(GO) run ./cmd/carecast datasets build --raw ../shared/data/raw --out datasets/defaultdata
 
 clean:
 	rm -rf bin

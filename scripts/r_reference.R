@@ -5,7 +5,7 @@
 #
 #   Rscript scripts/r_reference.R
 #
-# It picks about a hundred real annual series from datasets/raw, holds out the last h values
+# It picks about a hundred real annual series from ../shared/data/raw, holds out the last h values
 # of each, forecasts them with naive, rwf(drift), ses, holt, holt(damped), ets, thetaf and
 # auto.arima at 80% and 95%, and writes to forecast/timeseries/testdata:
 #
@@ -19,7 +19,7 @@
 # `go test` without R installed. R is a reference here, never a build dependency.
 suppressPackageStartupMessages(library(forecast))
 
-raw <- "datasets/raw"
+raw <- "../shared/data/raw"
 out <- "forecast/timeseries/testdata"
 stopifnot(dir.exists(raw), dir.exists(out))
 

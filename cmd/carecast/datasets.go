@@ -205,7 +205,7 @@ func printJSON(stdout, stderr io.Writer, v any) int {
 
 func datasetsBuild(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("datasets build", stderr, "datasets build [--raw DIR] [--out DIR]")
-	raw := fs.String("raw", "datasets/raw", "folder of raw public data (see its PROVENANCE.md)")
+	raw := fs.String("raw", "../shared/data/raw", "folder of the raw public data (the shared folder beside the repository; datasets/README.md says what is read from it)")
 	out := fs.String("out", "datasets/defaultdata", "folder to write the canonical Parquet files to")
 	pos, code := parseFlags(fs, args)
 	if code >= 0 {

@@ -1,5 +1,5 @@
 // Package convert builds carecast's default dataset from the real public data kept in
-// datasets/raw (ONS and NHS Digital, Open Government Licence v3; see datasets/raw/PROVENANCE.md).
+// ../shared/data/raw (ONS and NHS Digital, Open Government Licence v3; see datasets/README.md).
 //
 // Build is deterministic: the same raw files give the same rows in the same order, and
 // datasets.Write turns the same rows into the same bytes, so the committed Parquet files in
@@ -15,7 +15,7 @@ import (
 	"github.com/carecast/carecast/datasets"
 )
 
-// Build reads the raw files in raw (the datasets/raw folder) and returns the canonical datasets.
+// Build reads the raw files in raw (the ../shared/data/raw folder) and returns the canonical datasets.
 // Errors name the raw file and line.
 func Build(raw fs.FS) (*datasets.Bundle, error) {
 	b := &datasets.Bundle{}

@@ -1,6 +1,6 @@
 // Package defaultdata embeds carecast's default dataset: canonical Parquet files built by
 // `carecast datasets build` (package convert) from the real ONS and NHS Digital data in
-// datasets/raw, published under the Open Government Licence v3.
+// ../shared/data/raw, published under the Open Government Licence v3.
 //
 // Contains public sector information licensed under the Open Government Licence v3.0
 // (Office for National Statistics; NHS Digital / NHS England).

@@ -16,7 +16,7 @@ import (
 
 // sharedRaw is the shared folder of raw public data, ../shared/data/raw from the repository
 // root; the mid-2022 estimates there are an independent neighbour for mid-2021.
-const sharedRaw = "../../../shared/data/raw"
+const sharedRaw = rawDir
 
 // ageBands are the bands the neighbour checks compare, by sex.
 var ageBands = []struct {

@@ -120,7 +120,7 @@ func FuzzRead(f *testing.F) {
 
 // TestReadFinancialYearsAndGaps reads B1 (supported residents 65+ in residential and nursing
 // care at 31 March) for Kent from NHS Digital's PSS-EX1 activity files, 2009-10 to 2013-14
-// (datasets/raw/nhsd_asc_activity/pssex1_cassr_activity_2009-10_to_2013-14_long.csv), whose
+// (../shared/data/raw/nhsd_asc_activity/pssex1_cassr_activity_2009-10_to_2013-14_long.csv), whose
 // 2010-11 figure was published as "..": the periods are read as the financial years' starts and
 // the ".." as a missing value; FillLinear puts it halfway between 4,770 and 4,330 = 4,550.
 func TestReadFinancialYearsAndGaps(t *testing.T) {

@@ -46,7 +46,7 @@ var backtestGroups = []ageGroup{
 func persons(g ageGroup, p *Pop90) float64 { return g.sum(p, 0) + g.sum(p, 1) }
 
 // TestCalibrateSheffield back-tests the local method on the one district with 20 years of
-// single-year estimates (datasets/raw/ons_mye/sheffield_mye_syoa_sex_2001_2020.csv):
+// single-year estimates (../shared/data/raw/ons_mye/sheffield_mye_syoa_sex_2001_2020.csv):
 // calibrate on Sheffield's 2001 and 2011 estimates (with England's 2011 estimate for the
 // fertility benchmark, and national rates: the 2018-based NPP assumptions from 2018, and for
 // 2001-2017 the 2018-19 rates with death rates carried back along ONS's past period life
@@ -140,7 +140,7 @@ func TestCalibrateSheffieldSmoothing(t *testing.T) {
 }
 
 // TestCalibrateSheffieldVsSNPP2016 puts the method against ONS's own 2016-based subnational
-// projection (datasets/raw/ons_snpp/snpp2016_persons_age60plus_lad2016_wide.csv), the bar
+// projection (../shared/data/raw/ons_snpp/snpp2016_persons_age60plus_lad2016_wide.csv), the bar
 // docs/design.md §7 sets: calibrate on Sheffield 2006 and 2016, project to 2020 and compare people
 // aged 60+ with the mid-2020 estimate, as ONS's projection does from the same origin. (The
 // fertility benchmark, England, is the nearest national estimate here, mid-2018 from the NPP

@@ -1,6 +1,6 @@
 package population
 
-// Test-only readers for the raw ONS CSV files in datasets/raw (see datasets/raw/PROVENANCE.md).
+// Test-only readers for the raw ONS CSV files in ../shared/data/raw (see datasets/README.md).
 // They are deliberately small: the canonical readers live in package datasets.
 
 import (
@@ -16,9 +16,9 @@ import (
 	"github.com/carecast/carecast/forecast"
 )
 
-const rawDir = "../../datasets/raw"
+const rawDir = "../../../shared/data/raw" // ../shared/data/raw beside the repository
 
-// readCSV calls row for every data row of the named file under datasets/raw, with a function
+// readCSV calls row for every data row of the named file under ../shared/data/raw, with a function
 // that returns a column by name. Missing files skip the test; malformed files fail it.
 func readCSV(t testing.TB, name string, row func(col func(string) string)) {
 	t.Helper()

@@ -31,7 +31,7 @@
 // The yearly step is the accounting of ONS's 2018-based national population projections (NPP),
 // worked out from ONS's published England principal projection: its population, mortality,
 // fertility and migration assumptions, and its projected births and deaths
-// (datasets/raw/ons_npp2018). Each rule below reproduces ONS's published components to
+// (../shared/data/raw/ons_npp2018). Each rule below reproduces ONS's published components to
 // rounding (TestNPP2018Components):
 //
 //   - Mortality: ONS's q(x) is the probability that a person aged x at mid-year t dies before

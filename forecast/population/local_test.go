@@ -9,7 +9,7 @@ import (
 	"github.com/carecast/carecast/forecast"
 )
 
-// Local test data: ONS mid-year estimates by single year of age (datasets/raw/ons_mye).
+// Local test data: ONS mid-year estimates by single year of age (../shared/data/raw/ons_mye).
 
 // loadSheffield returns Sheffield's (E08000019) estimates for 2001..2020, index year-2001.
 func loadSheffield(t testing.TB) []Pop90 {
@@ -21,7 +21,7 @@ func loadSheffield(t testing.TB) []Pop90 {
 }
 
 // lad18to21 maps 2018 district codes merged by April 2021 to their successors, as listed in
-// datasets/raw/PROVENANCE.md (2019, 2020 and 2021 reorganisations). Test-only: carecast's
+// datasets/README.md (2019, 2020 and 2021 reorganisations). Test-only: carecast's
 // areas table (docs/design.md §2) is the authority.
 var lad18to21 = map[string]string{
 	"E06000028": "E06000058", "E06000029": "E06000058", "E07000048": "E06000058", // Bournemouth, Christchurch and Poole

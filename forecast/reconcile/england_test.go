@@ -14,11 +14,14 @@ import (
 	"github.com/carecast/carecast/forecast/timeseries"
 )
 
-const rawDir = "../../datasets/raw"
+const rawDir = "../../../shared/data/raw" // ../shared/data/raw beside the repository
 
 func readRaw(t testing.TB, name string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(rawDir, name))
+	if os.IsNotExist(err) {
+		t.Skipf("the raw public data is not beside the repository (../shared/data/raw): %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +44,7 @@ func readRaw(t testing.TB, name string) []map[string]string {
 // englandHierarchy builds districts → counties → regions → England, with unitary authorities,
 // metropolitan districts and London boroughs directly under their regions, from the ONS
 // population totals mid-2001 to mid-2020 (2021 geography) and the ONS lookups in
-// datasets/raw/lookups. It returns the hierarchy and each node's 20 annual values.
+// ../shared/data/raw/lookups. It returns the hierarchy and each node's 20 annual values.
 func englandHierarchy(t testing.TB) (*Hierarchy, [][]float64) {
 	t.Helper()
 	pop := map[string][]float64{}
