@@ -121,6 +121,9 @@ var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, Lever
 //   - eligibility_change: % change in every service's use;
 //   - unit_cost_growth: real annual % growth in unit costs (e.g. wages above inflation).
 //
+// Each type's values are bounded (LeverRanges: e.g. ±20% a year for annual rates, at most
+// 1,000,000 homes for dwellings).
+//
 // The value reached in year y is Value × Profile.Fraction(y, Start, End) (0 before Start, all
 // of it from End). Low and High, when given, are the 80% interval that Monte Carlo draws from.
 type LeverSpec struct {
@@ -368,42 +371,15 @@ func (s *Scenario) Check(in Catalog) error {
 			if _, ok := measures[l.Measure]; !ok {
 				add(p+".measure", "prevalence_trend needs a known measure, one of %s", strings.Join(sortedKeys(measures), ", "))
 			}
-			if lo <= -100 {
-				add(p+".value", "an annual change must be above -100%%")
-			}
-		case LeverMorbidityCompression:
-			if lo < 0 || hi > 1 {
-				add(p+".value", "a share of the life-expectancy gain must be within 0..1")
-			}
-		case LeverMortalityImprovement:
-			if lo <= -100 {
-				add(p+".value", "an annual change must be above -100%%")
-			}
-		case LeverMigration, LeverEligibility:
-			if lo < -100 {
-				add(p+".value", "a change below -100%% is impossible")
-			}
-		case LeverDwellings:
-			if lo <= 0 {
-				add(p+".value", "dwellings need a number of homes above 0")
-			}
 		case LeverServiceTrend:
 			if _, ok := DefaultUnitCosts[l.Service]; !ok {
 				add(p+".service", "service_trend needs a service, one of %s, not %q", strings.Join(sortedKeys(DefaultUnitCosts), ", "), l.Service)
 			}
-			if lo <= -100 {
-				add(p+".value", "an annual change must be above -100%%")
-			}
-		case LeverShiftToHomeCare, LeverAdmissionAvoidance:
-			if lo < 0 || hi > 100 {
-				add(p+".value", "a share must be within 0..100%%")
-			}
-		case LeverUnitCostGrowth:
-			if lo <= -100 {
-				add(p+".value", "an annual change must be above -100%%")
-			}
-		default:
+		}
+		if r, ok := LeverRanges[l.Type]; !ok {
 			add(p+".type", "unknown lever type %q", l.Type)
+		} else if finite(lo) && finite(hi) && (!r.contains(lo) || !r.contains(hi)) {
+			add(p+".value", "must be %s (%s); got %s", r, r.Why, valueOrInterval(l.Value, lo, hi))
 		}
 		checkAreas(p+".areas", l.Areas)
 	}
@@ -411,6 +387,57 @@ func (s *Scenario) Check(in Catalog) error {
 		return nil
 	}
 	return errs
+}
+
+// LeverRange is the range of values a lever type takes: Min < value (or Min ≤ value when
+// MinIncluded) and value ≤ Max. Ranges keep every run's numbers finite and within what a
+// scenario can mean; Why says what the bounds rest on.
+type LeverRange struct {
+	Min, Max    float64
+	MinIncluded bool
+	Why         string
+}
+
+func (r LeverRange) contains(v float64) bool {
+	if r.MinIncluded {
+		return v >= r.Min && v <= r.Max
+	}
+	return v > r.Min && v <= r.Max
+}
+
+// String gives the range as "within -20..20" or "above 0 and at most 1000000".
+func (r LeverRange) String() string {
+	if r.MinIncluded {
+		return fmt.Sprintf("within %v..%v", r.Min, r.Max)
+	}
+	return fmt.Sprintf("above %v and at most %.0f", r.Min, r.Max)
+}
+
+// LeverRanges are the values each lever type takes (a lever's value and both ends of its 80%
+// interval must lie in its range). Annual rates are capped at ±20% a year: compounded over a
+// 25-year horizon that is a factor between 0.004 and 95, well beyond any trend seen in
+// prevalence, death rates, service use or real unit costs, yet finite in every run.
+var LeverRanges = map[string]LeverRange{
+	LeverPrevalenceTrend:      {Min: -20, Max: 20, MinIncluded: true, Why: "% a year"},
+	LeverMorbidityCompression: {Min: 0, Max: 1, MinIncluded: true, Why: "a share of the life-expectancy gain"},
+	LeverMortalityImprovement: {Min: -20, Max: 20, MinIncluded: true, Why: "% a year"},
+	LeverMigration:            {Min: -100, Max: 500, MinIncluded: true, Why: "% change in net migration; -100 removes it, 500 is six times it"},
+	LeverDwellings:            {Min: 0, Max: 1_000_000, Why: "homes completed over the lever's window; England completes about 200,000 a year"},
+	LeverServiceTrend:         {Min: -20, Max: 20, MinIncluded: true, Why: "% a year"},
+	LeverShiftToHomeCare:      {Min: 0, Max: 100, MinIncluded: true, Why: "% of residential residents"},
+	LeverAdmissionAvoidance:   {Min: 0, Max: 100, MinIncluded: true, Why: "% of residential and nursing residents"},
+	LeverEligibility:          {Min: -100, Max: 200, MinIncluded: true, Why: "% change in every service's use; 200 triples it"},
+	LeverUnitCostGrowth:       {Min: -20, Max: 20, MinIncluded: true, Why: "% a year, in real terms"},
+}
+
+// valueOrInterval describes what a range check looked at: the value, or its 80% interval.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func valueOrInterval(v, lo, hi float64) string {
+	if lo == v && hi == v {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprintf("the interval [%v, %v]", lo, hi)
 }
 
 func orNone(s string) string {

@@ -88,24 +88,24 @@ func TestScenarioCheck(t *testing.T) {
 		{"lever interval", lever(func(l *LeverSpec) { l.Low, l.High = f(-4), f(0) }), []string{"levers[0].low: the 80% interval [-4, 0] must contain the value -5"}},
 		{"prevalence trend", lever(func(l *LeverSpec) { l.Type, l.Measure, l.Value = LeverPrevalenceTrend, "falls", -100 }), []string{
 			"levers[0].measure: prevalence_trend needs a known measure, one of adl_need_help, dementia",
-			"levers[0].value: an annual change must be above -100%"}},
+			"levers[0].value: must be within -20..20 (% a year); got -"}},
 		{"compression", lever(func(l *LeverSpec) { l.Type, l.Value, l.Low, l.High = LeverMorbidityCompression, 0.5, f(0.2), f(1.2) }), []string{
-			"levers[0].value: a share of the life-expectancy gain must be within 0..1"}},
-		{"mortality", lever(func(l *LeverSpec) { l.Type, l.Value = LeverMortalityImprovement, -100 }), []string{"levers[0].value: an annual change must be above -100%"}},
-		{"migration", lever(func(l *LeverSpec) { l.Type, l.Value = LeverMigration, -101 }), []string{"levers[0].value: a change below -100% is impossible"}},
-		{"dwellings", lever(func(l *LeverSpec) { l.Type, l.Value = LeverDwellings, 0 }), []string{"levers[0].value: dwellings need a number of homes above 0"}},
+			"levers[0].value: must be within 0..1 (a share of the life-expectancy gain)"}},
+		{"mortality", lever(func(l *LeverSpec) { l.Type, l.Value = LeverMortalityImprovement, -100 }), []string{"levers[0].value: must be within -20..20 (% a year); got -"}},
+		{"migration", lever(func(l *LeverSpec) { l.Type, l.Value = LeverMigration, -101 }), []string{"levers[0].value: must be within -100..500 (% change in net migration"}},
+		{"dwellings", lever(func(l *LeverSpec) { l.Type, l.Value = LeverDwellings, 0 }), []string{"levers[0].value: must be above 0 and at most 1000000 (homes"}},
 		{"service trend", lever(func(l *LeverSpec) { l.Type, l.Service = LeverServiceTrend, "" }), []string{"levers[0].service: service_trend needs a service"}},
 		{"service trend unknown", lever(func(l *LeverSpec) { l.Type, l.Service = LeverServiceTrend, "respite" }), []string{
 			`levers[0].service: service_trend needs a service, one of day_care, direct_payments, home_care, meals, nursing, residential, not "respite"`}},
-		{"shift", lever(func(l *LeverSpec) { l.Type, l.Value = LeverShiftToHomeCare, 101 }), []string{"levers[0].value: a share must be within 0..100%"}},
-		{"avoidance", lever(func(l *LeverSpec) { l.Type, l.Value = LeverAdmissionAvoidance, -1 }), []string{"levers[0].value: a share must be within 0..100%"}},
-		{"unit cost growth", lever(func(l *LeverSpec) { l.Type, l.Value = LeverUnitCostGrowth, -150 }), []string{"levers[0].value: an annual change must be above -100%"}},
+		{"shift", lever(func(l *LeverSpec) { l.Type, l.Value = LeverShiftToHomeCare, 101 }), []string{"levers[0].value: must be within 0..100 (%"}},
+		{"avoidance", lever(func(l *LeverSpec) { l.Type, l.Value = LeverAdmissionAvoidance, -1 }), []string{"levers[0].value: must be within 0..100 (%"}},
+		{"unit cost growth", lever(func(l *LeverSpec) { l.Type, l.Value = LeverUnitCostGrowth, -150 }), []string{"levers[0].value: must be within -20..20 (% a year, in real terms); got -150"}},
 		{"unknown type", lever(func(l *LeverSpec) { l.Type = "magic" }), []string{`levers[0].type: unknown lever type "magic"`}},
 		{"lever areas", lever(func(l *LeverSpec) { l.Areas = []string{"E08000019", "E10000002"} }), []string{"levers[0].areas[1]: area E10000002 (Buckinghamshire) ended"}},
 		{"everything at once", Scenario{SchemaVersion: 3, BaseYear: 2018, Horizon: 2017, Areas: []string{"nope"},
 			Levers: []LeverSpec{{Type: LeverEligibility, Value: 1, Start: 2030, End: 2030}, {Type: LeverShiftToHomeCare, Value: 120, Start: 2016, End: 2012, Profile: "x"}}}, []string{
 			"schema_version:", "name:", "base_year:", "horizon:", "areas[0]:", "levers[0].start: start 2030 is after the horizon 2017",
-			"levers[1].end:", "levers[1].start: a lever must start after the base year 2018", "levers[1].profile:", "levers[1].value: a share must be within 0..100%"}},
+			"levers[1].end:", "levers[1].start: a lever must start after the base year 2018", "levers[1].profile:", "levers[1].value: must be within 0..100 (% of residential residents); got 120"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := tc.sc.WithDefaults()

@@ -277,9 +277,9 @@ func TestBuilderShowsProblemsByTheirFields(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", p.status)
 	}
-	for _, want := range []string{`<a href="#f-shift_value">Shift residential care to home care: a share must be within 0..100%</a>`,
+	for _, want := range []string{`<a href="#f-shift_value">Shift residential care to home care: must be within 0..100 (% of residential residents); got 150</a>`,
 		`<a href="#f-shift_end">Shift residential care to home care: end 2020 is before start 2022</a>`,
-		`<p class="error" id="f-shift_value-error">a share must be within 0..100%</p>`} {
+		`<p class="error" id="f-shift_value-error">must be within 0..100 (% of residential residents); got 150</p>`} {
 		if !strings.Contains(html.UnescapeString(p.body), want) {
 			t.Errorf("problem not shown: %s", want)
 		}
