@@ -52,3 +52,19 @@ func TestNamesByCharactersAndValidUTF8(t *testing.T) {
 		t.Errorf("invalid UTF-8 dataset name: %s", r.body)
 	}
 }
+
+// TestLeverOutOfRangeRefused checks that the API refuses a lever value past its documented range
+// (forecast.LeverRanges) with 422 naming the path: 1e308 homes used to be stored and run.
+func TestLeverOutOfRangeRefused(t *testing.T) {
+	ts := newTestServer(t, true, withRealRunner(t))
+	planner := ts.key("alpha", store.RolePlanner)
+	for _, lever := range []string{
+		`{"type": "dwellings", "value": 1e308, "start": 2025, "end": 2030}`,
+		`{"type": "prevalence_trend", "measure": "dementia", "value": -25, "start": 2025, "end": 2030}`,
+	} {
+		r := want(t, ts.do("POST", "/v1/scenarios", planner, `{"name": "x", "areas": ["E06000001"], "levers": [`+lever+`]}`), http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.body), "levers[0].value") || !strings.Contains(string(r.body), "must be") {
+			t.Errorf("%s: want a problem at levers[0].value, got %s", lever, r.body)
+		}
+	}
+}
