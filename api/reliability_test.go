@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -73,4 +75,28 @@ func TestFinishRunGivesUpAsFailed(t *testing.T) {
 	r2 := ts.startRun(key, sc.ID)
 	ts.waitRun(key, r2.ID)
 	want(t, ts.do("DELETE", "/v1/scenarios/"+sc.ID, key, nil), http.StatusNoContent)
+}
+
+// A run killed before it wrote anything leaves an empty folder under runs/; the next start
+// removes it and keeps every folder that holds a file.
+func TestStartRemovesEmptyRunFolders(t *testing.T) {
+	var dataDir string
+	ts := newTestServer(t, true, func(c *Config, _ *Deps) {
+		dataDir = c.DataDir
+		for _, d := range []string{"runs/run_killed", "runs/run_kept"} {
+			if err := os.MkdirAll(filepath.Join(c.DataDir, d), 0o750); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(c.DataDir, "runs/run_kept/results.parquet"), []byte("x"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	})
+	_ = ts
+	if _, err := os.Stat(filepath.Join(dataDir, "runs/run_killed")); !os.IsNotExist(err) {
+		t.Errorf("the empty run folder is still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "runs/run_kept/results.parquet")); err != nil {
+		t.Errorf("a run folder with a file was removed: %v", err)
+	}
 }

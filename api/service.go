@@ -133,8 +133,9 @@ func withDefaults(d Deps) Deps {
 	return d
 }
 
-// prepareDataDir creates the directories, empties tmp/ (half-received uploads) and removes
-// upload files that no dataset record names (a crash between rename and commit).
+// prepareDataDir creates the directories, empties tmp/ (half-received uploads), removes the
+// empty folders of runs killed before they wrote anything, and removes upload files that no
+// dataset record names (a crash between rename and commit).
 func (s *Service) prepareDataDir(ctx context.Context) error {
 	for _, d := range []string{"uploads", "runs", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(s.dataDir, d), 0o750); err != nil {
@@ -149,6 +150,23 @@ func (s *Service) prepareDataDir(ctx context.Context) error {
 	for _, e := range entries {
 		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
 			return fmt.Errorf("clean %s: %w", tmp, err)
+		}
+	}
+	// Runs killed before they wrote anything leave empty folders under runs/.
+	runs := filepath.Join(s.dataDir, "runs")
+	entries, err = os.ReadDir(runs)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(runs, e.Name())
+		if inner, err := os.ReadDir(dir); err == nil && len(inner) == 0 {
+			if err := os.Remove(dir); err != nil {
+				return fmt.Errorf("clean %s: %w", dir, err)
+			}
 		}
 	}
 	paths, err := s.st.DatasetPaths(ctx)
