@@ -183,7 +183,7 @@ func TestProjectBadInput(t *testing.T) {
 			"levers": [{"type": "shift_residential_to_home_care", "value": 120, "start": 2030, "end": 2025}]}`), "--out", out}, exitFail,
 			[]string{"bad.json: invalid scenario (6 problems)", "  name: a scenario needs a name", "  base_year: 2019 has no single-year estimate",
 				"  areas[0]: area E10000002 (Buckinghamshire) ended on 2020-03-31; use E06000060", "  areas[1]: area E06999999 is not in the areas table",
-				"  levers[0].end: end 2025 is before start 2030", "  levers[0].value: a share must be within 0..100%"}},
+				"  levers[0].end: end 2025 is before start 2030", "  levers[0].value: must be within 0..100 (% of residential residents); got 120"}},
 		{"bad area on the command line", []string{"--areas", "E08000019", "--areas", "E12000099", "--out", out}, exitFail,
 			[]string{"command line: invalid scenario (1 problems)", "  areas[1]: area E12000099 is not in the areas table"}},
 		{"syntax", []string{"--scenario", write("syntax.json", "{\n  \"name\": \"x\",\n  \"areas\": [\"E08000019\",]\n}"), "--out", out}, exitFail,
