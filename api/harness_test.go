@@ -220,7 +220,13 @@ func (ts *testServer) startRun(key, ScenarioPath string) Run {
 // waitRun polls the run until its status is final (or the deadline passes).
 func (ts *testServer) waitRun(key, id string) Run {
 	ts.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return ts.waitRunWithin(key, id, 15)
+}
+
+// waitRunWithin is waitRun with a deadline of seconds.
+func (ts *testServer) waitRunWithin(key, id string, seconds int) Run {
+	ts.t.Helper()
+	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
 	for {
 		var r Run
 		want(ts.t, ts.do("GET", "/v1/runs/"+id, key, nil), http.StatusOK).json(ts.t, &r)

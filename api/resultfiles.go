@@ -3,6 +3,8 @@ package api
 import (
 	"container/list"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,18 +174,44 @@ func (s *Service) runResults(ctx context.Context, id string) (store.Run, *datase
 	if r.Status != store.RunSucceeded || r.ResultPath == "" {
 		return store.Run{}, nil, nil, huma.Error409Conflict(fmt.Sprintf("run %s has no results (status %s)", r.ID, r.Status))
 	}
-	p, err := s.path(r.ResultPath)
+	p, err := s.resultFilePath(r)
 	if err != nil {
-		return store.Run{}, nil, nil, fmt.Errorf("run %s: %w", r.ID, err)
-	}
-	if st, err := os.Stat(p); err == nil && st.IsDir() {
-		p = filepath.Join(p, ResultFileName)
+		return store.Run{}, nil, nil, err
 	}
 	rf, release, err := s.results.open(p)
 	if err != nil {
 		return store.Run{}, nil, nil, fmt.Errorf("run %s: opening its results: %w", r.ID, err)
 	}
 	return r, rf, release, nil
+}
+
+// resultFilePath is the absolute path of a succeeded run's result file.
+func (s *Service) resultFilePath(r store.Run) (string, error) {
+	p, err := s.path(r.ResultPath)
+	if err != nil {
+		return "", fmt.Errorf("run %s: %w", r.ID, err)
+	}
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		p = filepath.Join(p, ResultFileName)
+	}
+	return p, nil
+}
+
+// runCentral returns the central projection of run r, whose results rf runResults opened
+// (see resultFiles.centralOf): 409 if r has draws but no central projection stored.
+func (s *Service) runCentral(r store.Run, rf *datasets.ResultFile) (*datasets.ResultFile, func(), error) {
+	p, err := s.resultFilePath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, release, err := s.results.centralOf(p, rf)
+	if errors.Is(err, errNoCentral) {
+		return nil, nil, huma.Error409Conflict(fmt.Sprintf("run %s: %v", r.ID, err))
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %s: opening its central projection: %w", r.ID, err)
+	}
+	return c, release, nil
 }
 
 // pageCacheBytes bounds the memory of encoded result pages kept for reuse.
@@ -248,4 +276,38 @@ func pageKey(file string, f datasets.ResultFilter, from int64, limit int) string
 	}
 	fmt.Fprintf(&b, "\x00%d\x00%d\x00%d\x00%d", f.YearFrom, f.YearTo, from, limit)
 	return b.String()
+}
+
+// CentralFileName is the name of a ranged run's central projection, beside its result file: the
+// scenario run without Monte Carlo draws, every input at its central value. A deterministic
+// run's results are its central projection, so it has no such file.
+const CentralFileName = "central.parquet"
+
+// errNoCentral is returned for a run with Monte Carlo draws whose central projection was not
+// stored (runs made before carecast stored it).
+var errNoCentral = errors.New("the run has Monte Carlo ranges but no central projection stored; run its scenario again to compare it")
+
+// hasDraws reports whether a result file's run used Monte Carlo draws, from the scenario
+// document in its provenance.
+func hasDraws(rf *datasets.ResultFile) bool {
+	var doc struct {
+		Uncertainty struct {
+			Draws int `json:"draws"`
+		} `json:"uncertainty"`
+	}
+	return json.Unmarshal(rf.Provenance().Scenario, &doc) == nil && doc.Uncertainty.Draws > 0
+}
+
+// centralOf returns the central projection of a run whose results are rf at path: rf itself
+// for a deterministic run, the CentralFileName beside it for a run with draws, and errNoCentral
+// if that file is missing. The function returned releases the file.
+func (c *resultFiles) centralOf(path string, rf *datasets.ResultFile) (*datasets.ResultFile, func(), error) {
+	if !hasDraws(rf) {
+		return rf, func() {}, nil
+	}
+	cp := filepath.Join(filepath.Dir(path), CentralFileName)
+	if _, err := os.Stat(cp); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, errNoCentral
+	}
+	return c.open(cp)
 }

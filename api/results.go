@@ -358,13 +358,14 @@ func keyOf(r forecast.ResultRow) cellKey {
 
 // CompareValue is one run's value of a compared cell.
 type CompareValue struct {
-	RunID string   `json:"run_id" doc:"The run."`
-	Mean  *float64 `json:"mean" doc:"The run's mean; null if the run has no such cell."`
-	P10   *float64 `json:"p10" doc:"Lower quantile; null if the run has no such cell."`
-	P50   *float64 `json:"p50" doc:"Median; null if the run has no such cell."`
-	P90   *float64 `json:"p90" doc:"Upper quantile; null if the run has no such cell."`
-	Diff  *float64 `json:"diff" doc:"mean minus the first run's mean; null if the run has no such cell."`
-	Ratio *float64 `json:"ratio" doc:"mean divided by the first run's mean; null if the run has no such cell or the first run's mean is 0."`
+	RunID   string   `json:"run_id" doc:"The run."`
+	Mean    *float64 `json:"mean" doc:"The run's mean (the mean of its draws, or the value itself in a deterministic run); null if the run has no such cell."`
+	P10     *float64 `json:"p10" doc:"Lower quantile; null if the run has no such cell."`
+	P50     *float64 `json:"p50" doc:"Median; null if the run has no such cell."`
+	P90     *float64 `json:"p90" doc:"Upper quantile; null if the run has no such cell."`
+	Central *float64 `json:"central" doc:"The run's central projection, every input at its central value: the value itself in a deterministic run, the scenario run without draws for a run with Monte Carlo draws. Diff and ratio compare these. Null if the run has no such cell."`
+	Diff    *float64 `json:"diff" doc:"central minus the first run's central; null if either run has no such cell."`
+	Ratio   *float64 `json:"ratio" doc:"central divided by the first run's central; null if either run has no such cell or the first run's central is 0."`
 }
 
 // CompareCell is a cell of the first run with every run's value of it.
@@ -379,9 +380,16 @@ type CompareCell struct {
 	Runs     []CompareValue `json:"runs" doc:"One entry per run, in the order asked; the first is the base of diff and ratio."`
 }
 
+// Compared names the statistic that comparisons set side by side: the central projection,
+// which a deterministic run and a run with Monte Carlo draws both have. (The mean of draws
+// differs from the central projection, so comparing it with a deterministic run's value would
+// show changes that no input made.)
+const Compared = "central"
+
 // Comparison is one page of a comparison of runs.
 type Comparison struct {
 	Runs       []string      `json:"runs" doc:"The runs compared, the first being the base."`
+	Compared   string        `json:"compared" enum:"central" doc:"The statistic diff and ratio compare: central, each run's central projection (every input at its central value)."`
 	Items      []CompareCell `json:"items" doc:"The first run's cells that pass the filter, in its file order."`
 	NextCursor string        `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }
@@ -403,8 +411,12 @@ func (s *Service) registerCompare(api huma.API) {
 		OperationID: "compare-runs", Method: http.MethodGet, Path: "/compare", Tags: []string{"Results"},
 		Summary: "Compare runs",
 		Description: "Cell by cell, the values of up to five succeeded runs, with each run's difference from and ratio to " +
-			"the first. Cells are matched on area, year, measure, sex and age band; the cells listed are the first run's " +
-			"that pass the filter, paged in its file order. 404 if any run is not found, 409 if any has not succeeded.",
+			"the first. Differences and ratios compare like with like: each run's central projection (every input at its " +
+			"central value), which is a deterministic run's value and, for a run with Monte Carlo draws, the scenario run " +
+			"without draws that is stored beside them; the draws' mean and quantiles are listed too. Cells are matched on " +
+			"area, year, measure, sex and age band; the cells listed are the first run's that pass the filter, paged in its " +
+			"file order. 404 if any run is not found, 409 if any has not succeeded or has draws but no central projection " +
+			"stored (runs made before carecast stored it).",
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *compareInput) (*compareOutput, error) {
 		flt, err := in.ResultFilterParams.filter()
@@ -425,13 +437,19 @@ func (s *Service) registerCompare(api huma.API) {
 			return nil, err
 		}
 		files := make([]*datasets.ResultFile, len(in.Runs))
+		centrals := make([]*datasets.ResultFile, len(in.Runs))
 		for i, id := range in.Runs {
-			_, rf, release, err := s.runResults(ctx, id)
+			r, rf, release, err := s.runResults(ctx, id)
 			if err != nil {
 				return nil, err
 			}
 			defer release()
-			files[i] = rf
+			c, crelease, err := s.runCentral(r, rf)
+			if err != nil {
+				return nil, err
+			}
+			defer crelease()
+			files[i], centrals[i] = rf, c
 		}
 		from, err := decodeResultCursor(in.Cursor, files[0].NumRows())
 		if err != nil {
@@ -441,7 +459,7 @@ func (s *Service) registerCompare(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		out := &compareOutput{Body: Comparison{Runs: in.Runs, Items: make([]CompareCell, len(base)), NextCursor: encodeResultCursor(next)}}
+		out := &compareOutput{Body: Comparison{Runs: in.Runs, Compared: Compared, Items: make([]CompareCell, len(base)), NextCursor: encodeResultCursor(next)}}
 		index := make(map[cellKey]int, len(base))
 		for i, b := range base {
 			index[keyOf(b)] = i
@@ -450,21 +468,49 @@ func (s *Service) registerCompare(api huma.API) {
 			for k, id := range in.Runs {
 				out.Body.Items[i].Runs[k].RunID = id
 			}
-			out.Body.Items[i].Runs[0] = compareValue(in.Runs[0], b, b.Mean)
+			out.Body.Items[i].Runs[0] = compareValue(in.Runs[0], b)
 		}
 		if len(base) == 0 {
 			return out, nil
 		}
 		narrow := pageFilter(base)
-		for k := 1; k < len(files); k++ {
-			err := files[k].Scan(ctx, narrow, datasets.ScanOptions{}, func(_ int64, r forecast.ResultRow) bool {
+		for k := range files {
+			if k > 0 {
+				err := files[k].Scan(ctx, narrow, datasets.ScanOptions{}, func(_ int64, r forecast.ResultRow) bool {
+					if i, ok := index[keyOf(r)]; ok {
+						out.Body.Items[i].Runs[k] = compareValue(in.Runs[k], r)
+					}
+					return true
+				})
+				if err != nil {
+					return nil, err
+				}
+			}
+			if centrals[k] == files[k] {
+				for i := range out.Body.Items {
+					out.Body.Items[i].Runs[k].Central = out.Body.Items[i].Runs[k].Mean
+				}
+				continue
+			}
+			err := centrals[k].Scan(ctx, narrow, datasets.ScanOptions{}, func(_ int64, r forecast.ResultRow) bool {
 				if i, ok := index[keyOf(r)]; ok {
-					out.Body.Items[i].Runs[k] = compareValue(in.Runs[k], r, base[i].Mean)
+					out.Body.Items[i].Runs[k].Central = ptr(r.Mean)
 				}
 				return true
 			})
 			if err != nil {
 				return nil, err
+			}
+		}
+		for i := range out.Body.Items {
+			vs := out.Body.Items[i].Runs
+			for k := range vs {
+				if b, c := vs[0].Central, vs[k].Central; b != nil && c != nil {
+					vs[k].Diff = ptr(*c - *b)
+					if *b != 0 {
+						vs[k].Ratio = ptr(*c / *b)
+					}
+				}
 			}
 		}
 		return out, nil
@@ -473,12 +519,10 @@ func (s *Service) registerCompare(api huma.API) {
 
 var runIDPattern = regexp.MustCompile(`^run_[a-z2-7]{26}$`)
 
-func compareValue(id string, r forecast.ResultRow, baseMean float64) CompareValue {
-	v := CompareValue{RunID: id, Mean: ptr(r.Mean), P10: ptr(r.P10), P50: ptr(r.P50), P90: ptr(r.P90), Diff: ptr(r.Mean - baseMean)}
-	if baseMean != 0 {
-		v.Ratio = ptr(r.Mean / baseMean)
-	}
-	return v
+// compareValue is run id's values of cell r, without the central projection and the
+// differences, which need every run's central file.
+func compareValue(id string, r forecast.ResultRow) CompareValue {
+	return CompareValue{RunID: id, Mean: ptr(r.Mean), P10: ptr(r.P10), P50: ptr(r.P50), P90: ptr(r.P90)}
 }
 
 // pageFilter is a filter that selects at least the cells of a page (and few others): its

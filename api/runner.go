@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 
@@ -14,7 +15,9 @@ import (
 )
 
 // EngineRunner runs scenarios with the forecast engine and stores each run's results as a
-// Parquet result file (datasets.ResultWriter) with its provenance.
+// Parquet result file (datasets.ResultWriter) with its provenance. A run with Monte Carlo draws
+// also stores its central projection (the scenario run without draws, every input at its
+// central value) as CentralFileName beside it, for comparisons with deterministic runs.
 type EngineRunner struct {
 	Engine    *engine.Engine
 	Scenarios *ScenarioSchema
@@ -44,27 +47,21 @@ func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done
 	prov := datasets.RunProvenance(res.Provenance)
 	prov.Scenario, prov.ScenarioVersion = spec.Scenario, spec.ScenarioVersion
 	path := filepath.Join(spec.Dir, ResultFile)
-	f, err := os.Create(path)
-	if err != nil {
-		return RunOutput{}, fmt.Errorf("writing results: %w", err)
+	if err := writeResultFile(path, prov, res.Rows()); err != nil {
+		return RunOutput{}, err
 	}
-	w := datasets.NewResultWriter(f, prov)
-	for row := range res.Rows() {
-		if err := w.Write(row); err != nil {
-			f.Close()
-			return RunOutput{}, fmt.Errorf("writing results: %w", err)
+	if sc.Uncertainty.Draws > 0 {
+		// The central projection beside the draws, so that comparisons can set it against
+		// deterministic runs: the same statistic (see CentralFileName).
+		central := sc
+		central.Uncertainty.Draws = 0
+		cres, err := r.Engine.Run(ctx, central, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, nil)
+		if err != nil {
+			return RunOutput{}, fmt.Errorf("central projection: %w", err)
 		}
-	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return RunOutput{}, fmt.Errorf("writing results: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return RunOutput{}, fmt.Errorf("writing results: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return RunOutput{}, fmt.Errorf("writing results: %w", err)
+		if err := writeResultFile(filepath.Join(spec.Dir, CentralFileName), prov, cres.Rows()); err != nil {
+			return RunOutput{}, fmt.Errorf("central projection: %w", err)
+		}
 	}
 	rel, err := filepath.Rel(spec.DataDir, path)
 	if err != nil {
@@ -75,4 +72,31 @@ func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done
 		return RunOutput{}, err
 	}
 	return RunOutput{ResultPath: rel, Provenance: full, Seed: &seed}, nil
+}
+
+// writeResultFile writes rows as a result file at path with its provenance, synced to disk.
+func writeResultFile(path string, prov datasets.Provenance, rows iter.Seq[forecast.ResultRow]) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	w := datasets.NewResultWriter(f, prov)
+	for row := range rows {
+		if err := w.Write(row); err != nil {
+			f.Close()
+			return fmt.Errorf("writing results: %w", err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	return nil
 }

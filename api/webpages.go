@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 
@@ -164,8 +165,32 @@ func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFil
 		return nil, err
 	}
 	defer done()
+	return scanRows(ctx, rf, f)
+}
+
+// Central returns the rows of a succeeded run's central projection that pass f (see
+// resultFiles.centralOf).
+func (r serviceResults) Central(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
+	path := filepath.Join(r.s.dataDir, run.ResultPath)
+	rf, done, err := r.s.results.open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	c, cdone, err := r.s.results.centralOf(path, rf)
+	if errors.Is(err, errNoCentral) {
+		return nil, fmt.Errorf("run %s: %w", run.ID, web.ErrNoCentral)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", run.ID, err)
+	}
+	defer cdone()
+	return scanRows(ctx, c, f)
+}
+
+func scanRows(ctx context.Context, rf *datasets.ResultFile, f web.ResultFilter) ([]forecast.ResultRow, error) {
 	var rows []forecast.ResultRow
-	err = rf.Scan(ctx, datasets.ResultFilter(f), datasets.ScanOptions{}, func(_ int64, row forecast.ResultRow) bool {
+	err := rf.Scan(ctx, datasets.ResultFilter(f), datasets.ScanOptions{}, func(_ int64, row forecast.ResultRow) bool {
 		rows = append(rows, row)
 		return true
 	})

@@ -133,7 +133,16 @@ type ResultsSource interface {
 	// order: by area, year, measure, sex and band, with drivers ("driver.<measure>.<part>")
 	// after each area-year's measures.
 	Rows(ctx context.Context, run store.Run, f ResultFilter) ([]forecast.ResultRow, error)
+	// Central returns, like Rows, the rows of run's central projection (every input at its
+	// central value): its results themselves for a deterministic run, the scenario run without
+	// draws (stored beside the draws) for a run with Monte Carlo draws. It returns an error
+	// wrapping ErrNoCentral for a run with draws whose central projection was not stored.
+	Central(ctx context.Context, run store.Run, f ResultFilter) ([]forecast.ResultRow, error)
 }
+
+// ErrNoCentral is returned by ResultsSource.Central for a run with Monte Carlo draws whose
+// central projection was not stored.
+var ErrNoCentral = errors.New("the run has Monte Carlo ranges but no central projection stored")
 
 // Projector projects a scenario at once, inside a page request, for the pages that show
 // numbers without a stored run: an area's baseline, and the baseline (the scenario without

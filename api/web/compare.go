@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -26,6 +27,9 @@ var compareMeasures = []string{
 type compared struct {
 	Name, RunID string
 	f           *frame
+	// noCentral is set for a run with draws whose central projection was not stored: its
+	// values are the draws' means, which are not compared with other runs' central values.
+	noCentral bool
 }
 
 type compareCell struct {
@@ -58,6 +62,35 @@ type comparePage struct {
 	Rows     []compareRow
 	CSV      string
 	Notes    []string
+	// Compared says in words which statistic the values and changes are.
+	Compared string
+}
+
+// comparedWords says on the page what the comparison sets side by side.
+const comparedWords = "Values and changes are central projections: every input at its central value. A run with ranges " +
+	"(Monte Carlo draws) is also projected without draws for this, so that it is compared with a run without ranges like " +
+	"with like; its range is the 80% range of its draws (10th to 90th percentile), whose mean can differ from the central value."
+
+// withCentral returns rows with each Mean replaced by the central projection's value of the
+// same cell (area, year, measure, sex, band), keeping the draws' quantiles as the range. Rows
+// without a central value are dropped.
+func withCentral(rows, central []forecast.ResultRow) []forecast.ResultRow {
+	type key struct {
+		area, measure, sex, band string
+		year                     int
+	}
+	c := make(map[key]float64, len(central))
+	for _, r := range central {
+		c[key{r.AreaCode, r.Measure, r.Sex, r.AgeBand, r.Year}] = r.Mean
+	}
+	out := make([]forecast.ResultRow, 0, len(rows))
+	for _, r := range rows {
+		if v, ok := c[key{r.AreaCode, r.Measure, r.Sex, r.AgeBand, r.Year}]; ok {
+			r.Mean = v
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // compareRunIDs reads the runs to compare from ?runs=a,b and ?run=a&run=b.
@@ -158,8 +191,9 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 		names[l.sc.Name]++
 	}
 	for _, l := range runs {
-		rows, err := s.d.Results.Rows(r.Context(), l.run, ResultFilter{Areas: []string{code},
-			Measures: []string{"population", "need.*", "service.*", "capacity.*", "workforce.*", "cost.*"}, Sexes: []string{"all"}})
+		flt := ResultFilter{Areas: []string{code},
+			Measures: []string{"population", "need.*", "service.*", "capacity.*", "workforce.*", "cost.*"}, Sexes: []string{"all"}}
+		rows, err := s.d.Results.Rows(r.Context(), l.run, flt)
 		if err != nil {
 			s.failErr(w, r, &p, "results", err)
 			return
@@ -168,7 +202,19 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 		if names[name] > 1 {
 			name += fmt.Sprintf(" (v%d, run %s)", l.sc.Version, shortID(l.run.ID))
 		}
-		d.Columns = append(d.Columns, compared{Name: name, RunID: l.run.ID, f: newFrame(rows)})
+		central, err := s.d.Results.Central(r.Context(), l.run, flt)
+		noCentral := errors.Is(err, ErrNoCentral)
+		if err != nil && !noCentral {
+			s.failErr(w, r, &p, "results", err)
+			return
+		}
+		if noCentral {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s has ranges but no central projection stored (it was run by an older carecast), "+
+				"so it shows the mean of its draws and no change is worked out against it: run its scenario again to compare it.", name))
+		} else {
+			rows = withCentral(rows, central)
+		}
+		d.Columns = append(d.Columns, compared{Name: name, RunID: l.run.ID, f: newFrame(rows), noCentral: noCentral})
 	}
 	// The baseline of the first run, when asked or when only one run is chosen.
 	d.Baseline = q.Get("baseline") == "1" || (len(runs) == 1 && q.Get("baseline") == "")
@@ -180,6 +226,7 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 			d.Columns = append([]compared{{Name: "Baseline (no levers)", f: newFrame(rows)}}, d.Columns...)
 		}
 	}
+	d.Compared = comparedWords
 	f0 := d.Columns[0].f
 	if len(f0.years) == 0 {
 		d.Notes = append(d.Notes, "The first run has no results for "+d.Area.Name+".")
@@ -216,9 +263,11 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 					cell.HasRange = true
 					cell.Range = value(v.P10, unit) + " to " + value(v.P90, unit)
 				}
-				if i == 0 {
+				switch {
+				case c.noCentral: // the draws' mean: no change against central values
+				case i == 0:
 					first = v.Mean
-				} else if !math.IsNaN(first) {
+				case !math.IsNaN(first):
 					cell.Change = signedValue(v.Mean-first, unit) + " (" + pct(first, v.Mean) + ")"
 				}
 			}

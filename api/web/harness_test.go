@@ -65,6 +65,8 @@ type engineRunner struct {
 	e       *engine.Engine
 	mu      sync.Mutex
 	results map[string][]forecast.ResultRow
+	// central holds the central projection of runs with draws (as api.EngineRunner stores it).
+	central map[string][]forecast.ResultRow
 	// pause, when set, holds every run until it is closed (to see the progress page).
 	pause chan struct{}
 }
@@ -97,8 +99,23 @@ func (r *engineRunner) Run(ctx context.Context, spec api.RunSpec, progress func(
 	for row := range res.Rows() {
 		rows = append(rows, row)
 	}
+	var central []forecast.ResultRow
+	if sc.Uncertainty.Draws > 0 {
+		c := sc
+		c.Uncertainty.Draws = 0
+		cres, err := r.e.Run(ctx, c, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, nil)
+		if err != nil {
+			return api.RunOutput{}, err
+		}
+		for row := range cres.Rows() {
+			central = append(central, row)
+		}
+	}
 	r.mu.Lock()
 	r.results[spec.RunID] = rows
+	if central != nil {
+		r.central[spec.RunID] = central
+	}
 	r.mu.Unlock()
 	path := filepath.Join(spec.Dir, "rows.txt")
 	if err := os.WriteFile(path, []byte("in memory\n"), 0o640); err != nil {
@@ -114,13 +131,29 @@ func (r *engineRunner) Rows(_ context.Context, run store.Run, f web.ResultFilter
 	r.mu.Lock()
 	all := r.results[run.ID]
 	r.mu.Unlock()
+	return match(all, f), nil
+}
+
+// Central implements web.ResultsSource: a run's central projection, its results when it had
+// no draws.
+func (r *engineRunner) Central(_ context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
+	r.mu.Lock()
+	all, ok := r.central[run.ID]
+	if !ok {
+		all = r.results[run.ID]
+	}
+	r.mu.Unlock()
+	return match(all, f), nil
+}
+
+func match(all []forecast.ResultRow, f web.ResultFilter) []forecast.ResultRow {
 	var out []forecast.ResultRow
 	for _, row := range all {
 		if f.Match(row) {
 			out = append(out, row)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // validator checks scenario documents as the engine will: strict JSON into
@@ -168,7 +201,8 @@ func startServer(t testing.TB, withKeys bool) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, runner: &engineRunner{e: e, results: map[string][]forecast.ResultRow{}}, keys: map[store.Role]string{},
+	s := &server{t: t, runner: &engineRunner{e: e, results: map[string][]forecast.ResultRow{},
+		central: map[string][]forecast.ResultRow{}}, keys: map[store.Role]string{},
 		exportAuth: make(chan string, 16)}
 	if withKeys {
 		for _, role := range []store.Role{store.RoleViewer, store.RolePlanner} {
