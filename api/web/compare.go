@@ -219,7 +219,18 @@ func (s *site) compare(w http.ResponseWriter, r *http.Request) {
 	// The baseline of the first run, when asked or when only one run is chosen.
 	d.Baseline = q.Get("baseline") == "1" || (len(runs) == 1 && q.Get("baseline") == "")
 	if d.Baseline && len(runs[0].doc.Levers) > 0 {
-		rows, err := s.project(r.Context(), baselineOf(runs[0].doc, code, s.areas.get(code)))
+		b := baselineOf(runs[0].doc, code, s.areas.get(code))
+		rows, err := s.project(r.Context(), b)
+		if err == nil && b.Uncertainty.Draws > 0 {
+			// Like the runs, the baseline is compared by its central projection; its range
+			// still comes from the draws.
+			c := b
+			c.Uncertainty.Draws = 0
+			var central []forecast.ResultRow
+			if central, err = s.project(r.Context(), c); err == nil {
+				rows = withCentral(rows, central)
+			}
+		}
 		if err != nil {
 			d.Notes = append(d.Notes, "The baseline could not be projected: "+err.Error())
 		} else {

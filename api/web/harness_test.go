@@ -337,3 +337,15 @@ func project(t testing.TB, sc forecast.Scenario) *engine.Result {
 	}
 	return r
 }
+
+// centralValue is one 2035-style cell of sc's central projection (every input at its central
+// value, no draws): what the comparison page compares.
+func centralValue(t testing.TB, sc forecast.Scenario, area string, year int, measure, band string) float64 {
+	t.Helper()
+	sc.Uncertainty.Draws = 0
+	v, ok := project(t, sc).Value(area, year, measure, "all", band)
+	if !ok {
+		t.Fatalf("no central %s %d %s %s", area, year, measure, band)
+	}
+	return v
+}
