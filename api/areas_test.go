@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
@@ -8,11 +9,17 @@ import (
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/datasets/defaultdata"
+	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/forecast/engine"
 )
 
 // realEngine builds the engine on the embedded default data once for the package's tests.
-var realEngine = sync.OnceValues(func() (*engine.Engine, error) {
+var realEngine = sync.OnceValues(func() (*engine.Engine, error) { return defaultEngine(false) })
+
+// defaultEngine builds the engine on the embedded default data; with errorModels, its Monte
+// Carlo ranges are widened by the error models fitted on the data's own back-tests, as the
+// carecast server runs it.
+func defaultEngine(errorModels bool) (*engine.Engine, error) {
 	b, err := defaultdata.Load()
 	if err != nil {
 		return nil, err
@@ -21,8 +28,13 @@ var realEngine = sync.OnceValues(func() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if errorModels {
+		datasets.UseBacktestErrorModels(in, func() (*backtest.Report, *backtest.ServiceReport, error) {
+			return datasets.RunBacktests(context.Background(), b)
+		})
+	}
 	return engine.New(in)
-})
+}
 
 func withEngine(t *testing.T) serverOpt {
 	e, err := realEngine()

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -13,31 +12,12 @@ import (
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/web"
-	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast/engine"
 )
 
 // rangedEngine is the engine on the embedded default data with the error models fitted on its
 // back-tests, as the carecast server runs it: Monte Carlo draws then also vary the population.
-var rangedEngine = sync.OnceValues(func() (*engine.Engine, error) {
-	b, err := defaultdata.Load()
-	if err != nil {
-		return nil, err
-	}
-	in, err := datasets.EngineInputs(b)
-	if err != nil {
-		return nil, err
-	}
-	in.Uncertainty = func() (*engine.ErrorModels, error) {
-		rep, svc, err := datasets.RunBacktests(context.Background(), b)
-		if err != nil {
-			return nil, err
-		}
-		return datasets.ErrorModels(rep, svc)
-	}
-	return engine.New(in)
-})
+var rangedEngine = sync.OnceValues(func() (*engine.Engine, error) { return defaultEngine(true) })
 
 // withRangedRunner wires rangedEngine as the Runner and serves the web pages.
 func withRangedRunner(t *testing.T) serverOpt {

@@ -42,6 +42,21 @@ func RunBacktests(ctx context.Context, b *Bundle) (*backtest.Report, *backtest.S
 	return rep, svc, nil
 }
 
+// UseBacktestErrorModels sets in's Uncertainty so that the engine, on its first Monte Carlo
+// run, builds its error models (ErrorModels) from the reports that backtests returns: the
+// recipe the server, the CLI and the tests share. backtests is called at most once per engine
+// (the engine caches what Uncertainty gives); it should itself cache the reports when other
+// users need them too.
+func UseBacktestErrorModels(in *engine.Inputs, backtests func() (*backtest.Report, *backtest.ServiceReport, error)) {
+	in.Uncertainty = func() (*engine.ErrorModels, error) {
+		rep, svc, err := backtests()
+		if err != nil {
+			return nil, err
+		}
+		return ErrorModels(rep, svc)
+	}
+}
+
 // ErrorModels turns back-test reports (RunBacktests) into the error models the engine's Monte
 // Carlo uses to widen its ranges: the district population error model fitted on the
 // projections from 2011, and the widening of service-use intervals fitted on the rolling-origin

@@ -26,13 +26,7 @@ var defaultEngine = sync.OnceValues(func() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.Uncertainty = func() (*engine.ErrorModels, error) {
-		rep, svc, err := defaultBacktests()
-		if err != nil {
-			return nil, err
-		}
-		return datasets.ErrorModels(rep, svc)
-	}
+	datasets.UseBacktestErrorModels(in, defaultBacktests)
 	return engine.New(in)
 })
 

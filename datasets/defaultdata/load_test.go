@@ -2,7 +2,9 @@ package defaultdata
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -196,7 +198,8 @@ func TestDistrictsAddUpToCounties(t *testing.T) {
 	}
 }
 
-// readRaw reads a raw CSV file into records with a header index.
+// readRaw reads a raw CSV file (gzipped when its name ends in .gz) into records with a header
+// index, skipping the test where the shared raw data is absent.
 func readRaw(t *testing.T, path string) ([][]string, map[string]int) {
 	t.Helper()
 	needRaw(t)
@@ -205,9 +208,17 @@ func readRaw(t *testing.T, path string) ([][]string, map[string]int) {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	recs, err := csv.NewReader(fh).ReadAll()
+	var r io.Reader = fh
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		r = zr
+	}
+	recs, err := csv.NewReader(r).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	h := map[string]int{}
 	for i, c := range recs[0] {

@@ -1,22 +1,14 @@
 package defaultdata
 
 import (
-	"compress/gzip"
-	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/carecast/carecast/datasets"
 )
-
-// sharedRaw is the shared folder of raw public data, ../shared/data/raw from the repository
-// root; the mid-2022 estimates there are an independent neighbour for mid-2021.
-const sharedRaw = rawDir
 
 // ageBands are the bands the neighbour checks compare, by sex.
 var ageBands = []struct {
@@ -83,33 +75,6 @@ func compareBands(t *testing.T, what string, got, want sexBands, tol float64) {
 	}
 }
 
-// readSharedGz reads a gzipped CSV from the shared raw data, skipping the test if the folder
-// is not there (a checkout without ../shared).
-func readSharedGz(t *testing.T, path string) ([][]string, map[string]int) {
-	t.Helper()
-	fh, err := os.Open(filepath.Join(sharedRaw, path))
-	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the independent mid-2022 neighbour lives in ../shared/data/raw, which this checkout lacks", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	zr, err := gzip.NewReader(fh)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	recs, err := csv.NewReader(zr).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	h := map[string]int{}
-	for i, c := range recs[0] {
-		h[c] = i
-	}
-	return recs[1:], h
-}
-
 // englandRawBands sums England's row of a raw ONS file by sex and age band; sexes maps the
 // file's codes to the dataset spelling.
 func englandRawBands(t *testing.T, recs [][]string, h map[string]int, sexes map[string]string, col string) sexBands {
@@ -167,11 +132,11 @@ func TestEnglandEstimatesAgreeWithNeighboursBySex(t *testing.T) {
 			100*enFall, 100*share85(e11), 100*share85(e20), 100*shFall)
 	}
 
-	recs, h := readSharedGz(t, "ons_mye/mye2022_syoa_sex_lad2023geog.csv.gz")
+	recs, h := readRaw(t, "ons_mye/mye2022_syoa_sex_lad2023geog.csv.gz")
 	e22 := englandRawBands(t, recs, h, map[string]string{"1": "male", "2": "female"}, "population")
 	compareBands(t, "England 2021 vs 2022 (raw MYE2)", e21, e22, 0.07)
 
-	recs, h = readSharedGz(t, "ons_mye/mye2022_myeb1_2011_2022.csv.gz")
+	recs, h = readRaw(t, "ons_mye/mye2022_myeb1_2011_2022.csv.gz")
 	b11 := englandRawBands(t, recs, h, map[string]string{"M": "male", "F": "female"}, "population_2011")
 	compareBands(t, "England 2011 vs MYEB1's 2011 column", e11, b11, 0)
 }
