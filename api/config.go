@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/carecast/carecast/datasets"
 )
 
 // Config is everything `carecast serve` can be told. Build it with ParseConfig (flags and
@@ -38,6 +40,10 @@ type Config struct {
 
 	// MaxUploadBytes caps one dataset upload. Default 256 MiB.
 	MaxUploadBytes int64
+	// MaxUploadRows caps the rows of one dataset upload, read from the file's footer before any
+	// row is decoded, so that validation's memory is bounded whatever the bytes (about 190
+	// bytes a row). Default datasets.DefaultMaxRows (1,048,576).
+	MaxUploadRows int64
 	// MaxBodyBytes caps every other request body. Default 1 MiB.
 	MaxBodyBytes int64
 	// MaxPageSize caps the limit of every list. Default 1000.
@@ -70,6 +76,7 @@ func DefaultConfig() Config {
 		MaxRunsPerOrg:     4,
 		RunTimeout:        time.Hour,
 		MaxUploadBytes:    256 << 20,
+		MaxUploadRows:     datasets.DefaultMaxRows,
 		MaxBodyBytes:      1 << 20,
 		MaxPageSize:       1000,
 		RateLimit:         20,
@@ -99,6 +106,7 @@ var settings = []setting{
 	{"max-runs-per-org", "unfinished runs one organisation may have", func(c *Config) flag.Value { return (*intValue)(&c.MaxRunsPerOrg) }},
 	{"run-timeout", "longest a run may take", func(c *Config) flag.Value { return (*durationValue)(&c.RunTimeout) }},
 	{"max-upload-bytes", "largest dataset upload (e.g. 256MiB)", func(c *Config) flag.Value { return (*bytesValue)(&c.MaxUploadBytes) }},
+	{"max-upload-rows", "most rows in one dataset upload", func(c *Config) flag.Value { return (*int64Value)(&c.MaxUploadRows) }},
 	{"max-body-bytes", "largest request body other than uploads (e.g. 1MiB)", func(c *Config) flag.Value { return (*bytesValue)(&c.MaxBodyBytes) }},
 	{"max-page-size", "largest page of any list", func(c *Config) flag.Value { return (*intValue)(&c.MaxPageSize) }},
 	{"rate-limit", "sustained requests per second per API key", func(c *Config) flag.Value { return (*floatValue)(&c.RateLimit) }},
@@ -182,6 +190,7 @@ func (c Config) Validate() error {
 	positive("workers", int64(c.Workers))
 	positive("max-runs-per-org", int64(c.MaxRunsPerOrg))
 	positive("max-upload-bytes", c.MaxUploadBytes)
+	positive("max-upload-rows", c.MaxUploadRows)
 	positive("max-body-bytes", c.MaxBodyBytes)
 	positive("max-page-size", int64(c.MaxPageSize))
 	positive("rate-burst", int64(c.RateBurst))
@@ -264,6 +273,18 @@ func (v *intValue) Set(s string) error {
 	return nil
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type int64Value int64
+
+func (v *int64Value) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	*v = int64Value(n)
+	return nil
+}
+func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
 
 type floatValue float64
 

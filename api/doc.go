@@ -124,7 +124,8 @@
 // # Limits
 //
 // Request bodies (Config.MaxBodyBytes; 413), uploads (Config.MaxUploadBytes; 413, checked from
-// Content-Length and while streaming), page sizes (Config.MaxPageSize; 422), unfinished runs
+// Content-Length and while streaming), rows per upload (Config.MaxUploadRows; 422 with rule
+// too_many_rows, read from the file's footer before any row is decoded), page sizes (Config.MaxPageSize; 422), unfinished runs
 // per organisation (429 + Retry-After), requests per API key (token bucket Config.RateLimit /
 // Config.RateBurst; 429 + Retry-After), and server timeouts (read header, read, write, idle;
 // uploads and event streams extend their own deadlines). Every error is an RFC 9457 problem

@@ -138,6 +138,9 @@ type DatasetFiles struct {
 	Known map[string]bool
 	// MaxBytes caps a file's size (0: datasets.DefaultMaxBytes).
 	MaxBytes int64
+	// MaxRows caps a file's rows, checked from its footer before any row is decoded
+	// (0: datasets.DefaultMaxRows).
+	MaxRows int64
 }
 
 type locatedProblem struct{ p datasets.Problem }
@@ -166,7 +169,7 @@ func (d DatasetFiles) Validate(kind, path string) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	opts := datasets.ReadOptions{Name: "upload", MaxBytes: d.MaxBytes}
+	opts := datasets.ReadOptions{Name: "upload", MaxBytes: d.MaxBytes, MaxRows: d.MaxRows}
 	if k != datasets.KindAreas {
 		opts.KnownAreas = d.Known
 	}

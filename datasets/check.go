@@ -21,6 +21,9 @@ var (
 	dateRe     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
+// maxSlug is the longest identifier (measure, service, unit) a dataset may use.
+const maxSlug = 64
+
 // Year bounds accepted in any dataset.
 const (
 	minYear = 1900
@@ -101,7 +104,7 @@ func (c *checker) optStr(col *column, i int) string { return c.check(col, i, chk
 func (c *checker) enum(col *column, i int, allowed ...string) string {
 	return c.check(col, i, chkEnum, func(s string) (Rule, string) {
 		if !slices.Contains(allowed, s) {
-			return RuleEnum, fmt.Sprintf("%q is not one of %s", s, strings.Join(allowed, ", "))
+			return RuleEnum, fmt.Sprintf("%s is not one of %s", quote(s), strings.Join(allowed, ", "))
 		}
 		return "", ""
 	})
@@ -110,8 +113,8 @@ func (c *checker) enum(col *column, i int, allowed ...string) string {
 // slug returns a required lower-case identifier such as a measure or service name.
 func (c *checker) slug(col *column, i int) string {
 	return c.check(col, i, chkSlug, func(s string) (Rule, string) {
-		if !slugRe.MatchString(s) {
-			return RuleFormat, fmt.Sprintf("%q is not a lower-case identifier (letters, digits, underscores)", s)
+		if len(s) > maxSlug || !slugRe.MatchString(s) {
+			return RuleFormat, fmt.Sprintf("%s is not a lower-case identifier (letters, digits, underscores; at most 64)", quote(s))
 		}
 		return "", ""
 	})
@@ -122,10 +125,10 @@ func (c *checker) slug(col *column, i int) string {
 func (c *checker) area(col *column, i int) string {
 	return c.check(col, i, chkArea, func(s string) (Rule, string) {
 		if !areaCodeRe.MatchString(s) {
-			return RuleFormat, fmt.Sprintf("%q is not a GSS area code (a letter and 8 digits, e.g. E06000001)", s)
+			return RuleFormat, fmt.Sprintf("%s is not a GSS area code (a letter and 8 digits, e.g. E06000001)", quote(s))
 		}
 		if c.opts.KnownAreas != nil && !c.opts.KnownAreas[s] {
-			return RuleUnknownArea, fmt.Sprintf("area %q is not in the areas table", s)
+			return RuleUnknownArea, fmt.Sprintf("area %s is not in the areas table", quote(s))
 		}
 		return "", ""
 	})
@@ -135,7 +138,7 @@ func (c *checker) area(col *column, i int) string {
 func (c *checker) date(col *column, i int) string {
 	return c.check(col, i, chkDate, func(s string) (Rule, string) {
 		if !dateRe.MatchString(s) {
-			return RuleFormat, fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", s)
+			return RuleFormat, fmt.Sprintf("%s is not a date in the form YYYY-MM-DD", quote(s))
 		}
 		return "", ""
 	})
@@ -318,23 +321,23 @@ func parseAgeBand(s string) (ageBand, error) {
 	var b ageBand
 	if from, ok := strings.CutSuffix(s, "+"); ok {
 		if _, err := fmt.Sscanf(from, "%d", &b.from); err != nil || fmt.Sprint(b.from) != from {
-			return b, fmt.Errorf("%q is not an age band like 65+ or 18-64", s)
+			return b, fmt.Errorf("%s is not an age band like 65+ or 18-64", quote(s))
 		}
 		b.to = 90
 	} else {
 		lo, hi, ok := strings.Cut(s, "-")
 		if !ok {
-			return b, fmt.Errorf("%q is not an age band like 65+ or 18-64", s)
+			return b, fmt.Errorf("%s is not an age band like 65+ or 18-64", quote(s))
 		}
 		if _, err := fmt.Sscanf(lo, "%d", &b.from); err != nil || fmt.Sprint(b.from) != lo {
-			return b, fmt.Errorf("%q is not an age band like 65+ or 18-64", s)
+			return b, fmt.Errorf("%s is not an age band like 65+ or 18-64", quote(s))
 		}
 		if _, err := fmt.Sscanf(hi, "%d", &b.to); err != nil || fmt.Sprint(b.to) != hi {
-			return b, fmt.Errorf("%q is not an age band like 65+ or 18-64", s)
+			return b, fmt.Errorf("%s is not an age band like 65+ or 18-64", quote(s))
 		}
 	}
 	if b.from < 0 || b.to > 90 || b.from > b.to {
-		return b, fmt.Errorf("age band %q is outside 0..90 or reversed", s)
+		return b, fmt.Errorf("age band %s is outside 0..90 or reversed", quote(s))
 	}
 	return b, nil
 }

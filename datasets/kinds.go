@@ -504,7 +504,7 @@ func decodeAreas(rs []Area, c *checker) {
 				continue
 			}
 			if _, ok := codes[ref.code]; !ok {
-				c.r.add(i+1, ref.col, RuleUnknownArea, "%s %q is not an area in this table", ref.col, ref.code)
+				c.r.add(i+1, ref.col, RuleUnknownArea, "%s %s is not an area in this table", ref.col, quote(ref.code))
 			}
 		}
 		if r.ParentCode == "" && r.AreaType != AreaCountry && r.AreaType != "" {
@@ -621,7 +621,7 @@ func (c *checker) gridCheck(sexCol, ageCol *column, lo, hi int, from int, bothSe
 	for i := range c.t.rows {
 		s := sexIdx(i)
 		a := int(ageCol.ints[i]) - lo
-		if s < 0 || a < 0 || a >= width || c.isNull(ageCol, i) || c.r.bad[i+1] {
+		if s < 0 || a < 0 || a >= width || c.isNull(ageCol, i) || c.r.isBad(i+1) {
 			continue // reported as a value problem already
 		}
 		k := keyOf(i, groupCols...)

@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Rule names a validation rule, so that callers and tests can tell problems apart.
@@ -11,6 +12,7 @@ type Rule string
 // The validation rules.
 const (
 	RuleTooLarge      Rule = "too_large"      // file over the size cap
+	RuleTooManyRows   Rule = "too_many_rows"  // file over the row cap (ReadOptions.MaxRows)
 	RuleCorrupt       Rule = "corrupt"        // not a readable Parquet file: truncated, damaged, empty
 	RuleMissingColumn Rule = "missing_column" // a canonical column is absent (or renamed)
 	RuleWrongType     Rule = "wrong_type"     // a column has a type that cannot hold the canonical one
@@ -96,7 +98,13 @@ type reporter struct {
 	max      int
 	problems []Problem
 	full     bool
-	bad      map[int]bool // 1-based rows with a problem in a key column, so set checks skip them
+	bad      []uint64 // bit per 1-based row with a problem in a key column, so set checks skip them
+}
+
+// isBad reports whether row (1-based) had a problem in a key column.
+func (r *reporter) isBad(row int) bool {
+	w := row / 64
+	return w < len(r.bad) && r.bad[w]&(1<<(row%64)) != 0
 }
 
 // valueColumns hold measurements rather than keys: a problem there leaves the row's place in
@@ -106,16 +114,16 @@ var valueColumns = map[string]bool{"count": true, "rate": true, "rate_lo": true,
 
 func (r *reporter) add(row int, col string, rule Rule, format string, args ...any) {
 	if row > 0 && !valueColumns[col] {
-		if r.bad == nil {
-			r.bad = map[int]bool{}
+		if w := row / 64; w >= len(r.bad) {
+			r.bad = append(r.bad, make([]uint64, w+1-len(r.bad))...)
 		}
-		r.bad[row] = true
+		r.bad[row/64] |= 1 << (row % 64)
 	}
 	if len(r.problems) >= r.max {
 		r.full = true
 		return
 	}
-	r.problems = append(r.problems, Problem{File: r.file, Row: row, Column: col, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	r.problems = append(r.problems, Problem{File: r.file, Row: row, Column: col, Rule: rule, Message: clip(fmt.Sprintf(format, args...), maxMessage)})
 }
 
 func (r *reporter) err() error {
@@ -123,4 +131,36 @@ func (r *reporter) err() error {
 		return nil
 	}
 	return &ValidationError{File: r.file, Problems: r.problems, Truncated: r.full}
+}
+
+// maxMessage caps a problem's message in bytes, whatever values it names.
+const maxMessage = 1024
+
+// clip cuts s to at most n bytes on a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// maxQuoted is how many characters of a value a problem quotes.
+const maxQuoted = 64
+
+// quote renders s for a message like %q, cut to maxQuoted characters with its full length
+// said: a problem quotes the value it is about, and a hostile file's value may be megabytes
+// long (and repeat in every row).
+func quote(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxQuoted {
+			return fmt.Sprintf("%q… (%d bytes)", s[:i], len(s))
+		}
+		n++
+	}
+	return fmt.Sprintf("%q", s)
 }

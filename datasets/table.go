@@ -81,25 +81,52 @@ type ReadOptions struct {
 	// KnownAreas, when not nil, is the set of area codes rows may refer to; any other code is a
 	// problem. The areas kind itself ignores it.
 	KnownAreas map[string]bool
+	// MaxRows caps the rows a file may hold, checked against its footer before anything is
+	// decoded; 0 means DefaultMaxRows.
+	MaxRows int64
 }
 
 // DefaultMaxBytes is the default cap on a dataset file's size (256 MiB).
 const DefaultMaxBytes = 256 << 20
 
-// Memory bounds. A file may claim at most maxRowsPerByte rows for each byte it holds (real
-// files hold well under 2: the default dataset's densest has 1.2 rows a byte), with a floor of
-// maxRowsFloor rows; a page may declare at most maxPageBytes uncompressed bytes, and all pages
-// together at most maxExpansion times the file's size. With these, a read allocates at most AllocBound(size)
-// bytes (checked by FuzzRead on every input).
+// DefaultMaxRows is the default cap on a dataset file's rows: 1,048,576, four times the
+// largest embedded dataset (population_totals, 269,616 rows) and enough for every district's
+// single-year population over 14 years. Validating an unsorted file at the cap allocates about
+// 185 MiB (TestValidateAtRowCapWithinBound, BenchmarkValidateAtRowCap), whatever its size in bytes.
+const DefaultMaxRows = 1 << 20
+
+// bytesPerRow bounds the heap a read and its checks take for each row: the decoded columns,
+// the records, the key checks and the summary (measured at 154 to 220 bytes a row on the
+// embedded datasets and 186 on a million unsorted population rows; AllocBound allows 256).
+const bytesPerRow = 256
+
+// Memory bounds. A file may hold at most MaxRows rows, and claim at most maxRowsPerByte rows
+// for each byte it holds (real files hold well under 2: the default dataset's densest has 0.5
+// rows a byte), with a floor of maxRowsFloor rows; both are checked against the footer before
+// any page is decoded. A page may declare at most maxPageBytes uncompressed bytes, and all
+// pages together at most maxExpansion times the file's size. With these, a read allocates at
+// most AllocBound(size, opts) bytes (checked by FuzzRead on every input and by the bomb tests).
 const (
 	maxRowsPerByte = 4
 	maxRowsFloor   = 1 << 16
 	maxPageBytes   = 64 << 20
 )
 
-// AllocBound is the most a read of a size-byte file may allocate: a fixed multiple of the size
-// plus a constant for buffers.
-func AllocBound(size int) uint64 { return 4096*uint64(size) + 64<<20 }
+// AllocBound is the most a read of a size-byte file with opts may allocate in all: the pages
+// it decompresses (at most maxExpansion times the size, plus a floor), bytesPerRow for each
+// row it may hold, and a constant for buffers. The row term is fixed by MaxRows, not by what
+// the file claims, so a file that claims billions of rows costs no more than one at the cap.
+func AllocBound(size int, opts ReadOptions) uint64 {
+	rows := min(opts.maxRows(), max(int64(size)*maxRowsPerByte, maxRowsFloor))
+	return uint64(maxExpansion)*uint64(size) + expansionFloor + bytesPerRow*uint64(rows) + 64<<20
+}
+
+func (o ReadOptions) maxRows() int64 {
+	if o.MaxRows <= 0 {
+		return DefaultMaxRows
+	}
+	return o.MaxRows
+}
 
 func (o ReadOptions) name() string {
 	if o.Name == "" {
@@ -161,6 +188,9 @@ func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err er
 		return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: %v", errCorrupt, err))
 	}
 	md := f.Metadata()
+	if md.NumRows > opts.maxRows() {
+		return nil, fileProblem(RuleTooManyRows, "", fmt.Sprintf("the file holds %d rows, more than the %d-row limit; split it by area or year", md.NumRows, opts.maxRows()))
+	}
 	maxRows := max(int64(len(data))*maxRowsPerByte, maxRowsFloor)
 	if md.NumRows < 0 || md.NumRows > maxRows {
 		return nil, fileProblem(RuleCorrupt, "", fmt.Sprintf("%v: it claims %d rows, more than a %d-byte file can hold", errCorrupt, md.NumRows, len(data)))

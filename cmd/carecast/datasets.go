@@ -34,10 +34,11 @@ func runDatasets(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 func datasetsValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("datasets validate", stderr, "datasets validate --kind KIND [--max-problems N] [--max-bytes N] FILE")
+	fs := newFlags("datasets validate", stderr, "datasets validate --kind KIND [--max-problems N] [--max-bytes N] [--max-rows N] FILE")
 	kind := fs.String("kind", "", "dataset kind: "+kindList())
 	maxProblems := fs.Int("max-problems", 100, "stop after this many problems")
 	maxBytes := fs.Int64("max-bytes", datasets.DefaultMaxBytes, "refuse files larger than this many bytes")
+	maxRows := fs.Int64("max-rows", datasets.DefaultMaxRows, "refuse files of more rows than this, read from the footer before any row is decoded")
 	pos, code := parseFlags(fs, args)
 	if code >= 0 {
 		return code
@@ -52,7 +53,7 @@ func datasetsValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "carecast datasets validate: %v\n", err)
 		return exitUsage
 	}
-	opts := datasets.ReadOptions{Name: filepath.Base(pos[0]), MaxProblems: *maxProblems, MaxBytes: *maxBytes}
+	opts := datasets.ReadOptions{Name: filepath.Base(pos[0]), MaxProblems: *maxProblems, MaxBytes: *maxBytes, MaxRows: *maxRows}
 	if k != datasets.KindAreas {
 		// Area codes are checked against the default areas table.
 		def, err := defaultdata.Load()

@@ -46,6 +46,25 @@ func TestDatasetsValidate(t *testing.T) {
 	}
 }
 
+// The hostile files of datasets/testdata through the CLI: the row-count bomb is refused from its
+// footer naming the row limit (and --max-rows moves the limit), the dictionary bomb's problems
+// quote its 256 KiB area code cut to 64 characters.
+func TestDatasetsValidateBombs(t *testing.T) {
+	rows := filepath.Join(testdata, "bomb_rows.parquet")
+	code, _, errOut := runCLI(t, "datasets", "validate", "--kind", "population", rows)
+	if code != exitFail || !strings.Contains(errOut, "bomb_rows.parquet: the file holds 2097152 rows, more than the 1048576-row limit") {
+		t.Fatalf("row bomb: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "datasets", "validate", "--kind", "population", "--max-rows", "1000", rows)
+	if code != exitFail || !strings.Contains(errOut, "more than the 1000-row limit") {
+		t.Fatalf("row bomb, --max-rows 1000: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "datasets", "validate", "--kind", "population", filepath.Join(testdata, "bomb_dict.parquet"))
+	if code != exitFail || !strings.Contains(errOut, "… (262144 bytes) is not a GSS area code") || len(errOut) > 64<<10 {
+		t.Fatalf("dictionary bomb: exit %d, %d bytes of stderr: %.1000s", code, len(errOut), errOut)
+	}
+}
+
 func TestDatasetsUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"datasets"},

@@ -40,7 +40,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Version:   carecastVersion(),
 		Runner:    &api.EngineRunner{Engine: e, Scenarios: scenarios},
 		Scenarios: scenarios,
-		Datasets:  api.DatasetFiles{Known: known},
+		Datasets:  api.DatasetFiles{Known: known, MaxBytes: cfg.MaxUploadBytes, MaxRows: cfg.MaxUploadRows},
 		Builtin:   api.BuiltinDatasets(b),
 		Areas:     e.Inputs().Areas,
 		Projector: &api.EngineProjector{Engine: e},
