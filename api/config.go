@@ -30,6 +30,10 @@ type Config struct {
 
 	// Workers is how many runs execute at once in this process. Default: the number of CPUs.
 	Workers int
+	// WorkersPerOrg is how many of the workers one organisation's runs may hold at once; the
+	// organisations' queues are served round-robin. 0 (the default) means Workers−1 when there
+	// are two or more workers, so one is always left for the others, and 1 with one worker.
+	WorkersPerOrg int
 	// MaxRunsPerOrg is how many unfinished (queued or running) runs one organisation may have.
 	// Default 4.
 	MaxRunsPerOrg int
@@ -96,6 +100,7 @@ var settings = []setting{
 	{"log-level", "debug, info, warn or error", func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
 	{"log-format", "text or json", func(c *Config) flag.Value { return (*stringValue)(&c.LogFormat) }},
 	{"workers", "runs executed at once", func(c *Config) flag.Value { return (*intValue)(&c.Workers) }},
+	{"workers-per-org", "workers one organisation's runs may hold at once (0: workers-1, at least 1)", func(c *Config) flag.Value { return (*intValue)(&c.WorkersPerOrg) }},
 	{"max-runs-per-org", "unfinished runs one organisation may have", func(c *Config) flag.Value { return (*intValue)(&c.MaxRunsPerOrg) }},
 	{"run-timeout", "longest a run may take", func(c *Config) flag.Value { return (*durationValue)(&c.RunTimeout) }},
 	{"max-upload-bytes", "largest dataset upload (e.g. 256MiB)", func(c *Config) flag.Value { return (*bytesValue)(&c.MaxUploadBytes) }},
@@ -180,6 +185,9 @@ func (c Config) Validate() error {
 		}
 	}
 	positive("workers", int64(c.Workers))
+	if c.WorkersPerOrg < 0 || c.WorkersPerOrg > c.Workers && c.Workers > 0 {
+		bad("workers-per-org must be 0 (workers-1) or 1..workers (%d), got %d", c.Workers, c.WorkersPerOrg)
+	}
 	positive("max-runs-per-org", int64(c.MaxRunsPerOrg))
 	positive("max-upload-bytes", c.MaxUploadBytes)
 	positive("max-body-bytes", c.MaxBodyBytes)
@@ -204,6 +212,15 @@ func (c Config) Validate() error {
 		bad("read-header-timeout (%v) is longer than read-timeout (%v)", c.ReadHeaderTimeout, c.ReadTimeout)
 	}
 	return errors.Join(errs...)
+}
+
+// OrgWorkers returns how many workers one organisation may hold at once: WorkersPerOrg if set,
+// otherwise Workers−1 (at least 1).
+func (c Config) OrgWorkers() int {
+	if c.WorkersPerOrg > 0 {
+		return c.WorkersPerOrg
+	}
+	return max(1, c.Workers-1)
 }
 
 // Loopback reports whether Addr listens only on the loopback interface (127.0.0.0/8, ::1 or

@@ -32,7 +32,10 @@
 // POST /v1/runs commits a queued run (refused with 429 and Retry-After when the organisation
 // already has Config.MaxRunsPerOrg unfinished runs; the count and the insert are one
 // transaction) and answers 202 with the run's URL in Location. Config.Workers goroutines take
-// runs in FIFO order, commit them as running, and call Runner.Run with a context that is
+// runs from one FIFO queue per organisation, serving the organisations round-robin (the one
+// served least recently first), and never give one organisation more than
+// Config.OrgWorkers() of them at once (Workers−1 by default, so one worker is always left for
+// the others). They commit each run as running, and call Runner.Run with a context that is
 // cancelled by a user's cancel, by Config.RunTimeout or by shutdown. Progress callbacks update
 // memory at once (GET /v1/runs/{id} and the server-sent events at /v1/runs/{id}/events read it)
 // and the store at most once a second. The outcome — succeeded with result path and
