@@ -50,6 +50,23 @@ type Config struct {
 	// RateBurst how many it may make at once. Defaults 20 and 40.
 	RateLimit float64
 	RateBurst int
+	// OrgRateLimit and OrgRateBurst are the same for one organisation, over all its keys
+	// together (and the local user of an open server). Defaults 50 and 100.
+	OrgRateLimit float64
+	OrgRateBurst int
+	// AnonRateLimit and AnonRateBurst limit, per client address, requests to operations that
+	// need a key but come without a valid one (no key, a malformed header, an unknown key),
+	// including the web pages' sign-in. Defaults 2 and 20. Public operations (health, schema,
+	// metrics) are not limited.
+	AnonRateLimit float64
+	AnonRateBurst int
+	// TrustForwardedFor takes the client address from the last X-Forwarded-For entry instead
+	// of the connection's remote address. Set it only behind a reverse proxy you run that sets
+	// the header; otherwise a client could pick its own address. Default false.
+	TrustForwardedFor bool
+	// MaxKeysPerOrg is how many API keys one organisation may have; creating one more through
+	// the API answers 409. The operator's CLI (carecast keys create) is not limited. Default 20.
+	MaxKeysPerOrg int
 
 	// HTTP server timeouts. ReadTimeout and WriteTimeout bound ordinary requests; uploads get
 	// UploadTimeout to send their body and event streams extend their own write deadline per
@@ -78,6 +95,11 @@ func DefaultConfig() Config {
 		MaxPageSize:       1000,
 		RateLimit:         20,
 		RateBurst:         40,
+		OrgRateLimit:      50,
+		OrgRateBurst:      100,
+		AnonRateLimit:     2,
+		AnonRateBurst:     20,
+		MaxKeysPerOrg:     20,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -108,6 +130,12 @@ var settings = []setting{
 	{"max-page-size", "largest page of any list", func(c *Config) flag.Value { return (*intValue)(&c.MaxPageSize) }},
 	{"rate-limit", "sustained requests per second per API key", func(c *Config) flag.Value { return (*floatValue)(&c.RateLimit) }},
 	{"rate-burst", "requests per API key allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.RateBurst) }},
+	{"org-rate-limit", "sustained requests per second per organisation, over all its keys", func(c *Config) flag.Value { return (*floatValue)(&c.OrgRateLimit) }},
+	{"org-rate-burst", "requests per organisation allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.OrgRateBurst) }},
+	{"anon-rate-limit", "sustained requests per second per client address without a valid key", func(c *Config) flag.Value { return (*floatValue)(&c.AnonRateLimit) }},
+	{"anon-rate-burst", "requests per client address without a valid key allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.AnonRateBurst) }},
+	{"trust-forwarded-for", "take the client address from X-Forwarded-For (only behind your own proxy)", func(c *Config) flag.Value { return (*boolValue)(&c.TrustForwardedFor) }},
+	{"max-keys-per-org", "API keys one organisation may have (the CLI is not limited)", func(c *Config) flag.Value { return (*intValue)(&c.MaxKeysPerOrg) }},
 	{"read-header-timeout", "time to read request headers", func(c *Config) flag.Value { return (*durationValue)(&c.ReadHeaderTimeout) }},
 	{"read-timeout", "time to read a request (uploads get upload-timeout)", func(c *Config) flag.Value { return (*durationValue)(&c.ReadTimeout) }},
 	{"write-timeout", "time to write a response (event streams extend it per event)", func(c *Config) flag.Value { return (*durationValue)(&c.WriteTimeout) }},
@@ -193,8 +221,16 @@ func (c Config) Validate() error {
 	positive("max-body-bytes", c.MaxBodyBytes)
 	positive("max-page-size", int64(c.MaxPageSize))
 	positive("rate-burst", int64(c.RateBurst))
-	if c.RateLimit <= 0 {
-		bad("rate-limit must be positive, got %g", c.RateLimit)
+	positive("org-rate-burst", int64(c.OrgRateBurst))
+	positive("anon-rate-burst", int64(c.AnonRateBurst))
+	positive("max-keys-per-org", int64(c.MaxKeysPerOrg))
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"rate-limit", c.RateLimit}, {"org-rate-limit", c.OrgRateLimit}, {"anon-rate-limit", c.AnonRateLimit}} {
+		if !(r.v > 0) {
+			bad("%s must be positive, got %g", r.name, r.v)
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -293,6 +329,19 @@ func (v *floatValue) Set(s string) error {
 	return nil
 }
 func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("not true or false")
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
 
 type durationValue time.Duration
 
