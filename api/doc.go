@@ -128,8 +128,12 @@
 //
 // Request bodies (Config.MaxBodyBytes; 413), uploads (Config.MaxUploadBytes; 413, checked from
 // Content-Length and while streaming), page sizes (Config.MaxPageSize; 422), unfinished runs
-// per organisation (429 + Retry-After), requests per API key (token bucket Config.RateLimit /
-// Config.RateBurst; 429 + Retry-After), and server timeouts (read header, read, write, idle;
+// per organisation (429 + Retry-After), API keys per organisation (Config.MaxKeysPerOrg; 409
+// from create-key), request rates (token buckets, 429 + Retry-After and a detail naming the
+// limit): per API key (Config.RateLimit / RateBurst), per organisation over all its keys
+// (Config.OrgRateLimit / OrgRateBurst) and, for requests that need a key and have no valid one,
+// per client address (Config.AnonRateLimit / AnonRateBurst; the connection's address, or the
+// last X-Forwarded-For entry with Config.TrustForwardedFor), and server timeouts (read header, read, write, idle;
 // uploads and event streams extend their own deadlines). Every error is an RFC 9457 problem
 // document; internal errors are logged with the request ID (also sent as X-Request-ID) and
 // answered with a generic 500 that quotes it.
