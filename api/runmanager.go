@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -135,7 +136,27 @@ func (m *runManager) requestCancel(r store.Run) {
 	})
 	if r.Status.Final() {
 		m.forget(r.ID)
+		m.unqueue(r.OrgID, r.ID)
 	}
+}
+
+// unqueue removes a run cancelled while queued from its organisation's queue.
+func (m *runManager) unqueue(org, id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q := m.queues[org]
+	i := slices.Index(q, id)
+	if i < 0 {
+		return
+	}
+	m.queued--
+	m.s.metrics.runsQueued.Set(float64(m.queued))
+	if q = slices.Delete(q, i, i+1); len(q) > 0 {
+		m.queues[org] = q
+		return
+	}
+	delete(m.queues, org)
+	m.orgs = slices.DeleteFunc(m.orgs, func(o string) bool { return o == org })
 }
 
 func (m *runManager) forget(id string) {
@@ -178,7 +199,7 @@ func (m *runManager) next() (id, org string, ok bool) {
 			m.queues[org] = q
 		}
 		if m.live[id] == nil {
-			continue // cancelled while queued
+			continue // cancelled while queued (and not yet unqueued)
 		}
 		m.seq++
 		m.served[org] = m.seq
