@@ -257,6 +257,9 @@ func TestRateLimit(t *testing.T) {
 	if r.header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("429 content type %q", r.header.Get("Content-Type"))
 	}
+	if p := r.problem(t); !strings.Contains(p.Detail, "API key") {
+		t.Errorf("429 detail %q does not name the key limit", p.Detail)
+	}
 	// Another key has its own bucket; public endpoints are not limited.
 	want(t, ts.do("GET", "/v1/whoami", ts.key("beta", store.RoleViewer), nil), http.StatusOK)
 	want(t, ts.do("GET", "/healthz", "", nil), http.StatusOK)

@@ -51,8 +51,14 @@ func NewKeySecret() (secret string, hash [32]byte) {
 
 // CreateKey creates an API key for the organisation called org (created if missing) with the
 // given role and label, and returns the stored record and the secret, which exists nowhere
-// else: show it once.
+// else: show it once. It does not apply Config.MaxKeysPerOrg (the operator's CLI uses it).
 func CreateKey(ctx context.Context, st store.Store, org string, role store.Role, name string) (store.Key, string, error) {
+	return createKey(ctx, st, org, role, name, 0)
+}
+
+// createKey is CreateKey refused with store.ErrTooManyKeys when the organisation already has
+// maxPerOrg keys (0: no limit).
+func createKey(ctx context.Context, st store.Store, org string, role store.Role, name string, maxPerOrg int) (store.Key, string, error) {
 	if !role.Valid() {
 		return store.Key{}, "", errors.New("role must be viewer, planner or admin")
 	}
@@ -66,7 +72,7 @@ func CreateKey(ctx context.Context, st store.Store, org string, role store.Role,
 	secret, hash := NewKeySecret()
 	k := store.Key{ID: store.NewID("key"), OrgID: o.ID, OrgName: o.Name, Name: name, Role: role, Hash: hash,
 		Created: time.Now().UTC().Truncate(time.Microsecond)}
-	if err := st.CreateKey(ctx, k); err != nil {
+	if err := st.CreateKey(ctx, k, maxPerOrg); err != nil {
 		return store.Key{}, "", err
 	}
 	return k, secret, nil
@@ -95,7 +101,8 @@ func presentedKey(ctx huma.Context) (string, error) {
 
 // authenticate is the Huma middleware that enforces each operation's role: it identifies the
 // caller by API key (or as the local user when the server runs open), checks the role, applies
-// the per-key rate limit and puts the principal in the context.
+// the rate limits (per key and per organisation; per client address for requests without a
+// valid key, which get 429 instead of 401 past it) and puts the principal in the context.
 func (s *Service) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		need, ok := ctx.Operation().Metadata[metaRole].(store.Role)
@@ -103,9 +110,17 @@ func (s *Service) authenticate(api huma.API) func(huma.Context, func(huma.Contex
 			next(ctx)
 			return
 		}
+		tooMany := func(r *rateRefusal) {
+			ctx.SetHeader("Retry-After", r.retryAfter())
+			huma.WriteErr(api, ctx, http.StatusTooManyRequests, r.detail)
+		}
 		p, status, msg := s.identify(ctx)
 		if status != 0 {
 			if status == http.StatusUnauthorized {
+				if r := s.allowAnon(ctx.Context()); r != nil {
+					tooMany(r)
+					return
+				}
 				ctx.SetHeader("WWW-Authenticate", `Bearer realm="carecast"`)
 			}
 			huma.WriteErr(api, ctx, status, msg)
@@ -114,16 +129,8 @@ func (s *Service) authenticate(api huma.API) func(huma.Context, func(huma.Contex
 		if ri, ok := ctx.Context().Value(reqInfoKey{}).(*reqInfo); ok {
 			ri.org = p.OrgName
 		}
-		rateKey := p.KeyID
-		if rateKey == "" {
-			rateKey = "local"
-		}
-		if ok, wait := s.limiter.allow(rateKey); !ok {
-			s.metrics.rateLimited.Inc()
-			secs := max(1, int((wait+time.Second-1)/time.Second))
-			ctx.SetHeader("Retry-After", itoa(secs))
-			huma.WriteErr(api, ctx, http.StatusTooManyRequests, "rate limit exceeded: at most "+
-				ftoa(s.cfg.RateLimit)+" requests a second per API key (bursts of "+itoa(s.cfg.RateBurst)+")")
+		if r := s.allowCaller(p); r != nil {
+			tooMany(r)
 			return
 		}
 		if !p.Role.Allows(need) {

@@ -32,6 +32,10 @@ type Config struct {
 
 	// Workers is how many runs execute at once in this process. Default: the number of CPUs.
 	Workers int
+	// WorkersPerOrg is how many of the workers one organisation's runs may hold at once; the
+	// organisations' queues are served round-robin. 0 (the default) means Workers−1 when there
+	// are two or more workers, so one is always left for the others, and 1 with one worker.
+	WorkersPerOrg int
 	// MaxRunsPerOrg is how many unfinished (queued or running) runs one organisation may have.
 	// Default 4.
 	MaxRunsPerOrg int
@@ -52,6 +56,23 @@ type Config struct {
 	// RateBurst how many it may make at once. Defaults 20 and 40.
 	RateLimit float64
 	RateBurst int
+	// OrgRateLimit and OrgRateBurst are the same for one organisation, over all its keys
+	// together (and the local user of an open server). Defaults 50 and 100.
+	OrgRateLimit float64
+	OrgRateBurst int
+	// AnonRateLimit and AnonRateBurst limit, per client address, requests to operations that
+	// need a key but come without a valid one (no key, a malformed header, an unknown key),
+	// including the web pages' sign-in. Defaults 2 and 20. Public operations (health, schema,
+	// metrics) are not limited.
+	AnonRateLimit float64
+	AnonRateBurst int
+	// TrustForwardedFor takes the client address from the last X-Forwarded-For entry instead
+	// of the connection's remote address. Set it only behind a reverse proxy you run that sets
+	// the header; otherwise a client could pick its own address. Default false.
+	TrustForwardedFor bool
+	// MaxKeysPerOrg is how many API keys one organisation may have; creating one more through
+	// the API answers 409. The operator's CLI (carecast keys create) is not limited. Default 20.
+	MaxKeysPerOrg int
 
 	// HTTP server timeouts. ReadTimeout and WriteTimeout bound ordinary requests; uploads get
 	// UploadTimeout to send their body and event streams extend their own write deadline per
@@ -81,6 +102,11 @@ func DefaultConfig() Config {
 		MaxPageSize:       1000,
 		RateLimit:         20,
 		RateBurst:         40,
+		OrgRateLimit:      50,
+		OrgRateBurst:      100,
+		AnonRateLimit:     2,
+		AnonRateBurst:     20,
+		MaxKeysPerOrg:     20,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -103,6 +129,7 @@ var settings = []setting{
 	{"log-level", "debug, info, warn or error", func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
 	{"log-format", "text or json", func(c *Config) flag.Value { return (*stringValue)(&c.LogFormat) }},
 	{"workers", "runs executed at once", func(c *Config) flag.Value { return (*intValue)(&c.Workers) }},
+	{"workers-per-org", "workers one organisation's runs may hold at once (0: workers-1, at least 1)", func(c *Config) flag.Value { return (*intValue)(&c.WorkersPerOrg) }},
 	{"max-runs-per-org", "unfinished runs one organisation may have", func(c *Config) flag.Value { return (*intValue)(&c.MaxRunsPerOrg) }},
 	{"run-timeout", "longest a run may take", func(c *Config) flag.Value { return (*durationValue)(&c.RunTimeout) }},
 	{"max-upload-bytes", "largest dataset upload (e.g. 256MiB)", func(c *Config) flag.Value { return (*bytesValue)(&c.MaxUploadBytes) }},
@@ -111,6 +138,12 @@ var settings = []setting{
 	{"max-page-size", "largest page of any list", func(c *Config) flag.Value { return (*intValue)(&c.MaxPageSize) }},
 	{"rate-limit", "sustained requests per second per API key", func(c *Config) flag.Value { return (*floatValue)(&c.RateLimit) }},
 	{"rate-burst", "requests per API key allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.RateBurst) }},
+	{"org-rate-limit", "sustained requests per second per organisation, over all its keys", func(c *Config) flag.Value { return (*floatValue)(&c.OrgRateLimit) }},
+	{"org-rate-burst", "requests per organisation allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.OrgRateBurst) }},
+	{"anon-rate-limit", "sustained requests per second per client address without a valid key", func(c *Config) flag.Value { return (*floatValue)(&c.AnonRateLimit) }},
+	{"anon-rate-burst", "requests per client address without a valid key allowed in a burst", func(c *Config) flag.Value { return (*intValue)(&c.AnonRateBurst) }},
+	{"trust-forwarded-for", "take the client address from X-Forwarded-For (only behind your own proxy)", func(c *Config) flag.Value { return (*boolValue)(&c.TrustForwardedFor) }},
+	{"max-keys-per-org", "API keys one organisation may have (the CLI is not limited)", func(c *Config) flag.Value { return (*intValue)(&c.MaxKeysPerOrg) }},
 	{"read-header-timeout", "time to read request headers", func(c *Config) flag.Value { return (*durationValue)(&c.ReadHeaderTimeout) }},
 	{"read-timeout", "time to read a request (uploads get upload-timeout)", func(c *Config) flag.Value { return (*durationValue)(&c.ReadTimeout) }},
 	{"write-timeout", "time to write a response (event streams extend it per event)", func(c *Config) flag.Value { return (*durationValue)(&c.WriteTimeout) }},
@@ -188,14 +221,25 @@ func (c Config) Validate() error {
 		}
 	}
 	positive("workers", int64(c.Workers))
+	if c.WorkersPerOrg < 0 || c.WorkersPerOrg > c.Workers && c.Workers > 0 {
+		bad("workers-per-org must be 0 (workers-1) or 1..workers (%d), got %d", c.Workers, c.WorkersPerOrg)
+	}
 	positive("max-runs-per-org", int64(c.MaxRunsPerOrg))
 	positive("max-upload-bytes", c.MaxUploadBytes)
 	positive("max-upload-rows", c.MaxUploadRows)
 	positive("max-body-bytes", c.MaxBodyBytes)
 	positive("max-page-size", int64(c.MaxPageSize))
 	positive("rate-burst", int64(c.RateBurst))
-	if c.RateLimit <= 0 {
-		bad("rate-limit must be positive, got %g", c.RateLimit)
+	positive("org-rate-burst", int64(c.OrgRateBurst))
+	positive("anon-rate-burst", int64(c.AnonRateBurst))
+	positive("max-keys-per-org", int64(c.MaxKeysPerOrg))
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"rate-limit", c.RateLimit}, {"org-rate-limit", c.OrgRateLimit}, {"anon-rate-limit", c.AnonRateLimit}} {
+		if !(r.v > 0) {
+			bad("%s must be positive, got %g", r.name, r.v)
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -213,6 +257,15 @@ func (c Config) Validate() error {
 		bad("read-header-timeout (%v) is longer than read-timeout (%v)", c.ReadHeaderTimeout, c.ReadTimeout)
 	}
 	return errors.Join(errs...)
+}
+
+// OrgWorkers returns how many workers one organisation may hold at once: WorkersPerOrg if set,
+// otherwise Workers−1 (at least 1).
+func (c Config) OrgWorkers() int {
+	if c.WorkersPerOrg > 0 {
+		return c.WorkersPerOrg
+	}
+	return max(1, c.Workers-1)
 }
 
 // Loopback reports whether Addr listens only on the loopback interface (127.0.0.0/8, ::1 or
@@ -297,6 +350,19 @@ func (v *floatValue) Set(s string) error {
 	return nil
 }
 func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("not true or false")
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
 
 type durationValue time.Duration
 

@@ -26,20 +26,24 @@ func TestParseConfigDefaults(t *testing.T) {
 
 func TestParseConfigEnvAndFlags(t *testing.T) {
 	cfg, err := ParseConfig(
-		[]string{"--addr", "127.0.0.1:9000", "-workers=3", "--max-upload-bytes", "2MiB"},
+		[]string{"--addr", "127.0.0.1:9000", "-workers=3", "--max-upload-bytes", "2MiB", "--trust-forwarded-for",
+			"--org-rate-limit", "30", "--workers-per-org", "2"},
 		env(map[string]string{
-			"CARECAST_ADDR":           "127.0.0.1:7000", // the flag wins
-			"CARECAST_DATA_DIR":       "/var/lib/carecast",
-			"CARECAST_RATE_LIMIT":     "2.5",
-			"CARECAST_WRITE_TIMEOUT":  "90s",
-			"CARECAST_LOG_FORMAT":     "json",
-			"CARECAST_MAX_BODY_BYTES": "64KB",
+			"CARECAST_ADDR":             "127.0.0.1:7000", // the flag wins
+			"CARECAST_DATA_DIR":         "/var/lib/carecast",
+			"CARECAST_RATE_LIMIT":       "2.5",
+			"CARECAST_WRITE_TIMEOUT":    "90s",
+			"CARECAST_LOG_FORMAT":       "json",
+			"CARECAST_MAX_BODY_BYTES":   "64KB",
+			"CARECAST_ANON_RATE_BURST":  "7",
+			"CARECAST_MAX_KEYS_PER_ORG": "3",
 		}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:9000" || cfg.DataDir != "/var/lib/carecast" || cfg.Workers != 3 || cfg.RateLimit != 2.5 ||
-		cfg.WriteTimeout != 90*time.Second || cfg.LogFormat != "json" || cfg.MaxUploadBytes != 2<<20 || cfg.MaxBodyBytes != 64000 {
+		cfg.WriteTimeout != 90*time.Second || cfg.LogFormat != "json" || cfg.MaxUploadBytes != 2<<20 || cfg.MaxBodyBytes != 64000 ||
+		!cfg.TrustForwardedFor || cfg.OrgRateLimit != 30 || cfg.WorkersPerOrg != 2 || cfg.AnonRateBurst != 7 || cfg.MaxKeysPerOrg != 3 {
 		t.Errorf("parsed %+v", cfg)
 	}
 }
@@ -59,6 +63,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"--addr", "127.0.0.1:99999"}, nil, []string{"port"}},
 		{[]string{"--workers", "0", "--rate-limit", "-1", "--log-level", "loud", "--log-format", "xml", "--data-dir", " "},
 			nil, []string{"workers must be positive", "rate-limit must be positive", "log-level", "log-format", "data-dir is empty"}},
+		{[]string{"--org-rate-limit", "0", "--anon-rate-limit", "NaN", "--max-keys-per-org", "0", "--workers", "2", "--workers-per-org", "3"},
+			map[string]string{"CARECAST_TRUST_FORWARDED_FOR": "maybe"}, []string{"CARECAST_TRUST_FORWARDED_FOR", "not true or false"}},
+		{[]string{"--org-rate-limit", "0", "--anon-rate-limit", "NaN", "--max-keys-per-org", "0", "--workers", "2", "--workers-per-org", "3"},
+			nil, []string{"org-rate-limit must be positive", "anon-rate-limit must be positive", "max-keys-per-org must be positive", "workers-per-org"}},
 		{[]string{"--read-timeout", "0s", "--shutdown-timeout", "-1s"}, nil, []string{"read-timeout must be positive", "shutdown-timeout must be positive"}},
 		{[]string{"--read-header-timeout", "1m", "--read-timeout", "10s"}, nil, []string{"read-header-timeout (1m0s) is longer than read-timeout"}},
 	} {

@@ -32,7 +32,10 @@
 // POST /v1/runs commits a queued run (refused with 429 and Retry-After when the organisation
 // already has Config.MaxRunsPerOrg unfinished runs; the count and the insert are one
 // transaction) and answers 202 with the run's URL in Location. Config.Workers goroutines take
-// runs in FIFO order, commit them as running, and call Runner.Run with a context that is
+// runs from one FIFO queue per organisation, serving the organisations round-robin (the one
+// served least recently first), and never give one organisation more than
+// Config.OrgWorkers() of them at once (Workers−1 by default, so one worker is always left for
+// the others). They commit each run as running, and call Runner.Run with a context that is
 // cancelled by a user's cancel, by Config.RunTimeout or by shutdown. Progress callbacks update
 // memory at once (GET /v1/runs/{id} and the server-sent events at /v1/runs/{id}/events read it)
 // and the store at most once a second. The outcome — succeeded with result path and
@@ -125,9 +128,14 @@
 //
 // Request bodies (Config.MaxBodyBytes; 413), uploads (Config.MaxUploadBytes; 413, checked from
 // Content-Length and while streaming), rows per upload (Config.MaxUploadRows; 422 with rule
-// too_many_rows, read from the file's footer before any row is decoded), page sizes (Config.MaxPageSize; 422), unfinished runs
-// per organisation (429 + Retry-After), requests per API key (token bucket Config.RateLimit /
-// Config.RateBurst; 429 + Retry-After), and server timeouts (read header, read, write, idle;
+// too_many_rows, read from the file's footer before any row is decoded), page sizes
+// (Config.MaxPageSize; 422), unfinished runs per organisation (429 + Retry-After), API keys per
+// organisation (Config.MaxKeysPerOrg; 409 from create-key), request rates (token buckets, 429 +
+// Retry-After and a detail naming the limit): per API key (Config.RateLimit / RateBurst), per
+// organisation over all its keys (Config.OrgRateLimit / OrgRateBurst) and, for requests that
+// need a key and have no valid one, per client address (Config.AnonRateLimit / AnonRateBurst;
+// the connection's address, or the last X-Forwarded-For entry with Config.TrustForwardedFor),
+// and server timeouts (read header, read, write, idle;
 // uploads and event streams extend their own deadlines). Every error is an RFC 9457 problem
 // document; internal errors are logged with the request ID (also sent as X-Request-ID) and
 // answered with a generic 500 that quotes it.

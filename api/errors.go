@@ -38,6 +38,9 @@ func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 		return huma.Error409Conflict("the " + what + " is in a state that does not allow this")
 	case errors.Is(err, store.ErrTooManyRuns):
 		return tooMany(30*time.Second, "your organisation has as many unfinished runs as it may; wait for one to finish or cancel one")
+	case errors.Is(err, store.ErrTooManyKeys):
+		return huma.Error409Conflict("your organisation has " + strconv.Itoa(s.cfg.MaxKeysPerOrg) +
+			" API keys, the most it may have (max-keys-per-org); delete one before creating another")
 	case errors.Is(err, store.ErrBadCursor):
 		return huma.Error422UnprocessableEntity("invalid cursor", &huma.ErrorDetail{
 			Location: "query.cursor", Message: "not a cursor this server issued; start from the first page"})

@@ -38,6 +38,10 @@ func testConfig(t *testing.T) Config {
 	cfg.Workers = 2
 	cfg.RateLimit = 1000
 	cfg.RateBurst = 1000
+	cfg.OrgRateLimit = 1000
+	cfg.OrgRateBurst = 1000
+	cfg.AnonRateLimit = 1000
+	cfg.AnonRateBurst = 1000
 	cfg.MaxUploadBytes = 1 << 16
 	cfg.MaxBodyBytes = 1 << 14
 	cfg.MaxPageSize = 50

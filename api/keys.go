@@ -42,8 +42,9 @@ func (s *Service) registerKeys(api huma.API) {
 		OperationID: "create-key", Method: http.MethodPost, Path: "/keys", Tags: []string{"Keys"},
 		Summary: "Create an API key", DefaultStatus: http.StatusCreated,
 		Description: "Creates a key for your organisation and returns its secret once. Once any key exists, a " +
-			"server that ran open (loopback, no keys) requires keys.",
-		Errors: []int{http.StatusUnprocessableEntity},
+			"server that ran open (loopback, no keys) requires keys. An organisation may have a limited number " +
+			"of keys (409 past it; delete one first).",
+		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "key", store.RoleAdmin, func(ctx context.Context, in *struct {
 		Body CreateKeyRequest
 	}) (*struct {
@@ -55,7 +56,7 @@ func (s *Service) registerKeys(api huma.API) {
 				Message: "not valid UTF-8 (or contains U+FFFD, the replacement character)", Value: in.Body.Name})
 		}
 		p := caller(ctx)
-		k, secret, err := CreateKey(ctx, s.st, p.OrgName, in.Body.Role, in.Body.Name)
+		k, secret, err := createKey(ctx, s.st, p.OrgName, in.Body.Role, in.Body.Name, s.cfg.MaxKeysPerOrg)
 		s.openChecked.Store(0) // a key made here ends open mode at once
 		if err != nil {
 			return nil, err

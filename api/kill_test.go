@@ -182,7 +182,8 @@ func TestKillAndRestart(t *testing.T) {
 
 	srv := startChild(t, dataDir)
 
-	// A finished run, an acknowledged upload, two running runs and one queued (two workers).
+	// A finished run, an acknowledged upload, one running run and two queued (two workers, of
+	// which one organisation may hold one).
 	var quick, slow Scenario
 	srv.mustCall(t, "POST", "/v1/scenarios", key, `{"name":"quick","steps":2}`, 201, &quick)
 	srv.mustCall(t, "PUT", "/v1/scenarios/"+quick.ID, key, `{"name":"quick v2","steps":3}`, 200, nil)

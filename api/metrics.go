@@ -16,7 +16,7 @@ type metrics struct {
 	reg          *prometheus.Registry
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
-	rateLimited  prometheus.Counter
+	rateLimited  *prometheus.CounterVec
 	runsStarted  prometheus.Counter
 	runsFinished *prometheus.CounterVec
 	runDuration  *prometheus.HistogramVec
@@ -36,10 +36,10 @@ func newMetrics() *metrics {
 			Help:    "Time to serve an HTTP request (event streams: until the stream ends), by operation ID and status code.",
 			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"operation", "status"}),
-		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "carecast_http_rate_limited_total",
-			Help: "Requests refused by the per-key rate limit.",
-		}),
+			Help: "Requests refused by a rate limit, by the limit: key, organisation or address.",
+		}, []string{"limit"}),
 		runsStarted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "carecast_runs_started_total",
 			Help: "Runs a worker started executing.",

@@ -18,9 +18,10 @@ import (
 // reqInfo is filled in as a request passes through the layers and read by the access log and
 // the metrics when it is done.
 type reqInfo struct {
-	id  string // request ID, also sent as X-Request-ID
-	op  string // Huma operation ID, "" outside Huma
-	org string // organisation name once authenticated
+	id   string // request ID, also sent as X-Request-ID
+	op   string // Huma operation ID, "" outside Huma
+	org  string // organisation name once authenticated
+	addr string // client address (see Service.clientAddr)
 }
 
 type reqInfoKey struct{}
@@ -63,7 +64,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Service) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{id: newRequestID()}
+		ri := &reqInfo{id: newRequestID(), addr: s.clientAddr(r)}
 		w.Header().Set("X-Request-ID", ri.id)
 		sw := &statusWriter{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri))

@@ -1,13 +1,96 @@
 package api
 
 import (
+	"context"
+	"net"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// rateLimiter is a token bucket per API key: each key may make burst requests at once and
-// rate requests a second sustained.
+// rateLimits are the token buckets of the three request rate limits (finding #11 of issue 9):
+// per API key and per organisation (over all its keys) for authenticated callers, and per
+// client address for requests that need a key and come without a valid one.
+type rateLimits struct {
+	key, org, anon *rateLimiter
+}
+
+func newRateLimits(cfg Config, now func() time.Time) rateLimits {
+	return rateLimits{
+		key:  newRateLimiter(cfg.RateLimit, cfg.RateBurst, now),
+		org:  newRateLimiter(cfg.OrgRateLimit, cfg.OrgRateBurst, now),
+		anon: newRateLimiter(cfg.AnonRateLimit, cfg.AnonRateBurst, now),
+	}
+}
+
+// rateRefusal says which limit refused a request, how long until it would pass and, in
+// words for the problem document, what the limit is.
+type rateRefusal struct {
+	limit  string // key, organisation or address (the metric's label)
+	wait   time.Duration
+	detail string
+}
+
+// allowCaller takes a token from the caller's key bucket, then from its organisation's. It
+// returns nil or the limit that refused.
+func (s *Service) allowCaller(p principal) *rateRefusal {
+	key := p.KeyID
+	if key == "" {
+		key = "local"
+	}
+	if ok, wait := s.limits.key.allow(key); !ok {
+		return s.refused("key", wait, "rate limit of your API key exceeded: at most "+ftoa(s.cfg.RateLimit)+
+			" requests a second per key (bursts of "+itoa(s.cfg.RateBurst)+")")
+	}
+	if ok, wait := s.limits.org.allow(p.OrgID); !ok {
+		return s.refused("organisation", wait, "rate limit of your organisation exceeded: at most "+ftoa(s.cfg.OrgRateLimit)+
+			" requests a second over all its API keys together (bursts of "+itoa(s.cfg.OrgRateBurst)+")")
+	}
+	return nil
+}
+
+// allowAnon takes a token from the bucket of the client address of a request that needs a
+// key and has no valid one. It returns nil or the refusal.
+func (s *Service) allowAnon(ctx context.Context) *rateRefusal {
+	if ok, wait := s.limits.anon.allow(info(ctx).addr); !ok {
+		return s.refused("address", wait, "rate limit of your address exceeded: at most "+ftoa(s.cfg.AnonRateLimit)+
+			" requests a second without a valid API key (bursts of "+itoa(s.cfg.AnonRateBurst)+")")
+	}
+	return nil
+}
+
+func (s *Service) refused(limit string, wait time.Duration, detail string) *rateRefusal {
+	s.metrics.rateLimited.WithLabelValues(limit).Inc()
+	return &rateRefusal{limit: limit, wait: wait, detail: detail}
+}
+
+// retryAfter is the refusal's wait in whole seconds, at least 1, for Retry-After.
+func (r *rateRefusal) retryAfter() string {
+	return itoa(max(1, int((r.wait+time.Second-1)/time.Second)))
+}
+
+// clientAddr is the address a request comes from, without the port: the connection's remote
+// address, or with Config.TrustForwardedFor the last X-Forwarded-For entry (the one the
+// trusted proxy added) when there is one.
+func (s *Service) clientAddr(r *http.Request) string {
+	if s.cfg.TrustForwardedFor {
+		if vs := r.Header.Values("X-Forwarded-For"); len(vs) > 0 {
+			parts := strings.Split(vs[len(vs)-1], ",")
+			if a := strings.TrimSpace(parts[len(parts)-1]); a != "" {
+				return a
+			}
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// rateLimiter is a token bucket per name (an API key, organisation or client address): each
+// may make burst requests at once and rate requests a second sustained.
 type rateLimiter struct {
 	rate, burst float64
 	now         func() time.Time

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,21 +28,29 @@ var (
 // last progress call.
 const progressSaveInterval = time.Second
 
-// runManager executes runs in this process: a FIFO queue served by cfg.Workers goroutines.
-// Every state change is committed to the store before it is visible (see Service docs); the
-// manager's memory only adds live progress and cancellation.
+// runManager executes runs in this process with cfg.Workers goroutines. Each organisation has
+// its own FIFO queue; workers serve the organisations round-robin, and no organisation holds
+// more than cfg.OrgWorkers() workers at once, so with two or more workers one is always free
+// for the other organisations (finding #10 of issue 9: one organisation's long runs no longer
+// make everyone else wait). Every state change is committed to the store before it is visible
+// (see Service docs); the manager's memory only adds live progress and cancellation.
 type runManager struct {
-	s *Service
-
+	s      *Service
+	perOrg int             // most runs of one organisation running at once
 	ctx    context.Context // parent of every run's context; cancelled (errShutdown) by close
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	queue  []string
-	wake   chan struct{} // capacity 1: a worker should look at the queue
-	live   map[string]*liveRun
-	closed bool
+	mu      sync.Mutex
+	ready   *sync.Cond          // on mu: a run was queued or finished, or the manager closed
+	queues  map[string][]string // organisation ID → its queued run IDs, oldest first
+	orgs    []string            // organisations with queued runs, in the order they queued
+	served  map[string]uint64   // organisation ID → seq when it was last served
+	seq     uint64
+	running map[string]int // organisation ID → runs it has executing
+	queued  int            // runs in all queues
+	live    map[string]*liveRun
+	closed  bool
 
 	backoff []time.Duration // waits between attempts to commit an outcome (finishBackoff)
 }
@@ -74,8 +83,10 @@ func (l *liveRun) update(f func(*liveRun)) {
 
 func newRunManager(s *Service) *runManager {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	m := &runManager{s: s, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), live: map[string]*liveRun{},
+	m := &runManager{s: s, perOrg: s.cfg.OrgWorkers(), ctx: ctx, cancel: cancel,
+		queues: map[string][]string{}, served: map[string]uint64{}, running: map[string]int{}, live: map[string]*liveRun{},
 		backoff: finishBackoff}
+	m.ready = sync.NewCond(&m.mu)
 	for range s.cfg.Workers {
 		m.wg.Go(m.work)
 	}
@@ -90,12 +101,13 @@ func (m *runManager) enqueue(r store.Run) error {
 		return errShutdown
 	}
 	m.live[r.ID] = &liveRun{run: r, changed: make(chan struct{})}
-	m.queue = append(m.queue, r.ID)
-	m.s.metrics.runsQueued.Set(float64(len(m.queue)))
-	select {
-	case m.wake <- struct{}{}:
-	default:
+	if len(m.queues[r.OrgID]) == 0 {
+		m.orgs = append(m.orgs, r.OrgID)
 	}
+	m.queues[r.OrgID] = append(m.queues[r.OrgID], r.ID)
+	m.queued++
+	m.s.metrics.runsQueued.Set(float64(m.queued))
+	m.ready.Signal()
 	return nil
 }
 
@@ -124,7 +136,27 @@ func (m *runManager) requestCancel(r store.Run) {
 	})
 	if r.Status.Final() {
 		m.forget(r.ID)
+		m.unqueue(r.OrgID, r.ID)
 	}
+}
+
+// unqueue removes a run cancelled while queued from its organisation's queue.
+func (m *runManager) unqueue(org, id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q := m.queues[org]
+	i := slices.Index(q, id)
+	if i < 0 {
+		return
+	}
+	m.queued--
+	m.s.metrics.runsQueued.Set(float64(m.queued))
+	if q = slices.Delete(q, i, i+1); len(q) > 0 {
+		m.queues[org] = q
+		return
+	}
+	delete(m.queues, org)
+	m.orgs = slices.DeleteFunc(m.orgs, func(o string) bool { return o == org })
 }
 
 func (m *runManager) forget(id string) {
@@ -133,42 +165,83 @@ func (m *runManager) forget(id string) {
 	m.mu.Unlock()
 }
 
-// next blocks until a run is queued (returning its ID) or the manager closes ("", false).
-func (m *runManager) next() (string, bool) {
+// next blocks until a run may start and returns its ID and organisation, or ("", "", false)
+// once the manager closes. Of the organisations with queued runs that hold fewer than perOrg
+// workers it serves the one served least recently (round-robin; one that was never served
+// first, ties in the order they queued), taking its oldest run, which counts as running until
+// done is called. Runs cancelled while queued (no longer live) are dropped as they come up.
+func (m *runManager) next() (id, org string, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for {
-		m.mu.Lock()
 		if m.closed {
-			m.mu.Unlock()
-			return "", false
+			return "", "", false
 		}
-		if len(m.queue) > 0 {
-			id := m.queue[0]
-			m.queue = m.queue[1:]
-			m.s.metrics.runsQueued.Set(float64(len(m.queue)))
-			if len(m.queue) > 0 { // pass the wake-up on to another worker
-				select {
-				case m.wake <- struct{}{}:
-				default:
-				}
+		j := -1
+		for i, o := range m.orgs {
+			if m.running[o] < m.perOrg && (j < 0 || m.served[o] < m.served[m.orgs[j]]) {
+				j = i
 			}
-			m.mu.Unlock()
-			return id, true
 		}
-		m.mu.Unlock()
-		select {
-		case <-m.wake:
-		case <-m.ctx.Done():
+		if j < 0 {
+			m.ready.Wait()
+			continue
 		}
+		org := m.orgs[j]
+		q := m.queues[org]
+		id, q = q[0], q[1:]
+		m.queued--
+		m.s.metrics.runsQueued.Set(float64(m.queued))
+		if len(q) == 0 {
+			delete(m.queues, org)
+			m.orgs = append(m.orgs[:j], m.orgs[j+1:]...)
+		} else {
+			m.queues[org] = q
+		}
+		if m.live[id] == nil {
+			continue // cancelled while queued (and not yet unqueued)
+		}
+		m.seq++
+		m.served[org] = m.seq
+		m.running[org]++
+		if m.runnable() { // pass the wake-up on to another worker
+			m.ready.Signal()
+		}
+		return id, org, true
+	}
+}
+
+// runnable reports whether some queued run may start now. m.mu must be held.
+func (m *runManager) runnable() bool {
+	for _, org := range m.orgs {
+		if m.running[org] < m.perOrg {
+			return true
+		}
+	}
+	return false
+}
+
+// done ends the count of a run of org taken by next, and wakes a worker if that lets another
+// of org's runs start.
+func (m *runManager) done(org string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.running[org]--; m.running[org] <= 0 {
+		delete(m.running, org)
+	}
+	if len(m.queues[org]) > 0 {
+		m.ready.Signal()
 	}
 }
 
 func (m *runManager) work() {
 	for {
-		id, ok := m.next()
+		id, org, ok := m.next()
 		if !ok {
 			return
 		}
 		m.execute(id)
+		m.done(org)
 	}
 }
 
@@ -410,8 +483,9 @@ func (s *Service) provenance(run store.Run, out RunOutput) (json.RawMessage, err
 func (m *runManager) close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
-	queued := m.queue
-	m.queue = nil
+	queued := m.queued
+	m.queues, m.orgs, m.queued = map[string][]string{}, nil, 0
+	m.ready.Broadcast()
 	m.mu.Unlock()
 	m.cancel(errShutdown)
 	done := make(chan struct{})
@@ -427,7 +501,7 @@ func (m *runManager) close(ctx context.Context) error {
 		return errors.Join(err, fmt.Errorf("mark unfinished runs: %w", ferr))
 	}
 	if len(ids) > 0 {
-		m.s.log.Warn("marked unfinished runs as interrupted", "runs", len(ids), "queued", len(queued))
+		m.s.log.Warn("marked unfinished runs as interrupted", "runs", len(ids), "queued", queued)
 	}
 	return err
 }

@@ -134,6 +134,9 @@ func TestRunCancel(t *testing.T) {
 	if r.Status != store.RunCancelled {
 		t.Errorf("queued run after cancel: %+v", r)
 	}
+	if m := string(want(t, ts.do("GET", "/metrics", "", nil), http.StatusOK).body); !strings.Contains(m, "\ncarecast_runs_queued 0\n") {
+		t.Error("the cancelled run is still counted as queued")
+	}
 	want(t, ts.do("POST", "/v1/runs/"+running.ID+"/cancel", key, nil), http.StatusAccepted).json(t, &r)
 	if r.Status != store.RunRunning || !r.CancelRequested {
 		t.Errorf("running run after cancel: %+v", r)

@@ -46,7 +46,7 @@ type Service struct {
 	dataDir string // absolute
 
 	metrics *metrics
-	limiter *rateLimiter
+	limits  rateLimits
 	runs    *runManager
 	results *resultFiles // open result files of succeeded runs
 
@@ -82,7 +82,7 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 		log:     logger,
 		dataDir: dataDir,
 		metrics: newMetrics(),
-		limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
+		limits:  newRateLimits(cfg, time.Now),
 		results: newResultFiles(),
 		closing: make(chan struct{}),
 	}

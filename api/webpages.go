@@ -48,12 +48,18 @@ func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal
 	var p web.Principal
 	if key == "" {
 		if !s.open.Load() || !s.stillOpen(ctx) {
+			if s.allowAnon(ctx) != nil {
+				return p, web.ErrRateLimited
+			}
 			return p, web.ErrNoKey
 		}
 		p = web.Principal{OrgID: s.localOrg.ID, OrgName: s.localOrg.Name, Role: store.RoleAdmin, Open: true}
 	} else {
 		k, err := s.lookupKey(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
+			if s.allowAnon(ctx) != nil {
+				return p, web.ErrRateLimited
+			}
 			return p, web.ErrBadKey
 		}
 		if err != nil {
@@ -61,12 +67,7 @@ func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal
 		}
 		p = web.Principal{OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role, KeyID: k.KeyID}
 	}
-	rateKey := p.KeyID
-	if rateKey == "" {
-		rateKey = "local"
-	}
-	if ok, _ := s.limiter.allow(rateKey); !ok {
-		s.metrics.rateLimited.Inc()
+	if s.allowCaller(principal{KeyID: p.KeyID, OrgID: p.OrgID}) != nil {
 		return web.Principal{}, web.ErrRateLimited
 	}
 	return p, nil

@@ -33,6 +33,8 @@ var (
 	ErrVersionMismatch = errors.New("version mismatch")
 	// ErrTooManyRuns means the organisation already has as many unfinished runs as it may.
 	ErrTooManyRuns = errors.New("too many unfinished runs")
+	// ErrTooManyKeys means the organisation already has as many API keys as it may.
+	ErrTooManyKeys = errors.New("too many API keys")
 	// ErrBadCursor means a page cursor was not one this store issued.
 	ErrBadCursor = errors.New("invalid page cursor")
 )
@@ -183,8 +185,10 @@ type Store interface {
 	// OrgByName returns the organisation called name, or ErrNotFound.
 	OrgByName(ctx context.Context, name string) (Org, error)
 
-	// CreateKey stores k (ID, OrgID, Name, Role, Hash and Created must be set).
-	CreateKey(ctx context.Context, k Key) error
+	// CreateKey stores k (ID, OrgID, Name, Role, Hash and Created must be set), unless its
+	// organisation already has maxPerOrg or more keys (ErrTooManyKeys); maxPerOrg <= 0 means
+	// no limit. The count and the insert are one transaction.
+	CreateKey(ctx context.Context, k Key, maxPerOrg int) error
 	// KeyByHash returns the key whose secret hashes to hash, or ErrNotFound.
 	KeyByHash(ctx context.Context, hash [32]byte) (Key, error)
 	// ListKeys returns the organisation's keys, oldest first.

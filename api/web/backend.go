@@ -71,7 +71,8 @@ func (e *InvalidError) Error() string {
 type Backend interface {
 	// Authenticate identifies the holder of an API key. With key "" it returns the local
 	// user if the server runs open, else ErrNoKey; an unknown key gives ErrBadKey. It applies
-	// the per-key rate limit (ErrRateLimited).
+	// the rate limits per key and per organisation, and per client address when there is no
+	// valid key (ErrRateLimited).
 	Authenticate(ctx context.Context, key string) (Principal, error)
 	// CreateScenario validates doc and stores it as version 1 of a new scenario. A refused
 	// document gives an *InvalidError. Needs the planner role (ErrForbidden).

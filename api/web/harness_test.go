@@ -196,6 +196,8 @@ func startServer(t testing.TB, withKeys bool) *server {
 	cfg.DataDir = dir
 	cfg.Workers = 1
 	cfg.RateLimit, cfg.RateBurst = 1000, 1000
+	cfg.OrgRateLimit, cfg.OrgRateBurst = 1000, 1000
+	cfg.AnonRateLimit, cfg.AnonRateBurst = 1000, 1000
 	cfg.RunTimeout = time.Minute
 	st, err := sqlite.Open(context.Background(), filepath.Join(dir, api.DatabaseFile))
 	if err != nil {

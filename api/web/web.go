@@ -237,7 +237,7 @@ func (s *site) failErr(w http.ResponseWriter, r *http.Request, p *Principal, wha
 		s.fail(w, r, p, http.StatusTooManyRequests, "Too many runs at once", "Your organisation already has as many unfinished runs as it may. Wait for one to finish, then try again.")
 	case errors.Is(err, ErrRateLimited):
 		w.Header().Set("Retry-After", "5")
-		s.fail(w, r, p, http.StatusTooManyRequests, "Too many requests", "Too many requests were made with your key in a short time. Wait a few seconds and reload the page.")
+		s.fail(w, r, p, http.StatusTooManyRequests, "Too many requests", "Too many requests were made in a short time — with your key, by your organisation, or from your address without a valid key. Wait a few seconds and reload the page.")
 	case errors.Is(err, ErrUnavailable):
 		s.fail(w, r, p, http.StatusServiceUnavailable, "Server shutting down", "The server is shutting down. Try again in a minute.")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:

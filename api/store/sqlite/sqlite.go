@@ -215,11 +215,20 @@ func (s *Store) OrgByName(ctx context.Context, name string) (store.Org, error) {
 }
 
 // CreateKey implements store.Store.
-func (s *Store) CreateKey(ctx context.Context, k store.Key) error {
+func (s *Store) CreateKey(ctx context.Context, k store.Key, maxPerOrg int) error {
 	if !k.Role.Valid() {
 		return fmt.Errorf("key role %q: want viewer, planner or admin", k.Role)
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if maxPerOrg > 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE org_id = ?`, k.OrgID).Scan(&n); err != nil {
+				return err
+			}
+			if n >= maxPerOrg {
+				return fmt.Errorf("organisation has %d API keys (limit %d): %w", n, maxPerOrg, store.ErrTooManyKeys)
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, role, hash, created) VALUES (?, ?, ?, ?, ?, ?)`,
 			k.ID, k.OrgID, k.Name, string(k.Role), k.Hash[:], fmtTime(k.Created))
 		return err

@@ -96,17 +96,17 @@ func testKeys(t *testing.T, s store.Store) {
 		t.Fatalf("CountKeys on empty store = %d", n)
 	}
 	k := store.Key{ID: store.NewID("key"), OrgID: a.ID, Name: "ci", Role: store.RolePlanner, Hash: [32]byte{1, 2, 3}, Created: now}
-	if err := s.CreateKey(ctx, k); err != nil {
+	if err := s.CreateKey(ctx, k, 0); err != nil {
 		t.Fatal(err)
 	}
 	dup := k
 	dup.ID = store.NewID("key")
-	if err := s.CreateKey(ctx, dup); err == nil {
+	if err := s.CreateKey(ctx, dup, 0); err == nil {
 		t.Error("CreateKey with a duplicate hash succeeded")
 	}
 	bad := k
 	bad.ID, bad.Hash, bad.Role = store.NewID("key"), [32]byte{9}, "owner"
-	if err := s.CreateKey(ctx, bad); err == nil {
+	if err := s.CreateKey(ctx, bad, 0); err == nil {
 		t.Error("CreateKey with role owner succeeded")
 	}
 	got := must(s.KeyByHash(ctx, k.Hash))
@@ -131,6 +131,20 @@ func testKeys(t *testing.T, s store.Store) {
 	}
 	_, err = s.KeyByHash(ctx, k.Hash)
 	wantErr(t, err, store.ErrNotFound)
+
+	// At most maxPerOrg keys per organisation; other organisations and deleted keys do not count.
+	for i := range 3 {
+		k := store.Key{ID: store.NewID("key"), OrgID: a.ID, Name: "capped", Role: store.RoleViewer, Hash: [32]byte{20, byte(i)}, Created: now}
+		if err := s.CreateKey(ctx, k, 3); err != nil {
+			t.Fatalf("key %d of 3: %v", i+1, err)
+		}
+	}
+	over := store.Key{ID: store.NewID("key"), OrgID: a.ID, Name: "over", Role: store.RoleViewer, Hash: [32]byte{21}, Created: now}
+	wantErr(t, s.CreateKey(ctx, over, 3), store.ErrTooManyKeys)
+	over.OrgID = b.ID
+	if err := s.CreateKey(ctx, over, 3); err != nil {
+		t.Errorf("the other organisation's first key: %v", err)
+	}
 }
 
 func testDatasets(t *testing.T, s store.Store) {
