@@ -23,11 +23,17 @@ const maxProblems = 100
 func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 	var se huma.StatusError
 	var inv *invalidScenario
+	var dmg *damagedResult
 	switch {
 	case errors.As(err, &se):
 		return err
 	case errors.As(err, &inv):
 		return invalid("the scenario is not valid", "body", inv.err, locateJSON)
+	case errors.As(err, &dmg):
+		// 500, not 409: the request is right and the run did succeed; the server failed to
+		// keep what it wrote, which is its fault and should count as a server error in its
+		// metrics and alerts. Retrying does not help (not 503); running the scenario again does.
+		return huma.NewError(http.StatusInternalServerError, dmg.Error())
 	case errors.Is(err, errShutdown):
 		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):
