@@ -224,8 +224,8 @@ func (s *site) fail(w http.ResponseWriter, r *http.Request, p *Principal, status
 	s.render(w, r, status, "error", &errorPage{base: base{Title: heading, User: p}, Heading: heading, Message: msg, Status: status})
 }
 
-// failErr renders the error page that fits err: not found, forbidden, too many runs,
-// shutting down, or a logged internal error.
+// failErr renders the error page that fits err: not found, forbidden, too many runs, damaged
+// results, shutting down, or a logged internal error.
 func (s *site) failErr(w http.ResponseWriter, r *http.Request, p *Principal, what string, err error) {
 	var damaged *DamagedError
 	switch {
