@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -34,6 +35,12 @@ func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 		// keep what it wrote, which is its fault and should count as a server error in its
 		// metrics and alerts. Retrying does not help (not 503); running the scenario again does.
 		return huma.NewError(http.StatusInternalServerError, dmg.Error())
+	case errors.Is(err, syscall.ENOSPC):
+		// Only operations that write files meet it (uploads); they remove what they wrote
+		// before returning, so the previously stored data stays as it was.
+		s.log.ErrorContext(ctx, "disk full", "request_id", info(ctx).id, "what", what, "err", err)
+		return huma.NewError(http.StatusInsufficientStorage, "the server's disk is full, so nothing was stored; "+
+			"try again once an administrator has freed space")
 	case errors.Is(err, errShutdown):
 		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):
