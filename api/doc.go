@@ -127,6 +127,11 @@
 // upload files that no record names. A graceful shutdown (SIGINT/SIGTERM) ends event streams,
 // waits for requests in flight, cancels running runs and records them the same way.
 //
+// A full disk: an upload whose file cannot be written (ENOSPC) answers 507 with a problem
+// saying the disk is full and nothing was stored, and its partial file is removed; /readyz
+// answers 503 while the data directory has less free space than Config.MinFreeBytes, so that
+// traffic moves elsewhere before writes fail.
+//
 // # Limits
 //
 // Request bodies (Config.MaxBodyBytes; 413), uploads (Config.MaxUploadBytes; 413, checked from
