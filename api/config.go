@@ -24,6 +24,12 @@ type Config struct {
 	Addr string
 	// DataDir holds the database (carecast.db), uploads/, runs/ and tmp/. Default .carecast.
 	DataDir string
+	// MinFreeBytes is the free space the file system of DataDir must have (for unprivileged
+	// users) for /readyz to answer 200; below it /readyz answers 503 saying so, so that a load
+	// balancer or orchestrator stops sending work before uploads and runs fail on a full disk
+	// (they then answer 507). Default 512 MiB: twice the default upload limit, room for an
+	// upload, its validation and a run's results. 0 turns the check off.
+	MinFreeBytes int64
 
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string
@@ -91,6 +97,7 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:              "127.0.0.1:8080",
 		DataDir:           ".carecast",
+		MinFreeBytes:      512 << 20,
 		LogLevel:          "info",
 		LogFormat:         "text",
 		Workers:           runtime.NumCPU(),
@@ -126,6 +133,7 @@ type setting struct {
 var settings = []setting{
 	{"addr", "host:port to listen on; any non-loopback address needs API keys", func(c *Config) flag.Value { return (*stringValue)(&c.Addr) }},
 	{"data-dir", "directory for the database, uploads and run results", func(c *Config) flag.Value { return (*stringValue)(&c.DataDir) }},
+	{"min-free-bytes", "free space the data directory needs for /readyz to answer 200 (e.g. 512MiB; 0: no check)", func(c *Config) flag.Value { return (*bytesValue)(&c.MinFreeBytes) }},
 	{"log-level", "debug, info, warn or error", func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
 	{"log-format", "text or json", func(c *Config) flag.Value { return (*stringValue)(&c.LogFormat) }},
 	{"workers", "runs executed at once", func(c *Config) flag.Value { return (*intValue)(&c.Workers) }},
@@ -230,6 +238,9 @@ func (c Config) Validate() error {
 	positive("max-body-bytes", c.MaxBodyBytes)
 	positive("max-page-size", int64(c.MaxPageSize))
 	positive("rate-burst", int64(c.RateBurst))
+	if c.MinFreeBytes < 0 {
+		bad("min-free-bytes must not be negative, got %d", c.MinFreeBytes)
+	}
 	positive("org-rate-burst", int64(c.OrgRateBurst))
 	positive("anon-rate-burst", int64(c.AnonRateBurst))
 	positive("max-keys-per-org", int64(c.MaxKeysPerOrg))

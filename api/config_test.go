@@ -37,13 +37,15 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 			"CARECAST_MAX_BODY_BYTES":   "64KB",
 			"CARECAST_ANON_RATE_BURST":  "7",
 			"CARECAST_MAX_KEYS_PER_ORG": "3",
+			"CARECAST_MIN_FREE_BYTES":   "1GiB",
 		}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:9000" || cfg.DataDir != "/var/lib/carecast" || cfg.Workers != 3 || cfg.RateLimit != 2.5 ||
 		cfg.WriteTimeout != 90*time.Second || cfg.LogFormat != "json" || cfg.MaxUploadBytes != 2<<20 || cfg.MaxBodyBytes != 64000 ||
-		!cfg.TrustForwardedFor || cfg.OrgRateLimit != 30 || cfg.WorkersPerOrg != 2 || cfg.AnonRateBurst != 7 || cfg.MaxKeysPerOrg != 3 {
+		!cfg.TrustForwardedFor || cfg.OrgRateLimit != 30 || cfg.WorkersPerOrg != 2 || cfg.AnonRateBurst != 7 || cfg.MaxKeysPerOrg != 3 ||
+		cfg.MinFreeBytes != 1<<30 {
 		t.Errorf("parsed %+v", cfg)
 	}
 }
@@ -57,6 +59,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"--workers", "many"}, nil, []string{"workers", "not a whole number"}},
 		{nil, map[string]string{"CARECAST_WORKERS": "x", "CARECAST_RUN_TIMEOUT": "soon"}, []string{"CARECAST_WORKERS", "CARECAST_RUN_TIMEOUT", "duration"}},
 		{[]string{"--max-upload-bytes", "lots"}, nil, []string{"not a size"}},
+		{[]string{"--min-free-bytes", "-1"}, nil, []string{"min-free-bytes", "not a size"}},
 		{[]string{"--no-such-flag"}, nil, []string{"no-such-flag"}},
 		{[]string{"extra"}, nil, []string{"unexpected arguments: extra"}},
 		{[]string{"--addr", "8080"}, nil, []string{"addr", "host:port"}},

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -82,10 +83,11 @@ func (s *Service) registerDatasets(api huma.API) {
 		Summary: "Upload a dataset", DefaultStatus: http.StatusCreated,
 		Description: "The request body is the file itself. It is written to a temporary file, validated, then " +
 			"stored and recorded in one step: an invalid file is refused with every problem listed (422) and " +
-			"nothing is stored. Files larger than the server's upload limit are refused (413).",
+			"nothing is stored. Files larger than the server's upload limit are refused (413). If the server's disk " +
+			"fills up while the file is written, the upload is refused (507), the partial file removed and nothing stored.",
 		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 			"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}}}},
-		Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusInsufficientStorage},
 	}, "dataset", store.RolePlanner, s.uploadDataset)
 
 	register(s, api, huma.Operation{
@@ -198,6 +200,9 @@ func (s *Service) uploadDataset(ctx context.Context, in *uploadInput) (*datasetO
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge
+		}
+		if errors.Is(err, syscall.ENOSPC) {
+			return nil, err // 507 (see toHTTP); the deferred cleanup removes the partial file
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -86,6 +86,12 @@ type RunOutput struct {
 	// ResultPath is the result file (or directory), relative to RunSpec.DataDir and inside
 	// RunSpec.Dir.
 	ResultPath string
+	// ResultHashes are the SHA-256 hashes of the result files written, computed while writing
+	// them: "sha256:" followed by 64 lower-case hex digits, by file path relative to
+	// RunSpec.DataDir (slash-separated). The server records them with the run and checks each
+	// file against its hash when it opens it, so a damaged file is refused instead of read. A
+	// file without an entry is read unchecked.
+	ResultHashes map[string]string
 	// Provenance is a JSON object recording what the run used: dataset content hashes,
 	// software version, seed, scenario version.
 	Provenance json.RawMessage

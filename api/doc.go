@@ -53,7 +53,13 @@
 // unit, sex, age_band, mean, p10, p50, p90) with the provenance in the file's key-value
 // metadata — and returns its path as RunOutput.ResultPath (or the path of a directory holding
 // it as results.parquet, see ResultFileName). Rows sorted by area, then measure, then year let
-// filters skip most row groups by their statistics.
+// filters skip most row groups by their statistics. It reports each file's SHA-256, computed
+// while writing it, in RunOutput.ResultHashes; the run records them (store.Run.ResultHashes)
+// and every read of the results — API and pages alike — checks the file against its hash when
+// it opens it (once per open file, not per request). A damaged file (a changed byte in its
+// footer would otherwise give wrong filtered answers without an error) is refused: 500 with a
+// problem document naming the run and saying that running its scenario again recreates the
+// file. Runs recorded without hashes are read unchecked.
 //
 // GET /v1/runs/{id}/results pages through the cells of a succeeded run (409 otherwise),
 // filtered by area, year_from/year_to, measure (a trailing * selects a prefix: need.*), sex
@@ -123,6 +129,11 @@
 // run that crashes the server cannot crash it again at every start); empties tmp/; and removes
 // upload files that no record names. A graceful shutdown (SIGINT/SIGTERM) ends event streams,
 // waits for requests in flight, cancels running runs and records them the same way.
+//
+// A full disk: an upload whose file cannot be written (ENOSPC) answers 507 with a problem
+// saying the disk is full and nothing was stored, and its partial file is removed; /readyz
+// answers 503 while the data directory has less free space than Config.MinFreeBytes, so that
+// traffic moves elsewhere before writes fail.
 //
 // # Limits
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -23,11 +24,23 @@ const maxProblems = 100
 func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 	var se huma.StatusError
 	var inv *invalidScenario
+	var dmg *damagedResult
 	switch {
 	case errors.As(err, &se):
 		return err
 	case errors.As(err, &inv):
 		return invalid("the scenario is not valid", "body", inv.err, locateJSON)
+	case errors.As(err, &dmg):
+		// 500, not 409: the request is right and the run did succeed; the server failed to
+		// keep what it wrote, which is its fault and should count as a server error in its
+		// metrics and alerts. Retrying does not help (not 503); running the scenario again does.
+		return huma.NewError(http.StatusInternalServerError, dmg.Error())
+	case errors.Is(err, syscall.ENOSPC):
+		// Only operations that write files meet it (uploads); they remove what they wrote
+		// before returning, so the previously stored data stays as it was.
+		s.log.ErrorContext(ctx, "disk full", "request_id", info(ctx).id, "what", what, "err", err)
+		return huma.NewError(http.StatusInsufficientStorage, "the server's disk is full, so nothing was stored; "+
+			"try again once an administrator has freed space")
 	case errors.Is(err, errShutdown):
 		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):

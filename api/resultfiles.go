@@ -3,9 +3,12 @@ package api
 import (
 	"container/list"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,11 +49,49 @@ type resultFiles struct {
 	lru   *list.List               // of *openResult, most recent first
 }
 
+// openResult is one open result file; a file opened with a hash was checked against it once,
+// when it was opened, and is not hashed again while it stays open.
 type openResult struct {
 	path    string
 	rf      *datasets.ResultFile
 	refs    int
 	evicted bool
+}
+
+// hashMismatch is returned by resultFiles.open for a file whose content does not have the
+// SHA-256 hash it was opened with.
+type hashMismatch struct{ want, got string }
+
+func (e *hashMismatch) Error() string {
+	return "content hash " + e.got + " does not match the hash recorded when it was written, " + e.want
+}
+
+// fileHash returns the SHA-256 of the file at path as "sha256:" + hex.
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// validHash reports whether h is "sha256:" followed by 64 lower-case hex digits.
+func validHash(h string) bool {
+	hx, ok := strings.CutPrefix(h, "sha256:")
+	if !ok || len(hx) != 64 {
+		return false
+	}
+	for _, c := range hx {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func newResultFiles() *resultFiles {
@@ -95,8 +136,10 @@ func (c *resultFiles) keepRun(org string, r store.Run) {
 	c.runs[runKey{org, r.ID}] = cachedRun{run: r, expires: time.Now().Add(runCacheTTL)}
 }
 
-// open returns the result file at path and a function to call when done with it.
-func (c *resultFiles) open(path string) (*datasets.ResultFile, func(), error) {
+// open returns the result file at path and a function to call when done with it. When want is
+// not empty, the file is hashed before it is opened and refused with a *hashMismatch unless its
+// SHA-256 is want ("sha256:" + hex); a file already open was checked when it was opened.
+func (c *resultFiles) open(path, want string) (*datasets.ResultFile, func(), error) {
 	c.mu.Lock()
 	if e, ok := c.files[path]; ok {
 		o := e.Value.(*openResult)
@@ -107,7 +150,16 @@ func (c *resultFiles) open(path string) (*datasets.ResultFile, func(), error) {
 	}
 	c.mu.Unlock()
 
-	// Open outside the lock; if another request opened it meanwhile, keep theirs.
+	// Hash and open outside the lock; if another request opened it meanwhile, keep theirs.
+	if want != "" {
+		got, err := fileHash(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if got != want {
+			return nil, nil, &hashMismatch{want: want, got: got}
+		}
+	}
 	rf, err := datasets.OpenResultFile(path, datasets.ResultOptions{Name: filepath.Base(path), Cache: c.cache})
 	if err != nil {
 		return nil, nil, err
@@ -160,7 +212,8 @@ func (c *resultFiles) close() {
 }
 
 // runResults returns the caller's run id and its open result file: 404 if the run is not the
-// caller organisation's, 409 if it has no results. Call release when done.
+// caller organisation's, 409 if it has no results, a *damagedResult if the file is damaged.
+// Call release when done.
 func (s *Service) runResults(ctx context.Context, id string) (store.Run, *datasets.ResultFile, func(), error) {
 	org := caller(ctx).OrgID
 	r, ok := s.results.run(org, id)
@@ -174,15 +227,56 @@ func (s *Service) runResults(ctx context.Context, id string) (store.Run, *datase
 	if r.Status != store.RunSucceeded || r.ResultPath == "" {
 		return store.Run{}, nil, nil, huma.Error409Conflict(fmt.Sprintf("run %s has no results (status %s)", r.ID, r.Status))
 	}
-	p, err := s.resultFilePath(r)
+	rf, release, err := s.openResults(r)
 	if err != nil {
 		return store.Run{}, nil, nil, err
 	}
-	rf, release, err := s.results.open(p)
-	if err != nil {
-		return store.Run{}, nil, nil, fmt.Errorf("run %s: opening its results: %w", r.ID, err)
-	}
 	return r, rf, release, nil
+}
+
+// openResults opens the result file of succeeded run r, checked against the hash recorded with
+// the run (see openRunFile). The API and the web pages both open results through it.
+func (s *Service) openResults(r store.Run) (*datasets.ResultFile, func(), error) {
+	p, err := s.resultFilePath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	rf, release, err := s.openRunFile(r, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %s: opening its results: %w", r.ID, err)
+	}
+	return rf, release, nil
+}
+
+// damagedResult is a result file whose content no longer has the SHA-256 hash recorded when it
+// was written: a changed byte anywhere (its footer included) would otherwise give wrong answers
+// without an error. Its message is meant for clients.
+type damagedResult struct {
+	run, file string
+}
+
+func (e *damagedResult) Error() string {
+	return fmt.Sprintf("the result file of run %s (%s) is damaged: its content no longer matches the SHA-256 hash "+
+		"recorded when it was written (hash mismatch), so it is not read; run the scenario again to recreate it", e.run, e.file)
+}
+
+// openRunFile opens the result file at p (absolute) of run r through the cache of open files,
+// checking it against the hash the run recorded for it; a file the run has no hash for (runs
+// made before hashes were recorded) is opened unchecked. A mismatch is logged and returned as a
+// *damagedResult.
+func (s *Service) openRunFile(r store.Run, p string) (*datasets.ResultFile, func(), error) {
+	rel, err := s.relPath(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %s: result file %s: %w", r.ID, p, err)
+	}
+	want := r.ResultHashes[filepath.ToSlash(rel)]
+	rf, release, err := s.results.open(p, want)
+	var hm *hashMismatch
+	if errors.As(err, &hm) {
+		s.log.Error("result file damaged", "run_id", r.ID, "path", rel, "want", hm.want, "got", hm.got)
+		return nil, nil, &damagedResult{run: r.ID, file: filepath.Base(p)}
+	}
+	return rf, release, err
 }
 
 // resultFilePath is the absolute path of a succeeded run's result file.
@@ -198,13 +292,9 @@ func (s *Service) resultFilePath(r store.Run) (string, error) {
 }
 
 // runCentral returns the central projection of run r, whose results rf runResults opened
-// (see resultFiles.centralOf): 409 if r has draws but no central projection stored.
+// (see openCentral): 409 if r has draws but no central projection stored.
 func (s *Service) runCentral(r store.Run, rf *datasets.ResultFile) (*datasets.ResultFile, func(), error) {
-	p, err := s.resultFilePath(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, release, err := s.results.centralOf(p, rf)
+	c, release, err := s.openCentral(r, rf)
 	if errors.Is(err, errNoCentral) {
 		return nil, nil, huma.Error409Conflict(fmt.Sprintf("run %s: %v", r.ID, err))
 	}
@@ -298,16 +388,21 @@ func hasDraws(rf *datasets.ResultFile) bool {
 	return json.Unmarshal(rf.Provenance().Scenario, &doc) == nil && doc.Uncertainty.Draws > 0
 }
 
-// centralOf returns the central projection of a run whose results are rf at path: rf itself
-// for a deterministic run, the CentralFileName beside it for a run with draws, and errNoCentral
-// if that file is missing. The function returned releases the file.
-func (c *resultFiles) centralOf(path string, rf *datasets.ResultFile) (*datasets.ResultFile, func(), error) {
+// openCentral returns the central projection of run r, whose results rf openResults opened:
+// rf itself for a deterministic run, the CentralFileName beside it for a run with draws
+// (checked like the results, see openRunFile), and errNoCentral if that file is missing. The
+// function returned releases the file.
+func (s *Service) openCentral(r store.Run, rf *datasets.ResultFile) (*datasets.ResultFile, func(), error) {
 	if !hasDraws(rf) {
 		return rf, func() {}, nil
 	}
-	cp := filepath.Join(filepath.Dir(path), CentralFileName)
+	p, err := s.resultFilePath(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	cp := filepath.Join(filepath.Dir(p), CentralFileName)
 	if _, err := os.Stat(cp); errors.Is(err, os.ErrNotExist) {
 		return nil, nil, errNoCentral
 	}
-	return c.open(cp)
+	return s.openRunFile(r, cp)
 }

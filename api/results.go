@@ -192,7 +192,8 @@ func (s *Service) registerResults(api huma.API) {
 		OperationID: "get-results", Method: http.MethodGet, Path: "/runs/{id}/results", Tags: []string{"Results"},
 		Summary: "Read a run's results",
 		Description: "A page of the cells of a succeeded run's results, filtered by area, year, measure, sex and age band, " +
-			"in the order of the result file. 409 if the run has not succeeded.",
+			"in the order of the result file. 409 if the run has not succeeded; 500 if its result file is damaged (it no " +
+			"longer matches the SHA-256 hash recorded when it was written; running the scenario again recreates it).",
 		Responses: map[string]*huma.Response{"200": resultsDoc(api)},
 		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *resultsInput) (*resultsOutput, error) {
@@ -238,7 +239,7 @@ func (s *Service) registerResults(api huma.API) {
 		Summary: "Export a run's results",
 		Description: "The cells of a succeeded run's results, filtered as in get-results, as one file in the chosen format, " +
 			"optionally with disclosure control. The export streams: any size can be downloaded. Parquet and Arrow carry " +
-			"the run's provenance in their metadata, Excel on its provenance sheet.",
+			"the run's provenance in their metadata, Excel on its provenance sheet. 500 if the result file is damaged, as in get-results.",
 		Responses: map[string]*huma.Response{"200": exportDoc},
 		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, s.exportResults)

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -154,9 +156,10 @@ func (s *Service) registerHealth(api huma.API) {
 	})
 	register(s, api, huma.Operation{
 		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Tags: []string{"Health"},
-		Summary:     "Readiness",
-		Description: "Answers 200 when the database answers and the server is not shutting down, else 503.",
-		Errors:      []int{http.StatusServiceUnavailable},
+		Summary: "Readiness",
+		Description: "Answers 200 when the database answers, the data directory has at least the configured free space " +
+			"(min-free-bytes) and the server is not shutting down, else 503 with the reason.",
+		Errors: []int{http.StatusServiceUnavailable},
 	}, "readiness", "", func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
 		if s.draining() {
 			return nil, huma.Error503ServiceUnavailable("shutting down")
@@ -167,10 +170,37 @@ func (s *Service) registerHealth(api huma.API) {
 			s.log.Warn("readiness: database does not answer", "err", err)
 			return nil, huma.Error503ServiceUnavailable("the database does not answer")
 		}
+		if msg := s.lowOnDisk(); msg != "" {
+			return nil, huma.Error503ServiceUnavailable(msg)
+		}
 		out := &healthOutput{}
 		out.Body.Status = "ok"
 		return out, nil
 	})
+}
+
+// errNoStatfs is freeBytes' error on systems that give no free-space figure.
+var errNoStatfs = errors.New("free space is not known on this system")
+
+// lowOnDisk says why the data directory has too little free space to be ready (below
+// Config.MinFreeBytes), or returns "". A system that gives no free-space figure passes.
+func (s *Service) lowOnDisk() string {
+	if s.cfg.MinFreeBytes <= 0 {
+		return ""
+	}
+	free, err := freeBytes(s.dataDir)
+	if errors.Is(err, errNoStatfs) {
+		return ""
+	}
+	if err != nil {
+		s.log.Warn("readiness: free space of the data directory", "err", err)
+		return "the free space of the data directory cannot be read"
+	}
+	if free < uint64(s.cfg.MinFreeBytes) {
+		s.log.Warn("readiness: data directory low on space", "free_bytes", free, "min_free_bytes", s.cfg.MinFreeBytes)
+		return fmt.Sprintf("the data directory has %d bytes free, less than the %d the server needs (min-free-bytes)", free, s.cfg.MinFreeBytes)
+	}
+	return ""
 }
 
 // locateJSON turns a validator's location inside a document (a JSON Pointer such as

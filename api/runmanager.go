@@ -431,7 +431,7 @@ func (m *runManager) outcome(ctx context.Context, run store.Run, out RunOutput, 
 		log.Error("run provenance", "err", err)
 		return store.Outcome{Status: store.RunFailed, Error: "the run failed because of an internal error; the server log has the details under run " + run.ID}
 	}
-	return store.Outcome{Status: store.RunSucceeded, ResultPath: out.ResultPath, Provenance: prov, Seed: out.Seed}
+	return store.Outcome{Status: store.RunSucceeded, ResultPath: out.ResultPath, ResultHashes: out.ResultHashes, Provenance: prov, Seed: out.Seed}
 }
 
 // checkOutput checks that a successful Runner returned a result inside the run's directory.
@@ -448,6 +448,18 @@ func (m *runManager) checkOutput(run store.Run, out RunOutput) error {
 	}
 	if _, err := os.Stat(abs); err != nil {
 		return fmt.Errorf("runner result: %w", err)
+	}
+	for p, h := range out.ResultHashes {
+		if !validHash(h) {
+			return fmt.Errorf("runner result hash %q of %q is not sha256: and 64 lower-case hex digits", h, p)
+		}
+		abs, err := m.s.path(p)
+		if err != nil {
+			return fmt.Errorf("runner result hash: %w", err)
+		}
+		if rel, err := filepath.Rel(filepath.Join(m.s.dataDir, "runs", run.ID), abs); err != nil || !filepath.IsLocal(rel) {
+			return fmt.Errorf("runner result hash names %q, not a file inside the run's directory", p)
+		}
 	}
 	return nil
 }

@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"os"
 	"path/filepath"
@@ -47,7 +50,8 @@ func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done
 	prov := datasets.RunProvenance(res.Provenance)
 	prov.Scenario, prov.ScenarioVersion = spec.Scenario, spec.ScenarioVersion
 	path := filepath.Join(spec.Dir, ResultFile)
-	if err := writeResultFile(path, prov, res.Rows()); err != nil {
+	hashes := map[string]string{}
+	if err := writeResultFile(path, prov, res.Rows(), spec.DataDir, hashes); err != nil {
 		return RunOutput{}, err
 	}
 	if sc.Uncertainty.Draws > 0 {
@@ -59,7 +63,7 @@ func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done
 		if err != nil {
 			return RunOutput{}, fmt.Errorf("central projection: %w", err)
 		}
-		if err := writeResultFile(filepath.Join(spec.Dir, CentralFileName), prov, cres.Rows()); err != nil {
+		if err := writeResultFile(filepath.Join(spec.Dir, CentralFileName), prov, cres.Rows(), spec.DataDir, hashes); err != nil {
 			return RunOutput{}, fmt.Errorf("central projection: %w", err)
 		}
 	}
@@ -71,16 +75,23 @@ func (r *EngineRunner) Run(ctx context.Context, spec RunSpec, progress func(done
 	if err != nil {
 		return RunOutput{}, err
 	}
-	return RunOutput{ResultPath: rel, Provenance: full, Seed: &seed}, nil
+	return RunOutput{ResultPath: rel, ResultHashes: hashes, Provenance: full, Seed: &seed}, nil
 }
 
-// writeResultFile writes rows as a result file at path with its provenance, synced to disk.
-func writeResultFile(path string, prov datasets.Provenance, rows iter.Seq[forecast.ResultRow]) error {
+// writeResultFile writes rows as a result file at path with its provenance, synced to disk,
+// and records the SHA-256 of the bytes written in hashes under the file's path relative to
+// dataDir (see RunOutput.ResultHashes).
+func writeResultFile(path string, prov datasets.Provenance, rows iter.Seq[forecast.ResultRow], dataDir string, hashes map[string]string) error {
+	rel, err := filepath.Rel(dataDir, path)
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
-	w := datasets.NewResultWriter(f, prov)
+	h := sha256.New()
+	w := datasets.NewResultWriter(io.MultiWriter(f, h), prov)
 	for row := range rows {
 		if err := w.Write(row); err != nil {
 			f.Close()
@@ -98,5 +109,6 @@ func writeResultFile(path string, prov datasets.Provenance, rows iter.Seq[foreca
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
+	hashes[filepath.ToSlash(rel)] = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return nil
 }

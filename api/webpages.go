@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/web"
@@ -90,6 +89,10 @@ func pageErr(err error) error {
 	case errors.Is(err, errShutdown):
 		return web.ErrUnavailable
 	}
+	var dmg *damagedResult
+	if errors.As(err, &dmg) {
+		return &web.DamagedError{RunID: dmg.run}
+	}
 	return err
 }
 
@@ -161,29 +164,28 @@ type serviceResults struct{ s *Service }
 
 // Rows returns the rows of a succeeded run that pass f.
 func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.results.open(filepath.Join(r.s.dataDir, run.ResultPath))
+	rf, done, err := r.s.openResults(run)
 	if err != nil {
-		return nil, err
+		return nil, pageErr(err)
 	}
 	defer done()
 	return scanRows(ctx, rf, f)
 }
 
 // Central returns the rows of a succeeded run's central projection that pass f (see
-// resultFiles.centralOf).
+// Service.openCentral).
 func (r serviceResults) Central(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	path := filepath.Join(r.s.dataDir, run.ResultPath)
-	rf, done, err := r.s.results.open(path)
+	rf, done, err := r.s.openResults(run)
 	if err != nil {
-		return nil, err
+		return nil, pageErr(err)
 	}
 	defer done()
-	c, cdone, err := r.s.results.centralOf(path, rf)
+	c, cdone, err := r.s.openCentral(run, rf)
 	if errors.Is(err, errNoCentral) {
 		return nil, fmt.Errorf("run %s: %w", run.ID, web.ErrNoCentral)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", run.ID, err)
+		return nil, fmt.Errorf("run %s: %w", run.ID, pageErr(err))
 	}
 	defer cdone()
 	return scanRows(ctx, c, f)

@@ -144,10 +144,15 @@ type Run struct {
 	CancelRequested bool
 	Seed            *int64 // the seed asked for, or (once finished) the seed used; nil if neither
 	ResultPath      string // relative to the data directory; empty until it succeeds
-	Provenance      json.RawMessage
-	Created         time.Time
-	Started         *time.Time
-	Finished        *time.Time
+	// ResultHashes are the SHA-256 hashes ("sha256:" + 64 lower-case hex digits) of the run's
+	// result files, by file path relative to the data directory, recorded when the files were
+	// written. Nil for runs finished before carecast recorded them (or by a Runner that does
+	// not report them): their files are read unchecked.
+	ResultHashes map[string]string
+	Provenance   json.RawMessage
+	Created      time.Time
+	Started      *time.Time
+	Finished     *time.Time
 }
 
 // Outcome is how a running run ended.
@@ -155,9 +160,11 @@ type Outcome struct {
 	Status     RunStatus // RunSucceeded, RunFailed or RunCancelled
 	Error      string
 	ResultPath string
-	Provenance json.RawMessage
-	Seed       *int64 // the seed the engine used, if it reports one
-	At         time.Time
+	// ResultHashes are the result files' SHA-256 hashes, as in Run.ResultHashes.
+	ResultHashes map[string]string
+	Provenance   json.RawMessage
+	Seed         *int64 // the seed the engine used, if it reports one
+	At           time.Time
 }
 
 // Page asks for one page of a list: at most Limit items after the position Cursor names ("" for

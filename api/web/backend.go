@@ -138,7 +138,19 @@ type ResultsSource interface {
 	// central value): its results themselves for a deterministic run, the scenario run without
 	// draws (stored beside the draws) for a run with Monte Carlo draws. It returns an error
 	// wrapping ErrNoCentral for a run with draws whose central projection was not stored.
+	// Both return an error wrapping a *DamagedError if a result file is damaged.
 	Central(ctx context.Context, run store.Run, f ResultFilter) ([]forecast.ResultRow, error)
+}
+
+// DamagedError is returned (or wrapped) by ResultsSource.Rows and Central for a run whose
+// result file is damaged: its content no longer matches the hash recorded when it was written.
+// Running the scenario again recreates the results.
+type DamagedError struct {
+	RunID string
+}
+
+func (e *DamagedError) Error() string {
+	return "the result file of run " + e.RunID + " is damaged (hash mismatch); run the scenario again to recreate it"
 }
 
 // ErrNoCentral is returned by ResultsSource.Central for a run with Monte Carlo draws whose

@@ -224,9 +224,10 @@ func (s *site) fail(w http.ResponseWriter, r *http.Request, p *Principal, status
 	s.render(w, r, status, "error", &errorPage{base: base{Title: heading, User: p}, Heading: heading, Message: msg, Status: status})
 }
 
-// failErr renders the error page that fits err: not found, forbidden, too many runs,
-// shutting down, or a logged internal error.
+// failErr renders the error page that fits err: not found, forbidden, too many runs, damaged
+// results, shutting down, or a logged internal error.
 func (s *site) failErr(w http.ResponseWriter, r *http.Request, p *Principal, what string, err error) {
+	var damaged *DamagedError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, p, http.StatusNotFound, "Not found", "There is no "+what+" here, or it belongs to another organisation.")
@@ -238,6 +239,11 @@ func (s *site) failErr(w http.ResponseWriter, r *http.Request, p *Principal, wha
 	case errors.Is(err, ErrRateLimited):
 		w.Header().Set("Retry-After", "5")
 		s.fail(w, r, p, http.StatusTooManyRequests, "Too many requests", "Too many requests were made in a short time — with your key, by your organisation, or from your address without a valid key. Wait a few seconds and reload the page.")
+	case errors.As(err, &damaged):
+		s.log.Error("page failed: damaged results", "path", r.URL.Path, "err", err)
+		s.fail(w, r, p, http.StatusInternalServerError, "Results damaged",
+			"The stored results of run "+damaged.RunID+" are damaged: the result file no longer matches the checksum recorded "+
+				"when it was written (hash mismatch), so they are not shown. Run the scenario again to recreate them.")
 	case errors.Is(err, ErrUnavailable):
 		s.fail(w, r, p, http.StatusServiceUnavailable, "Server shutting down", "The server is shutting down. Try again in a minute.")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:

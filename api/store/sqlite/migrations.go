@@ -76,4 +76,7 @@ CREATE INDEX runs_org_seq ON runs(org_id, seq);
 CREATE INDEX runs_scenario ON runs(scenario_id);
 CREATE INDEX runs_unfinished ON runs(org_id) WHERE status IN ('queued', 'running');
 `,
+	// 2: each run's result files' SHA-256 hashes, a JSON object by path; '{}' for runs
+	// finished before (their files are read unchecked).
+	`ALTER TABLE runs ADD COLUMN result_hashes TEXT NOT NULL DEFAULT '{}';`,
 }

@@ -307,6 +307,15 @@ func affectedOne(res sql.Result, what string) error {
 	return nil
 }
 
+// mustHashes encodes result hashes as a JSON object ({} for none).
+func mustHashes(h map[string]string) []byte {
+	if len(h) == 0 {
+		return []byte("{}")
+	}
+	b, _ := json.Marshal(h) // a map of strings always encodes
+	return b
+}
+
 func jsonOrEmpty(b json.RawMessage) string {
 	if len(b) == 0 {
 		return "{}"
@@ -554,16 +563,16 @@ func (s *Store) DeleteScenario(ctx context.Context, orgID, id string, at time.Ti
 	})
 }
 
-const runCols = `seq, id, org_id, scenario_id, scenario_version, status, progress, error, cancel_requested, seed, result_path, provenance, created, started, finished`
+const runCols = `seq, id, org_id, scenario_id, scenario_version, status, progress, error, cancel_requested, seed, result_path, result_hashes, provenance, created, started, finished`
 
 func scanRun(sc interface{ Scan(...any) error }) (store.Run, int64, error) {
 	var r store.Run
 	var seq int64
-	var status, prov, created string
+	var status, hashes, prov, created string
 	var seed sql.NullInt64
 	var started, finished sql.NullString
 	if err := sc.Scan(&seq, &r.ID, &r.OrgID, &r.ScenarioID, &r.ScenarioVersion, &status, &r.Progress, &r.Error,
-		&r.CancelRequested, &seed, &r.ResultPath, &prov, &created, &started, &finished); err != nil {
+		&r.CancelRequested, &seed, &r.ResultPath, &hashes, &prov, &created, &started, &finished); err != nil {
 		return r, 0, err
 	}
 	r.Status = store.RunStatus(status)
@@ -571,11 +580,16 @@ func scanRun(sc interface{ Scan(...any) error }) (store.Run, int64, error) {
 	if seed.Valid {
 		r.Seed = &seed.Int64
 	}
-	var err1, err2, err3 error
+	var err0, err1, err2, err3 error
+	if hashes != "{}" && hashes != "" {
+		if err0 = json.Unmarshal([]byte(hashes), &r.ResultHashes); err0 != nil {
+			err0 = fmt.Errorf("run %s: result hashes: %w", r.ID, err0)
+		}
+	}
 	r.Created, err1 = parseTime(created)
 	r.Started, err2 = parseTimePtr(started)
 	r.Finished, err3 = parseTimePtr(finished)
-	return r, seq, errors.Join(err1, err2, err3)
+	return r, seq, errors.Join(err0, err1, err2, err3)
 }
 
 func nullSeed(p *int64) any {
@@ -730,9 +744,9 @@ func (s *Store) FinishRun(ctx context.Context, id string, o store.Outcome) (stor
 		progress = "1"
 	}
 	return s.transition(ctx, id, "finish",
-		`UPDATE runs SET status = ?, error = ?, result_path = ?, provenance = ?, seed = coalesce(?, seed), finished = ?, progress = `+progress+`
+		`UPDATE runs SET status = ?, error = ?, result_path = ?, result_hashes = ?, provenance = ?, seed = coalesce(?, seed), finished = ?, progress = `+progress+`
 		 WHERE id = ? AND status = 'running'`,
-		string(o.Status), o.Error, o.ResultPath, jsonOrEmpty(o.Provenance), nullSeed(o.Seed), fmtTime(o.At), id)
+		string(o.Status), o.Error, o.ResultPath, string(mustHashes(o.ResultHashes)), jsonOrEmpty(o.Provenance), nullSeed(o.Seed), fmtTime(o.At), id)
 }
 
 // CancelRun implements store.Store.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +94,43 @@ func TestIDs(t *testing.T) {
 	id := store.NewID("run")
 	if !store.ValidID("run", id) || store.ValidID("scn", id) || store.ValidID("run", id+"x") || store.ValidID("run", "run_"+strings.Repeat("A", 26)) {
 		t.Errorf("ValidID disagrees with NewID: %s", id)
+	}
+}
+
+// TestUpgradeKeepsRunsWithoutHashes opens a database of schema version 1 (before result hashes
+// were recorded) holding a succeeded run: the run reads back with its result path and no
+// hashes, so its file is read unchecked.
+func TestUpgradeKeepsRunsWithoutHashes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carecast.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		migrations[0],
+		`PRAGMA user_version = 1`,
+		`INSERT INTO orgs (id, name, created) VALUES ('org_1', 'trafford', '2025-01-01T00:00:00.000000Z')`,
+		`INSERT INTO scenarios (id, org_id, latest_version, created) VALUES ('scn_1', 'org_1', 1, '2025-01-01T00:00:00.000000Z')`,
+		`INSERT INTO scenario_versions (scenario_id, version, name, document, created) VALUES ('scn_1', 1, 'x', '{}', '2025-01-01T00:00:00.000000Z')`,
+		`INSERT INTO runs (id, org_id, scenario_id, scenario_version, status, progress, result_path, created, started, finished)
+		 VALUES ('run_1', 'org_1', 'scn_1', 1, 'succeeded', 1, 'runs/run_1/results.parquet', '2025-01-01T00:00:00.000000Z',
+		 '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:01.000000Z')`,
+	} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := s.GetRun(t.Context(), "org_1", "run_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != store.RunSucceeded || r.ResultPath != "runs/run_1/results.parquet" || r.ResultHashes != nil {
+		t.Fatalf("upgraded run: %+v", r)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -322,10 +323,14 @@ func testRuns(t *testing.T, s store.Store) {
 	used := int64(7)
 	r = must(s.FinishRun(ctx, r.ID, store.Outcome{
 		Status: store.RunSucceeded, ResultPath: "runs/x/result.parquet", Provenance: json.RawMessage(`{"engine":"test"}`), Seed: &used, At: fin,
+		ResultHashes: map[string]string{"runs/x/result.parquet": "sha256:" + strings.Repeat("ab", 32)},
 	}))
 	if r.Status != store.RunSucceeded || r.Progress != 1 || r.ResultPath != "runs/x/result.parquet" ||
 		string(r.Provenance) != `{"engine":"test"}` || *r.Seed != 7 || !r.Finished.Equal(fin) {
 		t.Errorf("finished %+v", r)
+	}
+	if got := must(s.GetRun(ctx, a.ID, r.ID)); len(got.ResultHashes) != 1 || got.ResultHashes["runs/x/result.parquet"] != "sha256:"+strings.Repeat("ab", 32) {
+		t.Errorf("result hashes read back as %v", got.ResultHashes)
 	}
 	_, err = s.FinishRun(ctx, r.ID, store.Outcome{Status: store.RunFailed, At: fin})
 	wantErr(t, err, store.ErrConflict)
