@@ -68,7 +68,8 @@ func startChild(t *testing.T, dataDir string) *child {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), serverEnv+"=1",
 		"CARECAST_ADDR=127.0.0.1:0", "CARECAST_DATA_DIR="+dataDir, "CARECAST_LOG_FORMAT=json",
-		"CARECAST_WORKERS=2", "CARECAST_SHUTDOWN_TIMEOUT=5s", "CARECAST_RATE_LIMIT=100000", "CARECAST_RATE_BURST=100000")
+		"CARECAST_WORKERS=2", "CARECAST_SHUTDOWN_TIMEOUT=5s", "CARECAST_RATE_LIMIT=100000", "CARECAST_RATE_BURST=100000",
+		"CARECAST_ORG_RATE_LIMIT=100000", "CARECAST_ORG_RATE_BURST=100000")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
