@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets"
 )
 
@@ -14,7 +15,13 @@ import (
 // it and the known values, on the results, every export format, the comparison and the
 // drivers; known values that select no row together answer 200 with nothing.
 func TestUnknownFilterValues(t *testing.T) {
-	ts := newTestServer(t, true, withRealRunner(t))
+	e, err := realEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, true, withRealRunner(t), func(c *Config, d *Deps) {
+		d.Web = &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
+	})
 	planner, viewer := ts.key("alpha", store.RolePlanner), ts.key("alpha", store.RoleViewer)
 	r := ts.succeededRun(planner, `{"name": "Shift", "areas": ["E08000019"], "horizon": 2030,
 		"levers": [{"type": "shift_residential_to_home_care", "value": 10, "start": 2025, "end": 2030}]}`)
@@ -90,6 +97,24 @@ func TestUnknownFilterValues(t *testing.T) {
 	}
 	var d Drivers
 	want(t, ts.do("GET", "/v1/runs/"+r.ID+"/drivers?area=E08000019&year=2030&measure=need.dementia&sex=all&age_band=65%2B", viewer, nil), http.StatusOK).json(t, &d)
+	if len(d.Items) != 1 {
+		t.Errorf("drivers: %+v", d)
+	}
+
+	// The web pages' downloads refuse the same values, and answer known but empty selections.
+	cookie := web.CookieName + "=" + viewer
+	for _, p := range []string{"/runs/" + r.ID + "/data.csv?", "/runs/" + r.ID + "/export?format=csv&", "/runs/" + r.ID + "/export?format=xlsx&",
+		"/compare/data.csv?runs=" + r.ID + "," + r.ID + "&area=E08000019&"} {
+		res := want(t, ts.do("GET", p+"measure=need.dementa", "", nil, "Cookie", cookie), http.StatusUnprocessableEntity)
+		if !strings.Contains(string(res.body), "need.dementa") || !strings.Contains(string(res.body), "need.dementia") {
+			t.Errorf("%s: %s", p, res.body)
+		}
+		want(t, ts.do("GET", p+"measure=capacity.home_care_hours&sex=female", "", nil, "Cookie", cookie), http.StatusOK)
+	}
+	res = want(t, ts.do("GET", "/runs/"+r.ID+"/data.csv?area=E09000001", "", nil, "Cookie", cookie), http.StatusUnprocessableEntity)
+	if !strings.Contains(string(res.body), "E08000019") {
+		t.Errorf("data.csv: %s", res.body)
+	}
 }
 
 // TestUnknownValueMessageLongList: a long list of known values is cut to a few, with the count

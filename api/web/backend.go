@@ -138,7 +138,22 @@ type ResultsSource interface {
 	// draws (stored beside the draws) for a run with Monte Carlo draws. It returns an error
 	// wrapping ErrNoCentral for a run with draws whose central projection was not stored.
 	Central(ctx context.Context, run store.Run, f ResultFilter) ([]forecast.ResultRow, error)
+	// Check returns an *UnknownValueError if f names an area, measure, sex or age band, or a
+	// range of years, that run's results do not hold, and nil if every value is known (known
+	// values that select no row together pass: they ask for an empty table, not a mistake).
+	// The downloads call it, so that a mistyped filter is refused as the API refuses it.
+	Check(ctx context.Context, run store.Run, f ResultFilter) error
 }
+
+// UnknownValueError reports filter values that a run's results do not hold. The pages answer
+// it with 422 and Detail.
+type UnknownValueError struct {
+	// Detail names each unknown value and the values the results hold.
+	Detail string
+}
+
+// Error returns the detail.
+func (e *UnknownValueError) Error() string { return e.Detail }
 
 // ErrNoCentral is returned by ResultsSource.Central for a run with Monte Carlo draws whose
 // central projection was not stored.
