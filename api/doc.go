@@ -52,8 +52,11 @@
 // table of docs/design.md §8 (scenario_id, run_id, area_code, area_name, year, measure,
 // unit, sex, age_band, mean, p10, p50, p90) with the provenance in the file's key-value
 // metadata — and returns its path as RunOutput.ResultPath (or the path of a directory holding
-// it as results.parquet, see ResultFileName). Rows sorted by area, then measure, then year let
-// filters skip most row groups by their statistics. It reports each file's SHA-256, computed
+// it as results.parquet, see ResultFileName). For a run with Monte Carlo draws, EngineRunner
+// also writes its central projection (the scenario without draws) beside it as
+// CentralFileName. The engine writes rows by area, then year, then measure (the drivers after
+// each area-year's measures), so that filters by area and year skip most row groups by their
+// statistics. The runner reports each file's SHA-256, computed
 // while writing it, in RunOutput.ResultHashes; the run records them (store.Run.ResultHashes)
 // and every read of the results — API and pages alike — checks the file against its hash when
 // it opens it (once per open file, not per request). A damaged file (a changed byte in its
@@ -63,10 +66,17 @@
 //
 // GET /v1/runs/{id}/results pages through the cells of a succeeded run (409 otherwise),
 // filtered by area, year_from/year_to, measure (a trailing * selects a prefix: need.*), sex
-// and age_band, at most Config.MaxPageSize a page, with an opaque cursor. Result files never
-// change, so open files (at most 64), decoded row groups (64 MiB) and encoded pages (32 MiB)
-// are kept for reuse, and a succeeded run is remembered for 10 s per organisation that the
-// store said may read it.
+// and age_band, at most Config.MaxPageSize a page, with an opaque cursor. A filter value that
+// is malformed, or that the run's results do not hold (a mistyped measure, an area the run
+// does not cover, years outside its own), answers 422 with a problem whose detail names the
+// value and the known ones (a long list gives its length, a few examples and
+// GET /v1/runs/{id}/results/values, which lists them all); known values that select no cell
+// together answer an empty page. The export, the comparison (against its first run) and the
+// drivers check their filters the same way, before anything is sent. The distinct values come
+// from datasets.ResultFile.Values, worked out once per open file. Result files never change,
+// so open files (at most 64) with their distinct values, decoded row groups (64 MiB) and
+// encoded pages (32 MiB) are kept for reuse, and a succeeded run is remembered for 10 s per
+// organisation that the store said may read it.
 //
 // GET /v1/runs/{id}/results/export streams the same selection as csv, parquet, arrow (Arrow
 // IPC stream), xlsx (a sheet per measure family, then driver and other sheets when such rows
@@ -84,9 +94,11 @@
 // Excel provenance sheet).
 //
 // GET /v1/compare?runs=a,b[,…] (two to five runs, all the caller's and succeeded) pages
-// through the first run's cells that pass the filter and gives, for every run, its values and
-// its difference from and ratio to the first run's mean, matching cells on area, year,
-// measure, sex and age band (null where a run lacks the cell).
+// through the first run's cells that pass the filter and gives, for every run, its mean and
+// quantiles, its central projection (Compared), and the difference from and ratio to the
+// first run's central projection, matching cells on area, year, measure, sex and age band
+// (null where a run lacks the cell). A run with draws but no central projection stored answers
+// 409.
 //
 // # Drivers convention
 //

@@ -66,8 +66,10 @@ var (
 // value.
 func (p ResultFilterParams) filter() (datasets.ResultFilter, error) {
 	var details []error
+	var msgs []string
 	bad := func(loc string, v any, msg string) {
 		details = append(details, &huma.ErrorDetail{Location: "query." + loc, Value: v, Message: msg})
+		msgs = append(msgs, fmt.Sprintf("%s %q: %s", strings.ReplaceAll(loc, "_", " "), fmt.Sprint(v), msg))
 	}
 	for _, a := range p.Area {
 		if !areaPattern.MatchString(a) {
@@ -93,7 +95,7 @@ func (p ResultFilterParams) filter() (datasets.ResultFilter, error) {
 		bad("year_to", p.YearTo, "must not be before year_from")
 	}
 	if len(details) > 0 {
-		return datasets.ResultFilter{}, huma.Error422UnprocessableEntity("invalid filter", details...)
+		return datasets.ResultFilter{}, huma.Error422UnprocessableEntity("invalid filter: "+strings.Join(msgs, "; "), details...)
 	}
 	return datasets.ResultFilter{Areas: p.Area, YearFrom: p.YearFrom, YearTo: p.YearTo, Measures: p.Measure,
 		Sexes: p.Sex, AgeBands: p.AgeBand}, nil
@@ -192,7 +194,9 @@ func (s *Service) registerResults(api huma.API) {
 		OperationID: "get-results", Method: http.MethodGet, Path: "/runs/{id}/results", Tags: []string{"Results"},
 		Summary: "Read a run's results",
 		Description: "A page of the cells of a succeeded run's results, filtered by area, year, measure, sex and age band, " +
-			"in the order of the result file. 409 if the run has not succeeded; 500 if its result file is damaged (it no " +
+			"in the order of the result file. 409 if the run has not succeeded; 422 if a filter value is malformed or is not " +
+			"in the run's results (the problem names it and the known values; get-result-values lists them). Known values " +
+			"that select no cell together answer an empty page. 500 if its result file is damaged (it no " +
 			"longer matches the SHA-256 hash recorded when it was written; running the scenario again recreates it).",
 		Responses: map[string]*huma.Response{"200": resultsDoc(api)},
 		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
@@ -210,6 +214,9 @@ func (s *Service) registerResults(api huma.API) {
 			return nil, err
 		}
 		defer release()
+		if err := checkKnown(ctx, r.ID, rf, flt); err != nil {
+			return nil, err
+		}
 		from, err := decodeResultCursor(in.Cursor, rf.NumRows())
 		if err != nil {
 			return nil, err
@@ -239,11 +246,14 @@ func (s *Service) registerResults(api huma.API) {
 		Summary: "Export a run's results",
 		Description: "The cells of a succeeded run's results, filtered as in get-results, as one file in the chosen format, " +
 			"optionally with disclosure control. The export streams: any size can be downloaded. Parquet and Arrow carry " +
-			"the run's provenance in their metadata, Excel on its provenance sheet. 500 if the result file is damaged, as in get-results.",
+			"the run's provenance in their metadata, Excel on its provenance sheet. As in get-results, a filter value that is " +
+			"not in the run's results answers 422 naming it and the known values, before any of the file is sent; 500 if the " +
+			"result file is damaged.",
 		Responses: map[string]*huma.Response{"200": exportDoc},
 		Errors:    []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, s.exportResults)
 
+	s.registerResultValues(api)
 	s.registerCompare(api)
 	s.registerDrivers(api)
 }
@@ -266,6 +276,10 @@ func (s *Service) exportResults(ctx context.Context, in *exportInput) (*huma.Str
 	}
 	r, rf, release, err := s.runResults(ctx, in.ID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkKnown(ctx, r.ID, rf, flt); err != nil {
+		release()
 		return nil, err
 	}
 	opts.Provenance = rf.Provenance()
@@ -417,7 +431,7 @@ func (s *Service) registerCompare(api huma.API) {
 			"without draws that is stored beside them; the draws' mean and quantiles are listed too. Cells are matched on " +
 			"area, year, measure, sex and age band; the cells listed are the first run's that pass the filter, paged in its " +
 			"file order. 404 if any run is not found, 409 if any has not succeeded or has draws but no central projection " +
-			"stored (runs made before carecast stored it).",
+			"stored (runs made before carecast stored it); 422 if a filter value is not in the first run's results.",
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *compareInput) (*compareOutput, error) {
 		flt, err := in.ResultFilterParams.filter()
@@ -451,6 +465,9 @@ func (s *Service) registerCompare(api huma.API) {
 			}
 			defer crelease()
 			files[i], centrals[i] = rf, c
+		}
+		if err := checkKnown(ctx, in.Runs[0], files[0], flt); err != nil {
+			return nil, err
 		}
 		from, err := decodeResultCursor(in.Cursor, files[0].NumRows())
 		if err != nil {
@@ -613,7 +630,8 @@ func (s *Service) registerDrivers(api huma.API) {
 		Summary: "Drivers of change",
 		Description: "For one area and year, how the change of each measure since the base year splits into demography, " +
 			"prevalence trend and each policy lever (the parts add up to the total; residual shows any gap). 409 if the " +
-			"run has not succeeded; 422 if the selection holds too many driver rows (filter by measure).",
+			"run has not succeeded; 422 if the area, year, a measure, sex or age band is not in the run's results, or if the " +
+			"selection holds too many driver rows (filter by measure).",
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *driversInput) (*driversOutput, error) {
 		fp := ResultFilterParams{Area: []string{in.Area}, YearFrom: in.Year, YearTo: in.Year, Measure: in.Measure, Sex: in.Sex, AgeBand: in.AgeBand}
@@ -621,6 +639,7 @@ func (s *Service) registerDrivers(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
+		known := flt
 		flt.Measures = []string{DriverPrefix + "*"}
 		for i, m := range in.Measure {
 			if i == 0 {
@@ -637,6 +656,9 @@ func (s *Service) registerDrivers(api huma.API) {
 			return nil, err
 		}
 		defer release()
+		if err := checkKnown(ctx, r.ID, rf, known); err != nil {
+			return nil, err
+		}
 		out := &driversOutput{Body: Drivers{RunID: r.ID, AreaCode: in.Area, Year: in.Year, Items: []DriverGroup{}}}
 		type gkey struct{ measure, sex, band string }
 		groups := map[gkey]int{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/web"
@@ -189,6 +190,29 @@ func (r serviceResults) Central(ctx context.Context, run store.Run, f web.Result
 	}
 	defer cdone()
 	return scanRows(ctx, c, f)
+}
+
+// Check answers a *web.UnknownValueError, worded as the API's problems, if f names values
+// that run's results do not hold (see datasets.ResultValues.Check).
+func (r serviceResults) Check(ctx context.Context, run store.Run, f web.ResultFilter) error {
+	rf, done, err := r.s.openResults(run)
+	if err != nil {
+		return pageErr(err)
+	}
+	defer done()
+	v, err := rf.Values(ctx)
+	if err != nil {
+		return err
+	}
+	var ue *datasets.UnknownValuesError
+	if err := v.Check(datasets.ResultFilter(f)); errors.As(err, &ue) {
+		msgs := make([]string, len(ue.Unknown))
+		for i, u := range ue.Unknown {
+			msgs[i] = unknownValueMessage(run.ID, u)
+		}
+		return &web.UnknownValueError{Detail: strings.Join(msgs, "; ") + "."}
+	}
+	return nil
 }
 
 func scanRows(ctx context.Context, rf *datasets.ResultFile, f web.ResultFilter) ([]forecast.ResultRow, error) {

@@ -19,11 +19,16 @@
 // Provenance in the key-value metadata, and read by ResultFile one row group at a time:
 // Scan and Page filter by area, years, measure (a trailing * selects a prefix), sex and age
 // band, skip row groups by their statistics, and may share a ResultCache of decoded groups.
-// NewExporter streams the same table as CSV, Parquet, an Arrow IPC stream, an Excel workbook
-// (a sheet per measure family and a provenance sheet) or newline-delimited JSON, optionally
-// with Disclosure control (counts rounded to 5, small counts suppressed: empty in CSV and
-// Excel, null elsewhere, NaN when read back); ReadExport reads each format back. ToArrow and
-// ToArrowBatches turn canonical dataset rows into Arrow record batches.
+// Values gives the file's distinct areas, measures, sexes, age bands and years, worked out
+// once per ResultFile from footer statistics and column dictionaries, and ResultValues.Check
+// names the values of a filter that the file lacks (an *UnknownValuesError), so that a
+// mistyped filter can be refused instead of answering nothing. NewExporter streams the same
+// table as CSV, Parquet, an Arrow IPC stream, an Excel workbook (a sheet per measure family,
+// then driver and other sheets when such rows exist, and a provenance sheet) or
+// newline-delimited JSON, optionally with Disclosure control (counts rounded, by default to 5,
+// and small counts suppressed: empty in CSV and Excel, null elsewhere, NaN when read back);
+// ReadExport reads each format back. ToArrow and ToArrowBatches turn canonical dataset rows
+// into Arrow record batches.
 //
 // Conventions shared with package forecast: single years of age 0..90 where 90 means "90 and
 // over" (population_oldest carries 90..105, 105 meaning "105 and over"); sexes "female" and

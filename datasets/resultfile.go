@@ -62,6 +62,9 @@ type ResultFile struct {
 	mu       sync.Mutex
 	verified []bool // row groups whose pages have been checked
 
+	valuesMu sync.Mutex
+	values   *ResultValues // see Values; nil until worked out
+
 	decodes atomic.Int64 // row groups decoded (tests check that filters skip groups)
 }
 

@@ -412,6 +412,7 @@ func FuzzOpenResults(f *testing.F) {
 		}
 		_ = rf.Scan(context.Background(), ResultFilter{Areas: []string{"E06000000"}}, ScanOptions{}, func(int64, forecast.ResultRow) bool { return true })
 		_ = rf.Scan(context.Background(), ResultFilter{}, ScanOptions{}, func(int64, forecast.ResultRow) bool { return true })
+		_, _ = rf.Values(context.Background())
 	})
 }
 

@@ -1,7 +1,14 @@
-// Package forecast is carecast's model: population, need, services, capacity and workforce,
-// cost, scenarios, uncertainty and back-tests.
+// Package forecast is carecast's model. This package holds what the model's packages and their
+// callers share: the vocabulary (sexes, single years of age, areas as AreaInfo, measure
+// families and units), scenarios (Scenario, its levers and their time Profiles, checked
+// against a Catalog of what the data offers, with every problem as a FieldError) and the rows
+// of results (ResultRow, the tidy table of docs/design.md §8). The model itself is in the
+// sub-packages: engine runs the chain (population → need → services → capacity and workforce
+// → cost, with uncertainty and drivers of change), population projects the population,
+// backtest scores projections from earlier origins, and timeseries and reconcile forecast and
+// reconcile single series.
 //
-// The package knows nothing of HTTP or file formats: callers (package datasets, package api)
+// The packages know nothing of HTTP or file formats: callers (package datasets, package api)
 // turn files and requests into the plain Go values defined here, and turn results back.
 //
 // Invariants that hold across the package and its sub-packages:

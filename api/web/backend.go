@@ -140,6 +140,11 @@ type ResultsSource interface {
 	// wrapping ErrNoCentral for a run with draws whose central projection was not stored.
 	// Both return an error wrapping a *DamagedError if a result file is damaged.
 	Central(ctx context.Context, run store.Run, f ResultFilter) ([]forecast.ResultRow, error)
+	// Check returns an *UnknownValueError if f names an area, measure, sex or age band, or a
+	// range of years, that run's results do not hold, and nil if every value is known (known
+	// values that select no row together pass: they ask for an empty table, not a mistake).
+	// The downloads call it, so that a mistyped filter is refused as the API refuses it.
+	Check(ctx context.Context, run store.Run, f ResultFilter) error
 }
 
 // DamagedError is returned (or wrapped) by ResultsSource.Rows and Central for a run whose
@@ -152,6 +157,16 @@ type DamagedError struct {
 func (e *DamagedError) Error() string {
 	return "the result file of run " + e.RunID + " is damaged (hash mismatch); run the scenario again to recreate it"
 }
+
+// UnknownValueError reports filter values that a run's results do not hold. The pages answer
+// it with 422 and Detail.
+type UnknownValueError struct {
+	// Detail names each unknown value and the values the results hold.
+	Detail string
+}
+
+// Error returns the detail.
+func (e *UnknownValueError) Error() string { return e.Detail }
 
 // ErrNoCentral is returned by ResultsSource.Central for a run with Monte Carlo draws whose
 // central projection was not stored.

@@ -309,6 +309,7 @@ func (s *site) compareData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var all []forecast.ResultRow
+	checked := false
 	for _, id := range compareRunIDs(q) {
 		run, err := s.d.Backend.Run(r.Context(), p, id)
 		if err != nil {
@@ -317,6 +318,13 @@ func (s *site) compareData(w http.ResponseWriter, r *http.Request) {
 		}
 		if run.Status != store.RunSucceeded {
 			continue
+		}
+		if !checked { // the first run's results, as the API's comparison checks
+			if err := s.d.Results.Check(r.Context(), run, flt); err != nil {
+				s.failErr(w, r, &p, "results", err)
+				return
+			}
+			checked = true
 		}
 		rows, err := s.d.Results.Rows(r.Context(), run, flt)
 		if err != nil {

@@ -5,47 +5,64 @@
 //
 // # Pages
 //
-//	/                          start page: find an area (name or ONS code), councils by region
+//	/                          start page: find an area (name or ONS code), councils by region,
+//	                           the person's recent scenarios and runs
 //	/areas?q=                  area search (an exact name or code goes straight to the area)
-//	/areas/{code}?year=        area overview: baseline needs and services with growth to
-//	                           2030/2035/2045 and 80% ranges, fan charts, population pyramid
-//	                           (base year and chosen year), service users by setting, and a
-//	                           one-field "what if" (shift residential care to home care)
+//	/areas/{code}?year=        area overview, projected at once (Projector): headline needs and
+//	                           services with growth to 2030/2035/2045 and 80% ranges, need fan
+//	                           charts, population pyramid (base year and chosen year), service
+//	                           users by setting, and a one-field "what if" (shift residential
+//	                           care to home care)
 //	/scenarios, /scenarios/new?area=, /scenarios/{id}
 //	                           scenario list and builder: levers (prevalence trends, shift to
 //	                           home care, admission avoidance, extra homes, unit-cost path),
-//	                           each with a time profile and an optional 80% range; save (a new
-//	                           version) and run
+//	                           each with a time profile and an optional 80% range; POST
+//	                           /scenarios and /scenarios/{id} save (a new version), POST
+//	                           /scenarios/{id}/runs starts a run
 //	/runs, /runs/{id}?area=&year=&measure=&driver=
 //	                           run list; a run's progress, then its results: capacity,
 //	                           workforce, cost, service and need tables for a year against the
 //	                           baseline, a fan chart of any measure, the service mix over time,
-//	                           the driver waterfall, downloads and provenance
+//	                           the driver waterfall, downloads and provenance (a measure or
+//	                           driver the run lacks shows the page's default choice instead;
+//	                           an unknown area code, the run's first area)
+//	/runs/{id}/status, /runs/{id}/events
+//	                           a run's progress as JSON, and its server-sent events
 //	/compare?runs=a,b&area=&year=&measure=&baseline=1
-//	                           two or more runs side by side (and the first one's baseline)
-//	/login, /logout            sign in with an API key
+//	                           up to six runs side by side, oldest first, in an area they all
+//	                           cover, with the first one's baseline when asked (or when only one
+//	                           run is chosen); values and changes are central projections
+//	/login, /logout            sign in with an API key (POST /login), sign out (POST /logout)
 //
 // Every chart is followed by its data table and a CSV download of its rows (the tidy table of
-// docs/design.md §8, from /areas/{code}/data.csv, /runs/{id}/data.csv and
-// /compare/data.csv); whole runs download through /runs/{id}/export?format=csv|xlsx|parquet|
-// arrow|json, which forwards to the API's /v1/runs/{id}/results/export.
+// docs/design.md §8, from /areas/{code}/data.csv, /runs/{id}/data.csv and /compare/data.csv);
+// whole runs download through /runs/{id}/export?format=csv|xlsx|parquet|arrow|json, which
+// forwards to the API's /v1/runs/{id}/results/export. A run's downloads take the results API's
+// filters; a value the run's results do not hold (a mistyped measure, an area it does not
+// cover) answers 422 naming it and the known values, as the API does, while known values
+// that select nothing give an empty file.
 //
 // # What the pages call
 //
 // The pages reach the rest of carecast only through Deps: a Backend (scenarios, runs, keys;
 // package api implements it with the same functions as its HTTP operations), a ResultsSource
-// (rows of a finished run), a Projector (one area projected at once, for overviews and for the
-// baseline a run is compared with; EngineProjector runs the forecast engine) and the areas
-// table. The baseline of a run is its scenario with each lever replaced by one that does
-// nothing, so that it shares the run's random draws and differs from it only by the levers.
+// (rows of a finished run, its central projection, and the check of a download's filter), a
+// Projector (one area projected at once, for overviews and for the baseline a run is compared
+// with; EngineProjector runs the forecast engine), the areas table, a Catalog of what scenario
+// forms offer, and the API handler that exports and event streams are forwarded to. The
+// baseline of a run is its scenario without its levers, projected for the one area shown
+// with at most 1000 draws (100 for a region, 40 for England); every input has its own random
+// stream, so the baseline's draws of the other inputs are the run's and it differs from the
+// run by the levers, not by Monte Carlo noise.
 //
 // # Keys and safety
 //
 // When the server has API keys, a person signs in with one; it is kept in the HttpOnly,
 // SameSite=Strict cookie CookieName (Secure over TLS) and checked on every request, and the
 // pages act with its organisation and role (viewers read; planners also save and run). In the
-// server's open local mode (no keys, loopback only) nobody signs in. Downloads and run event
-// streams are forwarded in-process to the API with the key as a bearer token. Forms are
+// server's open local mode (no keys, loopback only) nobody signs in. Whole-run exports and run
+// event streams are forwarded in-process to the API with the key as a bearer token; the other
+// pages and downloads act through Deps with the person's organisation. Forms are
 // refused when sent from another origin (http.CrossOriginProtection), bodies are capped, and
 // every page sends a Content-Security-Policy that allows only this server's own script and
 // styles.

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +146,28 @@ func (r *engineRunner) Central(_ context.Context, run store.Run, f web.ResultFil
 	}
 	r.mu.Unlock()
 	return match(all, f), nil
+}
+
+// Check implements web.ResultsSource with datasets.ResultValues.Check on the run's rows.
+func (r *engineRunner) Check(_ context.Context, run store.Run, f web.ResultFilter) error {
+	r.mu.Lock()
+	all := r.results[run.ID]
+	r.mu.Unlock()
+	sets := [4]map[string]bool{{}, {}, {}, {}}
+	years := map[int]bool{}
+	for _, row := range all {
+		for i, s := range []string{row.AreaCode, row.Measure, row.Sex, row.AgeBand} {
+			sets[i][s] = true
+		}
+		years[row.Year] = true
+	}
+	list := func(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }
+	v := datasets.ResultValues{Areas: list(sets[0]), Measures: list(sets[1]), Sexes: list(sets[2]), AgeBands: list(sets[3]),
+		Years: slices.Sorted(maps.Keys(years))}
+	if err := v.Check(datasets.ResultFilter(f)); err != nil {
+		return &web.UnknownValueError{Detail: err.Error()}
+	}
+	return nil
 }
 
 func match(all []forecast.ResultRow, f web.ResultFilter) []forecast.ResultRow {

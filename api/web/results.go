@@ -284,8 +284,16 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Headline += "."
 	}
+	// The download names only the families the run has: a family it lacks would be refused
+	// as a filter value not in its results.
+	var keyMeasures []string
+	for _, fam := range []string{"capacity", "workforce", "cost", "service", "need"} {
+		if len(f.family(fam)) > 0 {
+			keyMeasures = append(keyMeasures, fam+".*")
+		}
+	}
 	d.KeyCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
-		Measures: []string{"capacity.*", "workforce.*", "cost.*", "service.*", "need.*"}, Sexes: []string{"all"}}.query().Encode()
+		Measures: keyMeasures, Sexes: []string{"all"}}.query().Encode()
 
 	// Fan chart of the chosen measure, scenario against baseline.
 	d.Measure = r.URL.Query().Get("measure")
@@ -477,6 +485,10 @@ func (s *site) runData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	flt := filterFromQuery(r)
+	if err := s.d.Results.Check(r.Context(), run, flt); err != nil {
+		s.failErr(w, r, &p, "results", err)
+		return
+	}
 	rows, err := s.d.Results.Rows(r.Context(), run, flt)
 	if err != nil {
 		s.failErr(w, r, &p, "results", err)

@@ -224,11 +224,14 @@ func (s *site) fail(w http.ResponseWriter, r *http.Request, p *Principal, status
 	s.render(w, r, status, "error", &errorPage{base: base{Title: heading, User: p}, Heading: heading, Message: msg, Status: status})
 }
 
-// failErr renders the error page that fits err: not found, forbidden, too many runs, damaged
-// results, shutting down, or a logged internal error.
+// failErr renders the error page that fits err: filter values not in a run's results (422),
+// not found, forbidden, too many runs, damaged results, shutting down, or a logged internal error.
 func (s *site) failErr(w http.ResponseWriter, r *http.Request, p *Principal, what string, err error) {
 	var damaged *DamagedError
+	var unknown *UnknownValueError
 	switch {
+	case errors.As(err, &unknown):
+		s.fail(w, r, p, http.StatusUnprocessableEntity, "Not in this run's results", unknown.Detail)
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, p, http.StatusNotFound, "Not found", "There is no "+what+" here, or it belongs to another organisation.")
 	case errors.Is(err, ErrForbidden):

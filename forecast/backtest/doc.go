@@ -110,10 +110,14 @@
 //
 // # Ranges of the population
 //
-// The engine's Monte Carlo does not draw the population. PopulationErrorModel, fitted on the
-// Origin2011 districts' log errors (FitPopulationErrors), gives the spread of the log error of
-// a district's age band h years after its base estimate; Population fits it and checks it out of
-// sample on the contest (Report.Coverage), around carecast's projection and ONS's.
+// PopulationErrorModel, fitted on the Origin2011 districts' log errors (FitPopulationErrors),
+// gives the spread of the log error of a district's age band h years after its base estimate;
+// Population fits it (Report.Errors) and checks it out of sample on the contest
+// (Report.Coverage), around carecast's projection and ONS's. The engine's Monte Carlo draws
+// each district's population from it, and widens its service-use intervals with
+// ServiceWidening, when it is given these error models (datasets.ErrorModels; the server and
+// the CLI set them with datasets.UseBacktestErrorModels); without them it does not draw the
+// population.
 //
 // # What was known at the origin
 //

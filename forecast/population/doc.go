@@ -30,9 +30,10 @@
 //
 // The yearly step is the accounting of ONS's 2018-based national population projections (NPP),
 // worked out from ONS's published England principal projection: its population, mortality,
-// fertility and migration assumptions, and its projected births and deaths
-// (../shared/data/raw/ons_npp2018). Each rule below reproduces ONS's published components to
-// rounding (TestNPP2018Components):
+// fertility and migration assumptions, and its projected births and deaths (the 2018-based
+// NPP: datasets/README.md gives its source and licence, docs/design.md §3 the datasets built
+// from it). Each rule below reproduces ONS's published components to rounding
+// (TestNPP2018Components):
 //
 //   - Mortality: ONS's q(x) is the probability that a person aged x at mid-year t dies before
 //     mid-year t+1. Deaths at "age x" in ONS's deaths table are deaths in that cohort.
