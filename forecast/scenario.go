@@ -50,10 +50,88 @@ type PrevalenceSpec struct {
 
 // ServicesSpec configures service-use projection.
 type ServicesSpec struct {
-	NeedMeasure string `json:"need_measure,omitempty" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure that drives services for people 65+ (default adl_need_help): base-year use per person in need, so ageing and prevalence trends carry through. People 18-64 are driven by population."`
-	PerHead     bool   `json:"per_head,omitempty" doc:"Drive services for 65+ by population instead of need."`
-	BaseYears   int    `json:"base_years,omitempty" minimum:"1" maximum:"5" doc:"Average use rates over this many of the latest activity years (default 3)."`
+	NeedMeasure string          `json:"need_measure,omitempty" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure that drives services for people 65+ (default adl_need_help), or the part of each service that the drivers do not give to another measure: base-year use per person in need, so ageing and prevalence trends carry through. People 18-64 are driven by population."`
+	Drivers     []ServiceDriver `json:"drivers,omitempty" maxItems:"24" doc:"Which need measures drive each service for people 65+, and with what share of its base-year users. A service not listed follows need_measure alone. Omitted: the default, DefaultServiceDrivers: care homes 70% dementia, home care 60% dementia, the rest need_measure (Alzheimer's Society surveys, quoted in NICE's 2020 impact report on dementia)."`
+	PerHead     bool            `json:"per_head,omitempty" doc:"Drive services for 65+ by population instead of need (drivers are then ignored)."`
+	BaseYears   int             `json:"base_years,omitempty" minimum:"1" maximum:"5" doc:"Average use rates over this many of the latest activity years (default 3)."`
 }
+
+// ServiceDriver gives one need measure a share of a service's users 65+: that share of the
+// base-year users is taken to use the service because of the measure, so it grows with the
+// number of people with that need (ageing, prevalence levers). A service's shares add to 1,
+// the remainder going to need_measure when they do not.
+type ServiceDriver struct {
+	Service string  `json:"service" enum:"residential,nursing,home_care,direct_payments,day_care,meals" doc:"Service."`
+	Measure string  `json:"measure" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure covering every age 65+, e.g. dementia."`
+	Share   float64 `json:"share" minimum:"0" maximum:"1" doc:"Share of the service's base-year users 65+ who follow this measure, 0..1."`
+}
+
+// ServiceNames are the services projected, in output order.
+var ServiceNames = []string{"residential", "nursing", "home_care", "direct_payments", "day_care", "meals"}
+
+// DefaultDementiaMeasure is the measure the default service drivers give care homes and home care.
+const DefaultDementiaMeasure = "dementia"
+
+// Default shares of users 65+ living with dementia: about 70% of care-home residents and 60%
+// of people using home care (Alzheimer's Society surveys, as quoted by NICE, "NICEimpact
+// dementia", 2020, chapter 4: social care). docs/design.md §6 explains the choice.
+const (
+	DefaultCareHomeDementiaShare = 0.7
+	DefaultHomeCareDementiaShare = 0.6
+)
+
+// DefaultServiceDrivers is the default link from need measures to services for people 65+:
+// care homes (residential and nursing) 70% dementia and home care 60% dementia, the rest of
+// each, and every other service, following need (the general need measure, need_measure).
+// Where the data has no usable dementia rates, the engine falls back to need alone and says so.
+func DefaultServiceDrivers(need string) []ServiceDriver {
+	return []ServiceDriver{
+		{Service: "residential", Measure: DefaultDementiaMeasure, Share: DefaultCareHomeDementiaShare},
+		{Service: "residential", Measure: need, Share: 1 - DefaultCareHomeDementiaShare},
+		{Service: "nursing", Measure: DefaultDementiaMeasure, Share: DefaultCareHomeDementiaShare},
+		{Service: "nursing", Measure: need, Share: 1 - DefaultCareHomeDementiaShare},
+		{Service: "home_care", Measure: DefaultDementiaMeasure, Share: DefaultHomeCareDementiaShare},
+		{Service: "home_care", Measure: need, Share: 1 - DefaultHomeCareDementiaShare},
+		{Service: "direct_payments", Measure: need, Share: 1},
+		{Service: "day_care", Measure: need, Share: 1},
+		{Service: "meals", Measure: need, Share: 1},
+	}
+}
+
+// ResolveDrivers returns, for each service in ServiceNames order, the measures that drive it
+// for people 65+ and their shares: the drivers given, the remainder of each service's share
+// (if under 1) to need_measure, and need_measure alone for a service not listed. Drivers
+// with the same service and measure are merged. Nil drivers resolve like an empty list.
+func (s ServicesSpec) ResolveDrivers(drivers []ServiceDriver) [][]ServiceDriver {
+	out := make([][]ServiceDriver, len(ServiceNames))
+	for i, name := range ServiceNames {
+		total := 0.0
+		for _, d := range drivers {
+			if d.Service != name || d.Share == 0 {
+				continue
+			}
+			total += d.Share
+			j := slices.IndexFunc(out[i], func(x ServiceDriver) bool { return x.Measure == d.Measure })
+			if j >= 0 {
+				out[i][j].Share += d.Share
+				continue
+			}
+			out[i] = append(out[i], d)
+		}
+		if rest := 1 - total; rest > 1e-9 {
+			j := slices.IndexFunc(out[i], func(x ServiceDriver) bool { return x.Measure == s.NeedMeasure })
+			if j >= 0 {
+				out[i][j].Share += rest
+			} else {
+				out[i] = append(out[i], ServiceDriver{Service: name, Measure: s.NeedMeasure, Share: rest})
+			}
+		}
+	}
+	return out
+}
+
+// MaxDriversPerService is how many measures may drive one service.
+const MaxDriversPerService = 4
 
 // CapacitySpec holds the assumptions that convert service use into capacity and workforce.
 // Zero values take the defaults documented on each field.
@@ -329,6 +407,33 @@ func (s *Scenario) Check(in Catalog) error {
 	}
 	if _, ok := measures[s.Services.NeedMeasure]; !ok && !s.Services.PerHead {
 		add("services.need_measure", "unknown measure %q", s.Services.NeedMeasure)
+	}
+	shares := map[string]float64{}
+	for i, d := range s.Services.Drivers {
+		p := fmt.Sprintf("services.drivers[%d]", i)
+		if !slices.Contains(ServiceNames, d.Service) {
+			add(p+".service", "unknown service %q; want one of %s", d.Service, strings.Join(ServiceNames, ", "))
+		}
+		if _, ok := measures[d.Measure]; !ok {
+			add(p+".measure", "unknown measure %q; the data has %s", d.Measure, strings.Join(sortedKeys(measures), ", "))
+		}
+		if !(d.Share >= 0 && d.Share <= 1) {
+			add(p+".share", "share %v is not between 0 and 1", d.Share)
+			continue
+		}
+		shares[d.Service] += d.Share
+	}
+	for _, name := range ServiceNames {
+		if shares[name] > 1+1e-9 {
+			add("services.drivers", "the shares of %s add to %.4g, more than 1", name, shares[name])
+		}
+	}
+	if !s.Services.PerHead {
+		for i, ds := range s.Services.ResolveDrivers(s.Services.Drivers) {
+			if len(ds) > MaxDriversPerService {
+				add("services.drivers", "%s has %d driving measures; at most %d", ServiceNames[i], len(ds), MaxDriversPerService)
+			}
+		}
 	}
 	if q := s.Uncertainty.Quantiles; len(q) != 3 || !(0 < q[0] && q[0] < q[1] && q[1] < q[2] && q[2] < 1) {
 		add("uncertainty.quantiles", "want three increasing quantiles strictly between 0 and 1, got %v", q)

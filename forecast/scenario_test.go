@@ -3,6 +3,7 @@ package forecast
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -72,6 +73,17 @@ func TestScenarioCheck(t *testing.T) {
 			"prevalence[2].evidence_year: dementia has evidence from [2011], not 2020"}},
 		{"need measure", Scenario{Name: "x", Services: ServicesSpec{NeedMeasure: "falls"}}, []string{`services.need_measure: unknown measure "falls"`}},
 		{"need measure per head", Scenario{Name: "x", Services: ServicesSpec{NeedMeasure: "falls", PerHead: true}}, nil},
+		{"service drivers", Scenario{Name: "x", Services: ServicesSpec{Drivers: []ServiceDriver{
+			{Service: "respite", Measure: "dementia", Share: 0.5},
+			{Service: "home_care", Measure: "falls", Share: 0.5},
+			{Service: "nursing", Measure: "dementia", Share: 0.8}, {Service: "nursing", Measure: "adl_need_help", Share: 0.4},
+			{Service: "meals", Measure: "dementia", Share: math.NaN()},
+		}}}, []string{
+			`services.drivers[0].service: unknown service "respite"; want one of residential, nursing, home_care, direct_payments, day_care, meals`,
+			`services.drivers[1].measure: unknown measure "falls"; the data has adl_need_help, dementia`,
+			"services.drivers[4].share: share NaN is not between 0 and 1",
+			"services.drivers: the shares of nursing add to 1.2, more than 1"}},
+		{"service drivers valid", Scenario{Name: "x", Services: ServicesSpec{Drivers: []ServiceDriver{{Service: "nursing", Measure: "dementia", Share: 0.5}}}}, nil},
 		{"quantiles order", Scenario{Name: "x", Uncertainty: UncertaintySpec{Quantiles: []float64{0.5, 0.1, 0.9}}}, []string{"uncertainty.quantiles: want three increasing"}},
 		{"quantiles bounds", Scenario{Name: "x", Uncertainty: UncertaintySpec{Quantiles: []float64{0, 0.5, 1}}}, []string{"uncertainty.quantiles: want three increasing"}},
 		{"quantiles count", Scenario{Name: "x", Uncertainty: UncertaintySpec{Quantiles: []float64{0.1, 0.9}}}, []string{"uncertainty.quantiles: want three increasing"}},
@@ -136,5 +148,34 @@ func TestScenarioCheck(t *testing.T) {
 				t.Errorf("%d unwrapped of %d; message %q", n, len(se), err)
 			}
 		})
+	}
+}
+
+func TestResolveDrivers(t *testing.T) {
+	s := ServicesSpec{NeedMeasure: "adl_need_help"}
+	got := s.ResolveDrivers([]ServiceDriver{
+		{Service: "nursing", Measure: "dementia", Share: 0.25}, {Service: "nursing", Measure: "dementia", Share: 0.25},
+		{Service: "meals", Measure: "adl_need_help", Share: 0.5}, {Service: "home_care", Measure: "dementia", Share: 1},
+	})
+	want := map[string][]ServiceDriver{
+		"residential": {{"residential", "adl_need_help", 1}},
+		"nursing":     {{"nursing", "dementia", 0.5}, {"nursing", "adl_need_help", 0.5}}, // merged, the rest to need
+		"home_care":   {{"home_care", "dementia", 1}},
+		"meals":       {{"meals", "adl_need_help", 1}}, // the rest joins the same measure
+	}
+	for i, name := range ServiceNames {
+		if w, ok := want[name]; ok && !slices.Equal(got[i], w) {
+			t.Errorf("%s: %+v, want %+v", name, got[i], w)
+		}
+	}
+	// The default: care homes 70/30, home care 60/40, the rest need alone; shares add to 1.
+	for i, ds := range s.ResolveDrivers(DefaultServiceDrivers(s.NeedMeasure)) {
+		total := 0.0
+		for _, d := range ds {
+			total += d.Share
+		}
+		if math.Abs(total-1) > 1e-12 {
+			t.Errorf("%s: default shares add to %v", ServiceNames[i], total)
+		}
 	}
 }

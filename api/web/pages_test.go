@@ -190,6 +190,13 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 			t.Errorf("results page lacks %q", want)
 		}
 	}
+	// Which need measures drive each service for 65+: the default the engine recorded.
+	for _, want := range []string{`<tr><th scope="row">Residential care</th><td>Dementia 70%, Need help with self-care 30%</td></tr>`,
+		`<tr><th scope="row">Home care</th><td>Dementia 60%, Need help with self-care 40%</td></tr>`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("results page lacks the service drivers row %s", want)
+		}
+	}
 	// The waterfall's parts add up: its table ends at the 2035 level.
 	if !strings.Contains(p.body, "<th scope=\"row\">2035 level</th><td></td><td>"+chart.Number(want)+"</td>") {
 		t.Error("waterfall table does not end at the 2035 level")

@@ -170,6 +170,8 @@ type resultsPage struct {
 	Exports       []exportLink
 	AreaExports   []exportLink
 	Provenance    string
+	ServiceDrive  []serviceDrive // which need measures drive each service for 65+, from the provenance
+	PerHead       bool           // services for 65+ follow population instead
 	Problem       string
 	Headline      string
 }
@@ -332,6 +334,7 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 		if b, err := json.MarshalIndent(json.RawMessage(run.Provenance), "", "  "); err == nil {
 			d.Provenance = string(b)
 		}
+		d.ServiceDrive, d.PerHead = serviceDrivers(run.Provenance)
 	}
 	s.render(w, r, http.StatusOK, "results", d)
 }
@@ -532,4 +535,38 @@ func (s *site) forward(w http.ResponseWriter, r *http.Request, key, path, query 
 	// The API sets its own content headers.
 	w.Header().Del("Content-Security-Policy")
 	s.d.API.ServeHTTP(w, r2)
+}
+
+// serviceDrive is one service's driving measures for people 65+, worded for the page.
+type serviceDrive struct {
+	Short   string // the service's short label
+	Drivers string // "Dementia 70%, Need help with self-care 30%"
+}
+
+// serviceDrivers reads from a run's provenance the need measures that drove each service for
+// people 65+ (the engine records the drivers it resolved in the scenario it ran), and whether
+// services followed population instead.
+func serviceDrivers(prov []byte) ([]serviceDrive, bool) {
+	var p struct {
+		Scenario forecast.Scenario `json:"scenario"`
+	}
+	if json.Unmarshal(prov, &p) != nil {
+		return nil, false
+	}
+	if p.Scenario.Services.PerHead {
+		return nil, true
+	}
+	var out []serviceDrive
+	for _, name := range forecast.ServiceNames {
+		var parts []string
+		for _, d := range p.Scenario.Services.Drivers {
+			if d.Service == name {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", shortLabel(forecast.FamilyNeed+"."+d.Measure), 100*d.Share))
+			}
+		}
+		if len(parts) > 0 {
+			out = append(out, serviceDrive{Short: shortLabel(forecast.FamilyService + "." + name), Drivers: strings.Join(parts, ", ")})
+		}
+	}
+	return out, false
 }

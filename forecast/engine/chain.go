@@ -164,7 +164,7 @@ func (w *worker) bandSum(b band) float64 { return w.prefix[b.to+1] - w.prefix[b.
 func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []float64) {
 	p := w.p
 	e := p.e
-	use, hours := p.rates.ratesFor(e, e.districts[d])
+	use, older, hours := p.rates.ratesFor(e, e.districts[d])
 	if h := p.sc.Capacity.HomeCareHours; h != nil {
 		hours = *h
 	}
@@ -187,17 +187,16 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 			row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
 		}
 		// Need: rates × population × trend over the measure's ages only.
-		var older, working float64
+		var olderPop, working float64
+		var needOlder [maxSchedules]float64 // people 65+ with each measure
 		for s := range forecast.NumSexes {
 			for x := 18; x <= 64; x++ {
 				working += pop[s][x]
 			}
 		}
-		if p.sc.Services.PerHead {
-			for s := range forecast.NumSexes {
-				for x := 65; x <= forecast.OpenAge; x++ {
-					older += pop[s][x]
-				}
+		for s := range forecast.NumSexes {
+			for x := 65; x <= forecast.OpenAge; x++ {
+				olderPop += pop[s][x]
 			}
 		}
 		for j, sch := range p.scheds {
@@ -233,8 +232,8 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 				for b, bd := range m.bands {
 					row[m.cell(s, b)] = w.bandSum(bd)
 				}
-				if j == p.svcNeed && !p.sc.Services.PerHead {
-					older += w.bandSum(groupBands[grpOlder])
+				if sch.from <= 65 && sch.to >= forecast.OpenAge {
+					needOlder[j] += w.bandSum(groupBands[grpOlder])
 				}
 			}
 			for b := range m.bands {
@@ -243,7 +242,7 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 		}
 		// Services.
 		var svc [numServices][numGroups]float64
-		den := [numGroups]float64{working, older}
+		den := [numGroups]float64{working, olderPop}
 		elig, avoid, shiftShare := 1.0, 0.0, 0.0
 		var trend [numServices]float64
 		for k := range trend {
@@ -271,10 +270,18 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 				if math.IsNaN(u) {
 					continue
 				}
-				if dr.mult != nil {
-					u *= dr.mult[k][s][g]
+				x := u * den[g]
+				if g == grpOlder && len(p.drivers[s]) > 0 {
+					// 65+ driven by need: each driving measure's people × its rate.
+					x = 0
+					for i, dv := range p.drivers[s] {
+						x += older[s][i] * needOlder[dv.sched]
+					}
 				}
-				svc[s][g] = u * den[g] * trend[s] * elig
+				if dr.mult != nil {
+					x *= dr.mult[k][s][g]
+				}
+				svc[s][g] = x * trend[s] * elig
 			}
 		}
 		for g := range numGroups {

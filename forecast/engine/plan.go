@@ -52,7 +52,7 @@ type plan struct {
 	base    int
 	years   []int
 	scheds  []*schedule
-	svcNeed int // schedule index driving services for 65+, or -1 (per head)
+	drivers [numServices][]svcDriver // need schedules driving each service for 65+ (none per head)
 	rates   *serviceRates
 	notes   []string
 
@@ -92,7 +92,7 @@ func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
 	if err := sc.Check(e.in); err != nil {
 		return nil, err
 	}
-	p := &plan{e: e, sc: sc, base: sc.BaseYear, svcNeed: -1}
+	p := &plan{e: e, sc: sc, base: sc.BaseYear}
 	for y := sc.BaseYear; y <= sc.Horizon; y++ {
 		p.years = append(p.years, y)
 	}
@@ -100,19 +100,10 @@ func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
 	if p.scheds, p.notes, err = e.schedules(&sc); err != nil {
 		return nil, err
 	}
-	var needSched *schedule
-	for i, s := range p.scheds {
-		if s.measure == sc.Services.NeedMeasure {
-			p.svcNeed, needSched = i, s
-		}
+	if err := p.resolveDrivers(); err != nil {
+		return nil, err
 	}
-	if !sc.Services.PerHead && needSched == nil {
-		return nil, forecast.ScenarioError{{Path: "services.need_measure", Message: fmt.Sprintf("need measure %q has no usable evidence", sc.Services.NeedMeasure)}}
-	}
-	if needSched != nil && (needSched.from > 65 || needSched.to < forecast.OpenAge) && !sc.Services.PerHead {
-		return nil, forecast.ScenarioError{{Path: "services.need_measure", Message: fmt.Sprintf("need measure %q covers ages %d-%d, not all of 65+", needSched.measure, needSched.from, needSched.to)}}
-	}
-	if p.rates, err = e.serviceRates(&sc, needSched); err != nil {
+	if p.rates, err = e.serviceRates(p); err != nil {
 		return nil, err
 	}
 	p.notes = append(p.notes, p.rates.notes...)
@@ -571,6 +562,67 @@ func (p *plan) checkSupplied() error {
 	}
 	if len(errs) > 0 {
 		return errs
+	}
+	return nil
+}
+
+// svcDriver is one need schedule's share of a service's users 65+.
+type svcDriver struct {
+	sched int
+	share float64
+}
+
+// resolveDrivers links each service for people 65+ to the need schedules that drive it: the
+// scenario's drivers, or forecast.DefaultServiceDrivers, through ServicesSpec.ResolveDrivers.
+// A measure the scenario names must have usable evidence covering every age 65+; a default
+// driver whose measure has none (data without dementia rates, or the measure excluded) gives
+// its share to need_measure, with a note. The resolved drivers are recorded in the scenario
+// the result's provenance carries.
+func (p *plan) resolveDrivers() error {
+	sv := &p.sc.Services
+	if sv.PerHead {
+		sv.Drivers = nil
+		return nil
+	}
+	usable := func(m string) (int, string) {
+		for i, s := range p.scheds {
+			if s.measure != m {
+				continue
+			}
+			if s.from > 65 || s.to < forecast.OpenAge {
+				return -1, fmt.Sprintf("covers ages %d-%d, not all of 65+", s.from, s.to)
+			}
+			return i, ""
+		}
+		return -1, "has no usable evidence in this run"
+	}
+	if _, why := usable(sv.NeedMeasure); why != "" {
+		return forecast.ScenarioError{{Path: "services.need_measure", Message: fmt.Sprintf("need measure %q %s", sv.NeedMeasure, why)}}
+	}
+	given := sv.Drivers
+	if given == nil {
+		for _, d := range forecast.DefaultServiceDrivers(sv.NeedMeasure) {
+			if _, why := usable(d.Measure); why != "" {
+				p.notes = append(p.notes, fmt.Sprintf("services follow %s alone: the default share of %s for %s cannot be used, as %s %s", sv.NeedMeasure, d.Measure, d.Service, d.Measure, why))
+				continue
+			}
+			given = append(given, d)
+		}
+	}
+	resolved := sv.ResolveDrivers(given)
+	sv.Drivers = nil
+	for s, ds := range resolved {
+		for i, d := range ds {
+			j, why := usable(d.Measure)
+			if why != "" {
+				return forecast.ScenarioError{{Path: "services.drivers", Message: fmt.Sprintf("%s is driven by %q, which %s", d.Service, d.Measure, why)}}
+			}
+			if i >= forecast.MaxDriversPerService {
+				return forecast.ScenarioError{{Path: "services.drivers", Message: fmt.Sprintf("%s has more than %d driving measures", d.Service, forecast.MaxDriversPerService)}}
+			}
+			p.drivers[s] = append(p.drivers[s], svcDriver{sched: j, share: d.Share})
+			sv.Drivers = append(sv.Drivers, d)
+		}
 	}
 	return nil
 }

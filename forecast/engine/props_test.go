@@ -46,8 +46,9 @@ func compareRows(t *testing.T, a, b *engine.Result, diff func(ra, rb forecast.Re
 	return i
 }
 
-// TestZeroPrevalenceZeroNeed: with every dementia rate 0, dementia need is 0 in every cell and
-// nothing else changes (dementia does not drive services).
+// TestZeroPrevalenceZeroNeed: with every dementia rate 0, dementia need is 0 in every cell, and
+// services, which dementia drives in part by default, follow the general need measure alone:
+// every other cell equals a run on the real data whose drivers give every service to need.
 func TestZeroPrevalenceZeroNeed(t *testing.T) {
 	_, realIn, _ := realData(t)
 	in := *realIn
@@ -59,6 +60,7 @@ func TestZeroPrevalenceZeroNeed(t *testing.T) {
 	}
 	sc := forecast.Scenario{Name: "zero", Areas: []string{sheffield, lancs}, Districts: true}
 	zero := run(t, newEngine(t, &in), sc)
+	sc.Services.Drivers = []forecast.ServiceDriver{{Service: "residential", Measure: forecast.DefaultNeedMeasure, Share: 1}}
 	base := run(t, newEngine(t, realIn), sc)
 	n := 0
 	compareRows(t, zero, base, func(z, b forecast.ResultRow) {

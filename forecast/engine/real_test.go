@@ -165,21 +165,33 @@ func TestRealServiceSpotCheck(t *testing.T) {
 		}
 		return t
 	}
-	older := func(p *population.Pop90) float64 {
+	inNeed := func(p *population.Pop90) float64 {
 		n := prevalenceTimesPop(t, b, "adl_need_help", 2014, p, 65, 90)
 		return n[0] + n[1]
 	}
+	withDementia := func(p *population.Pop90) float64 {
+		n := prevalenceTimesPop(t, b, "dementia", 2011, p, 65, 90)
+		return n[0] + n[1]
+	}
+	type driver struct {
+		share float64
+		den   func(*population.Pop90) float64
+	}
+	// The default drivers (forecast.DefaultServiceDrivers): care homes 70% dementia, home care
+	// 60%; each driver's share of the users over its people, averaged over the base years, times
+	// its people in 2021.
 	for _, tc := range []struct {
 		service, measure, band string
 		div                    float64
-		den                    func(*population.Pop90) float64
+		drivers                []driver
 	}{
-		{"residential", "weeks", "65+", 52, older},
-		{"residential", "weeks", "18-64", 52, working},
-		{"home_care", "clients", "65+", 1, older},
-		{"day_care", "clients", "18-64", 1, working},
+		{"residential", "weeks", "65+", 52, []driver{{0.7, withDementia}, {0.3, inNeed}}},
+		{"residential", "weeks", "18-64", 52, []driver{{1, working}}},
+		{"home_care", "clients", "65+", 1, []driver{{0.6, withDementia}, {0.4, inNeed}}},
+		{"day_care", "clients", "65+", 1, []driver{{1, inNeed}}},
+		{"day_care", "clients", "18-64", 1, []driver{{1, working}}},
 	} {
-		var sum float64
+		sum := make([]float64, len(tc.drivers))
 		n := 0
 		for y := 2011; y <= 2013; y++ {
 			var v float64
@@ -191,14 +203,19 @@ func TestRealServiceSpotCheck(t *testing.T) {
 				}
 			}
 			if found {
-				sum += v / tc.den(popAt(y))
+				for i, d := range tc.drivers {
+					sum[i] += d.share * v / d.den(popAt(y))
+				}
 				n++
 			}
 		}
 		if n == 0 {
 			t.Fatalf("no Sheffield %s %s activity", tc.service, tc.band)
 		}
-		want := sum / float64(n) * tc.den(popAt(2021))
+		want := 0.0
+		for i, d := range tc.drivers {
+			want += sum[i] / float64(n) * d.den(popAt(2021))
+		}
 		got := value(t, r, sheffield, 2021, "service."+tc.service, "all", tc.band)
 		if !near(got, want, 1e-9) {
 			t.Errorf("Sheffield 2021 %s %s = %.3f, mean rate × 2021 denominator = %.3f", tc.service, tc.band, got, want)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/carecast/carecast/forecast"
@@ -12,7 +13,7 @@ import (
 )
 
 // Services projected, with the activity each is measured by.
-var serviceNames = []string{"residential", "nursing", "home_care", "direct_payments", "day_care", "meals"}
+var serviceNames = forecast.ServiceNames
 
 const (
 	svcResidential = iota
@@ -44,8 +45,7 @@ func activityOf(k int) (name, measure string, divisor float64) {
 }
 
 type svcKey struct {
-	need      string
-	evidence  int
+	drivers   string // each service's driving measures, evidence years and shares; "" per head
 	perHead   bool
 	baseYears int
 }
@@ -57,25 +57,30 @@ type svcEntry struct {
 }
 
 // serviceRates are base-year use rates for every council in force, region and England: use[k][g]
-// is service k's people per head (group 18-64) or per person in need (65+, unless per head), NaN
-// where the service is not delivered to that group (meals for 18-64).
+// is service k's people per head (group 18-64, and 65+ per head), NaN where the service is not
+// delivered to that group (meals for 18-64). For 65+ driven by need, older[k][i] is service k's
+// users per person with its i-th driving measure (plan.drivers[k][i]): that driver's share of
+// the base-year users over the people with the measure, so that Σ_i older[k][i] × need_i gives
+// the base-year users back; use[k][grpOlder] is then their sum, only to mark availability.
 type serviceRates struct {
 	use   map[string]*[numServices][numGroups]float64
+	older map[string]*[numServices][forecast.MaxDriversPerService]float64
 	cv    map[string]*[numServices][numGroups]float64 // year-to-year coefficient of variation of use
 	hours map[string]float64                          // home-care hours per client per week
 	years []int                                       // activity years used
 	notes []string
 }
 
-// serviceRates computes (once per need schedule and settings) the base use rates.
-func (e *Engine) serviceRates(sc *forecast.Scenario, need *schedule) (*serviceRates, error) {
-	k := svcKey{perHead: sc.Services.PerHead, baseYears: sc.Services.BaseYears}
-	if !k.perHead {
-		if need == nil {
-			return nil, fmt.Errorf("services are driven by need measure %q, which is not available", sc.Services.NeedMeasure)
+// serviceRates computes (once per set of drivers, their evidence and settings) the base use rates.
+func (e *Engine) serviceRates(p *plan) (*serviceRates, error) {
+	k := svcKey{perHead: p.sc.Services.PerHead, baseYears: p.sc.Services.BaseYears}
+	var b strings.Builder
+	for s, ds := range p.drivers {
+		for _, d := range ds {
+			fmt.Fprintf(&b, "%d:%s/%d=%v;", s, p.scheds[d.sched].measure, p.scheds[d.sched].evidenceYear, d.share)
 		}
-		k.need, k.evidence = need.measure, need.evidenceYear
 	}
+	k.drivers = b.String()
 	e.svcMu.Lock()
 	ent := e.svc[k]
 	if ent == nil {
@@ -83,7 +88,7 @@ func (e *Engine) serviceRates(sc *forecast.Scenario, need *schedule) (*serviceRa
 		e.svc[k] = ent
 	}
 	e.svcMu.Unlock()
-	ent.once.Do(func() { ent.r, ent.err = e.buildServiceRates(k, need) })
+	ent.once.Do(func() { ent.r, ent.err = e.buildServiceRates(k, p.scheds, p.drivers) })
 	return ent.r, ent.err
 }
 
@@ -142,25 +147,45 @@ func (e *Engine) areaPop(code string, y int) (population.Pop90, bool) {
 	return sum, found
 }
 
-// denominators returns an area's people 18-64 and its people 65+ in need (or 65+ per head).
-func denominators(p *population.Pop90, need *schedule, perHead bool) [numGroups]float64 {
-	var d [numGroups]float64
+// maxSchedules bounds the need schedules one run may hold (the measures of the data).
+const maxSchedules = 64
+
+// denoms are an area's denominators of service use: people 18-64, people 65+, and the people
+// 65+ with each need schedule's measure.
+type denoms struct {
+	group [numGroups]float64
+	need  [maxSchedules]float64
+}
+
+// denominators returns an area's denominators (need only for the schedules in use).
+func denominators(p *population.Pop90, scheds []*schedule, inUse []bool) denoms {
+	var d denoms
 	for s := range p {
 		for x := 18; x <= 64; x++ {
-			d[grpWorking] += p[s][x]
+			d.group[grpWorking] += p[s][x]
 		}
 		for x := 65; x <= forecast.OpenAge; x++ {
-			if perHead {
-				d[grpOlder] += p[s][x]
-			} else {
-				d[grpOlder] += p[s][x] * need.rate[s][x]
+			d.group[grpOlder] += p[s][x]
+			for j, sch := range scheds {
+				if inUse[j] {
+					d.need[j] += p[s][x] * sch.rate[s][x]
+				}
 			}
 		}
 	}
 	return d
 }
 
-func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, error) {
+func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numServices][]svcDriver) (*serviceRates, error) {
+	if len(scheds) > maxSchedules {
+		return nil, fmt.Errorf("%d need measures, more than the %d a run may use", len(scheds), maxSchedules)
+	}
+	inUse := make([]bool, len(scheds))
+	for _, ds := range drivers {
+		for _, d := range ds {
+			inUse[d.sched] = true
+		}
+	}
 	// value[area][year][service][group], from activity rows.
 	type key struct {
 		area      string
@@ -202,7 +227,7 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 		years = years[len(years)-k.baseYears:]
 	}
 	r := &serviceRates{use: map[string]*[numServices][numGroups]float64{}, cv: map[string]*[numServices][numGroups]float64{},
-		hours: map[string]float64{}, years: years}
+		older: map[string]*[numServices][forecast.MaxDriversPerService]float64{}, hours: map[string]float64{}, years: years}
 
 	// Sources of each council in force: itself, areas it succeeded, or the county it was cut from.
 	sources := map[string][]string{}
@@ -245,39 +270,75 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 		}
 	}
 
-	den := map[[2]any][numGroups]float64{} // (area, year) → denominators
-	denOf := func(area string, y int) ([numGroups]float64, bool) {
+	den := map[[2]any]*denoms{} // (area, year) → denominators
+	denOf := func(area string, y int) (*denoms, bool) {
 		if d, ok := den[[2]any{area, y}]; ok {
 			return d, true
 		}
 		p, ok := e.areaPop(area, y)
 		if !ok {
-			return [numGroups]float64{}, false
+			return nil, false
 		}
-		d := denominators(&p, need, k.perHead)
-		den[[2]any{area, y}] = d
-		return d, true
+		d := denominators(&p, scheds, inUse)
+		den[[2]any{area, y}] = &d
+		return &d, true
 	}
 	// pooled returns the mean over years of Σ value / Σ denominator for the areas, and the
-	// coefficient of variation of the yearly rates.
-	pooled := func(areas []string, s, g int) (float64, float64) {
+	// coefficient of variation of the yearly rates. The denominator of a service for 65+
+	// driven by need is the people with its driving measures, weighted by their shares (for
+	// the spread); with rates non-nil, rates[i] gets driver i's share of the users over the
+	// people with its measure, the mean over years.
+	pooled := func(areas []string, s, g int, rates *[forecast.MaxDriversPerService]float64) (float64, float64) {
+		byNeed := g == grpOlder && !k.perHead
 		var sum, sum2 float64
+		var per [forecast.MaxDriversPerService]float64
 		n := 0
 		for _, y := range years {
 			var v, d float64
+			var dn [forecast.MaxDriversPerService]float64
 			ok := false
 			for _, a := range areas {
 				x, has := val[key{a, y, s, g}]
 				dd, hasD := denOf(a, y)
-				if has && hasD && dd[g] > 0 {
+				if !has || !hasD {
+					continue
+				}
+				dg := dd.group[g]
+				if byNeed {
+					dg = 0
+					for _, dv := range drivers[s] {
+						dg += dv.share * dd.need[dv.sched]
+					}
+				}
+				if dg > 0 {
 					v += x
-					d += dd[g]
+					d += dg
+					if byNeed {
+						for i, dv := range drivers[s] {
+							dn[i] += dd.need[dv.sched]
+						}
+					}
 					ok = true
 				}
 			}
 			if ok {
 				sum += v / d
 				sum2 += (v / d) * (v / d)
+				if byNeed {
+					// A measure nobody has in the year cannot explain its share of the users:
+					// the others share them.
+					shared := 0.0
+					for i, dv := range drivers[s] {
+						if dn[i] > 0 {
+							shared += dv.share
+						}
+					}
+					for i, dv := range drivers[s] {
+						if dn[i] > 0 {
+							per[i] += dv.share / shared * v / dn[i]
+						}
+					}
+				}
 				n++
 			}
 		}
@@ -288,6 +349,13 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 		cv := minCV
 		if n > 1 && mean > 0 {
 			cv = min(max(math.Sqrt(max(sum2/float64(n)-mean*mean, 0)*float64(n)/float64(n-1))/mean, minCV), maxCV)
+		}
+		if rates != nil && byNeed {
+			mean = 0
+			for i := range drivers[s] {
+				rates[i] = per[i] / float64(n)
+				mean += rates[i]
+			}
 		}
 		return mean, cv
 	}
@@ -321,18 +389,23 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 	}
 	fill := func(code string, srcs []string, fallback ...[]string) {
 		use, cvs := new([numServices][numGroups]float64), new([numServices][numGroups]float64)
+		older := new([numServices][forecast.MaxDriversPerService]float64)
 		for s := range numServices {
 			for g := range numGroups {
 				if s == svcMeals && g == grpWorking {
 					use[s][g] = math.NaN()
 					continue
 				}
-				u, cv := pooled(srcs, s, g)
+				rates := &older[s]
+				if g != grpOlder {
+					rates = nil
+				}
+				u, cv := pooled(srcs, s, g, rates)
 				for _, fb := range fallback {
 					if !math.IsNaN(u) {
 						break
 					}
-					u, cv = pooled(fb, s, g)
+					u, cv = pooled(fb, s, g, rates)
 					if code != "" && len(fb) > 0 {
 						r.notes = append(r.notes, fmt.Sprintf("%s has no %s %s activity in %v; it takes a wider pooled rate", code, serviceNames[s], groupBands[g].name, years))
 					}
@@ -350,7 +423,7 @@ func (e *Engine) buildServiceRates(k svcKey, need *schedule) (*serviceRates, err
 				r.notes = append(r.notes, fmt.Sprintf("%s reports no home-care hours with its clients in %v; it takes a wider pooled rate of hours per client", code, years))
 			}
 		}
-		r.use[code], r.cv[code] = use, cvs
+		r.use[code], r.cv[code], r.older[code] = use, cvs, older
 		r.hours[code] = h
 	}
 	for _, c := range councils {
@@ -383,14 +456,15 @@ func maxKey(m map[string]int) string {
 }
 
 // ratesFor returns the use rates that apply to an area: its council's, or for a region or
-// England the pooled rates.
-func (r *serviceRates) ratesFor(e *Engine, code string) (*[numServices][numGroups]float64, float64) {
+// England the pooled rates; and the per-driver rates for 65+ and hours per client.
+func (r *serviceRates) ratesFor(e *Engine, code string) (*[numServices][numGroups]float64, *[numServices][forecast.MaxDriversPerService]float64, float64) {
 	if u, ok := r.use[code]; ok {
-		return u, r.hours[code]
+		return u, r.older[code], r.hours[code]
 	}
 	if i, ok := e.index[code]; ok {
 		c := e.council[i]
-		return r.use[c], r.hours[c]
+		return r.use[c], r.older[c], r.hours[c]
 	}
-	return r.use[e.in.National], r.hours[e.in.National]
+	n := e.in.National
+	return r.use[n], r.older[n], r.hours[n]
 }

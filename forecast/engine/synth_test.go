@@ -173,7 +173,13 @@ func synthInputs() *engine.Inputs {
 }
 
 // synthScenario is a scenario on the synthetic data from 2011 to 2016.
+// Its services follow need alone (needOnly), as the synthetic activity was made: the step tests
+// check the single-measure arithmetic, TestServiceDriversSynthetic the default mix.
 func synthScenario(levers ...forecast.LeverSpec) forecast.Scenario {
 	return forecast.Scenario{Name: "synthetic", BaseYear: synthBase, Horizon: 2016, Levers: levers, Districts: true,
-		Costs: forecast.CostSpec{PriceBase: "2011-12"}}
+		Costs: forecast.CostSpec{PriceBase: "2011-12"}, Services: forecast.ServicesSpec{Drivers: needOnly}}
 }
+
+// needOnly gives every service for 65+ to the general need measure: residential in full, and
+// the services not listed follow need_measure alone.
+var needOnly = []forecast.ServiceDriver{{Service: "residential", Measure: forecast.DefaultNeedMeasure, Share: 1}}
