@@ -2,9 +2,11 @@ package forecast
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +32,30 @@ func TestEndDocExample(t *testing.T) {
 			want := fmt.Sprintf("%.1f", 100*(l.Cumulative(DefaultBaseYear, atoi(p[1]))-1))
 			if p[0] != want {
 				t.Errorf("end doc: reached in full by %s, %s%% by %s; Cumulative gives %s%%", m[1], p[0], p[1], want)
+			}
+		}
+	}
+}
+
+// TestDocsExample checks the worked example in docs/design.md §4 and the README against
+// Lever.Cumulative: −1% a year from 2025, linear, reached in full by 2045 or by 2026.
+func TestDocsExample(t *testing.T) {
+	pct := func(end, year int) string {
+		l := Lever{Value: -1, Start: 2025, End: end, Profile: Linear}
+		return strings.Replace(fmt.Sprintf("%.1f%%", 100*(l.Cumulative(DefaultBaseYear, year)-1)), "-", "−", 1)
+	}
+	for file, want := range map[string][]string{
+		"../docs/design.md": {"about " + pct(2045, 2035), "(" + pct(2045, 2045) + " by 2045)", "about " + pct(2026, 2035) + " by 2035", "(" + pct(2026, 2045) + " by 2045)"},
+		"../README.md":      {"is about " + pct(2045, 2035) + " by 2035", "about " + pct(2026, 2035)},
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(b)), " ")
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the worked example lacks %q", file, w)
 			}
 		}
 	}
