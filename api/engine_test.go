@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -105,5 +106,27 @@ func TestEngineRunEndToEnd(t *testing.T) {
 	p := want(t, ts.do(http.MethodPost, "/v1/scenarios", planner, `{"name": "x", "base_year": 2019, "areas": ["E06000028"]}`), http.StatusUnprocessableEntity).problem(t)
 	if len(p.Errors) < 2 {
 		t.Fatalf("problems: %+v", p)
+	}
+}
+
+// TestScenarioSchemaEndDoc checks that the served schema says what a lever's end year means
+// for annual rates, with the worked example (its figures are checked against
+// forecast.Lever.Cumulative in package forecast).
+func TestScenarioSchemaEndDoc(t *testing.T) {
+	var doc struct {
+		Defs map[string]struct {
+			Properties map[string]struct {
+				Description string `json:"description"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(NewScenarioSchema(nil).Schema(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	end := doc.Defs["LeverSpec"].Properties["end"].Description
+	for _, s := range []string{"year the annual rate is reached in full", "rate reached in full by 2045 gives about -3.1% by 2035"} {
+		if !strings.Contains(end, s) {
+			t.Errorf("schema: levers[].end description lacks %q: %q", s, end)
+		}
 	}
 }

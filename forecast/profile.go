@@ -122,6 +122,28 @@ func (l Lever) At(year int) float64 {
 	return l.Value * l.Profile.Fraction(year, l.Start, l.End)
 }
 
+// Cumulative returns the factor that a lever whose Value is an annual rate (percent a year)
+// has built up by year, counting from a projection's base year:
+//
+//	Π (1 + At(z)/100) over the years z = base+1 .. year,
+//
+// and 1 when year ≤ base. The profile shapes the annual rate, not the cumulative effect: End is
+// the year the rate is reached in full, after which it keeps compounding at Value a year. For
+// example Value −1 from 2025, linear, reached in full by 2045 gives a factor of about 0.969
+// (−3.1%) by 2035, while the same rate reached in full by 2026 gives about 0.900 (−10.0%).
+//
+// The engine compounds the annual-rate levers (prevalence_trend, service_trend,
+// unit_cost_growth, and mortality_improvement in package population) with this function, so a
+// figure printed from it is the engine's. It
+// multiplies the years in order, base+1 first. It panics if the lever is invalid (see Check).
+func (l Lever) Cumulative(base, year int) float64 {
+	f := 1.0
+	for z := base + 1; z <= year; z++ {
+		f *= 1 + l.At(z)/100
+	}
+	return f
+}
+
 // Check returns an error if the lever's value is not finite, its window ends before it starts
 // or its profile is undefined.
 func (l Lever) Check() error {

@@ -108,3 +108,54 @@ func ExampleProfile_Fraction() {
 	// 2028 linear 1.00 front 1.0000 back 1.0000
 	// 2029 linear 1.00 front 1.0000 back 1.0000
 }
+
+// The expected factors are worked by hand. −1% a year from 2025, linear, rate reached in full
+// by 2045: the window has n = 21 years, so the rate in year 2024+j is −j/21 % (j = 1..21) and
+//
+//	Cumulative(2021, 2035) = Π_{j=1}^{11} (1 − j/2100)
+//	  = (1 − 1/2100)(1 − 2/2100)(1 − 3/2100) … (1 − 11/2100) ≈ 0.969004 (−3.10%),
+//
+// the years 2022..2024 contributing (1 + 0) each. Reached in full by 2026 (n = 2): −0.5% in
+// 2025, then −1% in each of 2026..2035, so Cumulative(2021, 2035) = 0.995 × 0.99^10 ≈ 0.899860.
+func TestLeverCumulative(t *testing.T) {
+	slow := Lever{Value: -1, Start: 2025, End: 2045, Profile: Linear}
+	want := 1.0
+	for j := 1; j <= 11; j++ {
+		want *= 1 - float64(j)/2100
+	}
+	if got := slow.Cumulative(2021, 2035); math.Abs(got-want) > 1e-15 || math.Abs(got-0.9690044271) > 1e-10 {
+		t.Errorf("−1%%/yr linear 2025..2045: Cumulative(2021, 2035) = %.12f, want %.12f", got, want)
+	}
+	fast := Lever{Value: -1, Start: 2025, End: 2026, Profile: Linear}
+	if got, want := fast.Cumulative(2021, 2035), 0.995*math.Pow(0.99, 10); math.Abs(got-want) > 1e-15 {
+		t.Errorf("−1%%/yr linear 2025..2026: Cumulative(2021, 2035) = %.12f, want %.12f", got, want)
+	}
+	for _, y := range []int{2000, 2021, 2024} {
+		if got := slow.Cumulative(2021, y); got != 1 {
+			t.Errorf("Cumulative(2021, %d) = %v before the lever starts, want 1", y, got)
+		}
+	}
+	// A step lever compounds its full rate from the start year: (1.02)^(y − start + 1).
+	step := Lever{Value: 2, Start: 2023, End: 2030, Profile: Step}
+	if got, want := step.Cumulative(2021, 2030), math.Pow(1.02, 8); math.Abs(got-want) > 1e-12 {
+		t.Errorf("step 2%%/yr from 2023: Cumulative(2021, 2030) = %v, want %v", got, want)
+	}
+	// Years at or before the base year do not count.
+	if got, want := step.Cumulative(2025, 2030), math.Pow(1.02, 5); math.Abs(got-want) > 1e-12 {
+		t.Errorf("step 2%%/yr from 2023, base 2025: Cumulative(2025, 2030) = %v, want %v", got, want)
+	}
+	if got := (Lever{}).Cumulative(2021, 2045); got != 1 {
+		t.Errorf("zero Lever Cumulative = %v, want 1", got)
+	}
+}
+
+func ExampleLever_Cumulative() {
+	for _, end := range []int{2045, 2026} {
+		l := Lever{Value: -1, Start: 2025, End: end, Profile: Linear}
+		fmt.Printf("−1%% a year from 2025, reached in full by %d: %+.1f%% by 2035, %+.1f%% by 2045\n",
+			end, 100*(l.Cumulative(2021, 2035)-1), 100*(l.Cumulative(2021, 2045)-1))
+	}
+	// Output:
+	// −1% a year from 2025, reached in full by 2045: -3.1% by 2035, -10.5% by 2045
+	// −1% a year from 2025, reached in full by 2026: -10.0% by 2035, -18.6% by 2045
+}

@@ -179,6 +179,18 @@ const (
 	LeverUnitCostGrowth       = "unit_cost_growth"    // real annual % growth in unit costs
 )
 
+// IsAnnualRate reports whether a lever type's value is an annual rate, percent a year, that
+// compounds (Lever.Cumulative): prevalence_trend, mortality_improvement, service_trend and
+// unit_cost_growth. For these a lever's End is the year the rate is reached in full; for the
+// others it is the year of the full effect.
+func IsAnnualRate(leverType string) bool {
+	switch leverType {
+	case LeverPrevalenceTrend, LeverMortalityImprovement, LeverServiceTrend, LeverUnitCostGrowth:
+		return true
+	}
+	return false
+}
+
 // LeverTypes lists the lever types in the order drivers report them.
 var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, LeverMortalityImprovement, LeverMigration,
 	LeverDwellings, LeverServiceTrend, LeverShiftToHomeCare, LeverAdmissionAvoidance, LeverEligibility, LeverUnitCostGrowth}
@@ -203,19 +215,24 @@ var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, Lever
 // 1,000,000 homes for dwellings).
 //
 // The value reached in year y is Value × Profile.Fraction(y, Start, End) (0 before Start, all
-// of it from End). Low and High, when given, are the 80% interval that Monte Carlo draws from.
+// of it from End). For the annual rates (IsAnnualRate) that value is the year's rate: End is the
+// year the rate is reached in full, and the rates compound from the base year, so the effect by
+// year y is Lever.Cumulative(base, y) and keeps growing after End. For example −1% a year from
+// 2025, linear, rate reached in full by 2045 is about −3.1% by 2035; reached in full by 2026, it
+// is about −10.0% by 2035. Low and High, when given, are the 80% interval that Monte Carlo draws
+// from.
 type LeverSpec struct {
 	Type           string   `json:"type" enum:"prevalence_trend,morbidity_compression,mortality_improvement,migration,dwellings,service_trend,shift_residential_to_home_care,admission_avoidance,eligibility_change,unit_cost_growth" doc:"What the lever changes."`
 	Label          string   `json:"label,omitempty" maxLength:"100" doc:"A name for the lever in driver charts."`
 	Measure        string   `json:"measure,omitempty" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure (prevalence_trend)."`
 	Service        string   `json:"service,omitempty" enum:"residential,nursing,home_care,direct_payments,day_care,meals" doc:"Service (service_trend)."`
 	Areas          []string `json:"areas,omitempty" maxItems:"400" doc:"Restrict the lever to these areas and everything under them (default: everywhere)."`
-	Value          float64  `json:"value" doc:"The lever's full value (see type)."`
+	Value          float64  `json:"value" doc:"The lever's full value (see type); for the annual rates, the rate in % a year once reached in full."`
 	Low            *float64 `json:"low,omitempty" doc:"Lower end of the 80% interval for Monte Carlo."`
 	High           *float64 `json:"high,omitempty" doc:"Upper end of the 80% interval for Monte Carlo."`
 	Start          int      `json:"start" minimum:"2012" maximum:"2070" doc:"First year with an effect."`
-	End            int      `json:"end" minimum:"2012" maximum:"2070" doc:"Year the full value is reached."`
-	Profile        string   `json:"profile,omitempty" enum:"linear,step,front_loaded,back_loaded" doc:"How the value builds up between start and end (default linear)."`
+	End            int      `json:"end" minimum:"2012" maximum:"2070" doc:"Year the full value is reached. For the annual rates (prevalence_trend, mortality_improvement, service_trend, unit_cost_growth) it is the year the annual rate is reached in full: the profile shapes the rate, which compounds every year, so the cumulative effect keeps growing after end. Worked example: -1% a year from 2025, linear, rate reached in full by 2045 gives about -3.1% by 2035 and -10.5% by 2045; the same rate reached in full by 2026 gives about -10.0% by 2035 and -18.6% by 2045. For the other levers it is the year of full effect."`
+	Profile        string   `json:"profile,omitempty" enum:"linear,step,front_loaded,back_loaded" doc:"How the value (for the annual rates, the annual rate) builds up between start and end (default linear)."`
 	PersonsPerHome float64  `json:"persons_per_home,omitempty" minimum:"0" maximum:"10" doc:"Residents per new dwelling (dwellings; default 2.3)."`
 	AgeProfile     string   `json:"age_profile,omitempty" enum:"migrants,population,older" doc:"Ages of the new residents (dwellings): migrants = England's in-migrants (default), population = England's population, older = England's population aged 65+."`
 }

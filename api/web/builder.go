@@ -59,9 +59,21 @@ var profiles = []struct{ Value, Label string }{
 	{"back_loaded", "Back-loaded: most of it late"},
 }
 
+// EndLabel is the label of the end year: for an annual rate the profile shapes the rate, so
+// the end year is when the rate, not the effect, is reached in full.
+func (lf leverField) EndLabel() string {
+	if forecast.IsAnnualRate(lf.Type) {
+		return "Rate reached in full by"
+	}
+	return "Full effect by"
+}
+
+// AnnualRate reports whether the lever's value is an annual rate that compounds.
+func (lf leverField) AnnualRate() bool { return forecast.IsAnnualRate(lf.Type) }
+
 // Timing describes the lever's range and timing in words, for the summary that opens them.
 func (lf leverField) Timing() string {
-	t := "from " + lf.Start + ", full effect by " + lf.End + ", " + strings.ReplaceAll(lf.Profile, "_", "-")
+	t := "from " + lf.Start + ", " + strings.ToLower(lf.EndLabel()) + " " + lf.End + ", " + strings.ReplaceAll(lf.Profile, "_", "-")
 	if lf.Low != "" && lf.High != "" {
 		t += ", 80% range " + lf.Low + " to " + lf.High
 	}
@@ -74,6 +86,9 @@ type leverField struct {
 	Value, Low, High, Start, End, Profile string
 	PersonsPerHome, AgeProfile            string
 	Open                                  bool
+	// Effect is the cumulative effect an annual-rate lever implies in the years the pages
+	// report ("≈ −3.1% by 2035, −10.5% by 2045"), or "" (see leverEffect).
+	Effect string
 }
 
 // scenarioForm is the scenario builder's state.
@@ -98,6 +113,21 @@ type scenarioForm struct {
 
 type fieldProblem struct {
 	Field, Message string
+}
+
+// effects fills each lever's Effect from what the form holds, when it reads as a valid lever.
+func (f *scenarioForm) effects() {
+	for i := range f.Levers {
+		lf := &f.Levers[i]
+		lf.Effect = ""
+		v, err1 := strconv.ParseFloat(strings.TrimSuffix(strings.ReplaceAll(lf.Value, ",", ""), "%"), 64)
+		start, err2 := strconv.Atoi(lf.Start)
+		end, err3 := strconv.Atoi(lf.End)
+		if lf.Value == "" || err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		lf.Effect = leverEffect(forecast.LeverSpec{Type: lf.Type, Measure: lf.Measure, Value: v, Start: start, End: end, Profile: lf.Profile}, f.BaseYear, f.Horizon)
+	}
 }
 
 // catalog answers with Deps.Catalog or carecast's defaults.
@@ -189,7 +219,11 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 		i := slices.IndexFunc(f.Levers, func(lf leverField) bool { return lf.Type == l.Type && lf.Measure == l.Measure })
 		if i < 0 || used[i] || len(l.Areas) > 0 {
 			f.extra = append(f.extra, l)
-			f.Extra = append(f.Extra, describeLever(l))
+			desc := describeLever(l)
+			if e := leverEffect(l, f.BaseYear, f.Horizon); e != "" {
+				desc += "; cumulative effect " + e
+			}
+			f.Extra = append(f.Extra, desc)
 			continue
 		}
 		used[i] = true
@@ -216,6 +250,65 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 }
 
 func fnum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// effectYears are the years of a scenario with base year base and last year horizon in which
+// the pages report a lever's cumulative effect: the overview's growth years after the base
+// year, and the horizon.
+func effectYears(base, horizon int) []int {
+	var out []int
+	for _, y := range growthYears {
+		if y > base && y <= horizon {
+			out = append(out, y)
+		}
+	}
+	if horizon > base && !slices.Contains(out, horizon) {
+		out = append(out, horizon)
+	}
+	return out
+}
+
+// leverEffect writes the cumulative effect of an annual-rate lever in a scenario with base year
+// base and last year horizon, in the years effectYears gives: "≈ −3.1% by 2030, −5.6% by 2035".
+// The figures are forecast.Lever.Cumulative, the factor the engine compounds with, rounded to
+// one decimal. It returns "" for a lever that is not an annual rate, not valid (a window
+// ending before it starts or starting by the base year, an unknown profile) or has no year to
+// report.
+func leverEffect(l forecast.LeverSpec, base, horizon int) string {
+	if base == 0 {
+		base = forecast.DefaultBaseYear
+	}
+	if horizon == 0 {
+		horizon = forecast.DefaultHorizon
+	}
+	prof := l.Profile
+	if prof == "" {
+		prof = "linear"
+	}
+	p, err := forecast.ParseProfile(prof)
+	lev := forecast.Lever{Value: l.Value, Start: l.Start, End: l.End, Profile: p}
+	if !forecast.IsAnnualRate(l.Type) || err != nil || lev.Check() != nil || l.Start <= base || l.Value <= -100 {
+		return ""
+	}
+	var parts []string
+	for _, y := range effectYears(base, horizon) {
+		parts = append(parts, fmt.Sprintf("%s by %d", percentChange(lev.Cumulative(base, y)), y))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "≈ " + strings.Join(parts, ", ")
+}
+
+// percentChange writes a factor as a signed percentage change to one decimal, with a true
+// minus sign: 0.969 is "−3.1%", 1.02 is "+2.0%", and anything that rounds to zero is "0.0%".
+func percentChange(factor float64) string {
+	s := fmt.Sprintf("%+.1f", 100*(factor-1))
+	switch s {
+	case "+0.0", "-0.0":
+		return "0.0%"
+	}
+	return strings.Replace(s, "-", "−", 1) + "%"
+}
 
 // leverUnits are the units of lever values, as written after a number.
 var leverUnits = map[string]string{
@@ -348,7 +441,7 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 			field, v string
 			dst      *int
 			what     string
-		}{{k + "_start", lf.Start, &l.Start, "the first year"}, {k + "_end", lf.End, &l.End, "the year of full effect"}} {
+		}{{k + "_start", lf.Start, &l.Start, "the first year"}, {k + "_end", lf.End, &l.End, endWhat(lf.Type)}} {
 			n, err := strconv.Atoi(y.v)
 			if err != nil {
 				bad(y.field, fmt.Sprintf("%s: %s must be a year, like %d.", lf.Title, y.what, f.BaseYear+1))
@@ -381,6 +474,14 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 		f.Name = sc.Name
 	}
 	return sc, from
+}
+
+// endWhat names a lever's end year in error messages.
+func endWhat(leverType string) string {
+	if forecast.IsAnnualRate(leverType) {
+		return "the year the rate is reached in full"
+	}
+	return "the year of full effect"
 }
 
 // autoName names a scenario from its area and levers.
@@ -523,6 +624,18 @@ type builderPage struct {
 	Saved     bool
 	JSON      string
 	Action    string
+	// RateExample is the worked example of an annual rate's end year (rateExample).
+	RateExample string
+}
+
+// rateExample is the worked example the form gives under each annual-rate lever, from
+// forecast.Lever.Cumulative.
+func rateExample() string {
+	at := func(end int) string {
+		l := forecast.Lever{Value: -1, Start: 2025, End: end, Profile: forecast.Linear}
+		return percentChange(l.Cumulative(forecast.DefaultBaseYear, 2035))
+	}
+	return fmt.Sprintf("For example −1%% a year from 2025, linear, reached in full by 2045 is about %s by 2035; reached in full by 2026, about %s by 2035.", at(2045), at(2026))
 }
 
 type areaChoice struct {
@@ -547,8 +660,9 @@ var drawsOptions = []drawsOption{
 }
 
 func (s *site) builder(p *Principal, f *scenarioForm, title, action string) *builderPage {
+	f.effects()
 	d := &builderPage{base: base{Title: title, User: p, Section: "scenarios"}, Form: f, BaseYears: s.baseYears(),
-		Profiles: profiles, DrawsOpts: drawsOptions, CanPlan: p.CanPlan(), Action: action}
+		Profiles: profiles, DrawsOpts: drawsOptions, CanPlan: p.CanPlan(), Action: action, RateExample: rateExample()}
 	for y := f.BaseYear + 5; y <= s.lastYear(); y += 5 {
 		d.Horizons = append(d.Horizons, y-y%5)
 	}

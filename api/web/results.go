@@ -202,7 +202,11 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &resultsPage{base: base{Title: "Results: " + sc.Name, User: &p, Section: "runs"}, Run: runRowOf(run, sc.Name), Scenario: sc}
 	for _, l := range doc.Levers {
-		d.Levers = append(d.Levers, describeLever(l))
+		desc := describeLever(l)
+		if e := leverEffect(l, doc.BaseYear, doc.Horizon); e != "" {
+			desc += "; cumulative effect " + e
+		}
+		d.Levers = append(d.Levers, desc)
 	}
 	areas := doc.Areas
 	if len(areas) == 0 {

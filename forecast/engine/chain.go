@@ -32,8 +32,9 @@ func (p *plan) centralDraw() *draw {
 	return d
 }
 
-// compound fills d.cum: for levers that are annual % changes, Π (1 + at(z)/100) over the years
-// after the base year up to each year; for the others, the value reached in each year.
+// compound fills d.cum: for levers that are annual % changes, forecast.Lever.Cumulative (Π (1 +
+// at(z)/100) over the years after the base year up to each year, the figure the pages print);
+// for the others, the value reached in each year.
 func (p *plan) compound(d *draw) {
 	if d.cum == nil {
 		d.cum = make([][]float64, len(p.levers))
@@ -43,14 +44,11 @@ func (p *plan) compound(d *draw) {
 	}
 	for i := range p.levers {
 		l := &p.levers[i]
-		f := 1.0
+		lev := forecast.Lever{Value: d.values[i], Start: l.spec.Start, End: l.spec.End, Profile: l.profile}
 		for k, y := range p.years {
 			switch l.spec.Type {
 			case forecast.LeverPrevalenceTrend, forecast.LeverServiceTrend, forecast.LeverUnitCostGrowth:
-				if k > 0 {
-					f *= 1 + l.at(d.values[i], y)/100
-				}
-				d.cum[i][k] = f
+				d.cum[i][k] = lev.Cumulative(p.base, y)
 			default:
 				d.cum[i][k] = l.at(d.values[i], y)
 			}

@@ -18,8 +18,8 @@ type Levers struct {
 	// MortalityChange is an extra annual change in death probabilities, percent per year,
 	// compounding: −1 makes every Q and QBirth fall by a further 1% a year. The value in
 	// year y is MortalityChange.At(y), so death probabilities in year y are multiplied by
-	// Π (1 + MortalityChange.At(z)/100) over the years z from the base year + 1 to y
-	// (capped at 1). Value must exceed −100.
+	// Π (1 + MortalityChange.At(z)/100) over the years z from the base year + 1 to y, that
+	// is MortalityChange.Cumulative(base, y) (capped at 1). Value must exceed −100.
 	MortalityChange forecast.Lever
 
 	// MigrationChange is a percent change to the area's net migration (all ages and both

@@ -135,7 +135,7 @@ func (m *Model) ProjectTo(dst []Pop, baseYear int, base *Pop, loc *Local, lev *L
 
 // project runs the yearly steps into dst[1:], dst[0] holding the base. Inputs are valid.
 func (m *Model) project(dst []Pop, baseYear int, loc *Local, lev *Levers) {
-	kq := 1.0 // cumulative mortality lever multiplier
+	kq := 1.0 // cumulative mortality lever multiplier: lev.MortalityChange.Cumulative
 	levers := lev.active()
 	var extra [forecast.NumSexes][NumAges]float64
 	for i := 1; i < len(dst); i++ {
@@ -144,7 +144,7 @@ func (m *Model) project(dst []Pop, baseYear int, loc *Local, lev *Levers) {
 		ms := 1.0
 		ex := &noMigrants
 		if levers {
-			kq *= 1 + lev.MortalityChange.At(t+1)/100
+			kq = lev.MortalityChange.Cumulative(baseYear, t+1)
 			ms = 1 + lev.MigrationChange.At(t+1)/100
 			if dwellingsTo(&extra, lev.Dwellings, t+1) {
 				ex = &extra
