@@ -3,6 +3,7 @@ package convert
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/carecast/carecast/datasets"
@@ -18,7 +19,10 @@ type activityItem struct {
 	Service, Measure, AgeBand string
 	Plus, Minus               []string
 	FromYear                  int // first financial year with this definition
-	Note                      string
+	// ZeroUnless names items that say the service was delivered: a reported 0 is then taken
+	// as not recorded (missing) when any of them is positive in the same year.
+	ZeroUnless []string
+	Note       string
 }
 
 // activityItems is the mapping, checked against the item labels of every year in
@@ -28,7 +32,8 @@ var activityItems = []activityItem{
 	{Service: "home_care", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.15"}, Minus: []string{"A4.11"}, FromYear: 2011, Note: "all ages minus 65+; A4.15 meant direct payments 75-84 in 2009-10 and was blank in 2010-11"},
 	{Service: "day_care", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.12"}},
 	{Service: "day_care", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.16"}, Minus: []string{"A4.12"}, FromYear: 2011, Note: "all ages minus 65+; A4.16 meant direct payments 85+ in 2009-10 and was blank in 2010-11"},
-	{Service: "meals", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.13"}},
+	{Service: "meals", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.13"}, ZeroUnless: []string{"J1.1", "J1.2"},
+		Note: "27 council-years report 0 clients 65+ while reporting meals delivered each week (J1.1 independent, J1.2 council): those zeros are not recorded, not none"},
 	{Service: "direct_payments", Measure: "clients", AgeBand: "65+", Plus: []string{"A4.14"}, FromYear: 2010, Note: "2009-10 counted 65-74 incl. personal budgets and is left out"},
 	{Service: "direct_payments", Measure: "clients", AgeBand: "18-64", Plus: []string{"A4.10"}, FromYear: 2011, Note: "2009-10 and 2010-11 included personal budgets and are left out"},
 	{Service: "care_home", Measure: "clients", AgeBand: "65+", Plus: []string{"B1"}},
@@ -118,6 +123,9 @@ func buildActivity(raw fs.FS) ([]datasets.ServiceActivity, error) {
 				total -= v
 			}
 			if !ok || total < 0 {
+				continue
+			}
+			if total == 0 && slices.ContainsFunc(it.ZeroUnless, func(code string) bool { return values[key{k.area, k.year, code}] > 0 }) {
 				continue
 			}
 			src := srcPSSEX1 + "; items " + strings.Join(it.Plus, "+")
