@@ -199,6 +199,22 @@ func (e *Engine) schedules(sc *forecast.Scenario) (out []*schedule, notes []stri
 		}
 		out = append(out, best)
 	}
+	// A scenario that picks evidence years for a family's measures may mix survey years.
+	for _, f := range forecast.NeedFamilies {
+		var parts []string
+		years, explicit := map[int]bool{}, false
+		for _, s := range out {
+			if slices.Contains(f, s.measure) {
+				parts = append(parts, fmt.Sprintf("%s %d", s.measure, s.evidenceYear))
+				years[s.evidenceYear] = true
+				explicit = explicit || chosen[s.measure].EvidenceYear != 0
+			}
+		}
+		if explicit && len(years) > 1 {
+			notes = append(notes, fmt.Sprintf("need measures %s come from different survey years, as the scenario chose, so help received and unmet need may exceed need",
+				strings.Join(parts, ", ")))
+		}
+	}
 	return out, notes, nil
 }
 

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,5 +83,35 @@ func TestNeedFamilyRates(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no note that iadl_unmet_need is from another survey year: %q", r.Provenance.Notes)
+	}
+}
+
+// TestNeedFamilyFollowsChosenNeed: choosing the evidence year of a family's need moves the family
+// with it where the data allows; members without evidence from that year keep their own and the
+// run says so, as it does when the scenario mixes years itself.
+func TestNeedFamilyFollowsChosenNeed(t *testing.T) {
+	_, _, e := realData(t)
+	for _, tc := range []struct {
+		name  string
+		specs []forecast.PrevalenceSpec
+		want  map[string]int
+		note  string
+	}{
+		{"need 2021", []forecast.PrevalenceSpec{{Measure: "adl_need_help", EvidenceYear: 2021}},
+			map[string]int{"adl_need_help": 2021, "adl_received_help": 2013, "adl_unmet_need": 2021},
+			"need measure adl_received_help is from evidence year 2013: the data has none from 2021"},
+		{"unmet 2016", []forecast.PrevalenceSpec{{Measure: "adl_unmet_need", EvidenceYear: 2016}},
+			map[string]int{"adl_need_help": 2013, "adl_received_help": 2013, "adl_unmet_need": 2016},
+			"need measures adl_need_help 2013, adl_received_help 2013, adl_unmet_need 2016 come from different survey years"},
+	} {
+		r := run(t, e, forecast.Scenario{Name: tc.name, Areas: []string{sheffield}, Horizon: 2025, Prevalence: tc.specs}, engine.RunOptions{NoDrivers: true})
+		for m, y := range tc.want {
+			if got := r.Provenance.Evidence[m]; got != y {
+				t.Errorf("%s: %s from %d, want %d", tc.name, m, got, y)
+			}
+		}
+		if !slices.ContainsFunc(r.Provenance.Notes, func(n string) bool { return strings.Contains(n, tc.note) }) {
+			t.Errorf("%s: notes %q, want one containing %q", tc.name, r.Provenance.Notes, tc.note)
+		}
 	}
 }
