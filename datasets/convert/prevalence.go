@@ -223,9 +223,10 @@ var needOf = map[string]string{
 // bands assuming the share of people in need who receive help (or have some unmet need) is the
 // same at every age: rate(band) = need(band) × published rate ÷ need's 65+ rate. The bands'
 // population-weighted mean stays the published 65+ rate, and rate ≤ need in every band whenever
-// the published rate ≤ need's. HSE 2014 supports the assumption for help received: 6 of 13 men
-// and 9 of 21 women 65-69, 26% of both sexes 85+ against 46% and 59% in need, and 11 of 24 men
-// and 13 of 33 women 65+ (https://www.pssru.ac.uk/publications/pub-5148/).
+// the published rate ≤ need's. HSE 2014 supports the assumption for help received: 6% received
+// against 13% in need for men 65-69 and 9% against 21% for women, 26% of both sexes 85+ against
+// 46% and 59%, and 11% against 24% and 13% against 33% at 65+
+// (https://www.pssru.ac.uk/publications/pub-5148/).
 func splitByNeed(rows []datasets.Prevalence, weights popWeights) []datasets.Prevalence {
 	type key struct {
 		measure, sex string
