@@ -205,32 +205,57 @@ func councilPopulation(leaves []string, est map[string]map[int]*population.Pop90
 }
 
 // needSchedule returns measure's prevalence by sex and age from the evidence year the engine
-// picks by default, with the year and the sources.
+// picks by default (for a measure of a need family, the family's year, forecast.FamilyEvidenceYear;
+// else the latest with more than one age band), with the year and the sources.
 func needSchedule(rows []Prevalence, measure string) (*[forecast.NumSexes][forecast.NumAges]float64, int, []string, error) {
-	byYear := map[int][]Prevalence{}
+	byMeasure := map[string]map[int][]Prevalence{}
 	for _, p := range rows {
-		if p.Measure == measure {
-			byYear[int(p.EvidenceYear)] = append(byYear[int(p.EvidenceYear)], p)
+		if byMeasure[p.Measure] == nil {
+			byMeasure[p.Measure] = map[int][]Prevalence{}
 		}
+		byMeasure[p.Measure][int(p.EvidenceYear)] = append(byMeasure[p.Measure][int(p.EvidenceYear)], p)
 	}
-	var years []int
-	for y := range byYear {
-		years = append(years, y)
-	}
-	sort.Sort(sort.Reverse(sort.IntSlice(years)))
-	var best *[forecast.NumSexes][forecast.NumAges]float64
-	bestYear, bestBands := 0, 0
-	for _, y := range years {
-		s, ok := buildNeed(byYear[y])
-		if !ok {
-			continue
-		}
+	byYear := byMeasure[measure]
+	nBands := func(rows []Prevalence) int {
 		bands := map[[2]int32]bool{}
-		for _, r := range byYear[y] {
+		for _, r := range rows {
 			bands[[2]int32{r.AgeFrom, r.AgeTo}] = true
 		}
-		if nb := min(len(bands), 2); best == nil || nb > bestBands {
-			best, bestYear, bestBands = s, y, nb
+		return len(bands)
+	}
+	var best *[forecast.NumSexes][forecast.NumAges]float64
+	bestYear := 0
+	if f := forecast.NeedFamily(measure); f != nil && f[0] == measure {
+		usable, bands := map[string]map[int]bool{}, map[int]int{}
+		for _, m := range f {
+			usable[m] = map[int]bool{}
+			for y, rs := range byMeasure[m] {
+				_, usable[m][y] = buildNeed(rs)
+			}
+		}
+		for y, rs := range byYear {
+			bands[y] = nBands(rs)
+		}
+		if y := forecast.FamilyEvidenceYear(f, usable, bands); y != 0 {
+			best, _ = buildNeed(byYear[y])
+			bestYear = y
+		}
+	}
+	if best == nil {
+		var years []int
+		for y := range byYear {
+			years = append(years, y)
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(years)))
+		bestBands := 0
+		for _, y := range years {
+			s, ok := buildNeed(byYear[y])
+			if !ok {
+				continue
+			}
+			if nb := min(nBands(byYear[y]), 2); best == nil || nb > bestBands {
+				best, bestYear, bestBands = s, y, nb
+			}
 		}
 	}
 	if best == nil {

@@ -25,8 +25,8 @@ func serviceData(t *testing.T) (*datasets.Bundle, *backtest.ServiceData) {
 }
 
 // TestServiceBacktestData checks the adapter on the default data: 152 councils, each with a
-// population; the need schedule the engine picks by default (adl_need_help, HSE 2014, the
-// latest with more than one age band); Buckinghamshire county's population after 2011 is
+// population; the need schedule the engine picks by default (adl_need_help, HSE 2013, the
+// one survey year with need, help received and unmet need, forecast.FamilyEvidenceYear); Buckinghamshire county's population after 2011 is
 // exactly its successor unitary's, and the three Dorset councils that ended are said to be
 // apportioned.
 func TestServiceBacktestData(t *testing.T) {
@@ -40,7 +40,7 @@ func TestServiceBacktestData(t *testing.T) {
 			t.Errorf("%s: estimates %v, want 2011 and 2020", c.Code, len(p))
 		}
 	}
-	if d.NeedMeasure != forecast.DefaultNeedMeasure || d.NeedEvidence != 2014 || d.Need[forecast.Female][90] != 0.59 || d.Need[forecast.Male][65] != 0.13 {
+	if d.NeedMeasure != forecast.DefaultNeedMeasure || d.NeedEvidence != 2013 || d.Need[forecast.Female][90] != 0.59 || d.Need[forecast.Male][65] != 0.13 {
 		t.Errorf("need %s %d: female 90+ %v, male 65 %v", d.NeedMeasure, d.NeedEvidence, d.Need[forecast.Female][90], d.Need[forecast.Male][65])
 	}
 	var bucks2020 float64

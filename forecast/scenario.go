@@ -26,7 +26,7 @@ type Scenario struct {
 	// Districts, when true, also reports every district under the areas.
 	Districts   bool              `json:"districts,omitempty" doc:"Also report the districts that make up each area."`
 	Population  PopulationSpec    `json:"population,omitempty" doc:"Where the population comes from."`
-	Prevalence  []PrevalenceSpec  `json:"prevalence,omitempty" maxItems:"50" doc:"Which evidence to use for each need measure (default: the most recent evidence with age detail)."`
+	Prevalence  []PrevalenceSpec  `json:"prevalence,omitempty" maxItems:"50" doc:"Which evidence to use for each need measure (default: for need, help received and unmet need, one survey year for all three, the one in which most of them are published; for other measures the most recent evidence with age detail). Choosing the year of a family's need moves the family with it."`
 	Services    ServicesSpec      `json:"services,omitempty" doc:"How service use is projected."`
 	Capacity    CapacitySpec      `json:"capacity,omitempty" doc:"Assumptions that turn service use into beds, hours and staff."`
 	Costs       CostSpec          `json:"costs,omitempty" doc:"Unit costs and the price path."`

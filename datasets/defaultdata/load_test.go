@@ -332,6 +332,78 @@ func TestDerivedPrevalenceBands(t *testing.T) {
 	}
 }
 
+// TestHSE2013NeedFamily checks the HSE 2013 ADL and IADL rates against the published 65+
+// figures, HSE 2013 chapter 2 "Social care: need for and receipt of help" (Thompson, Wittenberg,
+// Henderson, Darton 2014), abstract at https://www.pssru.ac.uk/publications/pub-5408/: needed
+// help with at least one ADL 23% of men and 33% of women 65+, IADL 22% and 35%; received help
+// with at least one ADL in the last month 11% and 14%, IADL 15% and 30%; some unmet need with at
+// least one ADL 19% and 29%. Help received and unmet need are split into the need's age bands
+// (65-69 13% and 21%, 85+ 46% and 59%, published in the same chapter), so each band's rate is
+// at most the need's and their mid-2013 population-weighted mean is the published 65+ rate.
+func TestHSE2013NeedFamily(t *testing.T) {
+	b := load(t)
+	districts := inForce(b)
+	w := func(sex string, from, to int32) float64 { // England mid-2013, as the converter weights
+		var s11, s18 float64
+		for _, r := range b.Population {
+			if r.Sex == sex && r.Age >= from && r.Age <= to {
+				switch {
+				case r.Year == 2011 && r.Kind == "estimate" && districts(r.AreaCode):
+					s11 += r.Count
+				case r.Year == 2018 && r.AreaCode == "E92000001":
+					s18 += r.Count
+				}
+			}
+		}
+		return s11 + 2.0/7*(s18-s11)
+	}
+	type key struct {
+		measure, sex string
+		from, to     int32
+	}
+	rates := map[key]float64{}
+	for _, p := range b.Prevalence {
+		if p.EvidenceYear == 2013 {
+			rates[key{p.Measure, p.Sex, p.AgeFrom, p.AgeTo}] = p.Rate
+		}
+	}
+	published := map[string][2]float64{ // male, female, 65+
+		"adl_need_help": {0.23, 0.33}, "adl_received_help": {0.11, 0.14}, "adl_unmet_need": {0.19, 0.29},
+		"iadl_need_help": {0.22, 0.35}, "iadl_received_help": {0.15, 0.30},
+	}
+	adlBands := [][2]int32{{65, 69}, {70, 84}, {85, 90}}
+	for m, pub := range published {
+		need := "adl_need_help"
+		bands := adlBands
+		if strings.HasPrefix(m, "iadl") {
+			need, bands = "iadl_need_help", [][2]int32{{65, 90}}
+		}
+		for i, sex := range []string{"male", "female"} {
+			var num, den float64
+			for _, bd := range bands {
+				r, ok := rates[key{m, sex, bd[0], bd[1]}]
+				if !ok {
+					t.Fatalf("%s %s: no %d-%d rate in 2013", m, sex, bd[0], bd[1])
+				}
+				if n := rates[key{need, sex, bd[0], bd[1]}]; r > n+1e-12 {
+					t.Errorf("%s %s %d-%d: %.4f above %s %.4f", m, sex, bd[0], bd[1], r, need, n)
+				}
+				pop := w(sex, bd[0], bd[1])
+				num += r * pop
+				den += pop
+			}
+			if math.Abs(num/den-pub[i]) > 1e-9 {
+				t.Errorf("%s %s 65+: %.6f, want %.2f (HSE 2013)", m, sex, num/den, pub[i])
+			}
+		}
+	}
+	for sex, want := range map[string][2]float64{"male": {0.13, 0.46}, "female": {0.21, 0.59}} {
+		if got := [2]float64{rates[key{"adl_need_help", sex, 65, 69}], rates[key{"adl_need_help", sex, 85, 90}]}; got != want {
+			t.Errorf("adl_need_help %s 65-69, 85+: %v, want %v (HSE 2013)", sex, got, want)
+		}
+	}
+}
+
 // TestActivityItemLabels checks the PSS-EX1 items carecast reads against their published
 // labels in every year, since item definitions moved between years.
 func TestActivityItemLabels(t *testing.T) {

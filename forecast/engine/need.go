@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/carecast/carecast/forecast"
 )
@@ -114,9 +115,12 @@ func numBands(rows []PrevalenceRate) int {
 	return len(n)
 }
 
-// schedules picks each need measure's evidence: the scenario's choice, else the latest evidence
-// year with more than one age band, else the latest usable. Measures whose evidence cannot
-// cover its ages for both sexes are left out and reported in notes.
+// schedules picks each need measure's evidence: the scenario's choice, else, for a measure of a
+// need family (forecast.NeedFamilies: need, help received, unmet need), the family's one
+// evidence year (forecast.FamilyEvidenceYear, or the scenario's choice for the family's need),
+// else the latest evidence year with more than one age band, else the latest usable. A family
+// measure without evidence from the family's year is picked on its own and a note says so.
+// Measures whose evidence cannot cover its ages for both sexes are left out and reported in notes.
 func (e *Engine) schedules(sc *forecast.Scenario) (out []*schedule, notes []string, err error) {
 	byMeasure := map[string]map[int][]PrevalenceRate{}
 	for _, p := range e.in.Prevalence {
@@ -128,6 +132,29 @@ func (e *Engine) schedules(sc *forecast.Scenario) (out []*schedule, notes []stri
 	chosen := map[string]forecast.PrevalenceSpec{}
 	for _, p := range sc.Prevalence {
 		chosen[p.Measure] = p
+	}
+	// Each measure's usable evidence years, built once.
+	built := map[string]map[int]*schedule{}
+	usable := map[string]map[int]bool{}
+	for m, years := range byMeasure {
+		built[m], usable[m] = map[int]*schedule{}, map[int]bool{}
+		for y, rows := range years {
+			if s, err := buildSchedule(rows); err == nil {
+				built[m][y], usable[m][y] = s, true
+			}
+		}
+	}
+	familyYear := map[string]int{} // by family need
+	for _, f := range forecast.NeedFamilies {
+		if y := chosen[f[0]].EvidenceYear; y != 0 {
+			familyYear[f[0]] = y
+			continue
+		}
+		bands := map[int]int{}
+		for y, rows := range byMeasure[f[0]] {
+			bands[y] = numBands(rows)
+		}
+		familyYear[f[0]] = forecast.FamilyEvidenceYear(f, usable, bands)
 	}
 	for _, m := range sortedKeys(byMeasure) {
 		spec := chosen[m]
@@ -143,15 +170,22 @@ func (e *Engine) schedules(sc *forecast.Scenario) (out []*schedule, notes []stri
 			out = append(out, s)
 			continue
 		}
+		var fy int
+		if f := forecast.NeedFamily(m); f != nil {
+			fy = familyYear[f[0]]
+			if s := built[m][fy]; s != nil {
+				out = append(out, s)
+				continue
+			}
+		}
 		var best *schedule
 		bestBands := 0
 		for i := len(years) - 1; i >= 0; i-- {
-			rows := byMeasure[m][years[i]]
-			s, err := buildSchedule(rows)
-			if err != nil {
+			s := built[m][years[i]]
+			if s == nil {
 				continue // an evidence year that does not cover its ages is skipped
 			}
-			if nb := min(numBands(rows), 2); best == nil || nb > bestBands {
+			if nb := min(numBands(byMeasure[m][years[i]]), 2); best == nil || nb > bestBands {
 				best, bestBands = s, nb
 			}
 		}
@@ -159,7 +193,27 @@ func (e *Engine) schedules(sc *forecast.Scenario) (out []*schedule, notes []stri
 			notes = append(notes, fmt.Sprintf("need measure %s is left out: no evidence year covers its ages for both sexes", m))
 			continue
 		}
+		if fy != 0 {
+			notes = append(notes, fmt.Sprintf("need measure %s is from evidence year %d: the data has none from %d, the year of the rest of its family (%s), so it is not comparable with them",
+				m, best.evidenceYear, fy, strings.Join(forecast.NeedFamily(m), ", ")))
+		}
 		out = append(out, best)
+	}
+	// A scenario that picks evidence years for a family's measures may mix survey years.
+	for _, f := range forecast.NeedFamilies {
+		var parts []string
+		years, explicit := map[int]bool{}, false
+		for _, s := range out {
+			if slices.Contains(f, s.measure) {
+				parts = append(parts, fmt.Sprintf("%s %d", s.measure, s.evidenceYear))
+				years[s.evidenceYear] = true
+				explicit = explicit || chosen[s.measure].EvidenceYear != 0
+			}
+		}
+		if explicit && len(years) > 1 {
+			notes = append(notes, fmt.Sprintf("need measures %s come from different survey years, as the scenario chose, so help received and unmet need may exceed need",
+				strings.Join(parts, ", ")))
+		}
 	}
 	return out, notes, nil
 }

@@ -80,12 +80,13 @@ func prevalenceTimesPop(t *testing.T, b *datasets.Bundle, measure string, eviden
 }
 
 // TestRealNeedSpotChecks: England's need in 2021 (the base year) is Σ rate × 2021 estimate by
-// band and sex: CFAS II dementia rates (the only evidence, 2011) and HSE 2014 ADL rates (the
-// latest with age bands, which the engine picks for adl_need_help).
+// band and sex: CFAS II dementia rates (the only evidence, 2011) and HSE 2013 ADL rates (the
+// one survey year with need, help received and unmet need, which the engine picks for the ADL
+// family, forecast.FamilyEvidenceYear).
 func TestRealNeedSpotChecks(t *testing.T) {
 	b, _, e := realData(t)
 	r := run(t, e, forecast.Scenario{Name: "baseline", Areas: []string{england, sheffield}, Horizon: 2025}, engine.RunOptions{NoDrivers: true})
-	if got := r.Provenance.Evidence; got["dementia"] != 2011 || got["adl_need_help"] != 2014 {
+	if got := r.Provenance.Evidence; got["dementia"] != 2011 || got["adl_need_help"] != 2013 {
 		t.Fatalf("evidence years %v", got)
 	}
 	for _, tc := range []struct {
@@ -95,7 +96,7 @@ func TestRealNeedSpotChecks(t *testing.T) {
 		evidence int
 	}{
 		{england, districtsInForce(b), "dementia", 2011},
-		{england, districtsInForce(b), "adl_need_help", 2014},
+		{england, districtsInForce(b), "adl_need_help", 2013},
 		{sheffield, map[string]bool{sheffield: true}, "dementia", 2011},
 	} {
 		p := bundlePop(b, 2021, tc.areas)
@@ -124,7 +125,7 @@ func TestRealNeedSpotChecks(t *testing.T) {
 
 // TestRealServiceSpotCheck: Sheffield's base use rates are the mean over the last three
 // activity years (2011-12 to 2013-14) of activity ÷ denominator: people 18-64, or people 65+ in
-// need (HSE 2014 ADL rates) — each year's population interpolated linearly between Sheffield's
+// need (HSE 2013 ADL rates) — each year's population interpolated linearly between Sheffield's
 // nearest estimates. The expected 2021 values repeat that arithmetic from the bundle's rows.
 func TestRealServiceSpotCheck(t *testing.T) {
 	b, _, e := realData(t)
@@ -166,7 +167,7 @@ func TestRealServiceSpotCheck(t *testing.T) {
 		return t
 	}
 	inNeed := func(p *population.Pop90) float64 {
-		n := prevalenceTimesPop(t, b, "adl_need_help", 2014, p, 65, 90)
+		n := prevalenceTimesPop(t, b, "adl_need_help", 2013, p, 65, 90)
 		return n[0] + n[1]
 	}
 	withDementia := func(p *population.Pop90) float64 {
