@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/carecast/carecast/api/store"
@@ -22,6 +23,10 @@ var (
 	errShutdown        = errors.New("server shutting down")
 	errRunTimeout      = errors.New("run timeout")
 )
+
+// diskFullRunMsg is the error of a run that failed because the server's disk filled up.
+const diskFullRunMsg = "the server's disk is full, so the run's results could not be written; " +
+	"start it again once an administrator has freed space"
 
 // progressSaveInterval is how often a running run's progress is written to the store; live
 // progress (status reads and event streams) comes from memory and is never older than the
@@ -286,8 +291,12 @@ func (m *runManager) execute(id string) {
 	out, runErr := m.call(ctx, run, l)
 	o := m.outcome(ctx, run, out, runErr, log)
 	o.At = time.Now()
+	if o.Status != store.RunSucceeded {
+		m.removeFiles(id, log) // partial results; and on a full disk, room for the commit
+	}
 
 	final := m.finish(id, o, log)
+	s.keepReserve()
 	s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
 	s.metrics.runDuration.WithLabelValues(string(final.Status)).Observe(time.Since(started).Seconds())
 	log.Info("run finished", "status", final.Status, "duration_ms", time.Since(started).Milliseconds())
@@ -304,14 +313,21 @@ var finishBackoff = []time.Duration{100 * time.Millisecond, 400 * time.Milliseco
 // and blocking cancel and scenario deletion) until the server restarts. It returns the run as
 // the store has it afterwards; if even the failure could not be recorded, the run is left
 // running and the next start marks it failed.
+//
+// On a full disk (store.ErrDiskFull) each attempt may release the disk reserve (see
+// reserve.go) and try again at once; a run that cannot be recorded as succeeded even so has its
+// files removed, and is recorded as failed saying the disk is full.
 func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.Run {
 	commit := func(o store.Outcome) (store.Run, error) {
+		var r store.Run
 		var err error
 		for i := 0; ; i++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			var r store.Run
-			r, err = m.s.st.FinishRun(ctx, id, o)
-			cancel()
+			err = m.s.withReserve(func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				r, err = m.s.st.FinishRun(ctx, id, o)
+				return err
+			})
 			if err == nil || errors.Is(err, store.ErrConflict) || i == len(m.backoff) {
 				return r, err
 			}
@@ -322,14 +338,27 @@ func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.
 	final, err := commit(o)
 	if err != nil && !errors.Is(err, store.ErrConflict) && o.Status != store.RunFailed {
 		log.Error("record the end of a run: giving up, recording it as failed", "status", o.Status, "err", err)
-		final, err = commit(store.Outcome{Status: store.RunFailed, At: time.Now(),
-			Error: "the run finished (" + string(o.Status) + ") but the server could not record its outcome; start it again"})
+		msg := "the run finished (" + string(o.Status) + ") but the server could not record its outcome; start it again"
+		if errors.Is(err, store.ErrDiskFull) {
+			msg = "the run finished (" + string(o.Status) + ") but the server's disk is full, so it could not record " +
+				"the outcome; start it again once an administrator has freed space"
+		}
+		m.removeFiles(id, log)
+		final, err = commit(store.Outcome{Status: store.RunFailed, At: time.Now(), Error: msg})
 	}
 	if err != nil {
 		log.Error("record the end of a run", "status", o.Status, "err", err)
 		final, _ = m.s.st.RunByID(context.Background(), id)
 	}
 	return final
+}
+
+// removeFiles removes the directory of a run that did not succeed, with whatever partial
+// results it holds: nothing reads them, and they take space.
+func (m *runManager) removeFiles(id string, log *slog.Logger) {
+	if err := os.RemoveAll(filepath.Join(m.s.dataDir, "runs", id)); err != nil {
+		log.Warn("remove the files of a run that did not succeed", "err", err)
+	}
 }
 
 // call prepares the run's directory, calls the Runner (turning a panic into an error) and
@@ -420,6 +449,10 @@ func (m *runManager) outcome(ctx context.Context, run store.Run, out RunOutput, 
 		err = m.checkOutput(run, out)
 	}
 	if err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, store.ErrDiskFull) {
+			log.Error("run failed: disk full", "err", err)
+			return store.Outcome{Status: store.RunFailed, Error: diskFullRunMsg}
+		}
 		if msg, ok := publicMessage(err); ok {
 			return store.Outcome{Status: store.RunFailed, Error: msg}
 		}
@@ -508,7 +541,11 @@ func (m *runManager) close(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("runs still stopping: %w", ctx.Err())
 	}
-	ids, ferr := m.s.st.FailUnfinishedRuns(context.Background(), interruptedMsg, time.Now())
+	var ids []string
+	ferr := m.s.withReserve(func() (err error) {
+		ids, err = m.s.st.FailUnfinishedRuns(context.Background(), interruptedMsg, time.Now())
+		return err
+	})
 	if ferr != nil {
 		return errors.Join(err, fmt.Errorf("mark unfinished runs: %w", ferr))
 	}
