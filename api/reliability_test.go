@@ -34,6 +34,7 @@ func (f *failingFinish) FinishRun(ctx context.Context, id string, o store.Outcom
 
 func fastBackoff(ts *testServer) {
 	ts.svc.runs.backoff = []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond}
+	ts.svc.runs.retryEvery = 10 * time.Millisecond
 }
 
 // A final commit that fails twice is tried again and the run ends as it should: succeeded.

@@ -57,7 +57,8 @@ type runManager struct {
 	live    map[string]*liveRun
 	closed  bool
 
-	backoff []time.Duration // waits between attempts to commit an outcome (finishBackoff)
+	backoff    []time.Duration // waits between attempts to commit an outcome (finishBackoff)
+	retryEvery time.Duration   // then, how often recordLater tries again (10 s)
 }
 
 // liveRun is the in-memory state of a run that is queued or running in this process.
@@ -90,7 +91,7 @@ func newRunManager(s *Service) *runManager {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	m := &runManager{s: s, perOrg: s.cfg.OrgWorkers(), ctx: ctx, cancel: cancel,
 		queues: map[string][]string{}, served: map[string]uint64{}, running: map[string]int{}, live: map[string]*liveRun{},
-		backoff: finishBackoff}
+		backoff: finishBackoff, retryEvery: 10 * time.Second}
 	m.ready = sync.NewCond(&m.mu)
 	for range s.cfg.Workers {
 		m.wg.Go(m.work)
@@ -312,7 +313,7 @@ var finishBackoff = []time.Duration{100 * time.Millisecond, 400 * time.Milliseco
 // same retries, so that the run does not stay "running" (holding its organisation's run quota
 // and blocking cancel and scenario deletion) until the server restarts. It returns the run as
 // the store has it afterwards; if even the failure could not be recorded, the run is left
-// running and the next start marks it failed.
+// running and recordLater keeps trying (a restart marks it failed too).
 //
 // On a full disk (store.ErrDiskFull) each attempt may release the disk reserve (see
 // reserve.go) and try again at once; a run that cannot be recorded as succeeded even so has its
@@ -344,13 +345,42 @@ func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.
 				"the outcome; start it again once an administrator has freed space"
 		}
 		m.removeFiles(id, log)
-		final, err = commit(store.Outcome{Status: store.RunFailed, At: time.Now(), Error: msg})
+		o = store.Outcome{Status: store.RunFailed, At: time.Now(), Error: msg}
+		final, err = commit(o)
+	}
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		log.Error("record the end of a run: trying again later", "status", o.Status, "err", err)
+		m.recordLater(id, o, log)
 	}
 	if err != nil {
-		log.Error("record the end of a run", "status", o.Status, "err", err)
 		final, _ = m.s.st.RunByID(context.Background(), id)
 	}
 	return final
+}
+
+// recordLater tries every m.retryEvery to commit the outcome of a run that finish could not
+// record (a full disk with no reserve left), until it is recorded — so that the run ends once an
+// administrator frees space, without a restart — or the manager closes (close then marks it
+// failed with the other unfinished runs).
+func (m *runManager) recordLater(id string, o store.Outcome, log *slog.Logger) {
+	m.wg.Go(func() {
+		t := time.NewTicker(m.retryEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+			_, err := m.s.st.FinishRun(ctx, id, o)
+			cancel()
+			if err == nil || errors.Is(err, store.ErrConflict) {
+				log.Info("recorded the end of a run at last", "status", o.Status, "err", err)
+				return
+			}
+		}
+	})
 }
 
 // removeFiles removes the directory of a run that did not succeed, with whatever partial
