@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -170,4 +171,81 @@ func TestRunDiskFull(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDatabaseDiskFull fills the server's disk (a 4 MiB tmpfs, the disk reserve deleted) and
+// creates scenarios until the database cannot grow. Before, SQLite's "database or disk is full"
+// answered the generic 500; now every write it refuses answers 507 saying the disk is full and
+// nothing was changed, the scenarios created before read back as they were, and writes work
+// again once space is freed.
+func TestDatabaseDiskFull(t *testing.T) {
+	ts := newTestServer(t, true, tmpfsDataDir(t, "4m"), func(c *Config, _ *Deps) { c.MinFreeBytes = 0 })
+	planner, viewer := ts.key("alpha", store.RolePlanner), ts.key("alpha", store.RoleViewer)
+	pad := strings.Repeat("x", 8<<10) // a few database pages per scenario
+	first := ts.createScenario(planner, `{"name":"first","steps":1}`)
+	created := map[string]string{first.ID: `{"name":"first","steps":1}`}
+	for i := range 5 {
+		doc := fmt.Sprintf(`{"name":"before %d","pad":"%s"}`, i, pad)
+		created[ts.createScenario(planner, doc).ID] = doc
+	}
+	os.Remove(filepath.Join(ts.cfg.DataDir, reserveFile)) // requests never use it; tested in TestRunDiskFull
+	free := fillDisk(t, filepath.Join(ts.cfg.DataDir, "filler"))
+	var full response
+	for i := 0; ; i++ {
+		if i == 1000 {
+			t.Fatalf("%d scenarios created on a full disk", i)
+		}
+		doc := fmt.Sprintf(`{"name":"s%d","pad":"%s"}`, i, pad)
+		r := ts.do("POST", "/v1/scenarios", planner, doc)
+		if r.status != http.StatusCreated {
+			full = r
+			t.Logf("%d scenarios created after the disk filled", i)
+			break
+		}
+		var sc Scenario
+		r.json(t, &sc)
+		created[sc.ID] = doc
+	}
+	checkFull := func(what string, r response) {
+		t.Helper()
+		if r.status != http.StatusInsufficientStorage {
+			t.Fatalf("%s: status %d, want 507; body %s", what, r.status, r.body)
+		}
+		if pr := r.problem(t); pr.Status != http.StatusInsufficientStorage ||
+			!strings.Contains(pr.Detail, "disk is full") || !strings.Contains(pr.Detail, "nothing was changed") {
+			t.Errorf("%s: problem %+v", what, pr)
+		}
+	}
+	checkFull("create scenario", full)
+	// Other writes are refused the same way.
+	checkFull("update scenario", ts.do("PUT", "/v1/scenarios/"+first.ID, planner, `{"name":"first, changed","pad":"`+pad+`"}`))
+	checkFull("start run", ts.do("POST", "/v1/runs", planner, map[string]any{"scenario_id": first.ID}))
+
+	check := func() {
+		t.Helper()
+		var list struct{ Items []Scenario }
+		want(t, ts.do("GET", "/v1/scenarios?limit=50", viewer, nil), http.StatusOK).json(t, &list)
+		var runs struct{ Items []Run }
+		want(t, ts.do("GET", "/v1/runs", viewer, nil), http.StatusOK).json(t, &runs)
+		if len(runs.Items) != 0 {
+			t.Errorf("runs after the full disk: %+v", runs.Items)
+		}
+		n := 0
+		for id, doc := range created {
+			var sc Scenario
+			want(t, ts.do("GET", "/v1/scenarios/"+id, viewer, nil), http.StatusOK).json(t, &sc)
+			if sc.Version != 1 || string(sc.Document) != doc {
+				t.Errorf("scenario %s after the full disk: version %d, %.40s", id, sc.Version, sc.Document)
+			}
+			n++
+		}
+		if len(list.Items) != min(n, 50) {
+			t.Errorf("%d scenarios listed, %d created", len(list.Items), n)
+		}
+	}
+	check()
+	free()
+	after := ts.createScenario(planner, `{"name":"after"}`)
+	created[after.ID] = `{"name":"after"}`
+	check()
 }
