@@ -28,6 +28,10 @@ var (
 const diskFullRunMsg = "the server's disk is full, so the run's results could not be written; " +
 	"start it again once an administrator has freed space"
 
+// diskFullStartMsg is the error of a run that could not start because the server's disk was full.
+const diskFullStartMsg = "the server's disk is full, so the run could not start; " +
+	"start it again once an administrator has freed space"
+
 // progressSaveInterval is how often a running run's progress is written to the store; live
 // progress (status reads and event streams) comes from memory and is never older than the
 // last progress call.
@@ -171,6 +175,15 @@ func (m *runManager) forget(id string) {
 	m.mu.Unlock()
 }
 
+// forgetLive is forget if the run's live state is still l.
+func (m *runManager) forgetLive(id string, l *liveRun) {
+	m.mu.Lock()
+	if m.live[id] == l {
+		delete(m.live, id)
+	}
+	m.mu.Unlock()
+}
+
 // next blocks until a run may start and returns its ID and organisation, or ("", "", false)
 // once the manager closes. Of the organisations with queued runs that hold fewer than perOrg
 // workers it serves the one served least recently (round-robin; one that was never served
@@ -258,11 +271,31 @@ func (m *runManager) execute(id string) {
 	if l == nil {
 		return // cancelled while queued
 	}
-	defer m.forget(id)
+	defer m.forgetLive(id, l) // not a later entry of the same run (requeueLater)
 	log := s.log.With("run_id", id)
 	bg := context.Background()
 
 	run, err := s.st.StartRun(bg, id, time.Now())
+	if errors.Is(err, store.ErrDiskFull) {
+		// No room to record the start. With the room of the disk reserve, record the run as
+		// failed rather than run it on a full disk; with none, try again later (requeue), so
+		// that the run does not stay queued, holding its organisation's run quota, until a
+		// restart.
+		if s.releaseReserve() {
+			run, err = s.st.StartRun(bg, id, time.Now())
+		}
+		if err == nil {
+			final := m.finish(id, store.Outcome{Status: store.RunFailed, Error: diskFullStartMsg, At: time.Now()}, log)
+			s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
+			l.update(func(l *liveRun) { l.run = final })
+			return
+		}
+		if errors.Is(err, store.ErrDiskFull) {
+			log.Error("start run: the disk is full; trying again later", "err", err)
+			m.requeueLater(id)
+			return
+		}
+	}
 	if err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			log.Error("start run", "err", err)
@@ -356,6 +389,20 @@ func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.
 		final, _ = m.s.st.RunByID(context.Background(), id)
 	}
 	return final
+}
+
+// requeueLater queues the run again after m.retryEvery if it is still queued then.
+func (m *runManager) requeueLater(id string) {
+	m.wg.Go(func() {
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-time.After(m.retryEvery):
+		}
+		if r, err := m.s.st.RunByID(m.ctx, id); err == nil && r.Status == store.RunQueued {
+			m.enqueue(r) // an error means the manager closed; close marks the run failed
+		}
+	})
 }
 
 // recordLater tries every m.retryEvery to commit the outcome of a run that finish could not
