@@ -152,7 +152,8 @@
 // whose results were written still succeeds; if even then its outcome cannot be recorded, its
 // files are removed to make room and it ends failed saying the disk is full. With no room
 // at all the run stays running — cancel answers 507 — and its end is recorded every 10 s
-// until space is freed, with no restart needed; either way it then no longer counts against
+// until space is freed, with no restart needed (a run whose start cannot be recorded ends
+// failed likewise with the reserve's room, and with none is queued again); either way it then no longer counts against
 // its organisation's run quota and its scenario can be deleted. /readyz answers 503 while the
 // data directory has less free space than Config.MinFreeBytes, so that traffic moves
 // elsewhere before writes fail.

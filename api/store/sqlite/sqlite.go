@@ -12,6 +12,10 @@
 // thanks to WAL, never wait for the writer. Every connection sets busy_timeout and
 // foreign_keys.
 //
+// A write that the database cannot make for want of space (SQLITE_FULL: a full disk, or a
+// max_page_count reached) returns an error wrapping store.ErrDiskFull; like every write error,
+// it means nothing was written.
+//
 // Migrations are SQL scripts in this package, applied in order at Open and tracked in
 // PRAGMA user_version; Open refuses a database written by a newer carecast.
 package sqlite
