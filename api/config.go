@@ -22,7 +22,8 @@ type Config struct {
 	// Addr is the host:port to listen on. Default 127.0.0.1:8080. Any address that is not
 	// loopback requires API keys to exist.
 	Addr string
-	// DataDir holds the database (carecast.db), uploads/, runs/ and tmp/. Default .carecast.
+	// DataDir holds the database (carecast.db), uploads/, runs/, tmp/ and the disk reserve
+	// (reserve, 1 MiB: see the package doc on a full disk). Default .carecast.
 	DataDir string
 	// MinFreeBytes is the free space the file system of DataDir must have (for unprivileged
 	// users) for /readyz to answer 200; below it /readyz answers 503 saying so, so that a load

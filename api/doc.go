@@ -143,9 +143,20 @@
 // waits for requests in flight, cancels running runs and records them the same way.
 //
 // A full disk: an upload whose file cannot be written (ENOSPC) answers 507 with a problem
-// saying the disk is full and nothing was stored, and its partial file is removed; /readyz
-// answers 503 while the data directory has less free space than Config.MinFreeBytes, so that
-// traffic moves elsewhere before writes fail.
+// saying the disk is full and nothing was stored, and its partial file is removed; any other
+// write the database refuses for want of space (SQLITE_FULL, store.ErrDiskFull) answers 507
+// saying the disk is full and nothing was changed. A run whose results cannot be written ends
+// failed saying the disk is full, its partial files removed. To record a run's end on a full
+// disk the server deletes its disk reserve (a 1 MiB file, "reserve", in the data directory,
+// made again at start and after runs once there is room; requests never use it), so a run
+// whose results were written still succeeds; if even then its outcome cannot be recorded, its
+// files are removed to make room and it ends failed saying the disk is full. With no room
+// at all the run stays running — cancel answers 507 — and its end is recorded every 10 s
+// until space is freed, with no restart needed (a run whose start cannot be recorded ends
+// failed likewise with the reserve's room, and with none is queued again); either way it then no longer counts against
+// its organisation's run quota and its scenario can be deleted. /readyz answers 503 while the
+// data directory has less free space than Config.MinFreeBytes, so that traffic moves
+// elsewhere before writes fail.
 //
 // # Limits
 //

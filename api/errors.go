@@ -41,6 +41,12 @@ func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 		s.log.ErrorContext(ctx, "disk full", "request_id", info(ctx).id, "what", what, "err", err)
 		return huma.NewError(http.StatusInsufficientStorage, "the server's disk is full, so nothing was stored; "+
 			"try again once an administrator has freed space")
+	case errors.Is(err, store.ErrDiskFull):
+		// Any write to the database (SQLITE_FULL); the store wrote nothing. Runs that finish
+		// meanwhile are still recorded: see runManager.finish and the disk reserve.
+		s.log.ErrorContext(ctx, "database disk full", "request_id", info(ctx).id, "what", what, "err", err)
+		return huma.NewError(http.StatusInsufficientStorage, "the server's disk is full; nothing was changed; "+
+			"try again once an administrator has freed space")
 	case errors.Is(err, errShutdown):
 		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):

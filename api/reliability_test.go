@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ func (f *failingFinish) FinishRun(ctx context.Context, id string, o store.Outcom
 
 func fastBackoff(ts *testServer) {
 	ts.svc.runs.backoff = []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond}
+	ts.svc.runs.retryEvery = 10 * time.Millisecond
 }
 
 // A final commit that fails twice is tried again and the run ends as it should: succeeded.
@@ -98,5 +100,70 @@ func TestStartRemovesEmptyRunFolders(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "runs/run_kept/results.parquet")); err != nil {
 		t.Errorf("a run folder with a file was removed: %v", err)
+	}
+}
+
+// failingStart is the real SQLite store except that StartRun fails as on a full disk
+// (store.ErrDiskFull), without writing, for its first fails calls.
+type failingStart struct {
+	store.Store
+	fails int64
+	calls atomic.Int64
+}
+
+func (f *failingStart) StartRun(ctx context.Context, id string, at time.Time) (store.Run, error) {
+	if f.calls.Add(1) <= f.fails {
+		return store.Run{}, fmt.Errorf("start run %s: injected: %w", id, store.ErrDiskFull)
+	}
+	return f.Store.StartRun(ctx, id, at)
+}
+
+// A run whose start cannot be recorded for a full disk no longer stays queued, holding its
+// organisation's only run slot, until a restart: with the disk reserve it is recorded as failed
+// saying the disk is full (not run on a full disk); with no reserve it is queued again and runs
+// once its start can be recorded.
+func TestStartRunDiskFull(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		noReserve bool
+		fails     int64
+		status    store.RunStatus
+		calls     int64
+	}{
+		{"reserve", false, 1, store.RunFailed, 2},
+		{"no reserve", true, 2, store.RunSucceeded, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := &failingStart{fails: tt.fails}
+			ts := newTestServerOver(t, true, func(s store.Store) store.Store { fs.Store = s; return fs },
+				func(c *Config, _ *Deps) { c.MaxRunsPerOrg = 1; c.MinFreeBytes = 0 })
+			fastBackoff(ts)
+			reserve := filepath.Join(ts.cfg.DataDir, reserveFile)
+			if tt.noReserve {
+				if err := os.Remove(reserve); err != nil {
+					t.Fatal(err)
+				}
+			}
+			key := ts.key("alpha", store.RolePlanner)
+			sc := ts.createScenario(key, `{"name":"x","steps":2,"step_ms":1}`)
+			r := ts.waitRun(key, ts.startRun(key, sc.ID).ID)
+			if r.Status != tt.status || (tt.status == store.RunFailed) != (r.Error == diskFullStartMsg) {
+				t.Errorf("status %s (%q), want %s", r.Status, r.Error, tt.status)
+			}
+			if got := fs.calls.Load(); got != tt.calls {
+				t.Errorf("StartRun called %d times, want %d", got, tt.calls)
+			}
+			if _, err := os.Stat(reserve); err == nil && !tt.noReserve {
+				t.Errorf("the disk reserve is still there")
+			}
+			// The only run slot is free, the scenario can be deleted, the reserve is back.
+			if r2 := ts.waitRun(key, ts.startRun(key, sc.ID).ID); r2.Status != store.RunSucceeded {
+				t.Errorf("the next run: %s (%s)", r2.Status, r2.Error)
+			}
+			want(t, ts.do("DELETE", "/v1/scenarios/"+sc.ID, key, nil), http.StatusNoContent)
+			if _, err := os.Stat(reserve); err != nil {
+				t.Errorf("the disk reserve was not made again: %v", err)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,9 @@ func register[I, O any](s *Service, api huma.API, op huma.Operation, what string
 		op.Description += "Needs the **" + string(role) + "** role (or higher)."
 	}
 	op.Errors = append(op.Errors, http.StatusInternalServerError)
+	if op.Method != http.MethodGet && op.Method != http.MethodHead && !slices.Contains(op.Errors, http.StatusInsufficientStorage) {
+		op.Errors = append(op.Errors, http.StatusInsufficientStorage) // a full disk (see toHTTP)
+	}
 	if op.MaxBodyBytes == 0 && s.cfg.MaxBodyBytes > 0 {
 		op.MaxBodyBytes = s.cfg.MaxBodyBytes
 	}

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/carecast/carecast/api/store"
@@ -22,6 +23,14 @@ var (
 	errShutdown        = errors.New("server shutting down")
 	errRunTimeout      = errors.New("run timeout")
 )
+
+// diskFullRunMsg is the error of a run that failed because the server's disk filled up.
+const diskFullRunMsg = "the server's disk is full, so the run's results could not be written; " +
+	"start it again once an administrator has freed space"
+
+// diskFullStartMsg is the error of a run that could not start because the server's disk was full.
+const diskFullStartMsg = "the server's disk is full, so the run could not start; " +
+	"start it again once an administrator has freed space"
 
 // progressSaveInterval is how often a running run's progress is written to the store; live
 // progress (status reads and event streams) comes from memory and is never older than the
@@ -52,7 +61,8 @@ type runManager struct {
 	live    map[string]*liveRun
 	closed  bool
 
-	backoff []time.Duration // waits between attempts to commit an outcome (finishBackoff)
+	backoff    []time.Duration // waits between attempts to commit an outcome (finishBackoff)
+	retryEvery time.Duration   // then, how often recordLater tries again (10 s)
 }
 
 // liveRun is the in-memory state of a run that is queued or running in this process.
@@ -85,7 +95,7 @@ func newRunManager(s *Service) *runManager {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	m := &runManager{s: s, perOrg: s.cfg.OrgWorkers(), ctx: ctx, cancel: cancel,
 		queues: map[string][]string{}, served: map[string]uint64{}, running: map[string]int{}, live: map[string]*liveRun{},
-		backoff: finishBackoff}
+		backoff: finishBackoff, retryEvery: 10 * time.Second}
 	m.ready = sync.NewCond(&m.mu)
 	for range s.cfg.Workers {
 		m.wg.Go(m.work)
@@ -162,6 +172,15 @@ func (m *runManager) unqueue(org, id string) {
 func (m *runManager) forget(id string) {
 	m.mu.Lock()
 	delete(m.live, id)
+	m.mu.Unlock()
+}
+
+// forgetLive is forget if the run's live state is still l.
+func (m *runManager) forgetLive(id string, l *liveRun) {
+	m.mu.Lock()
+	if m.live[id] == l {
+		delete(m.live, id)
+	}
 	m.mu.Unlock()
 }
 
@@ -252,11 +271,31 @@ func (m *runManager) execute(id string) {
 	if l == nil {
 		return // cancelled while queued
 	}
-	defer m.forget(id)
+	defer m.forgetLive(id, l) // not a later entry of the same run (requeueLater)
 	log := s.log.With("run_id", id)
 	bg := context.Background()
 
 	run, err := s.st.StartRun(bg, id, time.Now())
+	if errors.Is(err, store.ErrDiskFull) {
+		// No room to record the start. With the room of the disk reserve, record the run as
+		// failed rather than run it on a full disk; with none, try again later (requeue), so
+		// that the run does not stay queued, holding its organisation's run quota, until a
+		// restart.
+		if s.releaseReserve() {
+			run, err = s.st.StartRun(bg, id, time.Now())
+		}
+		if err == nil {
+			final := m.finish(id, store.Outcome{Status: store.RunFailed, Error: diskFullStartMsg, At: time.Now()}, log)
+			s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
+			l.update(func(l *liveRun) { l.run = final })
+			return
+		}
+		if errors.Is(err, store.ErrDiskFull) {
+			log.Error("start run: the disk is full; trying again later", "err", err)
+			m.requeueLater(id)
+			return
+		}
+	}
 	if err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			log.Error("start run", "err", err)
@@ -286,8 +325,12 @@ func (m *runManager) execute(id string) {
 	out, runErr := m.call(ctx, run, l)
 	o := m.outcome(ctx, run, out, runErr, log)
 	o.At = time.Now()
+	if o.Status != store.RunSucceeded {
+		m.removeFiles(id, log) // partial results; and on a full disk, room for the commit
+	}
 
 	final := m.finish(id, o, log)
+	s.keepReserve()
 	s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
 	s.metrics.runDuration.WithLabelValues(string(final.Status)).Observe(time.Since(started).Seconds())
 	log.Info("run finished", "status", final.Status, "duration_ms", time.Since(started).Milliseconds())
@@ -303,15 +346,22 @@ var finishBackoff = []time.Duration{100 * time.Millisecond, 400 * time.Milliseco
 // same retries, so that the run does not stay "running" (holding its organisation's run quota
 // and blocking cancel and scenario deletion) until the server restarts. It returns the run as
 // the store has it afterwards; if even the failure could not be recorded, the run is left
-// running and the next start marks it failed.
+// running and recordLater keeps trying (a restart marks it failed too).
+//
+// On a full disk (store.ErrDiskFull) each attempt may release the disk reserve (see
+// reserve.go) and try again at once; a run that cannot be recorded as succeeded even so has its
+// files removed, and is recorded as failed saying the disk is full.
 func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.Run {
 	commit := func(o store.Outcome) (store.Run, error) {
+		var r store.Run
 		var err error
 		for i := 0; ; i++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			var r store.Run
-			r, err = m.s.st.FinishRun(ctx, id, o)
-			cancel()
+			err = m.s.withReserve(func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				r, err = m.s.st.FinishRun(ctx, id, o)
+				return err
+			})
 			if err == nil || errors.Is(err, store.ErrConflict) || i == len(m.backoff) {
 				return r, err
 			}
@@ -322,14 +372,70 @@ func (m *runManager) finish(id string, o store.Outcome, log *slog.Logger) store.
 	final, err := commit(o)
 	if err != nil && !errors.Is(err, store.ErrConflict) && o.Status != store.RunFailed {
 		log.Error("record the end of a run: giving up, recording it as failed", "status", o.Status, "err", err)
-		final, err = commit(store.Outcome{Status: store.RunFailed, At: time.Now(),
-			Error: "the run finished (" + string(o.Status) + ") but the server could not record its outcome; start it again"})
+		msg := "the run finished (" + string(o.Status) + ") but the server could not record its outcome; start it again"
+		if errors.Is(err, store.ErrDiskFull) {
+			msg = "the run finished (" + string(o.Status) + ") but the server's disk is full, so it could not record " +
+				"the outcome; start it again once an administrator has freed space"
+		}
+		m.removeFiles(id, log)
+		o = store.Outcome{Status: store.RunFailed, At: time.Now(), Error: msg}
+		final, err = commit(o)
+	}
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		log.Error("record the end of a run: trying again later", "status", o.Status, "err", err)
+		m.recordLater(id, o, log)
 	}
 	if err != nil {
-		log.Error("record the end of a run", "status", o.Status, "err", err)
 		final, _ = m.s.st.RunByID(context.Background(), id)
 	}
 	return final
+}
+
+// requeueLater queues the run again after m.retryEvery if it is still queued then.
+func (m *runManager) requeueLater(id string) {
+	m.wg.Go(func() {
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-time.After(m.retryEvery):
+		}
+		if r, err := m.s.st.RunByID(m.ctx, id); err == nil && r.Status == store.RunQueued {
+			m.enqueue(r) // an error means the manager closed; close marks the run failed
+		}
+	})
+}
+
+// recordLater tries every m.retryEvery to commit the outcome of a run that finish could not
+// record (a full disk with no reserve left), until it is recorded — so that the run ends once an
+// administrator frees space, without a restart — or the manager closes (close then marks it
+// failed with the other unfinished runs).
+func (m *runManager) recordLater(id string, o store.Outcome, log *slog.Logger) {
+	m.wg.Go(func() {
+		t := time.NewTicker(m.retryEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+			_, err := m.s.st.FinishRun(ctx, id, o)
+			cancel()
+			if err == nil || errors.Is(err, store.ErrConflict) {
+				log.Info("recorded the end of a run at last", "status", o.Status, "err", err)
+				return
+			}
+		}
+	})
+}
+
+// removeFiles removes the directory of a run that did not succeed, with whatever partial
+// results it holds: nothing reads them, and they take space.
+func (m *runManager) removeFiles(id string, log *slog.Logger) {
+	if err := os.RemoveAll(filepath.Join(m.s.dataDir, "runs", id)); err != nil {
+		log.Warn("remove the files of a run that did not succeed", "err", err)
+	}
 }
 
 // call prepares the run's directory, calls the Runner (turning a panic into an error) and
@@ -420,6 +526,10 @@ func (m *runManager) outcome(ctx context.Context, run store.Run, out RunOutput, 
 		err = m.checkOutput(run, out)
 	}
 	if err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, store.ErrDiskFull) {
+			log.Error("run failed: disk full", "err", err)
+			return store.Outcome{Status: store.RunFailed, Error: diskFullRunMsg}
+		}
 		if msg, ok := publicMessage(err); ok {
 			return store.Outcome{Status: store.RunFailed, Error: msg}
 		}
@@ -508,7 +618,11 @@ func (m *runManager) close(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("runs still stopping: %w", ctx.Err())
 	}
-	ids, ferr := m.s.st.FailUnfinishedRuns(context.Background(), interruptedMsg, time.Now())
+	var ids []string
+	ferr := m.s.withReserve(func() (err error) {
+		ids, err = m.s.st.FailUnfinishedRuns(context.Background(), interruptedMsg, time.Now())
+		return err
+	})
 	if ferr != nil {
 		return errors.Join(err, fmt.Errorf("mark unfinished runs: %w", ferr))
 	}

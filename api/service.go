@@ -57,6 +57,7 @@ type Service struct {
 	closing     chan struct{} // closed when shutdown starts; ends event streams
 	drain       sync.Once
 	closed      atomic.Bool
+	reserveMu   sync.Mutex // the disk reserve (reserve.go)
 }
 
 // NewService prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean
@@ -89,7 +90,11 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 	if err := s.prepareDataDir(ctx); err != nil {
 		return nil, err
 	}
-	ids, err := st.FailUnfinishedRuns(ctx, interruptedMsg, time.Now())
+	var ids []string
+	err = s.withReserve(func() (err error) {
+		ids, err = st.FailUnfinishedRuns(ctx, interruptedMsg, time.Now())
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("recover unfinished runs: %w", err)
 	}
@@ -177,6 +182,7 @@ func (s *Service) prepareDataDir(ctx context.Context) error {
 	for _, p := range paths {
 		known[filepath.Clean(p)] = true
 	}
+	s.keepReserve()
 	uploads := filepath.Join(s.dataDir, "uploads")
 	return filepath.WalkDir(uploads, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

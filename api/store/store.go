@@ -37,6 +37,9 @@ var (
 	ErrTooManyKeys = errors.New("too many API keys")
 	// ErrBadCursor means a page cursor was not one this store issued.
 	ErrBadCursor = errors.New("invalid page cursor")
+	// ErrDiskFull means a write failed because the disk holding the store is full (or the
+	// database reached its size limit); as with every write error, nothing was written.
+	ErrDiskFull = errors.New("disk full")
 )
 
 // Role is what an API key may do. Each role includes the ones before it.

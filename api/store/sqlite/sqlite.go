@@ -12,6 +12,10 @@
 // thanks to WAL, never wait for the writer. Every connection sets busy_timeout and
 // foreign_keys.
 //
+// A write that the database cannot make for want of space (SQLITE_FULL: a full disk, or a
+// max_page_count reached) returns an error wrapping store.ErrDiskFull; like every write error,
+// it means nothing was written.
+//
 // Migrations are SQL scripts in this package, applied in order at Open and tracked in
 // PRAGMA user_version; Open refuses a database written by a newer carecast.
 package sqlite
@@ -31,7 +35,8 @@ import (
 
 	"github.com/carecast/carecast/api/store"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // timeFormat is how times are stored: fixed width, so text order is time order.
@@ -110,17 +115,28 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs f in one IMMEDIATE write transaction and commits it.
+// tx runs f in one IMMEDIATE write transaction and commits it. Every write goes through it,
+// so it is where SQLITE_FULL becomes store.ErrDiskFull.
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return diskFull(err)
 	}
 	if err := f(tx); err != nil {
 		tx.Rollback()
-		return err
+		return diskFull(err)
 	}
-	return tx.Commit()
+	return diskFull(tx.Commit())
+}
+
+// diskFull wraps an SQLITE_FULL error ("database or disk is full", any extended code) with
+// store.ErrDiskFull and returns every other error as it is.
+func diskFull(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return fmt.Errorf("%w: %w", store.ErrDiskFull, err)
+	}
+	return err
 }
 
 // Ping implements store.Store.

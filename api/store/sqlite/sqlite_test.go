@@ -2,9 +2,13 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/store/storetest"
@@ -132,5 +136,43 @@ func TestUpgradeKeepsRunsWithoutHashes(t *testing.T) {
 	}
 	if r.Status != store.RunSucceeded || r.ResultPath != "runs/run_1/results.parquet" || r.ResultHashes != nil {
 		t.Fatalf("upgraded run: %+v", r)
+	}
+}
+
+// TestDiskFull: a write refused because the database cannot grow (SQLITE_FULL, here from a
+// page limit rather than a full disk) is store.ErrDiskFull, and writes nothing.
+func TestDiskFull(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	org, err := s.EnsureOrg(ctx, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA max_page_count = "+strconv.Itoa(pages+20)); err != nil {
+		t.Fatal(err)
+	}
+	doc := json.RawMessage(`{"pad":"` + strings.Repeat("x", 16<<10) + `"}`)
+	n := 0
+	for ; ; n++ {
+		if n == 100 {
+			t.Fatal("100 scenarios of 16 KiB in 20 pages")
+		}
+		_, err = s.CreateScenario(ctx, store.Scenario{ID: store.NewID("scn"), OrgID: org.ID, Name: "s", Document: doc,
+			Created: time.Now().UTC().Truncate(time.Microsecond)})
+		if err != nil {
+			break
+		}
+	}
+	t.Logf("%d scenarios created, then: %v", n, err)
+	if !errors.Is(err, store.ErrDiskFull) {
+		t.Fatalf("error %v, want store.ErrDiskFull", err)
+	}
+	list, _, err := s.ListScenarios(ctx, org.ID, store.Page{Limit: 1000})
+	if err != nil || len(list) != n {
+		t.Errorf("%d scenarios listed (%v), %d created", len(list), err, n)
 	}
 }
