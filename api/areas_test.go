@@ -1,39 +1,22 @@
 package api
 
 import (
-	"context"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/datasets/defaultdata"
-	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/service"
 )
 
-// realEngine builds the engine on the embedded default data once for the package's tests.
-var realEngine = sync.OnceValues(func() (*engine.Engine, error) { return defaultEngine(false) })
-
-// defaultEngine builds the engine on the embedded default data; with errorModels, its Monte
-// Carlo ranges are widened by the error models fitted on the data's own back-tests, as the
-// carecast server runs it.
-func defaultEngine(errorModels bool) (*engine.Engine, error) {
-	b, err := defaultdata.Load()
+// realEngine is the engine of carecast on the embedded default data, as the server runs it
+// (service.Default: with the error models fitted on the data's own back-tests).
+func realEngine() (*engine.Engine, error) {
+	c, err := service.Default()
 	if err != nil {
 		return nil, err
 	}
-	in, err := datasets.EngineInputs(b)
-	if err != nil {
-		return nil, err
-	}
-	if errorModels {
-		datasets.UseBacktestErrorModels(in, func() (*backtest.Report, *backtest.ServiceReport, error) {
-			return datasets.RunBacktests(context.Background(), b)
-		})
-	}
-	return engine.New(in)
+	return c.Engine, nil
 }
 
 func withEngine(t *testing.T) serverOpt {

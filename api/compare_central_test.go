@@ -6,31 +6,27 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/web"
-	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/service"
 )
 
-// rangedEngine is the engine on the embedded default data with the error models fitted on its
-// back-tests, as the carecast server runs it: Monte Carlo draws then also vary the population.
-var rangedEngine = sync.OnceValues(func() (*engine.Engine, error) { return defaultEngine(true) })
-
-// withRangedRunner wires rangedEngine as the Runner and serves the web pages.
+// withRangedRunner wires carecast on the default data (service.Default, whose Monte Carlo draws
+// also vary the population, as the server runs it) as the Runner and serves the web pages.
 func withRangedRunner(t *testing.T) serverOpt {
-	e, err := rangedEngine()
+	cc, err := service.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := cc.Engine
 	return func(c *Config, d *Deps) {
 		c.RunTimeout = 5 * time.Minute
-		sc := NewScenarioSchema(e.Inputs())
 		d.Areas = e.Inputs().Areas
-		d.Scenarios = sc
-		d.Runner = &EngineRunner{Engine: e, Scenarios: sc}
+		d.Scenarios = cc.Scenarios
+		d.Runner = cc
 		d.Web = &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
 	}
 }

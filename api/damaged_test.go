@@ -12,6 +12,7 @@ import (
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/web"
+	"github.com/carecast/carecast/service"
 )
 
 // withRealRunnerAndPages is withRealRunner with the web pages served too.
@@ -75,7 +76,7 @@ func TestDamagedResultFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := "runs/" + run.ID + "/" + ResultFile
+	rel := "runs/" + run.ID + "/" + service.ResultFile
 	if !validHash(stored.ResultHashes[rel]) {
 		t.Fatalf("run %s recorded hashes %v, want one for %s", run.ID, stored.ResultHashes, rel)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 )
 
 // Deps are the parts of carecast the server calls but does not own: the forecast engine and
@@ -62,42 +63,11 @@ type Runner interface {
 	Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error)
 }
 
-// RunSpec is what a Runner is asked to run.
-type RunSpec struct {
-	RunID           string
-	OrgID           string
-	ScenarioID      string
-	ScenarioVersion int
-	// Scenario is the scenario document exactly as stored (already accepted by the
-	// ScenarioValidator).
-	Scenario json.RawMessage
-	// Seed overrides the scenario document's seed when not nil.
-	Seed *int64
-	// DataDir is the server's data directory (absolute).
-	DataDir string
-	// Dir is an empty directory under DataDir (absolute) reserved for this run's results.
-	Dir string
-	// Version is the software version, for provenance.
-	Version string
-}
+// RunSpec is what a Runner is asked to run (see service.RunSpec).
+type RunSpec = service.RunSpec
 
-// RunOutput is what a successful run produced.
-type RunOutput struct {
-	// ResultPath is the result file (or directory), relative to RunSpec.DataDir and inside
-	// RunSpec.Dir.
-	ResultPath string
-	// ResultHashes are the SHA-256 hashes of the result files written, computed while writing
-	// them: "sha256:" followed by 64 lower-case hex digits, by file path relative to
-	// RunSpec.DataDir (slash-separated). The server records them with the run and checks each
-	// file against its hash when it opens it, so a damaged file is refused instead of read. A
-	// file without an entry is read unchecked.
-	ResultHashes map[string]string
-	// Provenance is a JSON object recording what the run used: dataset content hashes,
-	// software version, seed, scenario version.
-	Provenance json.RawMessage
-	// Seed is the seed the run used, if any (recorded with the run).
-	Seed *int64
-}
+// RunOutput is what a successful run produced (see service.RunOutput).
+type RunOutput = service.RunOutput
 
 // ScenarioValidator checks scenario documents against the engine's scenario schema.
 type ScenarioValidator interface {
@@ -145,28 +115,11 @@ type Located interface {
 	Location() string
 }
 
-// PublicError marks err's message as safe to show to API clients (for example a Runner's
-// explanation of why a scenario cannot run). errors.Is and errors.As see through it.
-func PublicError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &publicError{err}
-}
-
-type publicError struct{ err error }
-
-func (e *publicError) Error() string { return e.err.Error() }
-func (e *publicError) Unwrap() error { return e.err }
+// PublicError marks err's message as safe to show to API clients (service.PublicError).
+func PublicError(err error) error { return service.PublicError(err) }
 
 // publicMessage returns err's message if some error in its chain was made by PublicError.
-func publicMessage(err error) (string, bool) {
-	var p *publicError
-	if errors.As(err, &p) {
-		return p.Error(), true
-	}
-	return "", false
-}
+func publicMessage(err error) (string, bool) { return service.PublicMessage(err) }
 
 // problems splits a validation error into its parts, each with its location ("" if unknown).
 func problems(err error) []problem {

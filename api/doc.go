@@ -52,8 +52,8 @@
 // table of docs/design.md §8 (scenario_id, run_id, area_code, area_name, year, measure,
 // unit, sex, age_band, mean, p10, p50, p90) with the provenance in the file's key-value
 // metadata — and returns its path as RunOutput.ResultPath (or the path of a directory holding
-// it as results.parquet, see ResultFileName). For a run with Monte Carlo draws, EngineRunner
-// also writes its central projection (the scenario without draws) beside it as
+// it as results.parquet, see ResultFileName). For a run with Monte Carlo draws, the runner
+// (service.Carecast.Run) also writes its central projection (the scenario without draws) beside it as
 // CentralFileName. The engine writes rows by area, then year, then measure (the drivers after
 // each area-year's measures), so that filters by area and year skip most row groups by their
 // statistics. The runner reports each file's SHA-256, computed

@@ -12,20 +12,21 @@ import (
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 )
 
-// withRealRunner wires the real engine as the Runner and scenario validator.
+// withRealRunner wires carecast on the default data (service.Default) as the Runner and
+// scenario validator, as the server does.
 func withRealRunner(t *testing.T) serverOpt {
-	e, err := realEngine()
+	cc, err := service.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := withEngine(t)
 	return func(c *Config, d *Deps) {
 		base(c, d)
-		sc := NewScenarioSchema(e.Inputs())
-		d.Scenarios = sc
-		d.Runner = &EngineRunner{Engine: e, Scenarios: sc}
+		d.Scenarios = cc.Scenarios
+		d.Runner = cc
 	}
 }
 
@@ -120,7 +121,7 @@ func TestScenarioSchemaEndDoc(t *testing.T) {
 			} `json:"properties"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(NewScenarioSchema(nil).Schema(), &doc); err != nil {
+	if err := json.Unmarshal(service.NewScenarioSchema(nil).Schema(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	end := doc.Defs["LeverSpec"].Properties["end"].Description

@@ -19,11 +19,12 @@ import (
 
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/service"
 )
 
 // ResultFileName is the name of the result file inside a run's result directory, when a
 // Runner returns a directory as its ResultPath.
-const ResultFileName = "results.parquet"
+const ResultFileName = service.ResultFile
 
 // Result-reading resources. Result files of succeeded runs never change, so open files and
 // decoded row groups are kept between requests.
@@ -368,10 +369,9 @@ func pageKey(file string, f datasets.ResultFilter, from int64, limit int) string
 	return b.String()
 }
 
-// CentralFileName is the name of a ranged run's central projection, beside its result file: the
-// scenario run without Monte Carlo draws, every input at its central value. A deterministic
-// run's results are its central projection, so it has no such file.
-const CentralFileName = "central.parquet"
+// CentralFileName is the name of a ranged run's central projection beside its result file
+// (service.CentralFileName).
+const CentralFileName = service.CentralFileName
 
 // errNoCentral is returned for a run with Monte Carlo draws whose central projection was not
 // stored (runs made before carecast stored it).

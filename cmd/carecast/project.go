@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/service"
 )
 
 const projectUsage = `usage: carecast project --scenario FILE.json --out FILE
@@ -151,28 +151,17 @@ func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 
 	start := time.Now()
-	var b *datasets.Bundle
-	if *dataDir != "" {
-		b, err = datasets.LoadDir(*dataDir, datasets.ReadOptions{})
-	} else {
-		b, err = defaultdata.Load()
-	}
+	// The same carecast the server runs: the engine with its back-test error models.
+	c, err := service.OpenDir(*dataDir)
 	if err != nil {
 		return fail("loading data: %v", err)
 	}
-	in, err := datasets.EngineInputs(b)
-	if err != nil {
-		return fail("%v", err)
-	}
 	// Check the scenario before any work, so that every problem is reported with its path.
 	checked := sc.WithDefaults()
-	if err := checked.Check(in); err != nil {
+	if err := checked.Check(c.Inputs); err != nil {
 		return scenarioFail(stderr, source, err)
 	}
-	e, err := engine.New(in)
-	if err != nil {
-		return fail("%v", err)
-	}
+	e := c.Engine
 	bar := newProgressBar(stderr, isTerminal(stderr))
 	r, err := e.Run(ctx, sc, engine.RunOptions{ScenarioID: id, RunID: *runID, Version: carecastVersion(), NoDrivers: *noDrivers}, bar.update)
 	bar.finish()

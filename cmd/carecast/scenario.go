@@ -6,50 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
-	"github.com/carecast/carecast/api"
-	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
-	"github.com/carecast/carecast/forecast/backtest"
-	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/service"
 )
-
-// defaultEngine loads the embedded default data and builds the engine once per process.
-var defaultEngine = sync.OnceValues(func() (*engine.Engine, error) {
-	b, err := defaultdata.Load()
-	if err != nil {
-		return nil, fmt.Errorf("loading the default dataset: %w", err)
-	}
-	in, err := datasets.EngineInputs(b)
-	if err != nil {
-		return nil, err
-	}
-	datasets.UseBacktestErrorModels(in, defaultBacktests)
-	return engine.New(in)
-})
-
-// defaultBacktests runs the back-tests on the embedded default data once per process: the
-// server's /v1/backtest and the engine's error models both use them.
-var defaultBacktests = func() func() (*backtest.Report, *backtest.ServiceReport, error) {
-	type reports struct {
-		rep *backtest.Report
-		svc *backtest.ServiceReport
-	}
-	once := sync.OnceValues(func() (reports, error) {
-		b, err := defaultdata.Load()
-		if err != nil {
-			return reports{}, err
-		}
-		rep, svc, err := datasets.RunBacktests(context.Background(), b)
-		return reports{rep, svc}, err
-	})
-	return func() (*backtest.Report, *backtest.ServiceReport, error) {
-		r, err := once()
-		return r.rep, r.svc, err
-	}
-}()
 
 func runScenario(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	const synopsis = "scenario schema | scenario validate FILE.json"
@@ -63,7 +23,7 @@ func runScenario(_ context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "Usage: carecast %s\n", synopsis)
 			return exitUsage
 		}
-		fmt.Fprintf(stdout, "%s\n", api.NewScenarioSchema(nil).Schema())
+		fmt.Fprintf(stdout, "%s\n", service.NewScenarioSchema(nil).Schema())
 		return exitOK
 	case "validate":
 		if len(args) != 2 {
@@ -75,12 +35,12 @@ func runScenario(_ context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "carecast scenario validate: %v\n", err)
 			return exitFail
 		}
-		e, err := defaultEngine()
+		c, err := service.Default()
 		if err != nil {
 			fmt.Fprintf(stderr, "carecast scenario validate: %v\n", err)
 			return exitFail
 		}
-		sc, err := api.NewScenarioSchema(e.Inputs()).Parse(doc)
+		sc, err := c.Scenarios.Parse(doc)
 		if err != nil {
 			printScenarioErrors(stderr, args[1], err)
 			return exitFail

@@ -14,38 +14,34 @@ import (
 	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/api/web"
-	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/backtest"
+	"github.com/carecast/carecast/service"
 )
 
 // serveDeps builds what the server needs from the rest of carecast (engine, validators,
 // built-in datasets). The lead wires the forecast engine and package datasets in here.
 var serveDeps = func(cfg api.Config) (api.Deps, error) {
-	e, err := defaultEngine()
+	c, err := service.Default()
 	if err != nil {
 		return api.Deps{}, err
 	}
-	b, err := defaultdata.Load()
-	if err != nil {
-		return api.Deps{}, err
-	}
+	e := c.Engine
 	known := map[string]bool{}
-	for _, a := range b.Areas {
+	for _, a := range c.Bundle.Areas {
 		known[a.AreaCode] = true
 	}
-	scenarios := api.NewScenarioSchema(e.Inputs())
 	go func() { _ = e.Warm(forecast.DefaultBaseYear) }() // calibrate every district before the first run asks
 	return api.Deps{
 		Version:   carecastVersion(),
-		Runner:    &api.EngineRunner{Engine: e, Scenarios: scenarios},
-		Scenarios: scenarios,
+		Runner:    c,
+		Scenarios: c.Scenarios,
 		Datasets:  api.DatasetFiles{Known: known, MaxBytes: cfg.MaxUploadBytes, MaxRows: cfg.MaxUploadRows},
-		Builtin:   api.BuiltinDatasets(b),
+		Builtin:   api.BuiltinDatasets(c.Bundle),
 		Areas:     e.Inputs().Areas,
 		Projector: &api.EngineProjector{Engine: e},
 		Backtest: func(context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
-			return defaultBacktests()
+			return c.Backtests()
 		},
 		Web: &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil

@@ -1,0 +1,16 @@
+// Package service is carecast running on one set of data, below every face.
+//
+// A Carecast (Open, OpenDir, Default) holds the dataset bundle, the forecast engine built from
+// it once with the error models fitted on the bundle's own back-tests
+// (datasets.UseBacktestErrorModels), and the scenario validator (ScenarioSchema: the JSON
+// Schema generated from forecast.Scenario, then forecast.Scenario.Check against the data, every
+// problem with its path). Carecast.Run is the one path from a stored scenario document to
+// stored results: parse and check once, run the engine, write the tidy result file with its
+// provenance and, for a run with draws, its central projection beside it (ResultFile,
+// CentralFileName), hashing each file as it is written.
+//
+// The CLI (cmd/carecast: project, scenario validate, serve), the API and the pages (package
+// api and api/web) all use one Carecast, so one scenario gives the same numbers, bit for bit,
+// whichever way it is asked for (cmd/carecast TestEveryFaceGivesTheSameNumbers). The service
+// imports no face (TestLayers); see docs/design.md §10.
+package service
