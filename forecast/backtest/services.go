@@ -453,8 +453,9 @@ func usedMeasures(drivers [][]forecast.ServiceDriver) []string {
 	return slices.Compact(out)
 }
 
-// driversText describes resolved drivers: "residential 70% dementia + 30% adl_need_help
-// (evidence 2011, 2013); …", services with the same drivers together.
+// driversText describes resolved drivers: "residential, nursing 70% dementia + 30%
+// adl_need_help; … (evidence adl_need_help 2013, dementia 2011)", services with the same
+// drivers in a row together; without the evidence when d is nil.
 func driversText(drivers [][]forecast.ServiceDriver, d *ServiceData) string {
 	var parts []string
 	var names []string
@@ -473,6 +474,9 @@ func driversText(drivers [][]forecast.ServiceDriver, d *ServiceData) string {
 	}
 	if len(names) > 0 {
 		parts = append(parts, strings.Join(names, ", ")+" "+last)
+	}
+	if d == nil {
+		return strings.Join(parts, "; ")
 	}
 	var ev []string
 	for _, m := range usedMeasures(drivers) {
