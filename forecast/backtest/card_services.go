@@ -245,7 +245,8 @@ func (c *card) drivers() {
 	}
 	alone := &s.Sensitivity[i]
 	c.p("What the dementia drivers are worth. For people 65+ the method shares each service's users")
-	c.p("among need measures as the engine does by default (forecast.DefaultServiceDrivers): %s.", driversText(s.Drivers, nil))
+	c.p("among need measures as the engine does by default (forecast.DefaultServiceDrivers):")
+	c.p("%s.", driversText(s.Drivers, nil))
 	c.p("Each driver's rate is its share times the mean over the base years of users over the people")
 	c.p("65+ with its measure, and the forecast is the sum of the rates times those people in the")
 	c.p("year. Against 65+ by need alone (the engine's default before the drivers), on the same")

@@ -235,19 +235,23 @@ func ServiceKey(measure, band string, h int) Key {
 // every activity year before the last (the origin), for every later year, council, service
 // measure and age group with data at the origin and in the year, it forecasts the activity as
 // the engine does — the council's base use rate (the mean of its yearly rates over the latest
-// BaseYears activity years up to the origin) per head (18-64) or per person in need (65+),
-// times the council's population or need in the year — and scores it, side by side with the
-// naive forecast (the activity at the origin), against the outturn. Home-care hours a week are
-// forecast as the engine does, as clients times the council's base hours per client.
+// BaseYears activity years up to the origin) per head (18-64), times the council's population in
+// the year, and for 65+ the engine's drivers (ServiceOptions.Drivers): Σ_i share_i × the mean
+// over the base years of (users ÷ people 65+ with measure i) × people 65+ with measure i in the
+// year (per head with opt.PerHead) — and scores it, side by side with the naive forecast (the
+// activity at the origin), against the outturn. Home-care hours a week are forecast as the
+// engine does, as clients times the council's base hours per client.
 //
 // The population of the year is the (interpolated) estimate: the back-test measures the error
 // of holding the use rate, not of projecting the population. Intervals are the engine's: the
 // base rate times a normal multiplier whose standard deviation is the coefficient of variation
-// of the council's yearly rates in the base years (sample, n − 1), bounded to
-// [MinServiceCV, MaxServiceCV]; with a single base year it is MinServiceCV.
+// of the council's yearly rates in the base years (sample, n − 1; for 65+ users over the
+// drivers' people weighted by their shares), bounded to [MinServiceCV, MaxServiceCV]; with a
+// single base year it is MinServiceCV.
 //
-// It returns an error if d has no activity, a council without population, or a need schedule
-// missing when opt.PerHead is false. It stops early with ctx's error if ctx is done.
+// It returns an error if d has no activity, a council without population, or, unless
+// opt.PerHead, no schedule for d.NeedMeasure or for a measure opt.Drivers name. It stops early
+// with ctx's error if ctx is done.
 func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*ServiceReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -454,7 +458,7 @@ func usedMeasures(drivers [][]forecast.ServiceDriver) []string {
 }
 
 // driversText describes resolved drivers: "residential, nursing 70% dementia + 30%
-// adl_need_help; … (evidence adl_need_help 2013, dementia 2011)", services with the same
+// adl_need_help; home care … (evidence adl_need_help 2013, dementia 2011)", services with the same
 // drivers in a row together; without the evidence when d is nil.
 func driversText(drivers [][]forecast.ServiceDriver, d *ServiceData) string {
 	var parts []string
@@ -470,7 +474,7 @@ func driversText(drivers [][]forecast.ServiceDriver, d *ServiceData) string {
 			parts = append(parts, strings.Join(names, ", ")+" "+last)
 			names = nil
 		}
-		names, last = append(names, forecast.ServiceNames[i]), txt
+		names, last = append(names, strings.ReplaceAll(forecast.ServiceNames[i], "_", " ")), txt
 	}
 	if len(names) > 0 {
 		parts = append(parts, strings.Join(names, ", ")+" "+last)
