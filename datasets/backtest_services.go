@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,12 +24,16 @@ import (
 //     of one council, as for Buckinghamshire and Northamptonshire; an apportionment for
 //     Bournemouth, Poole and Christchurch, merged into one council in 2019). Estimates are kept
 //     for the years every district of the council has;
-//   - the need schedule that drives services for 65+ by default (forecast.DefaultNeedMeasure),
-//     from the evidence year the engine picks: the latest with more than one age band that
-//     covers its ages for both sexes, else the latest that covers them.
+//   - the need schedules of every measure the engine's default drivers use for 65+
+//     (forecast.DefaultServiceDrivers of forecast.DefaultNeedMeasure: need and dementia), each
+//     from the evidence year the engine picks (for a measure of a need family the family's
+//     year, else the latest with more than one age band that covers its ages for both sexes,
+//     else the latest that covers them). A driver's measure other than need without evidence
+//     covering every age 65+ is left out with a note, and the back-test drives its services by
+//     need alone, as the engine does.
 //
 // The bundle is not modified. It returns an error if there is no activity, or a council has no
-// population, or the need measure has no usable evidence.
+// population, or the need measure has no usable evidence covering every age 65+.
 func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 	if len(b.ServiceActivity) == 0 {
 		return nil, fmt.Errorf("service back-test inputs: no service activity")
@@ -106,13 +111,29 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 			srcs[r.Source] = true
 		}
 	}
-	sched, year, src, err := needSchedule(b.Prevalence, forecast.DefaultNeedMeasure)
-	if err != nil {
-		return nil, fmt.Errorf("service back-test inputs: %w", err)
+	d.NeedMeasure, d.Needs = forecast.DefaultNeedMeasure, map[string]backtest.NeedSchedule{}
+	var measures []string
+	for _, dv := range forecast.DefaultServiceDrivers(d.NeedMeasure) {
+		if !slices.Contains(measures, dv.Measure) {
+			measures = append(measures, dv.Measure)
+		}
 	}
-	d.Need, d.NeedMeasure, d.NeedEvidence = sched, forecast.DefaultNeedMeasure, year
-	for _, s := range src {
-		srcs[s] = true
+	for _, m := range measures {
+		sched, year, src, err := needSchedule(b.Prevalence, m)
+		if err == nil && !covers65(b.Prevalence, m, year) {
+			err = fmt.Errorf("need measure %s: its evidence of %d does not cover every age 65+", m, year)
+		}
+		if err != nil {
+			if m == d.NeedMeasure {
+				return nil, fmt.Errorf("service back-test inputs: %w", err)
+			}
+			d.Notes = append(d.Notes, fmt.Sprintf("no %s schedule for the service drivers: %v.", m, err))
+			continue
+		}
+		d.Needs[m] = backtest.NeedSchedule{Rate: *sched, Evidence: year}
+		for _, s := range src {
+			srcs[s] = true
+		}
 	}
 	for s := range srcs {
 		d.Sources = append(d.Sources, s)
@@ -266,6 +287,18 @@ func needSchedule(rows []Prevalence, measure string) (*[forecast.NumSexes][forec
 		src = append(src, r.Source)
 	}
 	return best, bestYear, src, nil
+}
+
+// covers65 reports whether measure's rows of evidence year cover every age 65+ (the engine's
+// test of a driver's schedule: it starts at 65 or younger and runs to the open age).
+func covers65(rows []Prevalence, measure string, year int) bool {
+	from, to := int32(math.MaxInt32), int32(-1)
+	for _, r := range rows {
+		if r.Measure == measure && int(r.EvidenceYear) == year {
+			from, to = min(from, r.AgeFrom), max(to, r.AgeTo)
+		}
+	}
+	return from <= 65 && to >= forecast.OpenAge
 }
 
 // buildNeed turns one evidence year's rows into rates by sex and age, false if an age within

@@ -183,13 +183,18 @@ func (c *card) services() error {
 	c.p("")
 	c.p("| variant | MAPE, % | median, % | bias, % | MASE |")
 	c.p("|---|---:|---:|---:|---:|")
-	c.p("| the method (mean rate of the latest %d years; 65+ per person in need) | %s | %s | %s | %s |", s.Options.BaseYears,
+	method := "65+ by the engine's need drivers"
+	if s.Options.PerHead {
+		method = "65+ per head"
+	}
+	c.p("| the method (mean rate of the latest %d years; %s) | %s | %s | %s | %s |", s.Options.BaseYears, method,
 		num(all.Ours.MAPE), num(all.Ours.MedianAPE), signed(all.Ours.Bias), num(all.Ours.MASE))
 	for _, v := range s.Sensitivity {
 		c.p("| %s | %s | %s | %s | %s |", v.Name, num(v.Ours.MAPE), num(v.Ours.MedianAPE), signed(v.Ours.Bias), num(v.Ours.MASE))
 	}
 	c.p("| no change | %s | %s | %s | %s |", num(all.Benchmark.MAPE), num(all.Benchmark.MedianAPE), signed(all.Benchmark.Bias), num(all.Benchmark.MASE))
 	c.p("")
+	c.drivers()
 	c.p("By horizon, every service together:")
 	c.p("")
 	c.p("| horizon | forecasts | carecast MAPE, % | no change MAPE, % | carecast median, % | no change median, % | carecast MASE | no change MASE |")
@@ -228,6 +233,50 @@ func (c *card) services() error {
 	}
 	c.p("")
 	return c.serviceCoverage()
+}
+
+// drivers writes what the need drivers are worth: the method's scores against those of 65+ by
+// need alone, for every service and for the services whose drivers are not need alone.
+func (c *card) drivers() {
+	s := c.svc
+	i := slices.IndexFunc(s.Sensitivity, func(v ServiceSensitivity) bool { return v.Name == SensitivityNeedAlone })
+	if i < 0 || s.Drivers == nil {
+		return
+	}
+	alone := &s.Sensitivity[i]
+	c.p("What the dementia drivers are worth. For people 65+ the method shares each service's users")
+	c.p("among need measures as the engine does by default (forecast.DefaultServiceDrivers):")
+	c.p("%s.", driversText(s.Drivers, nil))
+	c.p("Each driver's rate is its share times the mean over the base years of users over the people")
+	c.p("65+ with its measure, and the forecast is the sum of the rates times those people in the")
+	c.p("year. Against 65+ by need alone (the engine's default before the drivers), on the same")
+	c.p("forecasts:")
+	c.p("")
+	c.p("| service | age | forecasts | need alone MAPE, % | drivers MAPE, % | need alone MASE | drivers MASE | need alone bias, % | drivers bias, % | no change MAPE, % |")
+	c.p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	row := func(label, band string, a, d Summary) {
+		c.p("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |", label, band, d.Ours.N, num(a.Ours.MAPE), num(d.Ours.MAPE),
+			num(a.Ours.MASE), num(d.Ours.MASE), signed(a.Ours.Bias), signed(d.Ours.Bias), num(d.Benchmark.MAPE))
+	}
+	if all, ok := s.Summary(ServiceKey("", "", 0)); ok {
+		row(measureLabel(""), "18+", Summary{Ours: alone.Ours}, all)
+	}
+	for k, ds := range s.Drivers {
+		if len(ds) == 1 || k >= len(ServiceMeasures) {
+			continue // need alone in both
+		}
+		a, okA := alone.Summary(ServiceMeasures[k], "65+")
+		d, okD := s.Summary(ServiceKey(ServiceMeasures[k], "65+", 0))
+		if okA && okD {
+			row(measureLabel(ServiceMeasures[k]), "65+", a, d)
+		}
+	}
+	if a, ok := alone.Summary(MeasureHomeCareHours, "18+"); ok {
+		if d, ok := s.Summary(ServiceKey(MeasureHomeCareHours, "18+", 0)); ok {
+			row("home-care hours a week (clients 65+ by the drivers)", "18+", a, d)
+		}
+	}
+	c.p("")
 }
 
 // serviceCoverage writes the coverage of the service intervals and the widening.

@@ -99,9 +99,14 @@
 // activity year before the last, 2009-10 to 2012-13 in carecast's data, for every later year,
 // council, service measure and age group reported at the origin and in the year: the council's
 // base use rate (the mean of its rates over the latest three activity years up to the origin)
-// per head of people 18-64 and per person 65+ in need (the engine's default need schedule),
-// times the population or need of the year (its estimates interpolated as the engine's are),
-// so that the back-test measures the use-rate assumption alone. The benchmark is the activity
+// per head of people 18-64, times the population of the year (its estimates interpolated as the
+// engine's are); for people 65+, the engine's drivers (ServiceOptions.Drivers, by default
+// forecast.DefaultServiceDrivers: care homes 70% dementia, home care 60%, the rest need): each
+// driver's rate is its share of the users over the people 65+ with its measure, averaged over
+// the base years, and the forecast the sum of the rates times those people in the year. So the
+// back-test measures the use-rate assumption alone, as the engine makes it
+// (TestServicesBacktestMatchesEngine in package datasets checks one projection against the
+// engine's). The benchmark is the activity
 // at the origin carried forward (no change). The MASE scale is the council's own mean absolute
 // year-on-year change up to the origin, or, with fewer than two changes, a pooled one (see
 // ServiceReport). The rows carry the engine's 80% interval, from a normal multiplier with the

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/population"
@@ -83,16 +84,27 @@ type ServiceData struct {
 	// carecast's default data, 2009 and 2010 take mid-2011).
 	Population map[string]map[int]*population.Pop90
 
-	// Need is the prevalence, by sex and single year of age, of the need measure that drives
-	// services for people 65+ (NeedMeasure, from evidence year NeedEvidence): the engine's
-	// default is base-year use per person in need. Ages outside 65..90 are not read. Nil
-	// drives 65+ by population, as ServiceOptions.PerHead does.
-	Need         *[forecast.NumSexes][forecast.NumAges]float64
-	NeedMeasure  string
-	NeedEvidence int
+	// Needs holds, by measure, the prevalence by sex and single year of age of every need
+	// measure that drives services for people 65+ (ServiceOptions.Drivers), each with its
+	// evidence year; ages outside 65..90 are not read, and each must cover every age 65+. It
+	// must hold NeedMeasure unless 65+ is driven per head (ServiceOptions.PerHead). A measure a
+	// default driver names that is missing gives its share to NeedMeasure, as the engine does
+	// when the data has no usable dementia rates.
+	Needs map[string]NeedSchedule
+	// NeedMeasure is the general need measure (the engine's services.need_measure): it drives
+	// the part of each service that the drivers give to no other measure. "" is
+	// forecast.DefaultNeedMeasure.
+	NeedMeasure string
 
 	Sources []string // publications of the activity, population and prevalence
 	Notes   []string // how the inputs were made, where a reader should know (e.g. apportioned populations)
+}
+
+// NeedSchedule is one need measure's prevalence, by sex and single year of age (a share of
+// the people of that sex and age, 0..1), from the survey of evidence year Evidence.
+type NeedSchedule struct {
+	Rate     [forecast.NumSexes][forecast.NumAges]float64
+	Evidence int
 }
 
 // ServiceOptions are the settings of the service back-test; the zero value is the engine's
@@ -101,8 +113,26 @@ type ServiceOptions struct {
 	// BaseYears is how many of the latest activity years up to the origin the base use rate
 	// and its coefficient of variation are averaged over (default forecast.DefaultBaseYears).
 	BaseYears int
-	// PerHead drives services for people 65+ by population instead of need.
+	// PerHead drives services for people 65+ by population instead of need (Drivers are then
+	// ignored).
 	PerHead bool
+	// Drivers link each service for people 65+ to the need measures that drive it, as the
+	// engine's services.drivers do, resolved by forecast.ServicesSpec.ResolveDrivers with the
+	// data's NeedMeasure: a service's forecast is Σ_i share_i × mean over the base years of
+	// (users ÷ people 65+ with measure i) × people 65+ with measure i in the year. Nil is the
+	// engine's default, forecast.DefaultServiceDrivers, without the drivers whose measure the
+	// data lacks (a note says so).
+	Drivers []forecast.ServiceDriver
+}
+
+// NeedAlone returns drivers that give every service for people 65+ to need alone: carecast's
+// default before the dementia drivers.
+func NeedAlone(need string) []forecast.ServiceDriver {
+	out := make([]forecast.ServiceDriver, len(forecast.ServiceNames))
+	for i, name := range forecast.ServiceNames {
+		out[i] = forecast.ServiceDriver{Service: name, Measure: need, Share: 1}
+	}
+	return out
 }
 
 // NaiveName is the benchmark of the service back-test: the activity at the origin carried
@@ -151,6 +181,10 @@ type ServiceReport struct {
 	// (no council had a change before it).
 	Cells, PooledScale, LookAheadScale int
 
+	// Drivers are the drivers the back-test used, resolved (forecast.ServicesSpec.ResolveDrivers):
+	// for each service in forecast.ServiceNames order its measures and shares; nil per head.
+	Drivers [][]forecast.ServiceDriver
+
 	Sensitivity []ServiceSensitivity
 	Options     ServiceOptions
 	Notes       []string
@@ -162,6 +196,23 @@ type ServiceSensitivity struct {
 	Name   string
 	Ours   Scores // every service measure and horizon pooled
 	Paired bool
+	// Summaries are the variant's scores by measure and age band, horizons pooled, sorted as
+	// ServiceReport.Summaries (the benchmark's are the same as the method's).
+	Summaries []Summary
+}
+
+// SensitivityNeedAlone names the sensitivity that drives every service for people 65+ by need
+// alone (NeedAlone), carecast's default before the dementia drivers: what the drivers are worth.
+const SensitivityNeedAlone = "65+ by need alone (the old default)"
+
+// Summary returns the variant's summary of measure and band, horizons pooled, or false.
+func (v *ServiceSensitivity) Summary(measure, band string) (Summary, bool) {
+	for _, s := range v.Summaries {
+		if s.Key.Measure == measure && s.Key.AgeBand == band {
+			return s, true
+		}
+	}
+	return Summary{}, false
 }
 
 // Summary returns the summary with key k, or false.
@@ -184,19 +235,23 @@ func ServiceKey(measure, band string, h int) Key {
 // every activity year before the last (the origin), for every later year, council, service
 // measure and age group with data at the origin and in the year, it forecasts the activity as
 // the engine does — the council's base use rate (the mean of its yearly rates over the latest
-// BaseYears activity years up to the origin) per head (18-64) or per person in need (65+),
-// times the council's population or need in the year — and scores it, side by side with the
-// naive forecast (the activity at the origin), against the outturn. Home-care hours a week are
-// forecast as the engine does, as clients times the council's base hours per client.
+// BaseYears activity years up to the origin) per head (18-64), times the council's population in
+// the year, and for 65+ the engine's drivers (ServiceOptions.Drivers): Σ_i share_i × the mean
+// over the base years of (users ÷ people 65+ with measure i) × people 65+ with measure i in the
+// year (per head with opt.PerHead) — and scores it, side by side with the naive forecast (the
+// activity at the origin), against the outturn. Home-care hours a week are forecast as the
+// engine does, as clients times the council's base hours per client.
 //
 // The population of the year is the (interpolated) estimate: the back-test measures the error
 // of holding the use rate, not of projecting the population. Intervals are the engine's: the
 // base rate times a normal multiplier whose standard deviation is the coefficient of variation
-// of the council's yearly rates in the base years (sample, n − 1), bounded to
-// [MinServiceCV, MaxServiceCV]; with a single base year it is MinServiceCV.
+// of the council's yearly rates in the base years (sample, n − 1; for 65+ users over the
+// drivers' people weighted by their shares), bounded to [MinServiceCV, MaxServiceCV]; with a
+// single base year it is MinServiceCV.
 //
-// It returns an error if d has no activity, a council without population, or a need schedule
-// missing when opt.PerHead is false. It stops early with ctx's error if ctx is done.
+// It returns an error if d has no activity, a council without population, or, unless
+// opt.PerHead, no schedule for d.NeedMeasure or for a measure opt.Drivers name. It stops early
+// with ctx's error if ctx is done.
 func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*ServiceReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -224,17 +279,29 @@ func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*Service
 		}
 		rep.Alternatives = append(rep.Alternatives, a)
 	}
-	per := "per person in need (" + d.NeedMeasure + fmt.Sprintf(", evidence %d)", d.NeedEvidence)
-	if opt.PerHead || d.Need == nil {
-		per = "per head"
+	per := "per head"
+	if !opt.PerHead {
+		per = "by need: " + driversText(st.drivers, d)
 	}
+	rep.Drivers = st.drivers
 	rep.Notes = append(rep.Notes, fmt.Sprintf(
 		"%s: %d councils, activity years %d-%d (financial years); origins %d-%d; base use rate the mean of the latest %d years up to the origin, 18-64 per head, 65+ %s; populations interpolated between the councils' single-year estimates (years before the first take the first); benchmark: the activity at the origin carried forward.",
 		ServicesBacktest, len(st.councils), st.years[0], st.years[len(st.years)-1], st.years[0], st.years[len(st.years)-2], opt.BaseYears, per))
-	if !opt.PerHead && d.Need != nil {
-		rep.Notes = append(rep.Notes, fmt.Sprintf(
-			"%s: the need schedule's evidence (%d) is later than the origins, a mild look-ahead: it only weights the ages within 65+ (the sensitivity with 65+ per head shows what it is worth).",
-			ServicesBacktest, d.NeedEvidence))
+	for _, n := range st.notes {
+		rep.Notes = append(rep.Notes, ServicesBacktest+": "+n)
+	}
+	if !opt.PerHead {
+		var late []string
+		for _, m := range usedMeasures(st.drivers) {
+			if e := d.Needs[m].Evidence; e >= st.years[0] {
+				late = append(late, fmt.Sprintf("%s %d", m, e))
+			}
+		}
+		if len(late) > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf(
+				"%s: the evidence of the need schedules (%s) is not older than the origins (%d-%d) and was published after them, a mild look-ahead: it only weights the ages within 65+ and shares each service's users among the measures (the sensitivities with 65+ per head and 65+ by need alone show what they are worth).",
+				ServicesBacktest, strings.Join(late, ", "), st.years[0], st.years[len(st.years)-2]))
+		}
 	}
 	for _, n := range d.Notes {
 		rep.Notes = append(rep.Notes, ServicesBacktest+": "+n)
@@ -242,17 +309,21 @@ func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*Service
 	rep.Notes = append(rep.Notes, fmt.Sprintf(
 		"%s: MASE scale: the council's mean absolute year-on-year change of the activity up to the origin; %d of %d forecasts (%d with a look-ahead: no council had a change before the origin) use a pooled scale instead (the activity at the origin times the sum of all councils' absolute year-on-year changes over the sum of their earlier values, for the measure and age group), their council having fewer than %d changes before the origin.",
 		ServicesBacktest, st.pooled, len(rows), st.lookAhead, minScaleChanges))
+	alone := NeedAlone(needMeasure(d))
 	for _, v := range []struct {
 		name string
 		o    ServiceOptions
+		skip bool
 	}{
-		{"65+ per head", ServiceOptions{BaseYears: opt.BaseYears, PerHead: true}},
-		{"base rate from the origin year alone", ServiceOptions{BaseYears: 1, PerHead: opt.PerHead}},
+		{"65+ per head", ServiceOptions{BaseYears: opt.BaseYears, PerHead: true}, opt.PerHead},
+		{SensitivityNeedAlone, ServiceOptions{BaseYears: opt.BaseYears, Drivers: alone},
+			opt.PerHead || sameDrivers(st.drivers, forecast.ServicesSpec{NeedMeasure: needMeasure(d)}.ResolveDrivers(alone))},
+		{"base rate from the origin year alone", ServiceOptions{BaseYears: 1, PerHead: opt.PerHead, Drivers: opt.Drivers}, opt.BaseYears == 1},
 	} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if v.o == opt || (!v.o.PerHead && d.Need == nil) {
+		if v.skip {
 			continue
 		}
 		vr, _, err := serviceRows(d, v.o)
@@ -260,7 +331,9 @@ func Services(ctx context.Context, d *ServiceData, opt ServiceOptions) (*Service
 			return nil, err
 		}
 		s := Summarize(serviceOnly(vr), allServices)[0]
-		rep.Sensitivity = append(rep.Sensitivity, ServiceSensitivity{Name: v.name, Ours: s.Ours, Paired: s.Paired})
+		by := Summarize(vr, func(r *Row) Key { return ServiceKey(r.Measure, r.AgeBand, 0) })
+		slices.SortStableFunc(by, func(a, b Summary) int { return compareService(a.Key, b.Key) })
+		rep.Sensitivity = append(rep.Sensitivity, ServiceSensitivity{Name: v.name, Ours: s.Ours, Paired: s.Paired, Summaries: by})
 	}
 	return rep, nil
 }
@@ -292,12 +365,19 @@ type svcStats struct {
 	councils          []string
 	years             []int
 	pooled, lookAhead int
+	drivers           [][]forecast.ServiceDriver // resolved; nil per head
+	notes             []string
 }
 
 // svcCell is one council's series of one measure and age group: value and denominator by year
-// index (value NaN: not reported).
+// index (value NaN: not reported). For 65+ driven by need, den is the people 65+ with the
+// drivers' measures weighted by their shares (the denominator of the yearly rate whose spread
+// is the CV, as the engine's), need[i] the people 65+ with driver i's measure and share[i] its
+// share.
 type svcCell struct {
 	v, den []float64
+	need   [][]float64
+	share  []float64
 }
 
 // actKey identifies an activity value.
@@ -313,15 +393,109 @@ type svcRun struct {
 	st    svcStats
 	names map[string]string
 	val   map[actKey]float64
-	den   map[string]map[string][]float64 // council → group → denominator by year index
+	den   map[string]map[string][]float64 // council → group ("18-64", "65+" per head) or need measure → people by year index
 	rows  []Row
 }
 
+// needMeasure returns d's general need measure.
+func needMeasure(d *ServiceData) string {
+	return cmp.Or(d.NeedMeasure, forecast.DefaultNeedMeasure)
+}
+
+// resolveDrivers links each service for people 65+ to the need schedules that drive it, as the
+// engine's plan.resolveDrivers does: opt.Drivers, or forecast.DefaultServiceDrivers without the
+// drivers whose measure d has no schedule for (with a note), resolved by ResolveDrivers. It
+// returns nil per head, and an error if a measure named has no schedule or a service has more
+// than forecast.MaxDriversPerService drivers.
+func resolveDrivers(d *ServiceData, opt ServiceOptions) ([][]forecast.ServiceDriver, []string, error) {
+	if opt.PerHead {
+		return nil, nil, nil
+	}
+	need := needMeasure(d)
+	if _, ok := d.Needs[need]; !ok {
+		return nil, nil, fmt.Errorf("service back-test: no need schedule for %s to drive services for 65+ (set PerHead)", need)
+	}
+	var notes []string
+	given := opt.Drivers
+	if given == nil {
+		for _, dv := range forecast.DefaultServiceDrivers(need) {
+			if _, ok := d.Needs[dv.Measure]; !ok {
+				notes = append(notes, fmt.Sprintf("services follow %s alone: the default share of %s for %s cannot be used, as the data has no %s schedule covering 65+", need, dv.Measure, dv.Service, dv.Measure))
+				continue
+			}
+			given = append(given, dv)
+		}
+	}
+	out := forecast.ServicesSpec{NeedMeasure: need}.ResolveDrivers(given)
+	for _, ds := range out {
+		if len(ds) > forecast.MaxDriversPerService {
+			return nil, nil, fmt.Errorf("service back-test: %s has more than %d driving measures", ds[0].Service, forecast.MaxDriversPerService)
+		}
+		for _, dv := range ds {
+			if _, ok := d.Needs[dv.Measure]; !ok {
+				return nil, nil, fmt.Errorf("service back-test: %s is driven by %q, which has no need schedule", dv.Service, dv.Measure)
+			}
+		}
+	}
+	return out, notes, nil
+}
+
+// sameDrivers reports whether two resolved sets of drivers are the same.
+func sameDrivers(a, b [][]forecast.ServiceDriver) bool {
+	return slices.EqualFunc(a, b, func(x, y []forecast.ServiceDriver) bool { return slices.Equal(x, y) })
+}
+
+// usedMeasures returns the measures the resolved drivers use, sorted.
+func usedMeasures(drivers [][]forecast.ServiceDriver) []string {
+	var out []string
+	for _, ds := range drivers {
+		for _, dv := range ds {
+			out = append(out, dv.Measure)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// driversText describes resolved drivers: "residential, nursing 70% dementia + 30%
+// adl_need_help; home care … (evidence adl_need_help 2013, dementia 2011)", services with the same
+// drivers in a row together; without the evidence when d is nil.
+func driversText(drivers [][]forecast.ServiceDriver, d *ServiceData) string {
+	var parts []string
+	var names []string
+	var last string
+	for i, ds := range drivers {
+		var ms []string
+		for _, dv := range ds {
+			ms = append(ms, fmt.Sprintf("%g%% %s", math.Round(1000*dv.Share)/10, dv.Measure))
+		}
+		txt := strings.Join(ms, " + ")
+		if i > 0 && txt != last {
+			parts = append(parts, strings.Join(names, ", ")+" "+last)
+			names = nil
+		}
+		names, last = append(names, strings.ReplaceAll(forecast.ServiceNames[i], "_", " ")), txt
+	}
+	if len(names) > 0 {
+		parts = append(parts, strings.Join(names, ", ")+" "+last)
+	}
+	if d == nil {
+		return strings.Join(parts, "; ")
+	}
+	var ev []string
+	for _, m := range usedMeasures(drivers) {
+		ev = append(ev, fmt.Sprintf("%s %d", m, d.Needs[m].Evidence))
+	}
+	return strings.Join(parts, "; ") + " (evidence " + strings.Join(ev, ", ") + ")"
+}
+
 func serviceRows(d *ServiceData, opt ServiceOptions) ([]Row, svcStats, error) {
-	if !opt.PerHead && d.Need == nil {
-		return nil, svcStats{}, fmt.Errorf("service back-test: no need schedule to drive services for 65+ (set PerHead)")
+	drivers, notes, err := resolveDrivers(d, opt)
+	if err != nil {
+		return nil, svcStats{}, err
 	}
 	r := &svcRun{d: d, opt: opt, names: map[string]string{}, val: map[actKey]float64{}}
+	r.st.drivers, r.st.notes = drivers, notes
 	if err := r.load(); err != nil {
 		return nil, r.st, err
 	}
@@ -396,7 +570,7 @@ func (r *svcRun) load() error {
 		r.st.councils = append(r.st.councils, a)
 	}
 	sort.Strings(r.st.councils)
-	perHead := r.opt.PerHead
+	measures := usedMeasures(r.st.drivers)
 	ny := len(r.st.years)
 	r.den = map[string]map[string][]float64{}
 	for _, c := range r.st.councils {
@@ -405,6 +579,10 @@ func (r *svcRun) load() error {
 			return fmt.Errorf("service back-test: no population for council %s", c)
 		}
 		w, o := make([]float64, ny), make([]float64, ny)
+		need := make([][]float64, len(measures))
+		for j := range need {
+			need[j] = make([]float64, ny)
+		}
 		for i, y := range r.st.years {
 			p := interpolate(est, y)
 			for s := range p {
@@ -412,15 +590,17 @@ func (r *svcRun) load() error {
 					w[i] += p[s][x]
 				}
 				for x := 65; x <= forecast.OpenAge; x++ {
-					if perHead {
-						o[i] += p[s][x]
-					} else {
-						o[i] += p[s][x] * d.Need[s][x]
+					o[i] += p[s][x]
+					for j, m := range measures {
+						need[j][i] += p[s][x] * d.Needs[m].Rate[s][x]
 					}
 				}
 			}
 		}
 		r.den[c] = map[string][]float64{"18-64": w, "65+": o}
+		for j, m := range measures {
+			r.den[c]["need."+m] = need[j]
+		}
 	}
 	return nil
 }
@@ -462,6 +642,18 @@ func interpolate(est map[int]*population.Pop90, y int) population.Pop90 {
 // series returns council c's series of def for age group band.
 func (r *svcRun) series(c string, def svcDef, band string) svcCell {
 	cell := svcCell{v: make([]float64, len(r.st.years)), den: r.den[c][band]}
+	if k := slices.Index(forecast.ServiceNames, def.service); band == "65+" && r.st.drivers != nil && k >= 0 {
+		// As the engine: the yearly rate's denominator is the drivers' people weighted by
+		// their shares.
+		cell.den = make([]float64, len(r.st.years))
+		for _, dv := range r.st.drivers[k] {
+			n := r.den[c]["need."+dv.Measure]
+			for i := range cell.den {
+				cell.den[i] += dv.Share * n[i]
+			}
+			cell.need, cell.share = append(cell.need, n), append(cell.share, dv.Share)
+		}
+	}
 	for i, y := range r.st.years {
 		cell.v[i] = math.NaN()
 		if v, ok := r.val[actKey{c, def.service, band, def.activity, y}]; ok {
@@ -520,17 +712,18 @@ func (r *svcRun) service(def svcDef, band string) {
 			if math.IsNaN(cell.v[o]) {
 				continue
 			}
-			u, cv := baseRate(cell, r.base(o))
-			if math.IsNaN(u) {
+			rate := baseRate(cell, r.base(o))
+			if math.IsNaN(rate.u) {
 				continue
 			}
+			cv := rate.cv
 			scale, pooled := r.scale(cell.v, o, rel)
 			for t := o + 1; t < ny; t++ {
 				if math.IsNaN(cell.v[t]) {
 					continue
 				}
 				row := r.newRow(c, def.measure, def.unit, band, o, t)
-				row.Actual, row.Forecast, row.Benchmark, row.Scale = cell.v[t], u*cell.den[t], cell.v[o], scale
+				row.Actual, row.Forecast, row.Benchmark, row.Scale = cell.v[t], rate.at(cell, t), cell.v[o], scale
 				row.Lo, row.Hi = max(row.Forecast*(1-Z80*cv), 0), row.Forecast*(1+Z80*cv)
 				r.rows = append(r.rows, row)
 				r.count(pooled, look)
@@ -557,8 +750,8 @@ func (r *svcRun) hours() {
 				continue
 			}
 			w, old := r.series(c, hc, "18-64"), r.series(c, hc, "65+")
-			uw, cvw := baseRate(w, r.base(o))
-			uo, cvo := baseRate(old, r.base(o))
+			rw, ro := baseRate(w, r.base(o)), baseRate(old, r.base(o))
+			cvw, cvo := rw.cv, ro.cv
 			var sumH, sumC float64
 			for _, i := range r.base(o) {
 				if !math.IsNaN(h.v[i]) && !math.IsNaN(w.v[i]) && !math.IsNaN(old.v[i]) {
@@ -566,7 +759,7 @@ func (r *svcRun) hours() {
 					sumC += w.v[i] + old.v[i]
 				}
 			}
-			if math.IsNaN(uw) || math.IsNaN(uo) || sumC == 0 {
+			if math.IsNaN(rw.u) || math.IsNaN(ro.u) || sumC == 0 {
 				continue
 			}
 			per := sumH / sumC
@@ -575,7 +768,7 @@ func (r *svcRun) hours() {
 				if math.IsNaN(h.v[t]) {
 					continue
 				}
-				fw, fo := uw*w.den[t], uo*old.den[t]
+				fw, fo := rw.at(w, t), ro.at(old, t)
 				row := r.newRow(c, MeasureHomeCareHours, UnitHoursPerWeek, "18+", o, t)
 				row.Actual, row.Forecast, row.Benchmark, row.Scale = h.v[t], per*(fw+fo), h.v[o], scale
 				sd := per * math.Hypot(cvw*fw, cvo*fo)
@@ -587,12 +780,36 @@ func (r *svcRun) hours() {
 	}
 }
 
+// svcRate is a cell's base use rate: per unit of den, or for 65+ driven by need per driver
+// (per[i] users per person with driver i's measure).
+type svcRate struct {
+	u, cv float64
+	per   []float64
+}
+
+// at returns the forecast of cell c in year index t: the rate times the denominator, or for
+// 65+ driven by need Σ_i per[i] × need_i(t), as the engine's chain computes it.
+func (r svcRate) at(c svcCell, t int) float64 {
+	if c.need == nil {
+		return r.u * c.den[t]
+	}
+	x := 0.0
+	for i, n := range c.need {
+		x += r.per[i] * n[t]
+	}
+	return x
+}
+
 // baseRate returns the mean of the cell's yearly use rates (value ÷ denominator) over the
 // base years it has, and their coefficient of variation as the engine computes it: the sample
 // standard deviation over the mean, within [MinServiceCV, MaxServiceCV]; MinServiceCV with a
-// single year. The rate is NaN if no base year has a value and a positive denominator.
-func baseRate(c svcCell, base []int) (mean, cv float64) {
+// single year. For 65+ driven by need, per[i] is the mean over those years of driver i's share
+// of the users over the people with its measure, a measure nobody has in a year giving its
+// share to the others (the engine's pooled). The rate u is NaN if no base year has a value and
+// a positive denominator.
+func baseRate(c svcCell, base []int) svcRate {
 	var sum, sum2 float64
+	per := make([]float64, len(c.need))
 	n := 0
 	for _, i := range base {
 		if math.IsNaN(c.v[i]) || !(c.den[i] > 0) {
@@ -602,17 +819,33 @@ func baseRate(c svcCell, base []int) (mean, cv float64) {
 		sum += u
 		sum2 += u * u
 		n++
+		shared := 0.0
+		for j, dn := range c.need {
+			if dn[i] > 0 {
+				shared += c.share[j]
+			}
+		}
+		for j, dn := range c.need {
+			if dn[i] > 0 {
+				per[j] += c.share[j] / shared * c.v[i] / dn[i]
+			}
+		}
 	}
 	if n == 0 {
-		return math.NaN(), 0
+		return svcRate{u: math.NaN()}
 	}
-	mean = sum / float64(n)
-	cv = MinServiceCV
-	if n > 1 && mean > 0 {
-		sd := math.Sqrt(max(sum2/float64(n)-mean*mean, 0) * float64(n) / float64(n-1))
-		cv = min(max(sd/mean, MinServiceCV), MaxServiceCV)
+	r := svcRate{u: sum / float64(n), cv: MinServiceCV}
+	if n > 1 && r.u > 0 {
+		sd := math.Sqrt(max(sum2/float64(n)-r.u*r.u, 0) * float64(n) / float64(n-1))
+		r.cv = min(max(sd/r.u, MinServiceCV), MaxServiceCV)
 	}
-	return mean, cv
+	if c.need != nil {
+		r.per = per
+		for j := range per {
+			per[j] /= float64(n)
+		}
+	}
+	return r
 }
 
 // ownScale returns the mean absolute year-on-year change of v over the years up to index o

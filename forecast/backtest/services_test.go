@@ -3,6 +3,7 @@ package backtest
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,7 +30,7 @@ func synthServices() *ServiceData {
 	d := &ServiceData{
 		Councils:   []Council{{"A", "Council A"}, {"B", "Council B"}},
 		Population: map[string]map[int]*population.Pop90{"A": {2011: p11, 2020: p20}, "B": {2011: p11}},
-		Need:       &need, NeedMeasure: "need", NeedEvidence: 2014,
+		Needs:      map[string]NeedSchedule{"need": {Rate: need, Evidence: 2014}}, NeedMeasure: "need",
 	}
 	add := func(area string, y int, svc, band, measure string, v float64) {
 		d.Activity = append(d.Activity, Activity{Area: area, Year: y, Service: svc, AgeBand: band, Measure: measure, Value: v})
@@ -186,7 +187,9 @@ func TestServicesErrors(t *testing.T) {
 		opt    ServiceOptions
 		msg    string
 	}{
-		{"no need", func(d *ServiceData) { d.Need = nil }, ServiceOptions{}, "no need schedule"},
+		{"no need", func(d *ServiceData) { d.Needs = nil }, ServiceOptions{}, "no need schedule"},
+		{"driver without a schedule", func(d *ServiceData) {}, ServiceOptions{Drivers: []forecast.ServiceDriver{{Service: "nursing", Measure: "dementia", Share: 0.5}}},
+			`nursing is driven by "dementia", which has no need schedule`},
 		{"no population", func(d *ServiceData) { delete(d.Population, "B") }, ServiceOptions{}, "no population for council B"},
 		{"duplicate", func(d *ServiceData) { d.Activity = append(d.Activity, d.Activity[0]) }, ServiceOptions{}, "given twice"},
 		{"negative", func(d *ServiceData) { d.Activity[0].Value = -1 }, ServiceOptions{}, "not a finite number"},
@@ -203,7 +206,7 @@ func TestServicesErrors(t *testing.T) {
 	}
 	// Per head needs no schedule.
 	d := synthServices()
-	d.Need = nil
+	d.Needs = nil
 	if _, err := Services(ctx, d, ServiceOptions{PerHead: true}); err != nil {
 		t.Errorf("per head without a schedule: %v", err)
 	}
@@ -222,6 +225,119 @@ func TestInterpolate(t *testing.T) {
 	for y, want := range map[int]float64{2009: 100, 2011: 100, 2012: 110, 2019: 180, 2020: 190, 2030: 190} {
 		if got := interpolate(est, y); got[0][0] != want {
 			t.Errorf("%d: %v, want %v", y, got[0][0], want)
+		}
+	}
+}
+
+// synthDrivers is synthServices with people aged 85 too (100 in mid-2011, 280 in mid-2020, so
+// 120 in 2012 and 140 in 2013, beside 210 and 220 aged 70), a dementia schedule (10% at 70,
+// 40% at 85) and 9 residents 65+ in 2013-14: need (half of 65+) is 150, 150, 150, 165, 180 in
+// 2009-2013 and dementia 60, 60, 60, 69, 78.
+func synthDrivers() *ServiceData {
+	d := synthServices()
+	p11, p20 := *d.Population["A"][2011], *d.Population["A"][2020]
+	p11[forecast.Female][85], p20[forecast.Female][85] = 100, 280
+	d.Population["A"] = map[int]*population.Pop90{2011: &p11, 2020: &p20}
+	var dem [forecast.NumSexes][forecast.NumAges]float64
+	dem[forecast.Female][70], dem[forecast.Female][85] = 0.1, 0.4
+	d.Needs["dementia"] = NeedSchedule{Rate: dem, Evidence: 2011}
+	d.Activity = append(d.Activity, Activity{Area: "A", Year: 2013, Service: "residential", AgeBand: "65+", Measure: "weeks", Value: 52 * 9})
+	return d
+}
+
+// TestServicesDrivers checks the engine's drivers by hand on synthDrivers with two base years:
+// residential 65+ is 70% dementia and 30% need (forecast.DefaultServiceDrivers), so from 2012-13
+// (base years 2011 and 2012, 11 and 8 residents) the rate of dementia is the mean of 0.7 × 11/60
+// and 0.7 × 8/69, that of need the mean of 0.3 × 11/150 and 0.3 × 8/165, and the forecast of
+// 2013-14 is the first times 78 plus the second times 180, 11.4593 (by need alone 10.9636). Its
+// CV is that of the yearly rates over the weighted need, 11/87 and 8/97.8. Home care 65+ from
+// 2011 is 60% dementia: 0.6 × 30/60 × 69 + 0.4 × 30/150 × 165 = 33.9. A dementia schedule that
+// nobody has gives its share to need: the forecasts are need alone's.
+func TestServicesDrivers(t *testing.T) {
+	ctx := context.Background()
+	opt := ServiceOptions{BaseYears: 2}
+	rep, err := Services(ctx, synthDrivers(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(rep *ServiceReport, measure, band string, origin, year int) Row {
+		t.Helper()
+		for _, r := range rep.Rows {
+			if r.Area == "A" && r.Measure == measure && r.AgeBand == band && r.Origin == origin && r.Year == year {
+				return r
+			}
+		}
+		t.Fatalf("no row %s %s %d→%d", measure, band, origin, year)
+		return Row{}
+	}
+	rDem := (0.7*11/60 + 0.7*8/69) / 2
+	rNeed := (0.3*11/150 + 0.3*8/165) / 2
+	want := rDem*78 + rNeed*180
+	u1, u2 := 11/87.0, 8/97.8
+	mean := (u1 + u2) / 2
+	cv := math.Sqrt((u1-mean)*(u1-mean)+(u2-mean)*(u2-mean)) / mean
+	r := find(rep, MeasureResidential, "65+", 2012, 2013)
+	if !near(r.Forecast, want, 1e-9) || !near(r.Forecast, 11.459308, 1e-6) || r.Actual != 9 || r.Benchmark != 8 {
+		t.Errorf("residential 2012→2013: forecast %.12g, want %.12g; actual %v, naive %v", r.Forecast, want, r.Actual, r.Benchmark)
+	}
+	if !near(r.Hi, want*(1+Z80*cv), 1e-9) || !near(r.Lo, want*(1-Z80*cv), 1e-9) {
+		t.Errorf("residential 2012→2013: interval %v-%v, want CV %v", r.Lo, r.Hi, cv)
+	}
+	if r := find(rep, MeasureHomeCare, "65+", 2011, 2012); !near(r.Forecast, 33.9, 1e-9) {
+		t.Errorf("home care 65+ 2011→2012: %.12g, want 33.9", r.Forecast)
+	}
+	if r := find(rep, MeasureResidential, "65+", 2010, 2012); !near(r.Forecast, 11*(0.7*69.0/60+0.3*165.0/150), 1e-9) {
+		t.Errorf("residential 2010→2012: %.12g, want %.12g", r.Forecast, 11*(0.7*69.0/60+0.3*165.0/150))
+	}
+	if got := rep.Drivers[0]; len(got) != 2 || got[0].Measure != "dementia" || got[0].Share != 0.7 || got[1].Measure != "need" {
+		t.Errorf("residential drivers %+v", got)
+	}
+
+	alone, err := Services(ctx, synthDrivers(), ServiceOptions{BaseYears: 2, Drivers: NeedAlone("need")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAlone := (11.0/150 + 8.0/165) / 2 * 180
+	if r := find(alone, MeasureResidential, "65+", 2012, 2013); !near(r.Forecast, wantAlone, 1e-9) || !near(wantAlone, 10.963636, 1e-6) {
+		t.Errorf("need alone 2012→2013: %.12g, want %.12g", r.Forecast, wantAlone)
+	}
+	// The report's sensitivity "by need alone" is that run.
+	i := slices.IndexFunc(rep.Sensitivity, func(v ServiceSensitivity) bool { return v.Name == SensitivityNeedAlone })
+	a, _ := alone.Summary(ServiceKey("", "", 0))
+	if i < 0 || rep.Sensitivity[i].Ours != a.Ours {
+		t.Errorf("sensitivity by need alone %+v, want %+v", rep.Sensitivity, a.Ours)
+	} else if s, ok := rep.Sensitivity[i].Summary(MeasureResidential, "65+"); !ok || s.Ours.N != 10 {
+		t.Errorf("sensitivity by need alone, residential 65+: %+v", s)
+	}
+
+	// Nobody with dementia: its share goes to need, every year.
+	d := synthDrivers()
+	d.Needs["dementia"] = NeedSchedule{Evidence: 2011}
+	none, err := Services(ctx, d, ServiceOptions{BaseYears: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range none.Rows {
+		if a, b := none.Rows[i].Forecast, alone.Rows[i].Forecast; !near(a, b, 1e-12*b) {
+			t.Errorf("no dementia, row %d: %v, by need alone %v", i, a, b)
+		}
+	}
+
+	// Without a dementia schedule the defaults fall back to need alone, with a note.
+	{
+		d := synthDrivers()
+		delete(d.Needs, "dementia")
+		fb, err := Services(ctx, d, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(fb.Notes, func(n string) bool {
+			return strings.Contains(n, "the default share of dementia for residential cannot be used")
+		}) {
+			t.Errorf("no note of the fallback: %q", fb.Notes)
+		}
+		if r := find(fb, MeasureResidential, "65+", 2012, 2013); !near(r.Forecast, wantAlone, 1e-9) {
+			t.Errorf("fallback 2012→2013: %v, want %v", r.Forecast, wantAlone)
 		}
 	}
 }
