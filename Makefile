@@ -27,9 +27,9 @@ test-go:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 # The web pages in a real browser (Debian's chromium: scripts/ci-deps.sh installs it);
-# screenshots land in api/web/testoutput/.
+# screenshots land in web/testoutput/.
 test-browser:
-	$(GO) test -count=1 -run Browser -v ./api/web/
+	$(GO) test -count=1 -run Browser -v ./web/
 
 lint: fmt vet staticcheck
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2/humatest"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 func TestHealthAndMetrics(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
 )
 
 // Area is one area of the areas table, with its place in the hierarchy.

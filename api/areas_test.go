@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/forecast/engine"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/store"
 )
 
 // realEngine is the engine of carecast on the embedded default data, as the server runs it

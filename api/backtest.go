@@ -10,9 +10,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast/backtest"
+	"github.com/carecast/carecast/store"
 )
 
 // BacktestSource computes the back-tests (see package forecast/backtest): the population

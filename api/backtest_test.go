@@ -9,9 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast/backtest"
+	"github.com/carecast/carecast/store"
 )
 
 // fakeBacktest is a small report: two districts from 2011 (2012 and 2020) and the contest in

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/store"
 )
 
 // withRealDatasets validates uploads with package datasets, as `carecast serve` does, under the

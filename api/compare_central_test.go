@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web"
 )
 
 // withRangedRunner wires carecast on the default data (service.Default, whose Monte Carlo draws

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web"
 )
 
 // withRealRunnerAndPages is withRealRunner with the web pages served too.

@@ -18,7 +18,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // Dataset describes an uploaded or built-in dataset.

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 func uploadPath(kind, name string) string {

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/web"
 )
 
 // Deps are the parts of carecast the server calls but does not own: the forecast engine and
@@ -34,7 +34,7 @@ type Deps struct {
 	// Backtest computes the population back-tests served by /v1/backtest (see BundleBacktest).
 	// Nil: the endpoint answers 503.
 	Backtest BacktestSource
-	// Web, when not nil, serves the planner web pages (package api/web) at / on the same
+	// Web, when not nil, serves the planner web pages (package web) at / on the same
 	// server. Its Backend is filled in with the service itself (Service.WebBackend); its API,
 	// Logger and Version default to the service's own. Nil: no pages.
 	Web *web.Deps

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // fillDisk writes a file at path until the file system is full (ENOSPC) and returns a function

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // tmpfsDataDir mounts a tmpfs of size (e.g. "2m") and makes it the server's data directory,

@@ -1,5 +1,5 @@
 // Package api is carecast's HTTP API: a Huma v2 service on net/http that keeps scenarios, runs,
-// uploaded datasets and API keys in a store (package api/store; SQLite by default) and executes
+// uploaded datasets and API keys in a store (package store; SQLite by default) and executes
 // runs in a bounded worker pool through an injected Runner.
 //
 // # Wiring
@@ -133,7 +133,7 @@
 // # Durability and crash recovery
 //
 // Every write is acknowledged only after its transaction commits (SQLite WAL with
-// synchronous=FULL: see package api/store/sqlite). Uploads stream to tmp/, are fsynced,
+// synchronous=FULL: see package store/sqlite). Uploads stream to tmp/, are fsynced,
 // validated, renamed into uploads/<org>/ and fsynced before the record commits. After a crash
 // (SIGKILL, power loss) the next start: marks every run left queued or running as failed with
 // an "interrupted" message (runs are deterministic given scenario version and seed, so
@@ -176,7 +176,7 @@
 //
 // # Web pages
 //
-// When Deps.Web is set, Handler also serves the planner web pages of package api/web at / (see
+// When Deps.Web is set, Handler also serves the planner web pages of package web at / (see
 // its documentation for the routes). They call the service directly through WebBackend — the
 // same store, validation, run queue, keys, organisation isolation and rate limits as the
 // operations — and forward result exports and run event streams to the API in-process with

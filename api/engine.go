@@ -7,10 +7,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/web"
 )
 
 // DatasetFiles validates uploaded dataset files with package datasets, checking area codes

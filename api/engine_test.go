@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/store"
 )
 
 // withRealRunner wires carecast on the default data (service.Default) as the Runner and

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // TestFairScheduling is finding #10 of issue 9: with 2 workers, two long runs of one

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/store/sqlite"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/store/sqlite"
 )
 
 // testServer is a Service on a real loopback listener (httptest) with a temporary data

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // TestIsolation: organisation beta, even as admin, cannot read, list, change, run, cancel,

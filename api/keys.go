@@ -9,7 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // Key describes an API key (never its secret).

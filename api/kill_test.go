@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // serverEnv makes the test binary run as a carecast server (see TestMain) instead of tests.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // TestOrgRateLimit is finding #11 of issue 9: many keys of one organisation together get no

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // failingFinish is the real SQLite store except that FinishRun fails, without writing, for

@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // The disk reserve: a file of reserveBytes in the data directory that the server deletes when

@@ -17,9 +17,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/store"
 )
 
 // ResultFileName is the name of the result file inside a run's result directory, when a

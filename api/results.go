@@ -18,9 +18,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
 )
 
 // ResultRow is one cell of a run's results: the tidy long table of every export format.

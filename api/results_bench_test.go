@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/store/sqlite"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/store/sqlite"
 )
 
 // benchClients is the number of concurrent clients of BenchmarkResultsPage200Clients

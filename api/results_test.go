@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
 )
 
 // fakeMeasures are the measures of the fake result table, sorted as the engine writes them.

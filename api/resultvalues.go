@@ -9,8 +9,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/store"
 )
 
 // ResultValues lists what a run's results hold in the columns that filters select on.

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web"
 )
 
 // TestUnknownFilterValues: a filter value that the run's results do not hold answers 422 naming

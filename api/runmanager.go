@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // Why a run's context was cancelled.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 func TestRunSucceeds(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
-	"github.com/carecast/carecast/api/store/sqlite"
+	"github.com/carecast/carecast/store/sqlite"
 )
 
 // DatabaseFile is the SQLite database's name inside the data directory.

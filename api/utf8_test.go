@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // TestNamesByCharactersAndValidUTF8 checks that names are limited by characters, not bytes, and

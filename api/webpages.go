@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web"
 )
 
-// mountPages adds the planner web pages (package api/web) to mux when Deps.Web is set, with
+// mountPages adds the planner web pages (package web) to mux when Deps.Web is set, with
 // the service as their Backend and mux as the API they forward downloads and event streams to
 // (unless Deps.Web.API names another handler).
 func (s *Service) mountPages(mux *http.ServeMux) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go: Debian's chromium for the browser tests of the
-# web pages (api/web/browser_test.go) and a font for their screenshots. Safe to run again.
+# web pages (web/browser_test.go) and a font for their screenshots. Safe to run again.
 # .ci/run calls it before `make test`; developers run it once (as root, or with sudo).
 set -euo pipefail
 

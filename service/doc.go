@@ -10,7 +10,7 @@
 // CentralFileName), hashing each file as it is written.
 //
 // The CLI (cmd/carecast: project, scenario validate, serve), the API and the pages (package
-// api and api/web) all use one Carecast, so one scenario gives the same numbers, bit for bit,
+// api and web) all use one Carecast, so one scenario gives the same numbers, bit for bit,
 // whichever way it is asked for (cmd/carecast TestEveryFaceGivesTheSameNumbers). The service
 // imports no face (TestLayers); see docs/design.md §10.
 package service

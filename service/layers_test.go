@@ -24,8 +24,8 @@ func TestLayers(t *testing.T) {
 			"net/http", "github.com/danielgtaylor/huma/...", "github.com/parquet-go/...", "github.com/apache/arrow-go/..."}},
 		{"./../datasets/...", []string{mod + "service/...", mod + "api/...", mod + "cmd/..."}},
 		{".", []string{mod + "api/...", mod + "cmd/..."}},
-		{"./../api/web/...", []string{mod + "api", mod + "cmd/..."}},
-		{"./../api/store/...", []string{mod + "api", mod + "api/web/...", mod + "service/...", mod + "cmd/..."}},
+		{"./../web/...", []string{mod + "api/...", mod + "cmd/..."}},
+		{"./../store/...", []string{mod + "api/...", mod + "web/...", mod + "service/...", mod + "cmd/..."}},
 	}
 	for _, r := range rules {
 		out, err := exec.Command(goBin, "list", "-f", `{{.ImportPath}}:{{join .Deps " "}}`, r.pkgs).Output()

@@ -12,11 +12,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/carecast/carecast/api"
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web"
 )
 
 // serveDeps builds what the server needs from the rest of carecast (engine, validators,

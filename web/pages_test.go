@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web"
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web"
+	"github.com/carecast/carecast/web/chart"
 )
 
 func itoa(i int) string     { return strconv.Itoa(i) }

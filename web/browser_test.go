@@ -14,9 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // The browser tests drive Debian's chromium (headless) against a real server on loopback.

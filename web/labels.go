@@ -5,8 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // measureInfo says how people see a measure: a label and the unit as words.

@@ -4,8 +4,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // frame indexes result rows for the pages.

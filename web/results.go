@@ -13,9 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // runRow is a run in a list.

@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web/chart"
 )
 
 //go:embed templates/*.html

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/store"
 )
 
 // Principal is who is using the pages: an API key's organisation and role, or the single

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // England is the GSS code of England.

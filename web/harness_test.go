@@ -21,13 +21,13 @@ import (
 	"time"
 
 	"github.com/carecast/carecast/api"
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/store/sqlite"
-	"github.com/carecast/carecast/api/web"
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/store/sqlite"
+	"github.com/carecast/carecast/web"
 )
 
 // Sheffield is the council the tests plan for.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
+	"github.com/carecast/carecast/store"
 )
 
 // Run runs the whole suite; open must return a new empty store and arrange its closing.

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/carecast/carecast/api/store"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
 )
 
 // slot is one lever the scenario form offers.

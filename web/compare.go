@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/web/chart"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // maxCompare is the most runs one comparison shows.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecast/carecast/api/store"
-	"github.com/carecast/carecast/api/store/storetest"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/store/storetest"
 )
 
 func openTemp(t *testing.T) *Store {

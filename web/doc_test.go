@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecast/carecast/api/web"
+	"github.com/carecast/carecast/web"
 )
 
 // TestDocListsRoutes keeps the package documentation honest: the paths its Pages section
