@@ -3,6 +3,7 @@ package notebooks
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +150,57 @@ func TestNotebooksExecute(t *testing.T) {
 			t.Logf("%s ran in %s", f, time.Since(start).Round(time.Millisecond))
 		})
 	}
+	t.Run("same numbers as the CLI", func(t *testing.T) { sameAsCLI(t, bin, filepath.Join(tmp, "output"), tmp) })
+}
+
+// sameAsCLI checks the notebooks' face against the CLI's: notebook 01 saved the need table it
+// read from the API (with its 200-draw ranges) and the scenario behind it; `carecast project`
+// on that scenario file must give every one of those cells bit for bit.
+func sameAsCLI(t *testing.T, bin, outDir, tmp string) {
+	scenario, table := filepath.Join(outDir, "01-scenario.json"), filepath.Join(outDir, "01-need.csv")
+	cliOut := filepath.Join(tmp, "01-cli.csv")
+	cmd := exec.Command(bin, "project", "--scenario", scenario, "--out", cliOut)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("carecast project --scenario %s: %v\n%s", scenario, err, out)
+	}
+	nb, cli := readTable(t, table), readTable(t, cliOut)
+	if len(nb) < 50 {
+		t.Fatalf("notebook 01 saved %d cells", len(nb))
+	}
+	for k, want := range nb {
+		if got, ok := cli[k]; !ok || got != want {
+			t.Errorf("%v: notebook %v, CLI %v", k, want, got)
+		}
+	}
+	t.Logf("%d cells of notebook 01 equal the CLI's", len(nb))
+}
+
+// readTable reads a tidy result CSV into mean, p10, p50 and p90 by cell.
+func readTable(t *testing.T, path string) map[[5]string][4]float64 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("%s: %v (%d lines)", path, err, len(recs))
+	}
+	h := map[string]int{}
+	for i, c := range recs[0] {
+		h[c] = i
+	}
+	out := map[[5]string][4]float64{}
+	for _, r := range recs[1:] {
+		var v [4]float64
+		for i, c := range []string{"mean", "p10", "p50", "p90"} {
+			if v[i], err = strconv.ParseFloat(r[h[c]], 64); err != nil {
+				t.Fatalf("%s: %s %q: %v", path, c, r[h[c]], err)
+			}
+		}
+		out[[5]string{r[h["area_code"]], r[h["year"]], r[h["measure"]], r[h["sex"]], r[h["age_band"]]}] = v
+	}
+	return out
 }
 
 // jupyterEnv returns the environment for Jupyter: the process's, without CARECAST_* settings

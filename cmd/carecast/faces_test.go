@@ -55,8 +55,9 @@ func readCells(t *testing.T, name string, data []byte) map[cellKey][4]float64 {
 // TestEveryFaceGivesTheSameNumbers runs one scenario document, with draws and a seed, through
 // the CLI (carecast project) and a real server on loopback (POST /v1/runs), and reads the
 // server's run back through the API's export and the pages' CSV download: every cell's mean,
-// p10, p50 and p90 must be bit-identical on all three. The notebooks read the API's results
-// (notebooks/), so they see the API's numbers.
+// p10, p50 and p90 must be bit-identical on all three. The fourth face, the notebooks, is
+// checked the same way by the notebooks' test: notebook 01 saves the 200-draw need table it read
+// from the API and its scenario, and `carecast project` on that file must give the same cells.
 func TestEveryFaceGivesTheSameNumbers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 200 draws twice; skipped with -short")
