@@ -3,7 +3,9 @@
 // from real ONS and NHS Digital data and embedded in the binary.
 //
 // Every dataset kind (see Kind) is a tidy, long Parquet file with a fixed set of columns and a
-// `source` column naming its publisher and edition. Readers check everything a user could get
+// `source` column naming its publisher and edition; the same table may be given as CSV with
+// the canonical columns as its header (see InputFormat), read into the same table and checked
+// by the same rules. Readers check everything a user could get
 // wrong and report each problem with the file, row, column and rule (see Problem): missing or
 // renamed columns, wrong types, nulls, negative counts, rates outside [0,1], ages outside their
 // range, duplicate keys, gaps (an area-year missing an age or a sex), unknown area codes, files
