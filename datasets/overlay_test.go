@@ -412,3 +412,53 @@ func TestUploadedUnitCostsRun(t *testing.T) {
 	t.Logf("Sheffield 2030 cost.nursing: default £%.0f, uploaded £%.0f", cellOf(t, base, sheffield, 2030, "cost.nursing", "all", "18+"),
 		cellOf(t, own, sheffield, 2030, "cost.nursing", "all", "18+"))
 }
+
+// TestScenarioCoverage derives what scenarios need and checks the default data and uploads
+// against it.
+func TestScenarioCoverage(t *testing.T) {
+	b := defaultBundle(t)
+	sc := forecast.Scenario{Name: "Sheffield", Areas: []string{sheffield}, BaseYear: 2021, Horizon: 2040}
+	for _, k := range datasets.Kinds {
+		need, ok := datasets.ScenarioCoverage(b, sc, k)
+		if !ok || k == datasets.KindUnitCosts {
+			continue
+		}
+		if err := datasets.Covers(b, k, need); err != nil {
+			t.Errorf("the default data does not cover %s for a cohort run of Sheffield: %v", k, err)
+		}
+	}
+	need, _ := datasets.ScenarioCoverage(b, sc, datasets.KindUnitCosts)
+	if !slices.Equal(need.Areas, []string{sheffield}) || !slices.Equal(need.Services, forecast.ServiceNames) {
+		t.Fatalf("unit costs need %+v", need)
+	}
+	sc.Costs.UnitCosts = []forecast.UnitCostSpec{{Service: "nursing", Cost: 1000}}
+	if need, _ = datasets.ScenarioCoverage(b, sc, datasets.KindUnitCosts); slices.Contains(need.Services, "nursing") {
+		t.Fatalf("a cost the scenario sets is needed of the data: %+v", need)
+	}
+
+	// The example of the issue: an upload to 2030 for a run to 2040.
+	up := with(t, b, datasets.KindPopulation, csvBytes(t, councilProjection(t, b, "council", 2, 2021, 2030)), "upload dst_x")
+	sc.Population = forecast.PopulationSpec{Source: "supplied", Variant: "council"}
+	need, ok := datasets.ScenarioCoverage(up, sc, datasets.KindPopulation)
+	if !ok {
+		t.Fatal("population not needed")
+	}
+	err := datasets.Covers(up, datasets.KindPopulation, need)
+	if err == nil || err.Error() != "population upload dst_x has no council projection rows for E08000019 (Sheffield) in 2031–2040" {
+		t.Fatalf("got %v", err)
+	}
+	for _, k := range []datasets.Kind{datasets.KindMortality, datasets.KindPopulationOldest} {
+		if _, ok := datasets.ScenarioCoverage(up, sc, k); ok {
+			t.Errorf("a supplied run needs %s", k)
+		}
+	}
+
+	// Every district and council of England.
+	d := b.Describe()
+	need, _ = datasets.ScenarioCoverage(b, forecast.Scenario{Name: "England"}, datasets.KindPopulation)
+	councils, _ := datasets.ScenarioCoverage(b, forecast.Scenario{Name: "England"}, datasets.KindServiceActivity)
+	if len(need.Areas) != d.Districts || len(councils.Areas) != d.Councils {
+		t.Fatalf("%d districts and %d councils; the areas table has %d and %d", len(need.Areas), len(councils.Areas), d.Districts, d.Councils)
+	}
+	t.Logf("England: %d districts, %d councils", len(need.Areas), len(councils.Areas))
+}
