@@ -62,7 +62,7 @@ func detectFromNames(data []byte, names []string) (Kind, error) {
 		}
 	}
 	if bestScore >= 100 {
-		return "", fmt.Errorf("the columns (%s) match no dataset kind exactly; closest is %s — pass --kind", strings.Join(names, ", "), best[0])
+		return "", fmt.Errorf("the columns (%s) match no dataset kind exactly; closest is %s — pass --kind", clip(strings.Join(names, ", "), maxMessage), best[0])
 	}
 	// Kinds with the same columns (population and population_oldest) are told apart by their
 	// contents: the first that validates wins.
