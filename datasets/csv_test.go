@@ -333,3 +333,35 @@ func FuzzReadCSV(f *testing.F) {
 		_, _ = DetectKind(data)
 	})
 }
+
+// A CSV file just under the row cap, unsorted, is read within AllocBound, as its Parquet is
+// (TestValidateAtRowCapWithinBound), and gives the same summary.
+func TestValidateCSVAtRowCapWithinBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and reads a million rows; skipped with -short")
+	}
+	pq := capFile(t)
+	rows, err := Read[Population](pq, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := csvOf(t, rows)
+	rows = nil
+	var sum Summary
+	got := allocated(func() { sum, err = Validate(KindPopulation, data, ReadOptions{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Validate(KindPopulation, pq, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Bytes, want.ContentHash, sum.Bytes, sum.ContentHash = 0, "", 0, ""
+	if !reflect.DeepEqual(sum, want) {
+		t.Fatalf("CSV summary %+v, parquet %+v", sum, want)
+	}
+	if bound := AllocBound(len(data), ReadOptions{}); got > bound {
+		t.Errorf("reading %d CSV rows allocated %d MiB, more than AllocBound's %d MiB", sum.Rows, got>>20, bound>>20)
+	}
+	t.Logf("%d bytes of CSV, %d rows: %d MiB allocated, %.0f bytes a row", len(data), sum.Rows, got>>20, float64(got)/float64(sum.Rows))
+}
