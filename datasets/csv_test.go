@@ -125,7 +125,8 @@ func TestCSVSameAsParquet(t *testing.T) {
 		}
 	})
 	t.Run("every kind", func(t *testing.T) {
-		for _, data := range seedFiles(t)[len(seedFiles(t))-10:] {
+		seeds := seedFiles(t)
+		for _, data := range seeds[len(seeds)-10:] {
 			k, err := DetectKind(data)
 			if err != nil {
 				t.Fatal(err)
@@ -310,7 +311,8 @@ func TestCSVProblemLimit(t *testing.T) {
 // FuzzReadCSV feeds arbitrary text to the CSV reader of every kind: it must never panic, and
 // never allocate more than AllocBound of the input's size.
 func FuzzReadCSV(f *testing.F) {
-	for _, s := range seedFiles(f)[len(seedFiles(f))-10:] {
+	seeds := seedFiles(f)
+	for _, s := range seeds[len(seeds)-10:] {
 		k, err := DetectKind(s)
 		if err != nil {
 			f.Fatal(err)
@@ -364,4 +366,24 @@ func TestValidateCSVAtRowCapWithinBound(t *testing.T) {
 		t.Errorf("reading %d CSV rows allocated %d MiB, more than AllocBound's %d MiB", sum.Rows, got>>20, bound>>20)
 	}
 	t.Logf("%d bytes of CSV, %d rows: %d MiB allocated, %.0f bytes a row", len(data), sum.Rows, got>>20, float64(got)/float64(sum.Rows))
+}
+
+// TestValidateCSVFile reads a CSV file from disk, told apart from Parquet by its name and
+// bytes, and refuses it past the size cap before reading it.
+func TestValidateCSVFile(t *testing.T) {
+	path := t.TempDir() + "/population.csv"
+	if err := os.WriteFile(path, csvOf(t, validPopulation()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ValidateFile(KindPopulation, path, ReadOptions{KnownAreas: knownTestAreas})
+	if err != nil || sum.Rows != len(validPopulation()) || sum.File != path {
+		t.Fatalf("got %+v, %v", sum, err)
+	}
+	if k, err := DetectKind(csvOf(t, validPopulation())); err != nil || k != KindPopulation {
+		t.Fatalf("DetectKind = %s, %v", k, err)
+	}
+	_, err = ValidateFile(KindPopulation, path, ReadOptions{MaxBytes: 1000})
+	if ve, ok := IsValidation(err); !ok || !ve.Has(RuleTooLarge) {
+		t.Fatalf("got %v", err)
+	}
 }

@@ -319,7 +319,9 @@ func (b *Bundle) datasetName(k Kind, need Coverage) string {
 			continue
 		}
 		names = append(names, f.File)
-		if need.Variant != "" && slices.Contains(f.Measures, strings.TrimSpace(need.Kind+" "+need.Variant)) {
+		if need.Variant != "" && slices.ContainsFunc(f.Measures, func(m string) bool {
+			return m == need.Kind+" "+need.Variant || (need.Kind == "" && strings.HasSuffix(m, " "+need.Variant))
+		}) {
 			holding = append(holding, f.File)
 		}
 	}
