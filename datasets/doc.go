@@ -32,6 +32,13 @@
 // ReadExport reads each format back. ToArrow and ToArrowBatches turn canonical dataset rows
 // into Arrow record batches.
 //
+// A council runs on its own data through Bundle.With, which validates an upload against the
+// bundle's areas and returns a new bundle with the upload merged in (population kinds, by
+// kind, variant, area and year) or in place of the kind (every other kind), listed in Files
+// for provenance. ScenarioCoverage works out what a scenario needs of a kind and Covers says,
+// as a *CoverageError, exactly what a dataset lacks, so that a scenario can be refused when it
+// is checked rather than fail in its run.
+//
 // Conventions shared with package forecast: single years of age 0..90 where 90 means "90 and
 // over" (population_oldest carries 90..105, 105 meaning "105 and over"); sexes "female" and
 // "male" ("all" where a table publishes persons only); rates per person per year; years are

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -461,4 +462,31 @@ func TestScenarioCoverage(t *testing.T) {
 		t.Fatalf("%d districts and %d councils; the areas table has %d and %d", len(need.Areas), len(councils.Areas), d.Districts, d.Councils)
 	}
 	t.Logf("England: %d districts, %d councils", len(need.Areas), len(councils.Areas))
+}
+
+// A council uploads its own projection (here: Sheffield's mid-2021 estimate held to 2030, as
+// CSV) and a scenario asks for it to 2040: the scenario is refused, saying what is missing.
+func ExampleCovers() {
+	b, _ := defaultdata.Load()
+	var up bytes.Buffer
+	var rows []datasets.Population
+	for y := int32(2021); y <= 2030; y++ {
+		for _, r := range b.Population {
+			if r.AreaCode == "E08000019" && r.Kind == "estimate" && r.Year == 2021 {
+				r.Year, r.Kind, r.Variant = y, "projection", "council"
+				rows = append(rows, r)
+			}
+		}
+	}
+	_ = datasets.WriteCSV(&up, rows)
+	own, err := b.With(datasets.KindPopulation, up.Bytes(), datasets.ReadOptions{Name: "upload dst_x"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sc := forecast.Scenario{Name: "Sheffield", Areas: []string{"E08000019"}, Horizon: 2040,
+		Population: forecast.PopulationSpec{Source: "supplied", Variant: "council"}}
+	need, _ := datasets.ScenarioCoverage(own, sc, datasets.KindPopulation)
+	fmt.Println(datasets.Covers(own, datasets.KindPopulation, need))
+	// Output: population upload dst_x has no council projection rows for E08000019 (Sheffield) in 2031–2040
 }
