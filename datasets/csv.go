@@ -276,25 +276,15 @@ func (c *column) appendString(s string) {
 // csvErrorColumn names the header column of the field where a CSV parse error occurred: the
 // commas before the error's character on its line, counted from the record's start.
 func csvErrorColumn(data []byte, start int64, pe *csv.ParseError, header []string) string {
-	if start < 0 || start > int64(len(data)) {
-		return ""
+	if start < 0 || start > int64(len(data)) || pe.Line != pe.StartLine {
+		return "" // inside a quoted field that spans lines, the field is not known
 	}
-	rest := data[start:]
-	for range pe.Line - pe.StartLine {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			return ""
-		}
-		rest = rest[i+1:]
-	}
+	rest := bytes.TrimLeft(data[start:], "\r\n") // blank lines the reader skipped
 	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 		rest = rest[:i]
 	}
 	rest = rest[:min(len(rest), max(pe.Column-1, 0))]
 	field := bytes.Count(rest, []byte{','})
-	if pe.Line != pe.StartLine {
-		return "" // inside a quoted field that spans lines: the field is not known
-	}
 	if field < len(header) {
 		return strings.TrimSpace(header[field])
 	}
