@@ -9,9 +9,16 @@ import (
 )
 
 // DetectKind works out a file's kind from its column names: the kind whose canonical columns
-// match the file's most closely (all present, fewest extra). It reads only the footer, after
-// the same safety checks as Read.
+// match the file's most closely (all present, fewest extra). It reads only a Parquet file's
+// footer, after the same safety checks as Read, or a CSV file's header (see InputAuto).
 func DetectKind(data []byte) (k Kind, err error) {
+	if formatOf(data, ReadOptions{}) == InputCSV {
+		names, err := csvHeader(data)
+		if err != nil {
+			return "", err
+		}
+		return detectFromNames(data, names)
+	}
 	if err := checkFooter(data); err != nil {
 		return "", err
 	}
@@ -24,11 +31,18 @@ func DetectKind(data []byte) (k Kind, err error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	have := map[string]bool{}
 	var names []string
 	for _, c := range f.Root().Columns() {
-		have[c.Name()] = true
 		names = append(names, c.Name())
+	}
+	return detectFromNames(data, names)
+}
+
+// detectFromNames picks the kind for a file with the given columns (see DetectKind).
+func detectFromNames(data []byte, names []string) (Kind, error) {
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
 	}
 	var best []Kind
 	bestScore := 1 << 30
@@ -48,7 +62,7 @@ func DetectKind(data []byte) (k Kind, err error) {
 		}
 	}
 	if bestScore >= 100 {
-		return "", fmt.Errorf("the columns (%s) match no dataset kind exactly; closest is %s — pass --kind", strings.Join(names, ", "), best[0])
+		return "", fmt.Errorf("the columns (%s) match no dataset kind exactly; closest is %s — pass --kind", clip(strings.Join(names, ", "), maxMessage), best[0])
 	}
 	// Kinds with the same columns (population and population_oldest) are told apart by their
 	// contents: the first that validates wins.

@@ -3,7 +3,9 @@
 // from real ONS and NHS Digital data and embedded in the binary.
 //
 // Every dataset kind (see Kind) is a tidy, long Parquet file with a fixed set of columns and a
-// `source` column naming its publisher and edition. Readers check everything a user could get
+// `source` column naming its publisher and edition; the same table may be given as CSV with
+// the canonical columns as its header (see InputFormat), read into the same table and checked
+// by the same rules. Readers check everything a user could get
 // wrong and report each problem with the file, row, column and rule (see Problem): missing or
 // renamed columns, wrong types, nulls, negative counts, rates outside [0,1], ages outside their
 // range, duplicate keys, gaps (an area-year missing an age or a sex), unknown area codes, files
@@ -29,6 +31,13 @@
 // and small counts suppressed: empty in CSV and Excel, null elsewhere, NaN when read back);
 // ReadExport reads each format back. ToArrow and ToArrowBatches turn canonical dataset rows
 // into Arrow record batches.
+//
+// A council runs on its own data through Bundle.With, which validates an upload against the
+// bundle's areas and returns a new bundle with the upload merged in (population kinds, by
+// kind, variant, area and year) or in place of the kind (every other kind), listed in Files
+// for provenance. ScenarioCoverage works out what a scenario needs of a kind and Covers says,
+// as a *CoverageError, exactly what a dataset lacks, so that a scenario can be refused when it
+// is checked rather than fail in its run.
 //
 // Conventions shared with package forecast: single years of age 0..90 where 90 means "90 and
 // over" (population_oldest carries 90..105, 105 meaning "105 and over"); sexes "female" and

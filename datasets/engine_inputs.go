@@ -203,7 +203,11 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 func RunProvenance(p engine.Provenance) Provenance {
 	hashes := map[string]string{}
 	for _, d := range p.Datasets {
-		hashes[d.Kind] = "sha256:" + d.ContentHash
+		key := d.Kind
+		if _, dup := hashes[key]; dup {
+			key += ":" + d.File // a second file of a kind (an upload added to the built-in one)
+		}
+		hashes[key] = "sha256:" + d.ContentHash
 	}
 	doc, _ := json.Marshal(p.Scenario) // a plain struct: cannot fail
 	seed := p.Seed

@@ -13,7 +13,9 @@ import (
 	"github.com/parquet-go/parquet-go/compress/snappy"
 )
 
-// Read decodes a Parquet file of kind KindOf[T]() from data and validates it. It returns every
+// Read decodes a Parquet or CSV file (see ReadOptions.Format) of kind KindOf[T]() from data
+// and validates it; a CSV file's header names the canonical columns (Columns), and its rows go
+// through the same checks as a Parquet file's. It returns every
 // problem found (up to opts.MaxProblems) as a *ValidationError; the rows are returned only when
 // there are none. Read never panics and never modifies data.
 func Read[T Record](data []byte, opts ReadOptions) ([]T, error) {
@@ -23,6 +25,7 @@ func Read[T Record](data []byte, opts ReadOptions) ([]T, error) {
 		return nil, err
 	}
 	c := &checker{t: t, r: &reporter{file: opts.name(), max: opts.maxProblems()}, opts: opts}
+	c.r.seed(t)
 	rows := decode[T](t, c)
 	if err := c.r.err(); err != nil {
 		return nil, err

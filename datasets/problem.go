@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -99,6 +100,44 @@ type reporter struct {
 	problems []Problem
 	full     bool
 	bad      []uint64 // bit per 1-based row with a problem in a key column, so set checks skip them
+	mute     map[int]mutedRow
+}
+
+// mutedRow says which problems of a CSV row the checker must not report, because parsing
+// reported them already: every problem (all: the line could not be read), or those of the
+// columns whose text was not a number, together with the checks that compare a row's values
+// with each other or with other rows.
+type mutedRow struct {
+	all  bool
+	cols []string
+}
+
+// seed takes the problems found while parsing t (CSV files) and mutes what they cover.
+func (r *reporter) seed(t *table) {
+	for _, p := range t.problems {
+		r.add(p.Row, p.Column, p.Rule, "%s", p.Message)
+	}
+	if len(t.skip) == 0 && len(t.mute) == 0 {
+		return
+	}
+	r.mute = map[int]mutedRow{}
+	for _, row := range t.skip {
+		r.mute[row] = mutedRow{all: true}
+	}
+	for _, c := range t.mute {
+		m := r.mute[c.row]
+		m.cols = append(m.cols, c.col)
+		r.mute[c.row] = m
+	}
+}
+
+// muted reports whether a problem was reported while parsing (see mutedRow).
+func (r *reporter) muted(row int, col string, rule Rule) bool {
+	m, ok := r.mute[row]
+	if !ok {
+		return false
+	}
+	return m.all || rule == RuleInconsistent || rule == RuleDuplicate || slices.Contains(m.cols, col)
 }
 
 // isBad reports whether row (1-based) had a problem in a key column.
@@ -118,6 +157,9 @@ func (r *reporter) add(row int, col string, rule Rule, format string, args ...an
 			r.bad = append(r.bad, make([]uint64, w+1-len(r.bad))...)
 		}
 		r.bad[row/64] |= 1 << (row % 64)
+	}
+	if row > 0 && r.mute != nil && r.muted(row, col, rule) {
+		return
 	}
 	if len(r.problems) >= r.max {
 		r.full = true

@@ -44,6 +44,13 @@ type colSpec struct {
 type table struct {
 	rows int
 	cols []column
+
+	// CSV files only: problems met while parsing lines and cells, in row order; rows whose line
+	// could not be read (skip); cells whose text is not of the column's type (mute). The
+	// checker reports nothing more about those rows and cells (see reporter.seed).
+	problems []Problem
+	skip     []int
+	mute     []cellRef
 }
 
 type column struct {
@@ -84,6 +91,9 @@ type ReadOptions struct {
 	// MaxRows caps the rows a file may hold, checked against its footer before anything is
 	// decoded; 0 means DefaultMaxRows.
 	MaxRows int64
+	// Format says how the file is encoded; InputAuto (the zero value) tells Parquet from CSV
+	// by the magic bytes (see InputAuto).
+	Format InputFormat
 }
 
 // DefaultMaxBytes is the default cap on a dataset file's size (256 MiB).
@@ -165,6 +175,14 @@ func readAllCapped(r io.Reader, max int64, name string) ([]byte, error) {
 // readTable decodes data as a Parquet file with the given canonical columns. Problems with the
 // file as a whole (corrupt bytes, missing columns, wrong types) come back as a *ValidationError.
 func readTable(data []byte, specs []colSpec, opts ReadOptions) (t *table, err error) {
+	switch f := formatOf(data, opts); f {
+	case InputCSV:
+		return readCSVTable(data, specs, opts)
+	case InputParquet:
+	default:
+		return nil, &ValidationError{File: opts.name(), Problems: []Problem{{File: opts.name(), Rule: RuleCorrupt,
+			Message: fmt.Sprintf("unknown format %s; want csv or parquet", quote(string(f)))}}}
+	}
 	name := opts.name()
 	fileProblem := func(rule Rule, col, msg string) error {
 		return &ValidationError{File: name, Problems: []Problem{{File: name, Column: col, Rule: rule, Message: msg}}}

@@ -12,6 +12,15 @@ type Catalog interface {
 	PrevalenceMeasures() map[string][]int
 }
 
+// VariantCatalog is a Catalog that also lists the projection variants in the data (ONS's
+// "principal", or a variant a council uploaded). Scenario.Check accepts any variant listed;
+// for a Catalog without the method, only "principal".
+type VariantCatalog interface {
+	Catalog
+	// ProjectionVariants lists the variants of the supplied projections, sorted.
+	ProjectionVariants() []string
+}
+
 // AreaInfo is one row of the areas table.
 type AreaInfo struct {
 	Code, Name, Type, Parent, Region string

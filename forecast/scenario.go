@@ -38,7 +38,7 @@ type Scenario struct {
 // PopulationSpec says where a scenario's population comes from.
 type PopulationSpec struct {
 	Source  string `json:"source,omitempty" enum:"cohort,supplied" doc:"cohort: project each district from its base-year estimate with ONS's national assumptions adjusted to the district's history (default). supplied: use a published projection as it is."`
-	Variant string `json:"variant,omitempty" maxLength:"40" doc:"Projection variant for supplied populations (default principal)."`
+	Variant string `json:"variant,omitempty" maxLength:"40" doc:"Projection variant for supplied populations (default principal): any variant in the data, such as one a council uploaded."`
 }
 
 // PrevalenceSpec chooses the evidence for one need measure.
@@ -406,7 +406,15 @@ func (s *Scenario) Check(in Catalog) error {
 	switch s.Population.Source {
 	case "cohort":
 	case "supplied":
-		if s.Population.Variant != "principal" {
+		if vc, ok := in.(VariantCatalog); ok {
+			if vs := vc.ProjectionVariants(); !slices.Contains(vs, s.Population.Variant) {
+				have := "none"
+				if len(vs) > 0 {
+					have = strings.Join(vs, ", ")
+				}
+				add("population.variant", "the data has no %q projection; it has %s", s.Population.Variant, have)
+			}
+		} else if s.Population.Variant != "principal" {
 			add("population.variant", "only the principal variant is in the data")
 		}
 	default:

@@ -179,3 +179,25 @@ func TestResolveDrivers(t *testing.T) {
 		}
 	}
 }
+
+// variantCatalog is catalog with the projection variants a council uploaded.
+type variantCatalog struct{ catalog }
+
+func (variantCatalog) ProjectionVariants() []string { return []string{"council", "principal"} }
+
+// TestScenarioVariant: a Catalog that lists its projection variants accepts any of them.
+func TestScenarioVariant(t *testing.T) {
+	for _, c := range []struct {
+		variant, want string
+	}{
+		{"council", ""},
+		{"", ""}, // principal
+		{"high", `population.variant: the data has no "high" projection; it has council, principal`},
+	} {
+		sc := Scenario{Name: "x", Population: PopulationSpec{Source: "supplied", Variant: c.variant}}.WithDefaults()
+		err := sc.Check(variantCatalog{})
+		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("variant %q: got %v, want %q", c.variant, err, c.want)
+		}
+	}
+}

@@ -126,6 +126,17 @@ func (in *Inputs) Area(code string) *forecast.AreaInfo {
 	return nil
 }
 
+// ProjectionVariants lists the variants of the supplied projections, sorted (see
+// forecast.VariantCatalog).
+func (in *Inputs) ProjectionVariants() []string {
+	out := make([]string, 0, len(in.Projections))
+	for v := range in.Projections {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // BaseYears lists the years in which every district in force has a single-year estimate.
 func (in *Inputs) BaseYears() []int {
 	count := map[int]int{}
