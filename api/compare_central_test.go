@@ -25,7 +25,7 @@ func withRangedRunner(t *testing.T) serverOpt {
 	return func(c *Config, d *Deps) {
 		c.RunTimeout = 5 * time.Minute
 		d.Areas = e.Inputs().Areas
-		d.Scenarios = cc.Scenarios
+		d.Scenarios = cc
 		d.Runner = cc
 		d.Web = &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
 	}

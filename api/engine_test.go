@@ -25,7 +25,7 @@ func withRealRunner(t *testing.T) serverOpt {
 	base := withEngine(t)
 	return func(c *Config, d *Deps) {
 		base(c, d)
-		d.Scenarios = cc.Scenarios
+		d.Scenarios = cc
 		d.Runner = cc
 	}
 }

@@ -450,9 +450,13 @@ func (m *runManager) call(ctx context.Context, run store.Run, l *liveRun) (out R
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return out, err
 	}
+	uploads, err := s.uploadsFor(ctx, run.OrgID, sc.Document)
+	if err != nil {
+		return out, err
+	}
 	spec := RunSpec{
 		RunID: run.ID, OrgID: run.OrgID, ScenarioID: run.ScenarioID, ScenarioVersion: run.ScenarioVersion,
-		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.deps.Version,
+		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.deps.Version, Uploads: uploads,
 	}
 	saverDone := make(chan struct{})
 	saverCtx, stopSaver := context.WithCancel(context.Background())

@@ -135,6 +135,11 @@ func (b webBackend) Scenarios(ctx context.Context, p web.Principal, limit int) (
 	return scs, err
 }
 
+func (b webBackend) Datasets(ctx context.Context, p web.Principal, limit int) ([]store.Dataset, error) {
+	ds, _, err := b.s.st.ListDatasets(ctx, p.OrgID, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
+	return ds, err
+}
+
 func (b webBackend) StartRun(ctx context.Context, p web.Principal, scenarioID string, version int) (store.Run, error) {
 	if err := planner(p); err != nil {
 		return store.Run{}, err

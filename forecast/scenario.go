@@ -32,7 +32,25 @@ type Scenario struct {
 	Costs       CostSpec          `json:"costs,omitempty" doc:"Unit costs and the price path."`
 	Levers      []LeverSpec       `json:"levers,omitempty" maxItems:"100" doc:"Changes the scenario makes, each with a time profile and optionally an 80% interval."`
 	Uncertainty UncertaintySpec   `json:"uncertainty,omitempty" doc:"Monte Carlo draws for ranges."`
+	Datasets    []DatasetChoice   `json:"datasets,omitempty" maxItems:"12" doc:"The data to run on, kind by kind: an upload of the organisation's own (its id, dst_…) in place of the built-in dataset of that kind. Kinds not listed use the built-in data. The run records every dataset's content hash in its provenance."`
 	Labels      map[string]string `json:"labels,omitempty" doc:"Free-form labels for people and tools."`
+}
+
+// DatasetChoice names the dataset a scenario uses for one kind.
+type DatasetChoice struct {
+	Kind    string `json:"kind" enum:"population,mortality,fertility,migration,prevalence,service_activity,unit_costs,supply" doc:"Dataset kind (docs/design.md §3), one that can be uploaded."`
+	Dataset string `json:"dataset" pattern:"^(default|dst_[a-z2-7]{26})$" doc:"An uploaded dataset's id (dst_…) of that kind, or default for the built-in one."`
+}
+
+// Uploads returns the scenario's uploaded datasets by kind (choices of "default" left out).
+func (s Scenario) Uploads() map[string]string {
+	out := map[string]string{}
+	for _, d := range s.Datasets {
+		if d.Dataset != "default" {
+			out[d.Kind] = d.Dataset
+		}
+	}
+	return out
 }
 
 // PopulationSpec says where a scenario's population comes from.
@@ -432,6 +450,13 @@ func (s *Scenario) Check(in Catalog) error {
 	}
 	if _, ok := measures[s.Services.NeedMeasure]; !ok && !s.Services.PerHead {
 		add("services.need_measure", "unknown measure %q", s.Services.NeedMeasure)
+	}
+	kinds := map[string]bool{}
+	for i, d := range s.Datasets {
+		if kinds[d.Kind] {
+			add(fmt.Sprintf("datasets[%d].kind", i), "%s is chosen twice", d.Kind)
+		}
+		kinds[d.Kind] = true
 	}
 	shares := map[string]float64{}
 	for i, d := range s.Services.Drivers {

@@ -23,6 +23,9 @@ type Carecast struct {
 	Scenarios *ScenarioSchema
 
 	backtests func() (*backtest.Report, *backtest.ServiceReport, error)
+	uploads   uploadCache // Carecasts on uploaded data (ForScenario)
+	docOnce   sync.Once
+	doc       *ScenarioSchema // documents alone (docSchema)
 }
 
 // Open builds carecast on bundle b. The back-tests behind the engine's error models (and the
@@ -77,4 +80,20 @@ func OpenDir(dir string) (*Carecast, error) {
 // Backtests returns the population and service back-tests on the data, run once.
 func (c *Carecast) Backtests() (*backtest.Report, *backtest.ServiceReport, error) {
 	return c.backtests()
+}
+
+// Schema returns the scenario JSON Schema document (served at /v1/scenario-schema).
+func (c *Carecast) Schema() []byte { return c.Scenarios.Schema() }
+
+// Validate checks a scenario document that names no uploads (see Parse).
+func (c *Carecast) Validate(doc []byte) error {
+	_, _, err := c.Parse(doc, nil)
+	return err
+}
+
+// ValidateWith checks a scenario document against the data it runs on, uploads included
+// (see Parse); uploads are the organisation's datasets the document names, by ID.
+func (c *Carecast) ValidateWith(doc []byte, uploads map[string]Upload) error {
+	_, _, err := c.Parse(doc, uploads)
+	return err
 }

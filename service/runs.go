@@ -36,6 +36,9 @@ type RunSpec struct {
 	Scenario json.RawMessage
 	// Seed overrides the scenario document's seed when not nil.
 	Seed *int64
+	// Uploads are the organisation's uploaded datasets the scenario names, by ID (see
+	// Carecast.ForScenario).
+	Uploads map[string]Upload
 	// DataDir is the server's data directory (absolute).
 	DataDir string
 	// Dir is an empty directory under DataDir (absolute) reserved for this run's results.
@@ -67,14 +70,15 @@ type RunOutput struct {
 // central projection as CentralFileName beside it, for comparisons with deterministic runs.
 // It is the one path from a stored scenario to stored results, for the API and the pages.
 func (c *Carecast) Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error) {
-	sc, err := c.Scenarios.Parse(spec.Scenario)
+	sc, on, err := c.Parse(spec.Scenario, spec.Uploads)
 	if err != nil {
 		return RunOutput{}, PublicError(err)
 	}
 	if spec.Seed != nil {
 		sc.Uncertainty.Seed = *spec.Seed
 	}
-	res, err := c.Engine.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, progress)
+
+	res, err := on.Engine.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, progress)
 	var se forecast.ScenarioError
 	if errors.As(err, &se) {
 		return RunOutput{}, PublicError(err)
@@ -95,7 +99,7 @@ func (c *Carecast) Run(ctx context.Context, spec RunSpec, progress func(done, to
 		// deterministic runs: the same statistic (see CentralFileName).
 		central := sc
 		central.Uncertainty.Draws = 0
-		cres, err := c.Engine.Run(ctx, central, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, nil)
+		cres, err := on.Engine.Run(ctx, central, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, nil)
 		if err != nil {
 			return RunOutput{}, fmt.Errorf("central projection: %w", err)
 		}

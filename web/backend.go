@@ -92,6 +92,9 @@ type Backend interface {
 	Run(ctx context.Context, p Principal, id string) (store.Run, error)
 	// Runs returns up to limit runs, newest first; scenarioID "" for every scenario.
 	Runs(ctx context.Context, p Principal, scenarioID string, limit int) ([]store.Run, error)
+	// Datasets returns up to limit of the organisation's uploaded datasets, newest first, for
+	// a scenario to run on (forecast.Scenario.Datasets).
+	Datasets(ctx context.Context, p Principal, limit int) ([]store.Dataset, error)
 }
 
 // ResultFilter selects rows of a run's results. Empty lists select everything; a row must

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,7 +105,8 @@ type scenarioForm struct {
 	Draws       int
 	Seed        int64
 	Levers      []leverField
-	Extra       []string // levers the form cannot show, kept as they are
+	Data        map[string]string // dataset kind → the upload chosen (forecast.Scenario.Datasets)
+	Extra       []string          // levers the form cannot show, kept as they are
 	extra       []forecast.LeverSpec
 	doc         forecast.Scenario // the stored document being edited
 	Errors      map[string]string
@@ -206,6 +208,7 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 		f.Horizon = doc.Horizon
 	}
 	f.Draws, f.Seed = doc.Uncertainty.Draws, doc.Uncertainty.Seed
+	f.Data = doc.Uploads()
 	if len(doc.Areas) == 1 {
 		f.Area = doc.Areas[0]
 	} else {
@@ -380,6 +383,15 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 	sc.Name, sc.Description = f.Name, f.Description
 	sc.BaseYear, sc.Horizon = f.BaseYear, f.Horizon
 	sc.Uncertainty.Draws, sc.Uncertainty.Seed = f.Draws, f.Seed
+	// The data: an upload chosen for a kind ("data_<kind>"), or the built-in data.
+	f.Data = map[string]string{}
+	sc.Datasets = nil
+	for _, k := range uploadKinds {
+		if id := get("data_" + k.Kind); id != "" && id != "default" {
+			f.Data[k.Kind] = id
+			sc.Datasets = append(sc.Datasets, forecast.DatasetChoice{Kind: k.Kind, Dataset: id})
+		}
+	}
 	if len(f.Areas) > 0 {
 		sc.Areas = f.Areas
 	} else if f.Area != "" {
@@ -626,6 +638,49 @@ type builderPage struct {
 	Action    string
 	// RateExample is the worked example of an annual rate's end year (rateExample).
 	RateExample string
+	// Data offers, for each kind the organisation has uploads of, the built-in data or one of
+	// them.
+	Data []dataChoice
+}
+
+// uploadKinds are the dataset kinds a scenario may take from an upload, with their names for
+// people, in the order the form offers them.
+var uploadKinds = []struct{ Kind, Label string }{
+	{"population", "Population"}, {"prevalence", "Prevalence of need"}, {"service_activity", "Service use"},
+	{"unit_costs", "Unit costs"}, {"supply", "Supply (beds, hours)"}, {"mortality", "Mortality"},
+	{"fertility", "Fertility"}, {"migration", "Migration"},
+}
+
+// dataChoice is the form's choice of data for one kind.
+type dataChoice struct {
+	Kind, Label string
+	Options     []dataOption
+}
+
+type dataOption struct {
+	ID, Name string
+	Selected bool
+}
+
+// dataChoices lists, for each kind with uploads, the built-in data and each upload, marking
+// the form's choice.
+func dataChoices(ds []store.Dataset, chosen map[string]string) []dataChoice {
+	var out []dataChoice
+	for _, k := range uploadKinds {
+		c := dataChoice{Kind: k.Kind, Label: k.Label}
+		for _, d := range ds {
+			if d.Kind == k.Kind {
+				c.Options = append(c.Options, dataOption{ID: d.ID, Name: d.Name + " (uploaded " + d.Created.Format("2 Jan 2006") + ")", Selected: chosen[k.Kind] == d.ID})
+			}
+		}
+		if id := chosen[k.Kind]; id != "" && !slices.ContainsFunc(c.Options, func(o dataOption) bool { return o.ID == id }) {
+			c.Options = append(c.Options, dataOption{ID: id, Name: id + " (not found)", Selected: true})
+		}
+		if len(c.Options) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // rateExample is the worked example the form gives under each annual-rate lever, from
@@ -659,10 +714,15 @@ var drawsOptions = []drawsOption{
 	{1000, "1,000 simulations (slower)"},
 }
 
-func (s *site) builder(p *Principal, f *scenarioForm, title, action string) *builderPage {
+func (s *site) builder(ctx context.Context, p *Principal, f *scenarioForm, title, action string) *builderPage {
 	f.effects()
 	d := &builderPage{base: base{Title: title, User: p, Section: "scenarios"}, Form: f, BaseYears: s.baseYears(),
 		Profiles: profiles, DrawsOpts: drawsOptions, CanPlan: p.CanPlan(), Action: action, RateExample: rateExample()}
+	if ds, err := s.d.Backend.Datasets(ctx, *p, 200); err == nil {
+		d.Data = dataChoices(ds, f.Data)
+	} else {
+		s.log.Warn("listing datasets for the scenario form", "err", err)
+	}
 	for y := f.BaseYear + 5; y <= s.lastYear(); y += 5 {
 		d.Horizons = append(d.Horizons, y-y%5)
 	}
@@ -707,7 +767,7 @@ func (s *site) scenarioNew(w http.ResponseWriter, r *http.Request) {
 	if area != "" {
 		title = "New scenario for " + s.areas.name(area)
 	}
-	s.render(w, r, http.StatusOK, "builder", s.builder(&p, f, title, "/scenarios"))
+	s.render(w, r, http.StatusOK, "builder", s.builder(r.Context(), &p, f, title, "/scenarios"))
 }
 
 // readForm parses a posted form under the size cap.
@@ -759,7 +819,7 @@ func (s *site) save(w http.ResponseWriter, r *http.Request, p *Principal, f *sce
 	}
 	sc, from := s.parseForm(r, f)
 	again := func(status int) {
-		s.render(w, r, status, "builder", s.builder(p, f, title, action))
+		s.render(w, r, status, "builder", s.builder(r.Context(), p, f, title, action))
 	}
 	if len(f.Errors) > 0 {
 		again(http.StatusUnprocessableEntity)
@@ -817,7 +877,7 @@ func (s *site) scenarioView(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, &p, "scenario", err)
 		return
 	}
-	d := s.builder(&p, f, sc.Name, "/scenarios/"+sc.ID)
+	d := s.builder(r.Context(), &p, f, sc.Name, "/scenarios/"+sc.ID)
 	d.Saved = r.URL.Query().Get("saved") != ""
 	var pretty json.RawMessage = sc.Document
 	if b, err := json.MarshalIndent(pretty, "", "  "); err == nil {

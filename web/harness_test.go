@@ -202,6 +202,7 @@ type server struct {
 	t      testing.TB
 	URL    string
 	svc    *api.Service
+	st     store.Store
 	runner *engineRunner
 	// keys by role, when started with keys (organisation "Sheffield City Council").
 	keys map[store.Role]string
@@ -263,6 +264,7 @@ func startServer(t testing.TB, withKeys bool) *server {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	s.st = st
 	s.svc, err = api.NewService(context.Background(), cfg, deps, st, logger)
 	if err != nil {
 		t.Fatal(err)

@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
 	"github.com/carecast/carecast/store"
@@ -304,6 +307,51 @@ func TestBuilderShowsProblemsByTheirFields(t *testing.T) {
 	p = c.post("/scenarios", url.Values{"shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
 	if !strings.Contains(p.body, `<a href="#f-area">Choose the area the scenario is about.</a>`) {
 		t.Error("missing area not caught")
+	}
+}
+
+// TestBuilderPicksAnUploadedDataset: the scenario form offers, for each kind the organisation
+// has uploads of, the built-in data or one of them; the choice is stored in the scenario
+// document as forecast.Scenario.Datasets and shown again when the scenario is edited.
+func TestBuilderPicksAnUploadedDataset(t *testing.T) {
+	s := startServer(t, false)
+	c := s.client()
+	org, err := s.st.EnsureOrg(context.Background(), api.LocalOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	id := store.NewID("dst")
+	if err := s.st.CreateDataset(context.Background(), store.Dataset{ID: id, OrgID: org.ID, Kind: "population",
+		Name: "Sheffield council projection.csv", ContentHash: "sha256:" + strings.Repeat("0", 64), Size: 1,
+		Path: "uploads/" + org.ID + "/" + id + ".csv", Created: created}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.get("/scenarios/new?area=" + Sheffield)
+	for _, want := range []string{`<legend>Data</legend>`, `<select id="f-data_population" name="data_population"><option value="default">carecast's built-in data</option><option value="` + id + `">Sheffield council projection.csv (uploaded 30 Nov 2026)</option></select>`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("form lacks %s", want)
+		}
+	}
+	if strings.Contains(p.body, `name="data_unit_costs"`) {
+		t.Error("the form offers unit costs with no upload of them")
+	}
+	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "action": {"save"}, "data_population": {id}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", p.status, p.body)
+	}
+	scID := strings.TrimPrefix(p.header.Get("Location"), "/scenarios/")
+	var got struct {
+		Document forecast.Scenario `json:"document"`
+	}
+	if err := json.Unmarshal([]byte(c.get("/v1/scenarios/"+scID).body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := []forecast.DatasetChoice{{Kind: "population", Dataset: id}}; !slices.Equal(got.Document.Datasets, want) {
+		t.Errorf("stored datasets %+v, want %+v", got.Document.Datasets, want)
+	}
+	if p = c.get("/scenarios/" + scID); !strings.Contains(p.body, `<option value="`+id+`" selected>`) {
+		t.Error("the edit form does not show the chosen upload")
 	}
 }
 

@@ -35,7 +35,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 	return api.Deps{
 		Version:   carecastVersion(),
 		Runner:    c,
-		Scenarios: c.Scenarios,
+		Scenarios: c,
 		Datasets:  api.DatasetFiles{Known: known, MaxBytes: cfg.MaxUploadBytes, MaxRows: cfg.MaxUploadRows},
 		Builtin:   api.BuiltinDatasets(c.Bundle),
 		Areas:     e.Inputs().Areas,
