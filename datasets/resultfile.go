@@ -277,38 +277,8 @@ func (f *ResultFile) Close() error {
 	return nil
 }
 
-// ResultFilter selects rows of a result table. Empty lists select everything; a row must pass
-// every non-empty test.
-type ResultFilter struct {
-	// Areas are GSS area codes.
-	Areas []string
-	// YearFrom and YearTo bound the year, both inclusive; 0 leaves that end open.
-	YearFrom, YearTo int
-	// Measures are measure names. A name ending in "*" selects every measure starting with the
-	// text before the star ("need.*" selects the need family, "driver.*" the drivers).
-	Measures []string
-	// Sexes are "female", "male" or "all".
-	Sexes []string
-	// AgeBands are age bands such as "65-74", "85+", "all".
-	AgeBands []string
-}
-
-// matchString reports whether s passes a list of names (with trailing-star prefixes).
-func matchString(list []string, s string) bool {
-	if len(list) == 0 {
-		return true
-	}
-	for _, x := range list {
-		if p, ok := strings.CutSuffix(x, "*"); ok {
-			if strings.HasPrefix(s, p) {
-				return true
-			}
-		} else if x == s {
-			return true
-		}
-	}
-	return false
-}
+// ResultFilter selects rows of a result file (forecast.ResultFilter, its one home).
+type ResultFilter = forecast.ResultFilter
 
 // overlaps reports whether any name the list selects may lie in [st.min, st.max].
 func overlaps(list []string, st *stringStat) bool {
@@ -329,7 +299,7 @@ func overlaps(list []string, st *stringStat) bool {
 }
 
 // skipGroup reports whether the filter rules out every row of the group from its statistics.
-func (flt *ResultFilter) skipGroup(g *groupInfo) bool {
+func skipGroup(flt *ResultFilter, g *groupInfo) bool {
 	if g.yearKnown {
 		if flt.YearFrom != 0 && g.yearMax < int64(flt.YearFrom) {
 			return true
@@ -359,7 +329,7 @@ type ScanOptions struct {
 func (f *ResultFile) Scan(ctx context.Context, flt ResultFilter, opts ScanOptions, fn func(pos int64, row forecast.ResultRow) bool) error {
 	for g := range f.groups {
 		gi := &f.groups[g]
-		if gi.first+gi.rows <= opts.From || flt.skipGroup(gi) {
+		if gi.first+gi.rows <= opts.From || skipGroup(&flt, gi) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -497,7 +467,7 @@ func (dg *decodedGroup) scan(flt *ResultFilter, from int64, first int64, fn func
 		}
 		ok := make([]bool, len(c.dict))
 		for i, s := range c.dict {
-			ok[i] = matchString(list, s)
+			ok[i] = forecast.MatchName(list, s)
 		}
 		if !slices.Contains(ok, true) {
 			return ok[:0]

@@ -212,8 +212,8 @@ func TestResultWriterRejects(t *testing.T) {
 func filterRows(rows []forecast.ResultRow, flt ResultFilter) []forecast.ResultRow {
 	var out []forecast.ResultRow
 	for _, r := range rows {
-		if matchString(flt.Areas, r.AreaCode) && matchString(flt.Measures, r.Measure) && matchString(flt.Sexes, r.Sex) &&
-			matchString(flt.AgeBands, r.AgeBand) && (flt.YearFrom == 0 || r.Year >= flt.YearFrom) && (flt.YearTo == 0 || r.Year <= flt.YearTo) {
+		if forecast.MatchName(flt.Areas, r.AreaCode) && forecast.MatchName(flt.Measures, r.Measure) && forecast.MatchName(flt.Sexes, r.Sex) &&
+			forecast.MatchName(flt.AgeBands, r.AgeBand) && (flt.YearFrom == 0 || r.Year >= flt.YearFrom) && (flt.YearTo == 0 || r.Year <= flt.YearTo) {
 			out = append(out, r)
 		}
 	}
@@ -429,7 +429,7 @@ func TestMatchAndOverlap(t *testing.T) {
 			t.Errorf("overlaps(%v, %v) = %v", tt.list, *st, got)
 		}
 	}
-	if !slices.Equal([]bool{matchString([]string{"need.*"}, "need.x"), matchString([]string{"need.*"}, "needy")}, []bool{true, false}) {
+	if !slices.Equal([]bool{forecast.MatchName([]string{"need.*"}, "need.x"), forecast.MatchName([]string{"need.*"}, "needy")}, []bool{true, false}) {
 		t.Error("matchString prefix")
 	}
 }

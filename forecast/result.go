@@ -61,3 +61,44 @@ const (
 	UnitFTE           = "FTE"
 	UnitPoundsPerYear = "GBP per year"
 )
+
+// ResultFilter selects rows of a result table: the filter of the results API's query
+// parameters, of the pages' downloads and of result files (datasets.ResultFile). Empty lists
+// select everything; a row must pass every non-empty test.
+type ResultFilter struct {
+	// Areas are GSS area codes.
+	Areas []string
+	// YearFrom and YearTo bound the year, both inclusive; 0 leaves that end open.
+	YearFrom, YearTo int
+	// Measures are measure names. A name ending in "*" selects every measure starting with the
+	// text before the star ("need.*" selects the need family, "driver.*" the drivers).
+	Measures []string
+	// Sexes are "female", "male" or "all".
+	Sexes []string
+	// AgeBands are age bands such as "65-74", "85+", "all".
+	AgeBands []string
+}
+
+// Match reports whether row passes the filter.
+func (f ResultFilter) Match(row ResultRow) bool {
+	return MatchName(f.Areas, row.AreaCode) && MatchName(f.Measures, row.Measure) && MatchName(f.Sexes, row.Sex) &&
+		MatchName(f.AgeBands, row.AgeBand) && (f.YearFrom == 0 || row.Year >= f.YearFrom) && (f.YearTo == 0 || row.Year <= f.YearTo)
+}
+
+// MatchName reports whether s passes a list of names of a filter: an empty list passes
+// everything, a name ending in "*" every name with the prefix before it.
+func MatchName(list []string, s string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, x := range list {
+		if p, ok := strings.CutSuffix(x, "*"); ok {
+			if strings.HasPrefix(s, p) {
+				return true
+			}
+		} else if x == s {
+			return true
+		}
+	}
+	return false
+}

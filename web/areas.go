@@ -335,13 +335,13 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 	for _, m := range []string{"need.adl_need_help", "need.dementia"} {
 		if f.has(m) {
 			fb := fanFor(f, a.Code, m, "Baseline", d.Year, a.Name)
-			fb.CSV = data + ResultFilter{Measures: []string{m}, Sexes: []string{"all"}, AgeBands: []string{f.band(m)}}.query().Encode()
+			fb.CSV = data + filterQuery(ResultFilter{Measures: []string{m}, Sexes: []string{"all"}, AgeBands: []string{f.band(m)}}).Encode()
 			d.Fans = append(d.Fans, fb)
 		}
 	}
 	d.Mix, d.MixTable = serviceMix(f, a.Code, "mix", "Service users by setting, "+a.Name)
-	d.MixCSV = data + ResultFilter{Measures: []string{"service.*"}, Sexes: []string{"all"}}.query().Encode()
-	d.PyramidCSV = data + ResultFilter{Measures: []string{"population"}, Sexes: []string{"female", "male"}}.query().Encode()
+	d.MixCSV = data + filterQuery(ResultFilter{Measures: []string{"service.*"}, Sexes: []string{"all"}}).Encode()
+	d.PyramidCSV = data + filterQuery(ResultFilter{Measures: []string{"population"}, Sexes: []string{"female", "male"}}).Encode()
 	s.render(w, r, http.StatusOK, "area", d)
 }
 

@@ -97,38 +97,9 @@ type Backend interface {
 	Datasets(ctx context.Context, p Principal, limit int) ([]store.Dataset, error)
 }
 
-// ResultFilter selects rows of a run's results. Empty lists select everything; a row must
-// pass every non-empty test. It has the meaning of the results API's query parameters.
-type ResultFilter struct {
-	// Areas are GSS area codes.
-	Areas []string
-	// YearFrom and YearTo bound the year, both inclusive; 0 leaves that end open.
-	YearFrom, YearTo int
-	// Measures are measure names; a name ending in "*" selects every measure starting with the
-	// text before it ("need.*", "driver.*").
-	Measures []string
-	// Sexes are "female", "male" or "all".
-	Sexes []string
-	// AgeBands are age bands such as "65-74", "85+", "all".
-	AgeBands []string
-}
-
-// Match reports whether row passes the filter.
-func (f ResultFilter) Match(row forecast.ResultRow) bool {
-	in := func(list []string, s string) bool {
-		if len(list) == 0 {
-			return true
-		}
-		for _, x := range list {
-			if x == s || (strings.HasSuffix(x, "*") && strings.HasPrefix(s, x[:len(x)-1])) {
-				return true
-			}
-		}
-		return false
-	}
-	return in(f.Areas, row.AreaCode) && in(f.Measures, row.Measure) && in(f.Sexes, row.Sex) &&
-		in(f.AgeBands, row.AgeBand) && (f.YearFrom == 0 || row.Year >= f.YearFrom) && (f.YearTo == 0 || row.Year <= f.YearTo)
-}
+// ResultFilter selects rows of a run's results (forecast.ResultFilter, its one home): the
+// meaning of the results API's query parameters.
+type ResultFilter = forecast.ResultFilter
 
 // ResultsSource reads the results of runs that succeeded.
 type ResultsSource interface {

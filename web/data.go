@@ -35,8 +35,8 @@ func filterFromQuery(r *http.Request) ResultFilter {
 	return f
 }
 
-// query writes a filter as the query parameters filterFromQuery reads.
-func (f ResultFilter) query() url.Values {
+// filterQuery writes a filter as the query parameters filterFromQuery reads.
+func filterQuery(f ResultFilter) url.Values {
 	v := url.Values{}
 	if len(f.Areas) > 0 {
 		v.Set("area", strings.Join(f.Areas, ","))

@@ -298,8 +298,8 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 			keyMeasures = append(keyMeasures, fam+".*")
 		}
 	}
-	d.KeyCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
-		Measures: keyMeasures, Sexes: []string{"all"}}.query().Encode()
+	d.KeyCSV = "/runs/" + run.ID + "/data.csv?" + filterQuery(ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
+		Measures: keyMeasures, Sexes: []string{"all"}}).Encode()
 
 	// Fan chart of the chosen measure, scenario against baseline.
 	d.Measure = r.URL.Query().Get("measure")
@@ -317,11 +317,11 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 		series = append(series, bf.series("Baseline (no levers)", code, d.Measure))
 	}
 	d.Fan = fanOf("fan", fmt.Sprintf("%s (%s), %s", label(d.Measure), bandWords(f.band(d.Measure)), d.Area.Name), f.units[d.Measure], d.Year, series...)
-	d.Fan.CSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, Measures: []string{d.Measure}, Sexes: []string{"all"},
-		AgeBands: []string{f.band(d.Measure)}}.query().Encode()
+	d.Fan.CSV = "/runs/" + run.ID + "/data.csv?" + filterQuery(ResultFilter{Areas: []string{code}, Measures: []string{d.Measure}, Sexes: []string{"all"},
+		AgeBands: []string{f.band(d.Measure)}}).Encode()
 
 	d.Mix, d.MixTable = serviceMix(f, code, "mix", "People using each service, "+d.Area.Name+", this scenario")
-	d.MixCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, Measures: []string{"service.*"}, Sexes: []string{"all"}}.query().Encode()
+	d.MixCSV = "/runs/" + run.ID + "/data.csv?" + filterQuery(ResultFilter{Areas: []string{code}, Measures: []string{"service.*"}, Sexes: []string{"all"}}).Encode()
 
 	if err := s.waterfall(r, run, doc, f, d); err != nil {
 		s.failErr(w, r, &p, "results", err)
@@ -456,8 +456,8 @@ func (s *site) waterfall(r *http.Request, run store.Run, doc forecast.Scenario, 
 		d.WaterfallNote = fmt.Sprintf("The parts are worked out on the central assumptions, so they differ from the change in the mean of the draws by %s.", signedValue(diff, unit))
 	}
 	d.Waterfall = wf.SVG()
-	d.WaterfallCSV = "/runs/" + run.ID + "/data.csv?" + ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
-		Measures: []string{"driver." + d.Driver + ".*"}}.query().Encode()
+	d.WaterfallCSV = "/runs/" + run.ID + "/data.csv?" + filterQuery(ResultFilter{Areas: []string{code}, YearFrom: d.Year, YearTo: d.Year,
+		Measures: []string{"driver." + d.Driver + ".*"}}).Encode()
 	return nil
 }
 
