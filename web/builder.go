@@ -789,19 +789,29 @@ func (s *site) scenarioCreate(w http.ResponseWriter, r *http.Request) {
 	s.save(w, r, &p, f, "New scenario", "/scenarios")
 }
 
+// loadForm reads the latest version of the scenario the path names and its form, or answers
+// the error page and returns false.
+func (s *site) loadForm(w http.ResponseWriter, r *http.Request, p *Principal) (store.Scenario, *scenarioForm, bool) {
+	sc, err := s.d.Backend.Scenario(r.Context(), *p, r.PathValue("id"), 0)
+	if err != nil {
+		s.failErr(w, r, p, "scenario", err)
+		return store.Scenario{}, nil, false
+	}
+	f, err := s.formFromDoc(sc)
+	if err != nil {
+		s.failErr(w, r, p, "scenario", err)
+		return store.Scenario{}, nil, false
+	}
+	return sc, f, true
+}
+
 func (s *site) scenarioUpdate(w http.ResponseWriter, r *http.Request) {
 	p, _, ok := s.who(w, r)
 	if !ok || !s.readForm(w, r, &p) {
 		return
 	}
-	sc, err := s.d.Backend.Scenario(r.Context(), p, r.PathValue("id"), 0)
-	if err != nil {
-		s.failErr(w, r, &p, "scenario", err)
-		return
-	}
-	f, err := s.formFromDoc(sc)
-	if err != nil {
-		s.failErr(w, r, &p, "scenario", err)
+	sc, f, ok := s.loadForm(w, r, &p)
+	if !ok {
 		return
 	}
 	if v, err := strconv.Atoi(r.PostForm.Get("version")); err == nil {
@@ -867,14 +877,8 @@ func (s *site) scenarioView(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sc, err := s.d.Backend.Scenario(r.Context(), p, r.PathValue("id"), 0)
-	if err != nil {
-		s.failErr(w, r, &p, "scenario", err)
-		return
-	}
-	f, err := s.formFromDoc(sc)
-	if err != nil {
-		s.failErr(w, r, &p, "scenario", err)
+	sc, f, ok := s.loadForm(w, r, &p)
+	if !ok {
 		return
 	}
 	d := s.builder(r.Context(), &p, f, sc.Name, "/scenarios/"+sc.ID)
