@@ -19,14 +19,24 @@ func realEngine() (*engine.Engine, error) {
 	return c.Engine, nil
 }
 
+// defaultCarecast is carecast on the default data, as the server runs it.
+func defaultCarecast(t *testing.T) *service.Carecast {
+	t.Helper()
+	cc, err := service.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cc
+}
+
 func withEngine(t *testing.T) serverOpt {
-	e, err := realEngine()
+	cc, err := service.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return func(_ *Config, d *Deps) {
-		d.Areas = e.Inputs().Areas
-		d.Projector = &EngineProjector{Engine: e}
+		d.Areas = cc.Inputs.Areas
+		d.Projector = cc
 	}
 }
 

@@ -27,7 +27,7 @@ func withRangedRunner(t *testing.T) serverOpt {
 		d.Areas = e.Inputs().Areas
 		d.Scenarios = cc
 		d.Runner = cc
-		d.Web = &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
+		d.Web = &web.Deps{Projector: defaultCarecast(t), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
 	}
 }
 

@@ -24,7 +24,7 @@ func withRealRunnerAndPages(t *testing.T) serverOpt {
 	base := withRealRunner(t)
 	return func(c *Config, d *Deps) {
 		base(c, d)
-		d.Web = &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
+		d.Web = &web.Deps{Projector: defaultCarecast(t), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
 	}
 }
 

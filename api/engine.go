@@ -1,16 +1,11 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/forecast"
-	"github.com/carecast/carecast/forecast/engine"
-	"github.com/carecast/carecast/web"
 )
 
 // DatasetFiles validates uploaded dataset files with package datasets, checking area codes
@@ -87,56 +82,4 @@ func BuiltinDatasets(b *datasets.Bundle) []BuiltinDataset {
 			Size: f.Bytes, Summary: summaryOf(f)})
 	}
 	return out
-}
-
-// EngineProjector answers quick baseline projections with the engine, keeping the latest
-// answers in a small cache (the same area and years give the same numbers, bit for bit).
-type EngineProjector struct {
-	Engine *engine.Engine
-
-	mu    sync.Mutex
-	cache map[projKey][]forecast.ResultRow
-	order []projKey
-}
-
-type projKey struct {
-	area     string
-	from, to int
-}
-
-const projectorCache = 64
-
-// Baseline runs the baseline of one area (with its districts) for from..to, from the cache
-// when it can.
-func (p *EngineProjector) Baseline(ctx context.Context, area string, from, to int) ([]forecast.ResultRow, error) {
-	k := projKey{area, from, to}
-	p.mu.Lock()
-	if rows, ok := p.cache[k]; ok {
-		p.mu.Unlock()
-		return rows, nil
-	}
-	p.mu.Unlock()
-	sc := forecast.Scenario{Name: "baseline", BaseYear: from, Horizon: to, Areas: []string{area}}
-	rows, err := web.EngineProjector(p.Engine).Project(ctx, sc)
-	var se forecast.ScenarioError
-	if errors.As(err, &se) {
-		return nil, PublicError(err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cache == nil {
-		p.cache = map[projKey][]forecast.ResultRow{}
-	}
-	if _, ok := p.cache[k]; !ok {
-		p.cache[k] = rows
-		p.order = append(p.order, k)
-		if len(p.order) > projectorCache {
-			delete(p.cache, p.order[0])
-			p.order = p.order[1:]
-		}
-	}
-	return rows, nil
 }

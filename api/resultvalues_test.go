@@ -20,7 +20,7 @@ func TestUnknownFilterValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := newTestServer(t, true, withRealRunner(t), func(c *Config, d *Deps) {
-		d.Web = &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
+		d.Web = &web.Deps{Projector: defaultCarecast(t), Areas: e.Inputs().Areas, Catalog: e.Inputs()}
 	})
 	planner, viewer := ts.key("alpha", store.RolePlanner), ts.key("alpha", store.RoleViewer)
 	r := ts.succeededRun(planner, `{"name": "Shift", "areas": ["E08000019"], "horizon": 2030,

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/carecast/carecast/forecast"
-	"github.com/carecast/carecast/forecast/engine"
 	"github.com/carecast/carecast/store"
 )
 
@@ -156,19 +155,3 @@ type Projector interface {
 	Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error)
 }
 
-// EngineProjector returns a Projector that runs the forecast engine e.
-func EngineProjector(e *engine.Engine) Projector { return engineProjector{e} }
-
-type engineProjector struct{ e *engine.Engine }
-
-func (p engineProjector) Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error) {
-	r, err := p.e.Run(ctx, sc, engine.RunOptions{NoDrivers: true}, nil)
-	if err != nil {
-		return nil, err
-	}
-	var rows []forecast.ResultRow
-	for row := range r.Rows() {
-		rows = append(rows, row)
-	}
-	return rows, nil
-}

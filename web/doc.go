@@ -48,7 +48,7 @@
 // package api implements it with the same functions as its HTTP operations), a ResultsSource
 // (rows of a finished run, its central projection, and the check of a download's filter), a
 // Projector (one area projected at once, for overviews and for the baseline a run is compared
-// with; EngineProjector runs the forecast engine), the areas table, a Catalog of what scenario
+// with; service.Carecast is the one carecast serve uses), the areas table, a Catalog of what scenario
 // forms offer, and the API handler that exports and event streams are forwarded to. The
 // baseline of a run is its scenario without its levers, projected for the one area shown
 // with at most 1000 draws (100 for a region, 40 for England); every input has its own random

@@ -22,9 +22,9 @@ import (
 
 	"github.com/carecast/carecast/api"
 	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/store/sqlite"
 	"github.com/carecast/carecast/web"
@@ -40,24 +40,32 @@ var (
 	engErr  error
 )
 
-// testEngine returns the forecast engine on the default data, built once per test binary.
+// testEngine returns the forecast engine on the default data as carecast serve runs it
+// (service.Default, with the back-test error models).
 func testEngine(t testing.TB) (*engine.Engine, *engine.Inputs) {
 	t.Helper()
 	engOnce.Do(func() {
-		b, err := defaultdata.Load()
+		cc, err := service.Default()
 		if err != nil {
 			engErr = err
 			return
 		}
-		if engIn, engErr = datasets.EngineInputs(b); engErr != nil {
-			return
-		}
-		eng, engErr = engine.New(engIn)
+		eng, engIn = cc.Engine, cc.Inputs
 	})
 	if engErr != nil {
 		t.Fatal(engErr)
 	}
 	return eng, engIn
+}
+
+// defaultCarecast is carecast on the default data, whose engine testEngine returns.
+func defaultCarecast(t testing.TB) *service.Carecast {
+	t.Helper()
+	cc, err := service.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cc
 }
 
 // engineRunner is an api.Runner that runs the real engine and keeps each run's rows in
@@ -259,7 +267,7 @@ func startServer(t testing.TB, withKeys bool) *server {
 	})
 	stand.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { apiHandler.ServeHTTP(w, r) }))
 	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test",
-		Web: &web.Deps{Results: s.runner, Projector: web.EngineProjector(e), Areas: in.Areas, Catalog: in, API: stand}}
+		Web: &web.Deps{Results: s.runner, Projector: defaultCarecast(t), Areas: in.Areas, Catalog: in, API: stand}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

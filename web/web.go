@@ -43,7 +43,7 @@ type Deps struct {
 	// Results reads the results of runs that succeeded.
 	Results ResultsSource
 	// Projector projects one area at once, for area overviews and the baselines that runs are
-	// compared with (EngineProjector).
+	// compared with (service.Carecast).
 	Projector Projector
 	// Areas is the areas table (areas that ended are shown with their successors).
 	Areas []forecast.AreaInfo

@@ -39,11 +39,11 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Datasets:  api.DatasetFiles{Known: known, MaxBytes: cfg.MaxUploadBytes, MaxRows: cfg.MaxUploadRows},
 		Builtin:   api.BuiltinDatasets(c.Bundle),
 		Areas:     e.Inputs().Areas,
-		Projector: &api.EngineProjector{Engine: e},
+		Projector: c,
 		Backtest: func(context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
 			return c.Backtests()
 		},
-		Web: &web.Deps{Projector: web.EngineProjector(e), Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Web: &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 
