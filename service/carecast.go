@@ -23,7 +23,7 @@ type Carecast struct {
 	Scenarios *ScenarioSchema
 
 	backtests func() (*backtest.Report, *backtest.ServiceReport, error)
-	uploads   uploadCache // Carecasts on uploaded data (ForScenario)
+	uploads   uploadCache   // Carecasts on uploaded data (ForScenario)
 	baselines baselineCache // Baseline's answers
 	docOnce   sync.Once
 	doc       *ScenarioSchema // documents alone (docSchema)

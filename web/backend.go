@@ -154,4 +154,3 @@ type Projector interface {
 	// forecast.ScenarioError if sc does not fit the data, and stops when ctx is done.
 	Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error)
 }
-
