@@ -47,21 +47,8 @@ type Projector interface {
 	Baseline(ctx context.Context, area string, from, to int) ([]forecast.ResultRow, error)
 }
 
-// Runner executes one run of a scenario. The server calls Run from a bounded pool of worker
-// goroutines, one call per run.
-//
-// Run must:
-//   - stop soon after ctx is done (cancelled by a user, the run timeout or shutdown) and
-//     return ctx's error or an error wrapping it;
-//   - call progress(done, total) as work advances (from any goroutine; done ≤ total, total >
-//     0); calls are cheap and may be frequent;
-//   - write its results under spec.Dir and return their path relative to spec.DataDir.
-//
-// The message of a returned error is shown to the client only if the error is, or wraps, one
-// made by PublicError; any other error is logged and the client sees a generic message.
-type Runner interface {
-	Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error)
-}
+// Runner executes one run of a scenario (see service.Runner).
+type Runner = service.Runner
 
 // RunSpec is what a Runner is asked to run (see service.RunSpec).
 type RunSpec = service.RunSpec
@@ -117,9 +104,6 @@ type Located interface {
 
 // PublicError marks err's message as safe to show to API clients (service.PublicError).
 func PublicError(err error) error { return service.PublicError(err) }
-
-// publicMessage returns err's message if some error in its chain was made by PublicError.
-func publicMessage(err error) (string, bool) { return service.PublicMessage(err) }
 
 // problems splits a validation error into its parts, each with its location ("" if unknown).
 func problems(err error) []problem {

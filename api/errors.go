@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -24,7 +25,7 @@ const maxProblems = 100
 func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 	var se huma.StatusError
 	var inv *invalidScenario
-	var dmg *damagedResult
+	var dmg *service.DamagedResult
 	switch {
 	case errors.As(err, &se):
 		return err
@@ -47,7 +48,7 @@ func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 		s.log.ErrorContext(ctx, "database disk full", "request_id", info(ctx).id, "what", what, "err", err)
 		return huma.NewError(http.StatusInsufficientStorage, "the server's disk is full; nothing was changed; "+
 			"try again once an administrator has freed space")
-	case errors.Is(err, errShutdown):
+	case errors.Is(err, service.ErrShutdown):
 		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):
 		return huma.Error404NotFound(what + " not found")

@@ -2,18 +2,14 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
@@ -72,7 +68,7 @@ func (s *Service) validateScenario(ctx context.Context, orgID string, doc []byte
 	var err error
 	if uv, ok := s.deps.Scenarios.(UploadValidator); ok {
 		var uploads map[string]service.Upload
-		if uploads, err = s.uploadsFor(ctx, orgID, doc); err != nil {
+		if uploads, err = s.svc.UploadsFor(ctx, orgID, doc); err != nil {
 			return err
 		}
 		err = uv.ValidateWith(doc, uploads)
@@ -90,33 +86,6 @@ func (s *Service) validateScenario(ctx context.Context, orgID string, doc []byte
 // document names, by ID; an ID missing from it is not the organisation's.
 type UploadValidator interface {
 	ValidateWith(doc []byte, uploads map[string]service.Upload) error
-}
-
-// uploadsFor returns the organisation's uploaded datasets that doc names (forecast.Scenario's
-// datasets), by ID, with their files' absolute paths. IDs that are not the organisation's are
-// left out, for the validator to report.
-func (s *Service) uploadsFor(ctx context.Context, orgID string, doc []byte) (map[string]service.Upload, error) {
-	var named struct {
-		Datasets []forecast.DatasetChoice `json:"datasets"`
-	}
-	if json.Unmarshal(doc, &named) != nil || len(named.Datasets) == 0 {
-		return nil, nil
-	}
-	out := map[string]service.Upload{}
-	for _, d := range named.Datasets {
-		if d.Dataset == "default" || !store.ValidID("dst", d.Dataset) {
-			continue
-		}
-		ds, err := s.st.GetDataset(ctx, orgID, d.Dataset)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
-		}
-		out[ds.ID] = service.Upload{ID: ds.ID, Kind: ds.Kind, Path: filepath.Join(s.dataDir, ds.Path)}
-	}
-	return out, nil
 }
 
 // createScenario validates doc and stores it as version 1 of a new scenario of the

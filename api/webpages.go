@@ -9,6 +9,7 @@ import (
 
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/web"
 )
@@ -85,14 +86,14 @@ func pageErr(err error) error {
 			out.Problems = append(out.Problems, web.Problem{Location: p.location, Message: p.message})
 		}
 		return out
-	case errors.Is(err, errVersionNotFound):
+	case errors.Is(err, service.ErrVersionNotFound):
 		return store.ErrNotFound
-	case errors.Is(err, errShutdown):
+	case errors.Is(err, service.ErrShutdown):
 		return web.ErrUnavailable
 	}
-	var dmg *damagedResult
+	var dmg *service.DamagedResult
 	if errors.As(err, &dmg) {
-		return &web.DamagedError{RunID: dmg.run}
+		return &web.DamagedError{RunID: dmg.RunID}
 	}
 	return err
 }
@@ -144,23 +145,16 @@ func (b webBackend) StartRun(ctx context.Context, p web.Principal, scenarioID st
 	if err := planner(p); err != nil {
 		return store.Run{}, err
 	}
-	r, err := b.s.startRun(ctx, p.OrgID, StartRunRequest{ScenarioID: scenarioID, ScenarioVersion: version})
+	r, err := b.s.svc.StartRun(ctx, p.OrgID, scenarioID, version, nil)
 	return r, pageErr(err)
 }
 
 func (b webBackend) Run(ctx context.Context, p web.Principal, id string) (store.Run, error) {
-	r, err := b.s.st.GetRun(ctx, p.OrgID, id)
-	if err != nil {
-		return r, err
-	}
-	return b.s.liveRunState(r), nil
+	return b.s.svc.Run(ctx, p.OrgID, id)
 }
 
 func (b webBackend) Runs(ctx context.Context, p web.Principal, scenarioID string, limit int) ([]store.Run, error) {
-	rs, _, err := b.s.st.ListRuns(ctx, p.OrgID, store.RunFilter{ScenarioID: scenarioID}, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
-	for i := range rs {
-		rs[i] = b.s.liveRunState(rs[i])
-	}
+	rs, _, err := b.s.svc.Runs(ctx, p.OrgID, store.RunFilter{ScenarioID: scenarioID}, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
 	return rs, err
 }
 
@@ -170,7 +164,7 @@ type serviceResults struct{ s *Service }
 
 // Rows returns the rows of a succeeded run that pass f.
 func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.openResults(run)
+	rf, done, err := r.s.svc.OpenResults(run)
 	if err != nil {
 		return nil, pageErr(err)
 	}
@@ -179,15 +173,15 @@ func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFil
 }
 
 // Central returns the rows of a succeeded run's central projection that pass f (see
-// Service.openCentral).
+// service.Service.OpenCentral).
 func (r serviceResults) Central(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.openResults(run)
+	rf, done, err := r.s.svc.OpenResults(run)
 	if err != nil {
 		return nil, pageErr(err)
 	}
 	defer done()
-	c, cdone, err := r.s.openCentral(run, rf)
-	if errors.Is(err, errNoCentral) {
+	c, cdone, err := r.s.svc.OpenCentral(run, rf)
+	if errors.Is(err, service.ErrNoCentral) {
 		return nil, fmt.Errorf("run %s: %w", run.ID, web.ErrNoCentral)
 	}
 	if err != nil {
@@ -200,7 +194,7 @@ func (r serviceResults) Central(ctx context.Context, run store.Run, f web.Result
 // Check answers a *web.UnknownValueError, worded as the API's problems, if f names values
 // that run's results do not hold (see datasets.ResultValues.Check).
 func (r serviceResults) Check(ctx context.Context, run store.Run, f web.ResultFilter) error {
-	rf, done, err := r.s.openResults(run)
+	rf, done, err := r.s.svc.OpenResults(run)
 	if err != nil {
 		return pageErr(err)
 	}
