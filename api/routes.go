@@ -240,21 +240,3 @@ func locateAs(prefix, loc string) string {
 	}
 	return prefix + ": " + loc
 }
-
-// documentName returns the document's top-level "name" if it is a non-empty string, else
-// "untitled".
-func documentName(doc []byte) string {
-	var v struct {
-		Name any `json:"name"`
-	}
-	if err := json.Unmarshal(doc, &v); err == nil {
-		if n, ok := v.Name.(string); ok && strings.TrimSpace(n) != "" {
-			n = strings.TrimSpace(n)
-			if r := []rune(n); len(r) > 200 { // characters, as the schema's maxLength counts
-				n = string(r[:200])
-			}
-			return n
-		}
-	}
-	return "untitled"
-}

@@ -2,13 +2,10 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,7 +78,9 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 		pages:   newPageCache(),
 		closing: make(chan struct{}),
 	}
-	s.svc, err = service.New(ctx, cfg.serviceConfig(s.deps.Version), st, s.deps.Runner, runMetrics{s.metrics}, logger)
+	s.svc, err = service.New(ctx, cfg.serviceConfig(s.deps.Version), st,
+		service.Parts{Runner: s.deps.Runner, Scenarios: s.deps.Scenarios, Datasets: s.deps.Datasets,
+			Metrics: runMetrics{s.metrics}}, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -184,42 +183,4 @@ func (s *Service) Close(ctx context.Context) error {
 		return nil
 	}
 	return s.svc.Close(ctx)
-}
-
-// path joins a data-directory-relative path to the data directory, refusing paths that leave
-// it.
-func (s *Service) path(rel string) (string, error) {
-	if rel == "" || filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("path %q is not inside the data directory", rel)
-	}
-	return filepath.Join(s.dataDir, rel), nil
-}
-
-// relPath returns abs relative to the data directory, or an error if it is outside it.
-func (s *Service) relPath(abs string) (string, error) {
-	rel, err := filepath.Rel(s.dataDir, abs)
-	if err != nil || !filepath.IsLocal(rel) {
-		return "", errors.New("outside the data directory")
-	}
-	return rel, nil
-}
-
-// syncDir fsyncs a directory so a rename or create in it is durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// fileExt returns the extension of a user-supplied file name if it is one carecast knows, else "".
-func fileExt(name string) string {
-	ext := strings.ToLower(filepath.Ext(name))
-	switch ext {
-	case ".parquet", ".csv", ".json", ".xlsx", ".arrow":
-		return ext
-	}
-	return ""
 }

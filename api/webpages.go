@@ -76,14 +76,14 @@ func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal
 
 // pageErr turns the service's errors into the pages' ones.
 func pageErr(err error) error {
-	var inv *invalidScenario
+	var inv *service.InvalidScenario
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &inv):
 		out := &web.InvalidError{}
-		for _, p := range problems(inv.err) {
-			out.Problems = append(out.Problems, web.Problem{Location: p.location, Message: p.message})
+		for _, p := range service.Problems(inv.Err) {
+			out.Problems = append(out.Problems, web.Problem{Location: p.Location, Message: p.Message})
 		}
 		return out
 	case errors.Is(err, service.ErrVersionNotFound):
@@ -112,7 +112,7 @@ func (b webBackend) CreateScenario(ctx context.Context, p web.Principal, doc []b
 	if int64(len(doc)) > b.s.cfg.MaxBodyBytes {
 		return store.Scenario{}, &web.InvalidError{Problems: []web.Problem{{Message: "the scenario is larger than the server accepts"}}}
 	}
-	sc, err := b.s.createScenario(ctx, p.OrgID, doc)
+	sc, err := b.s.svc.CreateScenario(ctx, p.OrgID, doc)
 	return sc, pageErr(err)
 }
 
@@ -123,7 +123,7 @@ func (b webBackend) UpdateScenario(ctx context.Context, p web.Principal, id stri
 	if int64(len(doc)) > b.s.cfg.MaxBodyBytes {
 		return store.Scenario{}, &web.InvalidError{Problems: []web.Problem{{Message: "the scenario is larger than the server accepts"}}}
 	}
-	sc, err := b.s.updateScenario(ctx, p.OrgID, id, doc, ifVersion)
+	sc, err := b.s.svc.UpdateScenario(ctx, p.OrgID, id, doc, ifVersion)
 	return sc, pageErr(err)
 }
 

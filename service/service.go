@@ -74,17 +74,33 @@ type Runner interface {
 	Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error)
 }
 
+// Parts are what a Service calls but does not own; the faces build them (cmd/carecast gives
+// a Carecast as Runner and Scenarios).
+type Parts struct {
+	// Runner executes runs. It must not be nil.
+	Runner Runner
+	// Scenarios validates scenario documents and publishes their JSON Schema. It must not be
+	// nil.
+	Scenarios ScenarioValidator
+	// Datasets validates uploaded dataset files. It must not be nil.
+	Datasets DatasetValidator
+	// Metrics is told about runs; nil: nobody is.
+	Metrics Metrics
+}
+
 // Service is carecast's application over one store and one data directory, below the faces:
 // it executes runs in a bounded worker pool (per-organisation queues, cancel, timeouts, the
 // disk reserve), and opens the result files of succeeded runs, checked against their hashes.
 // Make it with New and Close it.
 type Service struct {
-	cfg     Config
-	st      store.Store
-	runner  Runner
-	metrics Metrics
-	log     *slog.Logger
-	dataDir string // absolute
+	cfg       Config
+	st        store.Store
+	runner    Runner
+	scenarios ScenarioValidator
+	datasets  DatasetValidator
+	metrics   Metrics
+	log       *slog.Logger
+	dataDir   string // absolute
 
 	runs    *runManager
 	results *resultFiles // open result files of succeeded runs
@@ -95,17 +111,19 @@ type Service struct {
 
 // New prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean stop —
 // runs left queued or running are marked failed (see interruptedMsg), temporary upload files
-// and upload files with no record are removed — and starts the run workers. metrics may be nil.
-func New(ctx context.Context, cfg Config, st store.Store, runner Runner, metrics Metrics, logger *slog.Logger) (*Service, error) {
+// and upload files with no record are removed — and starts the run workers.
+func New(ctx context.Context, cfg Config, st store.Store, parts Parts, logger *slog.Logger) (*Service, error) {
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
 	cfg.DataDir = dataDir
-	if metrics == nil {
-		metrics = noMetrics{}
+	if parts.Metrics == nil {
+		parts.Metrics = noMetrics{}
 	}
-	s := &Service{cfg: cfg, st: st, runner: runner, metrics: metrics, log: logger, dataDir: dataDir,
+	s := &Service{cfg: cfg, st: st, runner: parts.Runner, scenarios: parts.Scenarios, datasets: parts.Datasets,
+		metrics: parts.Metrics,
+		log:     logger, dataDir: dataDir,
 		results: newResultFiles()}
 	if err := s.prepareDataDir(ctx); err != nil {
 		return nil, err
