@@ -3,12 +3,8 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
 
-	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/web"
@@ -27,7 +23,7 @@ func (s *Service) mountPages(mux *http.ServeMux) {
 		d.API = mux
 	}
 	if d.Results == nil {
-		d.Results = serviceResults{s}
+		d.Results = s.svc
 	}
 	if d.Logger == nil {
 		d.Logger = s.log
@@ -91,10 +87,6 @@ func pageErr(err error) error {
 	case errors.Is(err, service.ErrShutdown):
 		return web.ErrUnavailable
 	}
-	var dmg *service.DamagedResult
-	if errors.As(err, &dmg) {
-		return &web.DamagedError{RunID: dmg.RunID}
-	}
 	return err
 }
 
@@ -156,69 +148,4 @@ func (b webBackend) Run(ctx context.Context, p web.Principal, id string) (store.
 func (b webBackend) Runs(ctx context.Context, p web.Principal, scenarioID string, limit int) ([]store.Run, error) {
 	rs, _, err := b.s.svc.Runs(ctx, p.OrgID, store.RunFilter{ScenarioID: scenarioID}, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
 	return rs, err
-}
-
-// serviceResults reads runs' result files through the service's cache of open files, for the
-// pages.
-type serviceResults struct{ s *Service }
-
-// Rows returns the rows of a succeeded run that pass f.
-func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.svc.OpenResults(run)
-	if err != nil {
-		return nil, pageErr(err)
-	}
-	defer done()
-	return scanRows(ctx, rf, f)
-}
-
-// Central returns the rows of a succeeded run's central projection that pass f (see
-// service.Service.OpenCentral).
-func (r serviceResults) Central(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.svc.OpenResults(run)
-	if err != nil {
-		return nil, pageErr(err)
-	}
-	defer done()
-	c, cdone, err := r.s.svc.OpenCentral(run, rf)
-	if errors.Is(err, service.ErrNoCentral) {
-		return nil, fmt.Errorf("run %s: %w", run.ID, web.ErrNoCentral)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", run.ID, pageErr(err))
-	}
-	defer cdone()
-	return scanRows(ctx, c, f)
-}
-
-// Check answers a *web.UnknownValueError, worded as the API's problems, if f names values
-// that run's results do not hold (see datasets.ResultValues.Check).
-func (r serviceResults) Check(ctx context.Context, run store.Run, f web.ResultFilter) error {
-	rf, done, err := r.s.svc.OpenResults(run)
-	if err != nil {
-		return pageErr(err)
-	}
-	defer done()
-	v, err := rf.Values(ctx)
-	if err != nil {
-		return err
-	}
-	var ue *datasets.UnknownValuesError
-	if err := v.Check(datasets.ResultFilter(f)); errors.As(err, &ue) {
-		msgs := make([]string, len(ue.Unknown))
-		for i, u := range ue.Unknown {
-			msgs[i] = unknownValueMessage(run.ID, u)
-		}
-		return &web.UnknownValueError{Detail: strings.Join(msgs, "; ") + "."}
-	}
-	return nil
-}
-
-func scanRows(ctx context.Context, rf *datasets.ResultFile, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	var rows []forecast.ResultRow
-	err := rf.Scan(ctx, datasets.ResultFilter(f), datasets.ScanOptions{}, func(_ int64, row forecast.ResultRow) bool {
-		rows = append(rows, row)
-		return true
-	})
-	return rows, err
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -100,7 +101,7 @@ type Backend interface {
 // meaning of the results API's query parameters.
 type ResultFilter = forecast.ResultFilter
 
-// ResultsSource reads the results of runs that succeeded.
+// ResultsSource reads the results of runs that succeeded; service.Service is one.
 type ResultsSource interface {
 	// Rows returns the rows of run's results (run.Status is succeeded and run.ResultPath names
 	// its result file, relative to the server's data directory) that pass f, in the file's
@@ -121,29 +122,17 @@ type ResultsSource interface {
 }
 
 // DamagedError is returned (or wrapped) by ResultsSource.Rows and Central for a run whose
-// result file is damaged: its content no longer matches the hash recorded when it was written.
-// Running the scenario again recreates the results.
-type DamagedError struct {
-	RunID string
-}
+// result file is damaged: its content no longer matches the hash recorded when it was written
+// (service.DamagedResult). Running the scenario again recreates the results.
+type DamagedError = service.DamagedResult
 
-func (e *DamagedError) Error() string {
-	return "the result file of run " + e.RunID + " is damaged (hash mismatch); run the scenario again to recreate it"
-}
-
-// UnknownValueError reports filter values that a run's results do not hold. The pages answer
-// it with 422 and Detail.
-type UnknownValueError struct {
-	// Detail names each unknown value and the values the results hold.
-	Detail string
-}
-
-// Error returns the detail.
-func (e *UnknownValueError) Error() string { return e.Detail }
+// UnknownValueError reports filter values that a run's results do not hold
+// (service.UnknownValueError). The pages answer it with 422 and Detail.
+type UnknownValueError = service.UnknownValueError
 
 // ErrNoCentral is returned by ResultsSource.Central for a run with Monte Carlo draws whose
-// central projection was not stored.
-var ErrNoCentral = errors.New("the run has Monte Carlo ranges but no central projection stored")
+// central projection was not stored (service.ErrNoCentral).
+var ErrNoCentral = service.ErrNoCentral
 
 // Projector projects a scenario at once, inside a page request, for the pages that show
 // numbers without a stored run: an area's baseline, and the baseline (the scenario without
