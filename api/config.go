@@ -423,5 +423,6 @@ func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
 // recorded with every run.
 func (c Config) serviceConfig(version string) service.Config {
 	return service.Config{DataDir: c.DataDir, Workers: c.Workers, OrgWorkers: c.OrgWorkers(),
-		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, Version: version}
+		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, Version: version,
+		MaxScenarioBytes: c.MaxBodyBytes, MaxPageSize: c.MaxPageSize}
 }

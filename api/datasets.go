@@ -96,7 +96,7 @@ func (s *Service) registerDatasets(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		ds, next, err := s.svc.Datasets(ctx, caller(ctx).OrgID, pg)
+		ds, next, err := s.svc.ListDatasets(ctx, caller(ctx).OrgID, pg)
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,8 @@ type Deps struct {
 	// Nil: the endpoint answers 503.
 	Backtest BacktestSource
 	// Web, when not nil, serves the planner web pages (package web) at / on the same
-	// server. Its Backend is filled in with the service itself (Service.WebBackend); its API,
+	// server. Its Backend and Results are filled in with the service.Service
+	// (Service.WebBackend), its Auth with Service.WebAuth; its API,
 	// Logger and Version default to the service's own. Nil: no pages.
 	Web *web.Deps
 }

@@ -156,8 +156,8 @@ func (s *Service) DeleteDataset(ctx context.Context, orgID, id string) (store.Da
 	return d, nil
 }
 
-// Datasets lists the organisation's uploads, newest first, and the cursor of the next page.
-func (s *Service) Datasets(ctx context.Context, orgID string, pg store.Page) ([]store.Dataset, string, error) {
+// ListDatasets lists the organisation's uploads, newest first, and the cursor of the next page.
+func (s *Service) ListDatasets(ctx context.Context, orgID string, pg store.Page) ([]store.Dataset, string, error) {
 	return s.st.ListDatasets(ctx, orgID, pg)
 }
 

@@ -13,14 +13,11 @@ import (
 )
 
 // ErrVersionNotFound means a run asked for a scenario version that does not exist.
-var ErrVersionNotFound = errors.New("scenario version not found")
+// It is also store.ErrNotFound (errors.Is).
+var ErrVersionNotFound = fmt.Errorf("scenario version not found (%w)", store.ErrNotFound)
 
-// StartRun commits a queued run of version (0: the latest) of the organisation's scenario, with
-// seed overriding the scenario's own when not nil, and queues it for the workers. It returns
-// store.ErrNotFound for a missing scenario, ErrVersionNotFound for a missing version,
-// store.ErrTooManyRuns past Config.MaxRunsPerOrg, and ErrShutdown while the service shuts down
-// (the run is committed as queued and will be marked interrupted).
-func (s *Service) StartRun(ctx context.Context, orgID, scenarioID string, version int, seed *int64) (store.Run, error) {
+// startRun commits and queues a run of the organisation's scenario (see StartRun).
+func (s *Service) startRun(ctx context.Context, orgID, scenarioID string, version int, seed *int64) (store.Run, error) {
 	if version == 0 {
 		sc, err := s.st.GetScenario(ctx, orgID, scenarioID, 0)
 		if err != nil {
@@ -79,19 +76,9 @@ func (s *Service) Watch(id string) (r store.Run, done, total int, changed <-chan
 	return r, done, total, changed, true
 }
 
-// Run returns the organisation's run with its live progress (store.ErrNotFound if it has none
-// of that ID).
-func (s *Service) Run(ctx context.Context, orgID, id string) (store.Run, error) {
-	r, err := s.st.GetRun(ctx, orgID, id)
-	if err != nil {
-		return r, err
-	}
-	return s.Live(r), nil
-}
-
-// Runs lists the organisation's runs that pass f, newest first, with their live progress, and
+// ListRuns lists the organisation's runs that pass f, newest first, with their live progress, and
 // the cursor of the next page ("" after the last).
-func (s *Service) Runs(ctx context.Context, orgID string, f store.RunFilter, pg store.Page) ([]store.Run, string, error) {
+func (s *Service) ListRuns(ctx context.Context, orgID string, f store.RunFilter, pg store.Page) ([]store.Run, string, error) {
 	rs, next, err := s.st.ListRuns(ctx, orgID, f, pg)
 	for i := range rs {
 		rs[i] = s.Live(rs[i])

@@ -64,7 +64,7 @@ func Problems(err error) []Problem {
 }
 
 // InvalidScenario is a scenario document the validator refused; Err lists the problems (see
-// Problems).
+// Problems; the pages show them as web.InvalidError, an alias).
 type InvalidScenario struct{ Err error }
 
 func (e *InvalidScenario) Error() string { return "invalid scenario: " + e.Err.Error() }
@@ -89,9 +89,9 @@ func (s *Service) ValidateScenario(ctx context.Context, orgID string, doc []byte
 	return nil
 }
 
-// CreateScenario validates doc (ValidateScenario) and stores it as version 1 of a new scenario
+// createScenario validates doc (ValidateScenario) and stores it as version 1 of a new scenario
 // of the organisation.
-func (s *Service) CreateScenario(ctx context.Context, orgID string, doc []byte) (store.Scenario, error) {
+func (s *Service) createScenario(ctx context.Context, orgID string, doc []byte) (store.Scenario, error) {
 	if err := s.ValidateScenario(ctx, orgID, doc); err != nil {
 		return store.Scenario{}, err
 	}
@@ -100,9 +100,9 @@ func (s *Service) CreateScenario(ctx context.Context, orgID string, doc []byte) 
 		Name: documentName(doc), Document: doc, Created: now, Updated: now})
 }
 
-// UpdateScenario validates doc (ValidateScenario) and stores it as the scenario's next version,
+// updateScenario validates doc (ValidateScenario) and stores it as the scenario's next version,
 // only if ifVersion is still the latest when ifVersion > 0 (else store.ErrVersionMismatch).
-func (s *Service) UpdateScenario(ctx context.Context, orgID, id string, doc []byte, ifVersion int) (store.Scenario, error) {
+func (s *Service) updateScenario(ctx context.Context, orgID, id string, doc []byte, ifVersion int) (store.Scenario, error) {
 	if err := s.ValidateScenario(ctx, orgID, doc); err != nil {
 		return store.Scenario{}, err
 	}

@@ -35,6 +35,10 @@ type Config struct {
 	RunTimeout time.Duration
 	// Version is the software version recorded with every run.
 	Version string
+	// MaxScenarioBytes is the largest scenario document accepted (0: no limit).
+	MaxScenarioBytes int64
+	// MaxPageSize caps the lists the pages ask for (0: no cap).
+	MaxPageSize int
 }
 
 // Metrics is told about runs as the run manager moves them, so that a face can export them
