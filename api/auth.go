@@ -13,6 +13,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -32,6 +33,11 @@ type principal struct {
 }
 
 type principalKey struct{}
+
+// as returns p as the service sees it.
+func (p principal) as() service.Principal {
+	return service.Principal{OrgID: p.OrgID, OrgName: p.OrgName, Role: p.Role, KeyID: p.KeyID}
+}
 
 // caller returns the authenticated principal of a request. Operations that need a role only
 // run after authenticate put one in the context.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/service"
 )
 
 // Config is everything `carecast serve` can be told. Build it with ParseConfig (flags and
@@ -417,3 +418,11 @@ func (v *bytesValue) Set(s string) error {
 	return nil
 }
 func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+// serviceConfig is what the service.Service needs of c; version is the software version
+// recorded with every run.
+func (c Config) serviceConfig(version string) service.Config {
+	return service.Config{DataDir: c.DataDir, Workers: c.Workers, OrgWorkers: c.OrgWorkers(),
+		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, Version: version,
+		MaxScenarioBytes: c.MaxBodyBytes, MaxPageSize: c.MaxPageSize}
+}

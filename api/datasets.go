@@ -2,22 +2,17 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -101,7 +96,7 @@ func (s *Service) registerDatasets(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		ds, next, err := s.st.ListDatasets(ctx, caller(ctx).OrgID, pg)
+		ds, next, err := s.svc.ListDatasets(ctx, caller(ctx).OrgID, pg)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +120,7 @@ func (s *Service) registerDatasets(api huma.API) {
 		if b, ok := s.builtin(in.ID); ok {
 			return &datasetOutput{Body: builtinBody(b)}, nil
 		}
-		d, err := s.st.GetDataset(ctx, caller(ctx).OrgID, in.ID)
+		d, err := s.svc.Dataset(ctx, caller(ctx).OrgID, in.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -141,15 +136,8 @@ func (s *Service) registerDatasets(api huma.API) {
 		if _, ok := s.builtin(in.ID); ok || strings.HasPrefix(in.ID, "builtin_") {
 			return nil, huma.Error403Forbidden("built-in datasets cannot be deleted")
 		}
-		d, err := s.st.DeleteDataset(ctx, caller(ctx).OrgID, in.ID)
-		if err != nil {
+		if _, err := s.svc.DeleteDataset(ctx, caller(ctx).OrgID, in.ID); err != nil {
 			return nil, err
-		}
-		if p, err := s.path(d.Path); err == nil {
-			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-				// The record is gone; the file is swept at the next start.
-				s.log.Warn("remove deleted dataset file", "path", d.Path, "err", err)
-			}
 		}
 		return &struct{}{}, nil
 	})
@@ -164,10 +152,8 @@ func (s *Service) builtin(id string) (BuiltinDataset, bool) {
 	return BuiltinDataset{}, false
 }
 
-// uploadDataset streams the body to tmp/, validates it, renames it into uploads/ and commits
-// the record. The file is fsynced, and so are the directories, before the commit, so an
-// acknowledged upload survives a crash; a crash before the commit leaves a file that the next
-// start removes.
+// uploadDataset gives the body to the service (service.Service.AddDataset: to tmp/, validated,
+// renamed into uploads/, committed) under the upload limit and timeout, and answers its errors.
 func (s *Service) uploadDataset(ctx context.Context, in *uploadInput) (*datasetOutput, error) {
 	limit := s.cfg.MaxUploadBytes
 	tooLarge := huma.Error413RequestEntityTooLarge(fmt.Sprintf("the file is larger than the upload limit of %d bytes", limit))
@@ -181,79 +167,28 @@ func (s *Service) uploadDataset(ctx context.Context, in *uploadInput) (*datasetO
 	}
 	body := in.hctx.BodyReader()
 
-	ext := fileExt(in.Name)
-	tmp, err := os.CreateTemp(filepath.Join(s.dataDir, "tmp"), "upload-*"+ext)
-	if err != nil {
-		return nil, err
-	}
-	tmpPath := tmp.Name()
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmpPath)
-		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, limit+1))
-	if err != nil {
+	d, err := s.svc.AddDataset(ctx, caller(ctx).OrgID, in.Kind, in.Name, body, limit)
+	var re *service.ReceiveError
+	var inv *service.InvalidDataset
+	switch {
+	case errors.As(err, &re):
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge
 		}
-		if errors.Is(err, syscall.ENOSPC) {
-			return nil, err // 507 (see toHTTP); the deferred cleanup removes the partial file
-		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		s.log.Info("upload interrupted", "request_id", info(ctx).id, "err", err)
+		s.log.Info("upload interrupted", "request_id", info(ctx).id, "err", re.Err)
 		return nil, huma.Error400BadRequest("the upload was interrupted before the whole file arrived")
-	}
-	if n > limit {
+	case errors.Is(err, service.ErrUploadTooLarge):
 		return nil, tooLarge
-	}
-	if n == 0 {
+	case errors.Is(err, service.ErrUploadEmpty):
 		return nil, huma.Error422UnprocessableEntity("the file is empty", &huma.ErrorDetail{Location: "body", Message: "empty"})
-	}
-	if err := tmp.Sync(); err != nil {
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-
-	sum, err := s.deps.Datasets.Validate(in.Kind, tmpPath)
-	if err != nil {
-		return nil, invalid("the file is not a valid "+in.Kind+" dataset", "body", err, locateAs)
-	}
-
-	p := caller(ctx)
-	id := store.NewID("dst")
-	dir := filepath.Join(s.dataDir, "uploads", p.OrgID)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, err
-	}
-	final := filepath.Join(dir, id+ext)
-	if err := os.Rename(tmpPath, final); err != nil {
-		return nil, err
-	}
-	keep = true
-	if err := errors.Join(syncDir(dir), syncDir(filepath.Dir(tmpPath))); err != nil {
-		os.Remove(final)
-		return nil, err
-	}
-	rel, err := s.relPath(final)
-	if err != nil {
-		os.Remove(final)
-		return nil, err
-	}
-	d := store.Dataset{ID: id, OrgID: p.OrgID, Kind: in.Kind, Name: in.Name,
-		ContentHash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: n, Path: rel,
-		Summary: mustJSON(sum), Created: time.Now().UTC().Truncate(time.Microsecond)}
-	if err := s.st.CreateDataset(context.WithoutCancel(ctx), d); err != nil {
-		os.Remove(final)
-		return nil, err
+	case errors.As(err, &inv):
+		return nil, invalid("the file is not a valid "+inv.Kind+" dataset", "body", inv.Err, locateAs)
+	case err != nil:
+		return nil, err // ENOSPC: 507 (see toHTTP)
 	}
 	b := datasetBody(d)
 	return &datasetOutput{Location: b.URL, Body: b}, nil

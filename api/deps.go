@@ -35,7 +35,8 @@ type Deps struct {
 	// Nil: the endpoint answers 503.
 	Backtest BacktestSource
 	// Web, when not nil, serves the planner web pages (package web) at / on the same
-	// server. Its Backend is filled in with the service itself (Service.WebBackend); its API,
+	// server. Its Backend and Results are filled in with the service.Service
+	// (Service.WebBackend), its Auth with Service.WebAuth; its API,
 	// Logger and Version default to the service's own. Nil: no pages.
 	Web *web.Deps
 }
@@ -47,21 +48,8 @@ type Projector interface {
 	Baseline(ctx context.Context, area string, from, to int) ([]forecast.ResultRow, error)
 }
 
-// Runner executes one run of a scenario. The server calls Run from a bounded pool of worker
-// goroutines, one call per run.
-//
-// Run must:
-//   - stop soon after ctx is done (cancelled by a user, the run timeout or shutdown) and
-//     return ctx's error or an error wrapping it;
-//   - call progress(done, total) as work advances (from any goroutine; done ≤ total, total >
-//     0); calls are cheap and may be frequent;
-//   - write its results under spec.Dir and return their path relative to spec.DataDir.
-//
-// The message of a returned error is shown to the client only if the error is, or wraps, one
-// made by PublicError; any other error is logged and the client sees a generic message.
-type Runner interface {
-	Run(ctx context.Context, spec RunSpec, progress func(done, total int)) (RunOutput, error)
-}
+// Runner executes one run of a scenario (see service.Runner).
+type Runner = service.Runner
 
 // RunSpec is what a Runner is asked to run (see service.RunSpec).
 type RunSpec = service.RunSpec
@@ -69,36 +57,17 @@ type RunSpec = service.RunSpec
 // RunOutput is what a successful run produced (see service.RunOutput).
 type RunOutput = service.RunOutput
 
-// ScenarioValidator checks scenario documents against the engine's scenario schema.
-type ScenarioValidator interface {
-	// Schema returns the scenario JSON Schema document (served at /v1/scenario-schema).
-	Schema() []byte
-	// Validate returns nil if doc is a valid scenario. Otherwise it returns an error listing
-	// every problem: a joined error (errors.Join, or any error with Unwrap() []error) whose
-	// parts are the problems, each of which may implement Located to say where in the
-	// document it is (a JSON Pointer such as "/levers/0/start", or a path such as
-	// "levers[0].start"). Each problem becomes one entry in the 422 response's errors[].
-	Validate(doc []byte) error
-}
+// ScenarioValidator checks scenario documents against the engine's scenario schema and
+// publishes it (served at /v1/scenario-schema); each problem of a refused document becomes one
+// entry in the 422 response's errors[] (see service.ScenarioValidator).
+type ScenarioValidator = service.ScenarioValidator
 
-// DatasetValidator checks an uploaded dataset file.
-type DatasetValidator interface {
-	// Validate reads the file at path (a temporary file; do not keep the path) as a dataset
-	// of the given kind and returns a summary of it, or an error listing every problem in the
-	// same form as ScenarioValidator.Validate, where each problem's Location names the row
-	// and column (e.g. "row 12, column age").
-	Validate(kind string, path string) (Summary, error)
-}
+// DatasetValidator checks an uploaded dataset file (see service.DatasetValidator).
+type DatasetValidator = service.DatasetValidator
 
-// Summary describes a valid dataset file; it is stored with the upload and shown to users.
-type Summary struct {
-	Rows    int64    `json:"rows" doc:"Number of data rows."`
-	Columns []string `json:"columns,omitempty" doc:"Column names, in file order."`
-	// Sources are the publishers and editions named in the file's source column.
-	Sources []string `json:"sources,omitempty" doc:"Publishers and editions named in the source column."`
-	// Description is free text, e.g. the areas and years covered.
-	Description string `json:"description,omitempty" doc:"What the file covers, e.g. areas and years."`
-}
+// Summary describes a valid dataset file; it is stored with the upload and shown to users
+// (service.Summary).
+type Summary = service.Summary
 
 // BuiltinDataset describes a dataset that ships inside the binary.
 type BuiltinDataset struct {
@@ -110,43 +79,14 @@ type BuiltinDataset struct {
 	Created     time.Time // when it was built
 }
 
-// Located is implemented by validation problems that know where they are.
-type Located interface {
-	Location() string
-}
+// Located is implemented by validation problems that know where they are (service.Located).
+type Located = service.Located
 
 // PublicError marks err's message as safe to show to API clients (service.PublicError).
 func PublicError(err error) error { return service.PublicError(err) }
 
-// publicMessage returns err's message if some error in its chain was made by PublicError.
-func publicMessage(err error) (string, bool) { return service.PublicMessage(err) }
-
 // problems splits a validation error into its parts, each with its location ("" if unknown).
-func problems(err error) []problem {
-	var out []problem
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		p := problem{message: e.Error()}
-		var l Located
-		if errors.As(e, &l) {
-			p.location = l.Location()
-		}
-		out = append(out, p)
-	}
-	walk(err)
-	return out
-}
-
-type problem struct{ location, message string }
+func problems(err error) []service.Problem { return service.Problems(err) }
 
 // stand-ins for nil Deps fields.
 

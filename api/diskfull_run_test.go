@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -89,7 +90,7 @@ func TestRunDiskFull(t *testing.T) {
 				d.Runner = hr
 			})
 			fastBackoff(ts)
-			reserve := filepath.Join(ts.cfg.DataDir, reserveFile)
+			reserve := filepath.Join(ts.cfg.DataDir, service.ReserveFile)
 			if _, err := os.Stat(reserve); err != nil {
 				t.Fatalf("no disk reserve at start: %v", err)
 			}
@@ -188,7 +189,7 @@ func TestDatabaseDiskFull(t *testing.T) {
 		doc := fmt.Sprintf(`{"name":"before %d","pad":"%s"}`, i, pad)
 		created[ts.createScenario(planner, doc).ID] = doc
 	}
-	os.Remove(filepath.Join(ts.cfg.DataDir, reserveFile)) // requests never use it; tested in TestRunDiskFull
+	os.Remove(filepath.Join(ts.cfg.DataDir, service.ReserveFile)) // requests never use it; tested in TestRunDiskFull
 	free := fillDisk(t, filepath.Join(ts.cfg.DataDir, "filler"))
 	var full response
 	for i := 0; ; i++ {

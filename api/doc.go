@@ -177,9 +177,9 @@
 // # Web pages
 //
 // When Deps.Web is set, Handler also serves the planner web pages of package web at / (see
-// its documentation for the routes). They call the service directly through WebBackend — the
-// same store, validation, run queue, keys, organisation isolation and rate limits as the
-// operations — and forward result exports and run event streams to the API in-process with
+// its documentation for the routes). They call the service.Service directly (WebBackend, and
+// it reads results too) and check keys through WebAuth — the same store, validation, run
+// queue, keys, organisation isolation and rate limits as the operations — and forward result exports and run event streams to the API in-process with
 // the signed-in person's key.
 //
 // # Metrics

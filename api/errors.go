@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -23,13 +24,13 @@ const maxProblems = 100
 // what names the thing the operation is about ("scenario", "run", …).
 func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 	var se huma.StatusError
-	var inv *invalidScenario
-	var dmg *damagedResult
+	var inv *service.InvalidScenario
+	var dmg *service.DamagedResult
 	switch {
 	case errors.As(err, &se):
 		return err
 	case errors.As(err, &inv):
-		return invalid("the scenario is not valid", "body", inv.err, locateJSON)
+		return invalid("the scenario is not valid", "body", inv.Err, locateJSON)
 	case errors.As(err, &dmg):
 		// 500, not 409: the request is right and the run did succeed; the server failed to
 		// keep what it wrote, which is its fault and should count as a server error in its
@@ -47,7 +48,7 @@ func (s *Service) toHTTP(ctx context.Context, what string, err error) error {
 		s.log.ErrorContext(ctx, "database disk full", "request_id", info(ctx).id, "what", what, "err", err)
 		return huma.NewError(http.StatusInsufficientStorage, "the server's disk is full; nothing was changed; "+
 			"try again once an administrator has freed space")
-	case errors.Is(err, errShutdown):
+	case errors.Is(err, service.ErrShutdown):
 		return huma.Error503ServiceUnavailable("the server is shutting down; start the run again later")
 	case errors.Is(err, store.ErrNotFound):
 		return huma.Error404NotFound(what + " not found")
@@ -99,7 +100,7 @@ func invalid(msg, prefix string, err error, locate func(prefix, loc string) stri
 				Message: strconv.Itoa(len(ps)-maxProblems) + " more problems not listed"})
 			break
 		}
-		details = append(details, &huma.ErrorDetail{Location: locate(prefix, p.location), Message: p.message})
+		details = append(details, &huma.ErrorDetail{Location: locate(prefix, p.Location), Message: p.Message})
 	}
 	return huma.Error422UnprocessableEntity(msg, details...)
 }

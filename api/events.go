@@ -96,8 +96,7 @@ func (s *Service) streamRun(hctx huma.Context, r store.Run) {
 		// Current state: live memory if the run is here, else the store.
 		var changed <-chan struct{}
 		cur := RunProgress{ID: id, Status: r.Status, Progress: r.Progress}
-		if l := s.runs.watch(id); l != nil {
-			lr, done, total, ch := l.snapshot()
+		if lr, done, total, ch, ok := s.svc.Watch(id); ok {
 			r, changed = lr, ch
 			cur = RunProgress{ID: id, Status: lr.Status, Progress: lr.Progress, Done: done, Total: total}
 		}
@@ -132,7 +131,7 @@ func (s *Service) streamRun(hctx huma.Context, r store.Run) {
 			time.Sleep(eventMinGap)
 		case <-poll:
 		}
-		if changed == nil || s.runs.watch(id) == nil {
+		if _, _, _, _, ok := s.svc.Watch(id); changed == nil || !ok {
 			fr, err := s.st.RunByID(ctx, id)
 			if err != nil {
 				return

@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/carecast/carecast/store"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own (so several servers in
@@ -76,4 +78,18 @@ func (m *metrics) observeRequest(op, method string, status int, d time.Duration)
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// runMetrics passes the service's run events to the Prometheus metrics.
+type runMetrics struct{ m *metrics }
+
+func (r runMetrics) RunsQueued(n int) { r.m.runsQueued.Set(float64(n)) }
+func (r runMetrics) RunStarted()      { r.m.runsStarted.Inc(); r.m.runsRunning.Inc() }
+func (r runMetrics) RunStopped()      { r.m.runsRunning.Dec() }
+
+func (r runMetrics) RunFinished(status store.RunStatus, ran time.Duration) {
+	r.m.runsFinished.WithLabelValues(string(status)).Inc()
+	if ran >= 0 {
+		r.m.runDuration.WithLabelValues(string(status)).Observe(ran.Seconds())
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -34,8 +35,7 @@ func (f *failingFinish) FinishRun(ctx context.Context, id string, o store.Outcom
 }
 
 func fastBackoff(ts *testServer) {
-	ts.svc.runs.backoff = []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond}
-	ts.svc.runs.retryEvery = 10 * time.Millisecond
+	ts.svc.svc.SetRetry([]time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond}, 10*time.Millisecond)
 }
 
 // A final commit that fails twice is tried again and the run ends as it should: succeeded.
@@ -138,7 +138,7 @@ func TestStartRunDiskFull(t *testing.T) {
 			ts := newTestServerOver(t, true, func(s store.Store) store.Store { fs.Store = s; return fs },
 				func(c *Config, _ *Deps) { c.MaxRunsPerOrg = 1; c.MinFreeBytes = 0 })
 			fastBackoff(ts)
-			reserve := filepath.Join(ts.cfg.DataDir, reserveFile)
+			reserve := filepath.Join(ts.cfg.DataDir, service.ReserveFile)
 			if tt.noReserve {
 				if err := os.Remove(reserve); err != nil {
 					t.Fatal(err)
@@ -147,7 +147,7 @@ func TestStartRunDiskFull(t *testing.T) {
 			key := ts.key("alpha", store.RolePlanner)
 			sc := ts.createScenario(key, `{"name":"x","steps":2,"step_ms":1}`)
 			r := ts.waitRun(key, ts.startRun(key, sc.ID).ID)
-			if r.Status != tt.status || (tt.status == store.RunFailed) != (r.Error == diskFullStartMsg) {
+			if r.Status != tt.status || (tt.status == store.RunFailed) != (r.Error == service.DiskFullStartMsg) {
 				t.Errorf("status %s (%q), want %s", r.Status, r.Error, tt.status)
 			}
 			if got := fs.calls.Load(); got != tt.calls {

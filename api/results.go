@@ -222,7 +222,7 @@ func (s *Service) registerResults(api huma.API) {
 			return nil, err
 		}
 		key := pageKey(rf.Name()+"\x00"+r.ID, flt, from, pg.Limit)
-		if body, ok := s.results.pages.get(key); ok {
+		if body, ok := s.pages.get(key); ok {
 			return pageOutput(body), nil
 		}
 		rows, next, err := rf.Page(ctx, flt, from, pg.Limit)
@@ -237,7 +237,7 @@ func (s *Service) registerResults(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		s.results.pages.put(key, body)
+		s.pages.put(key, body)
 		return pageOutput(body), nil
 	})
 

@@ -3,13 +3,13 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -75,64 +75,8 @@ func unknownProblem(runID string, err error) error {
 	msgs := make([]string, len(ue.Unknown))
 	details := make([]error, len(ue.Unknown))
 	for i, u := range ue.Unknown {
-		msgs[i] = unknownValueMessage(runID, u)
+		msgs[i] = service.UnknownValueMessage(runID, u)
 		details[i] = &huma.ErrorDetail{Location: "query." + u.Field, Value: u.Value, Message: msgs[i]}
 	}
 	return huma.Error422UnprocessableEntity(strings.Join(msgs, "; "), details...)
-}
-
-// Known values are listed in full up to these counts; longer lists give the count, the first
-// few and the operation that lists them all.
-const (
-	maxKnownListed   = 12
-	maxKnownMeasures = 60
-	knownExamples    = 5
-)
-
-// unknownValueMessage says that u's value is not in run runID's results and which values are.
-// Measures are listed without the drivers (counted as driver.*) unless the value asked for
-// is a driver, and then only the drivers.
-func unknownValueMessage(runID string, u datasets.UnknownValue) string {
-	noun := map[string]string{"area": "areas", "measure": "measures", "sex": "sexes", "age_band": "age bands",
-		"year_from": "years", "year_to": "years"}[u.Field]
-	if noun == "" {
-		noun = u.Field + " values"
-	}
-	what := fmt.Sprintf("%s %q", strings.ReplaceAll(u.Field, "_", " "), u.Value)
-	if u.Field == "year_from" || u.Field == "year_to" {
-		what = "years " + u.Value
-	}
-	known, extra, limit := u.Known, "", maxKnownListed
-	if u.Field == "measure" {
-		// Drivers are listed for a driver asked for, the other measures otherwise.
-		limit = maxKnownMeasures
-		driver := strings.HasPrefix(u.Value, DriverPrefix)
-		var same []string
-		others := 0
-		for _, m := range u.Known {
-			if strings.HasPrefix(m, DriverPrefix) == driver {
-				same = append(same, m)
-			} else {
-				others++
-			}
-		}
-		known = same
-		switch {
-		case others > 0 && driver:
-			extra = fmt.Sprintf(" (and %d measures that are not drivers)", others)
-		case others > 0:
-			extra = fmt.Sprintf(" (and %d driver measures, driver.*)", others)
-		}
-	}
-	msg := fmt.Sprintf("%s is not in the results of run %s; ", what, runID)
-	switch {
-	case len(u.Known) == 0:
-		return msg + "they hold no rows"
-	case noun == "years":
-		return msg + fmt.Sprintf("they cover %s to %s", u.Known[0], u.Known[len(u.Known)-1])
-	case len(known) <= limit:
-		return msg + fmt.Sprintf("the known %s are %s%s", noun, strings.Join(known, ", "), extra)
-	}
-	return msg + fmt.Sprintf("they hold %d %s%s, e.g. %s; GET %s lists them all", len(known), noun, extra,
-		strings.Join(known[:knownExamples], ", "), valuesPath(runID))
 }

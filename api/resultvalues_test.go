@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,27 +113,5 @@ func TestUnknownFilterValues(t *testing.T) {
 	res = want(t, ts.do("GET", "/runs/"+r.ID+"/data.csv?area=E09000001", "", nil, "Cookie", cookie), http.StatusUnprocessableEntity)
 	if !strings.Contains(string(res.body), "E08000019") {
 		t.Errorf("data.csv: %s", res.body)
-	}
-}
-
-// TestUnknownValueMessageLongList: a long list of known values is cut to a few, with the count
-// and the operation that lists them all.
-func TestUnknownValueMessageLongList(t *testing.T) {
-	var areas []string
-	for i := range 150 {
-		areas = append(areas, fmt.Sprintf("E06%06d", i))
-	}
-	msg := unknownValueMessage("run_x", datasets.UnknownValue{Field: "area", Value: "E09999999", Known: areas})
-	for _, s := range []string{`area "E09999999"`, "150 areas", "E06000000, E06000001", "GET /v1/runs/run_x/results/values"} {
-		if !strings.Contains(msg, s) {
-			t.Errorf("%q lacks %q", msg, s)
-		}
-	}
-	if strings.Contains(msg, areas[knownExamples]) {
-		t.Errorf("%q lists more than %d areas", msg, knownExamples)
-	}
-	short := unknownValueMessage("run_x", datasets.UnknownValue{Field: "sex", Value: "persons", Known: []string{"all", "female", "male"}})
-	if !strings.HasSuffix(short, "the known sexes are all, female, male") {
-		t.Errorf("%q", short)
 	}
 }

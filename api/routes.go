@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -183,17 +184,14 @@ func (s *Service) registerHealth(api huma.API) {
 	})
 }
 
-// errNoStatfs is freeBytes' error on systems that give no free-space figure.
-var errNoStatfs = errors.New("free space is not known on this system")
-
 // lowOnDisk says why the data directory has too little free space to be ready (below
 // Config.MinFreeBytes), or returns "". A system that gives no free-space figure passes.
 func (s *Service) lowOnDisk() string {
 	if s.cfg.MinFreeBytes <= 0 {
 		return ""
 	}
-	free, err := freeBytes(s.dataDir)
-	if errors.Is(err, errNoStatfs) {
+	free, err := s.svc.FreeBytes()
+	if errors.Is(err, service.ErrNoStatfs) {
 		return ""
 	}
 	if err != nil {
@@ -241,22 +239,4 @@ func locateAs(prefix, loc string) string {
 		return prefix
 	}
 	return prefix + ": " + loc
-}
-
-// documentName returns the document's top-level "name" if it is a non-empty string, else
-// "untitled".
-func documentName(doc []byte) string {
-	var v struct {
-		Name any `json:"name"`
-	}
-	if err := json.Unmarshal(doc, &v); err == nil {
-		if n, ok := v.Name.(string); ok && strings.TrimSpace(n) != "" {
-			n = strings.TrimSpace(n)
-			if r := []rune(n); len(r) > 200 { // characters, as the schema's maxLength counts
-				n = string(r[:200])
-			}
-			return n
-		}
-	}
-	return "untitled"
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -45,17 +46,6 @@ func runBody(r store.Run) Run {
 	return out
 }
 
-// liveRunState returns the run with live progress if it is running in this process.
-func (s *Service) liveRunState(r store.Run) store.Run {
-	if l := s.runs.watch(r.ID); l != nil {
-		cur, _, _, _ := l.snapshot()
-		if cur.Status == r.Status && r.Status == store.RunRunning {
-			r.Progress = max(r.Progress, cur.Progress)
-		}
-	}
-	return r
-}
-
 // RunPath is the path parameter naming a run.
 type RunPath struct {
 	ID string `path:"id" pattern:"^run_[a-z2-7]{26}$" example:"run_abcdefghijklmnopqrstuvwxyz" doc:"Run ID."`
@@ -73,39 +63,6 @@ type StartRunRequest struct {
 	Seed            *int64 `json:"seed,omitempty" minimum:"0" maximum:"9007199254740991" doc:"Random seed; omit to use the scenario's own."`
 }
 
-// errVersionNotFound means a run asked for a scenario version that does not exist.
-var errVersionNotFound = errors.New("scenario version not found")
-
-// startRun commits a queued run of a scenario version (0: the latest) and queues it for the
-// workers. The start-run operation and the web pages both use it. It returns
-// errVersionNotFound for a missing version, store.ErrTooManyRuns past the organisation's
-// limit, and errShutdown while the server shuts down (the run is committed as queued and will
-// be marked interrupted).
-func (s *Service) startRun(ctx context.Context, orgID string, req StartRunRequest) (store.Run, error) {
-	version := req.ScenarioVersion
-	if version == 0 {
-		sc, err := s.st.GetScenario(ctx, orgID, req.ScenarioID, 0)
-		if err != nil {
-			return store.Run{}, err
-		}
-		version = sc.Version
-	}
-	r, err := s.st.CreateRun(ctx, store.Run{
-		ID: store.NewID("run"), OrgID: orgID, ScenarioID: req.ScenarioID, ScenarioVersion: version,
-		Seed: req.Seed, Created: time.Now().UTC().Truncate(time.Microsecond),
-	}, s.cfg.MaxRunsPerOrg)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Run{}, errVersionNotFound
-	}
-	if err != nil {
-		return store.Run{}, err
-	}
-	if err := s.runs.enqueue(r); err != nil {
-		return store.Run{}, err
-	}
-	return r, nil
-}
-
 func (s *Service) registerRuns(api huma.API) {
 	register(s, api, huma.Operation{
 		OperationID: "start-run", Method: http.MethodPost, Path: "/runs", Tags: []string{"Runs"},
@@ -117,8 +74,8 @@ func (s *Service) registerRuns(api huma.API) {
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
 		Body StartRunRequest
 	}) (*runOutput, error) {
-		r, err := s.startRun(ctx, caller(ctx).OrgID, in.Body)
-		if errors.Is(err, errVersionNotFound) {
+		r, err := s.svc.StartRun(ctx, caller(ctx).as(), in.Body.ScenarioID, in.Body.ScenarioVersion, in.Body.Seed)
+		if errors.Is(err, service.ErrVersionNotFound) {
 			return nil, huma.Error404NotFound("scenario version not found")
 		}
 		if err != nil {
@@ -133,11 +90,11 @@ func (s *Service) registerRuns(api huma.API) {
 		Summary: "Read a run", Description: "The run's status, progress, error and provenance.",
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *RunPath) (*runOutput, error) {
-		r, err := s.st.GetRun(ctx, caller(ctx).OrgID, in.ID)
+		r, err := s.svc.Run(ctx, caller(ctx).as(), in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &runOutput{Body: runBody(s.liveRunState(r))}, nil
+		return &runOutput{Body: runBody(r)}, nil
 	})
 
 	register(s, api, huma.Operation{
@@ -153,13 +110,13 @@ func (s *Service) registerRuns(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		rs, next, err := s.st.ListRuns(ctx, caller(ctx).OrgID, store.RunFilter{ScenarioID: in.ScenarioID, Status: store.RunStatus(in.Status)}, pg)
+		rs, next, err := s.svc.ListRuns(ctx, caller(ctx).OrgID, store.RunFilter{ScenarioID: in.ScenarioID, Status: store.RunStatus(in.Status)}, pg)
 		if err != nil {
 			return nil, err
 		}
 		out := newList[Run](next)
 		for _, r := range rs {
-			out.Body.Items = append(out.Body.Items, runBody(s.liveRunState(r)))
+			out.Body.Items = append(out.Body.Items, runBody(r))
 		}
 		return out, nil
 	})
@@ -172,7 +129,7 @@ func (s *Service) registerRuns(api huma.API) {
 		Errors: []int{http.StatusNotFound, http.StatusConflict},
 	}, "run", store.RolePlanner, func(ctx context.Context, in *RunPath) (*runOutput, error) {
 		p := caller(ctx)
-		r, err := s.st.CancelRun(ctx, p.OrgID, in.ID, "cancelled by request", time.Now())
+		r, err := s.svc.CancelRun(ctx, p.OrgID, in.ID)
 		if errors.Is(err, store.ErrConflict) {
 			if cur, gerr := s.st.GetRun(ctx, p.OrgID, in.ID); gerr == nil {
 				return nil, huma.Error409Conflict("the run has already finished (status " + string(cur.Status) + ")")
@@ -181,7 +138,6 @@ func (s *Service) registerRuns(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		s.runs.requestCancel(r)
 		return &runOutput{Body: runBody(r)}, nil
 	})
 

@@ -2,18 +2,14 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
@@ -60,85 +56,9 @@ func (s *Service) scenarioOutput(sc store.Scenario, location bool) *scenarioOutp
 	return out
 }
 
-// invalidScenario is a scenario document the validator refused; err lists the problems.
-// toHTTP answers it with a 422 listing every problem.
-type invalidScenario struct{ err error }
-
-func (e *invalidScenario) Error() string { return "invalid scenario: " + e.err.Error() }
-
-// validateScenario runs the injected validator; one that checks documents against the
-// datasets they name (UploadValidator) is given the organisation's uploads the document names.
-func (s *Service) validateScenario(ctx context.Context, orgID string, doc []byte) error {
-	var err error
-	if uv, ok := s.deps.Scenarios.(UploadValidator); ok {
-		var uploads map[string]service.Upload
-		if uploads, err = s.uploadsFor(ctx, orgID, doc); err != nil {
-			return err
-		}
-		err = uv.ValidateWith(doc, uploads)
-	} else {
-		err = s.deps.Scenarios.Validate(doc)
-	}
-	if err != nil {
-		return &invalidScenario{err}
-	}
-	return nil
-}
-
 // UploadValidator is a ScenarioValidator that also checks a scenario document against the
-// uploaded datasets it names (service.Carecast): uploads are the organisation's datasets the
-// document names, by ID; an ID missing from it is not the organisation's.
-type UploadValidator interface {
-	ValidateWith(doc []byte, uploads map[string]service.Upload) error
-}
-
-// uploadsFor returns the organisation's uploaded datasets that doc names (forecast.Scenario's
-// datasets), by ID, with their files' absolute paths. IDs that are not the organisation's are
-// left out, for the validator to report.
-func (s *Service) uploadsFor(ctx context.Context, orgID string, doc []byte) (map[string]service.Upload, error) {
-	var named struct {
-		Datasets []forecast.DatasetChoice `json:"datasets"`
-	}
-	if json.Unmarshal(doc, &named) != nil || len(named.Datasets) == 0 {
-		return nil, nil
-	}
-	out := map[string]service.Upload{}
-	for _, d := range named.Datasets {
-		if d.Dataset == "default" || !store.ValidID("dst", d.Dataset) {
-			continue
-		}
-		ds, err := s.st.GetDataset(ctx, orgID, d.Dataset)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
-		}
-		out[ds.ID] = service.Upload{ID: ds.ID, Kind: ds.Kind, Path: filepath.Join(s.dataDir, ds.Path)}
-	}
-	return out, nil
-}
-
-// createScenario validates doc and stores it as version 1 of a new scenario of the
-// organisation. The create-scenario operation and the web pages both use it.
-func (s *Service) createScenario(ctx context.Context, orgID string, doc []byte) (store.Scenario, error) {
-	if err := s.validateScenario(ctx, orgID, doc); err != nil {
-		return store.Scenario{}, err
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	return s.st.CreateScenario(ctx, store.Scenario{ID: store.NewID("scn"), OrgID: orgID,
-		Name: documentName(doc), Document: doc, Created: now, Updated: now})
-}
-
-// updateScenario validates doc and stores it as the scenario's next version (only if
-// ifVersion is still the latest, when ifVersion > 0). The update-scenario operation and the
-// web pages both use it.
-func (s *Service) updateScenario(ctx context.Context, orgID, id string, doc []byte, ifVersion int) (store.Scenario, error) {
-	if err := s.validateScenario(ctx, orgID, doc); err != nil {
-		return store.Scenario{}, err
-	}
-	return s.st.UpdateScenario(ctx, orgID, id, documentName(doc), doc, ifVersion, time.Now().UTC().Truncate(time.Microsecond))
-}
+// uploaded datasets it names (see service.UploadValidator).
+type UploadValidator = service.UploadValidator
 
 type scenarioSchemaOutput struct {
 	ContentType string `header:"Content-Type"`
@@ -153,7 +73,7 @@ func (s *Service) registerScenarios(api huma.API) {
 		Responses: map[string]*huma.Response{"200": {Description: "The schema.", Content: map[string]*huma.MediaType{
 			"application/schema+json": {Schema: &huma.Schema{Type: huma.TypeObject}}}}},
 	}, "scenario schema", "", func(context.Context, *struct{}) (*scenarioSchemaOutput, error) {
-		return &scenarioSchemaOutput{ContentType: "application/schema+json", Body: s.deps.Scenarios.Schema()}, nil
+		return &scenarioSchemaOutput{ContentType: "application/schema+json", Body: s.svc.ScenarioSchema()}, nil
 	})
 
 	register(s, api, huma.Operation{
@@ -165,7 +85,7 @@ func (s *Service) registerScenarios(api huma.API) {
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
 		Body Document
 	}) (*scenarioOutput, error) {
-		sc, err := s.createScenario(ctx, caller(ctx).OrgID, []byte(in.Body))
+		sc, err := s.svc.CreateScenario(ctx, caller(ctx).as(), []byte(in.Body))
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +148,7 @@ func (s *Service) registerScenarios(api huma.API) {
 			}
 			ifVersion = v
 		}
-		sc, err := s.updateScenario(ctx, caller(ctx).OrgID, in.ID, []byte(in.Body), ifVersion)
+		sc, err := s.svc.UpdateScenario(ctx, caller(ctx).as(), in.ID, []byte(in.Body), ifVersion)
 		if err != nil {
 			return nil, err
 		}

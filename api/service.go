@@ -2,14 +2,10 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -31,13 +28,10 @@ const (
 // loopback, before any API key exists).
 const LocalOrg = "local"
 
-// interruptedMsg is the error recorded for runs that were unfinished when the server stopped.
-const interruptedMsg = "interrupted: the server stopped before this run finished; start it again " +
-	"(the same scenario version and seed reproduce it exactly)"
-
-// Service is the carecast HTTP API over one store and one data directory: it authenticates
-// requests, serves the operations under /v1 and executes runs in a bounded worker pool. Make it
-// with NewService, serve Handler (or call Register on a huma.API in tests) and Close it.
+// Service is the carecast HTTP API over a service.Service (one store and one data directory):
+// it authenticates requests, serves the operations under /v1 and calls the service, which
+// executes the runs. Make it with NewService, serve Handler (or call Register on a huma.API in
+// tests) and Close it.
 type Service struct {
 	cfg     Config
 	deps    Deps
@@ -45,10 +39,10 @@ type Service struct {
 	log     *slog.Logger
 	dataDir string // absolute
 
+	svc     *service.Service
 	metrics *metrics
 	limits  rateLimits
-	runs    *runManager
-	results *resultFiles // open result files of succeeded runs
+	pages   *pageCache // encoded result pages
 
 	open        atomic.Bool  // serving the local user without keys
 	openChecked atomic.Int64 // when open mode was last checked against the store (unix ns)
@@ -57,13 +51,10 @@ type Service struct {
 	closing     chan struct{} // closed when shutdown starts; ends event streams
 	drain       sync.Once
 	closed      atomic.Bool
-	reserveMu   sync.Mutex // the disk reserve (reserve.go)
 }
 
-// NewService prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean
-// stop — runs left queued or running are marked failed (see interruptedMsg), temporary upload
-// files and upload files with no record are removed — decides whether to run open, and starts
-// the run workers.
+// NewService starts the service.Service (service.New: it prepares the data directory, recovers
+// from an unclean stop and starts the run workers) and decides whether to run open.
 //
 // With no API key in the store it runs open as the single local user (organisation "local",
 // role admin) if cfg.Addr is loopback, and logs a warning; on any other address it returns an
@@ -84,42 +75,44 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 		dataDir: dataDir,
 		metrics: newMetrics(),
 		limits:  newRateLimits(cfg, time.Now),
-		results: newResultFiles(),
+		pages:   newPageCache(),
 		closing: make(chan struct{}),
 	}
-	if err := s.prepareDataDir(ctx); err != nil {
+	s.svc, err = service.New(ctx, cfg.serviceConfig(s.deps.Version), st,
+		service.Parts{Runner: s.deps.Runner, Scenarios: s.deps.Scenarios, Datasets: s.deps.Datasets,
+			Metrics: runMetrics{s.metrics}}, logger)
+	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	err = s.withReserve(func() (err error) {
-		ids, err = st.FailUnfinishedRuns(ctx, interruptedMsg, time.Now())
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("recover unfinished runs: %w", err)
+	if err := s.decideOpen(ctx); err != nil {
+		s.svc.Close(ctx)
+		return nil, err
 	}
-	if len(ids) > 0 {
-		logger.Warn("marked runs interrupted by the last stop as failed", "runs", len(ids), "ids", ids)
-	}
+	return s, nil
+}
+
+// decideOpen runs the service open as the local user when the store has no API key and the
+// address is loopback, and refuses to serve without keys on any other address.
+func (s *Service) decideOpen(ctx context.Context) error {
+	cfg, st, logger := s.cfg, s.st, s.log
 	nkeys, err := st.CountKeys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("count API keys: %w", err)
+		return fmt.Errorf("count API keys: %w", err)
 	}
 	if nkeys == 0 {
 		if !cfg.Loopback() {
-			return nil, fmt.Errorf("refusing to serve on %s without API keys: create one with "+
+			return fmt.Errorf("refusing to serve on %s without API keys: create one with "+
 				"`carecast keys create --org NAME --role admin`, or listen on loopback (127.0.0.1)", cfg.Addr)
 		}
 		if s.localOrg, err = st.EnsureOrg(ctx, LocalOrg); err != nil {
-			return nil, fmt.Errorf("create the local organisation: %w", err)
+			return fmt.Errorf("create the local organisation: %w", err)
 		}
 		s.open.Store(true)
 		logger.Warn("no API keys exist: serving WITHOUT authentication as a single local user "+
 			"(organisation local, role admin) on loopback only; create a key to require keys",
 			"addr", cfg.Addr)
 	}
-	s.runs = newRunManager(s)
-	return s, nil
+	return nil
 }
 
 func withDefaults(d Deps) Deps {
@@ -136,68 +129,6 @@ func withDefaults(d Deps) Deps {
 		d.Version = "dev"
 	}
 	return d
-}
-
-// prepareDataDir creates the directories, empties tmp/ (half-received uploads), removes the
-// empty folders of runs killed before they wrote anything, and removes upload files that no
-// dataset record names (a crash between rename and commit).
-func (s *Service) prepareDataDir(ctx context.Context) error {
-	for _, d := range []string{"uploads", "runs", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(s.dataDir, d), 0o750); err != nil {
-			return fmt.Errorf("data directory: %w", err)
-		}
-	}
-	tmp := filepath.Join(s.dataDir, "tmp")
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
-			return fmt.Errorf("clean %s: %w", tmp, err)
-		}
-	}
-	// Runs killed before they wrote anything leave empty folders under runs/.
-	runs := filepath.Join(s.dataDir, "runs")
-	entries, err = os.ReadDir(runs)
-	if err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(runs, e.Name())
-		if inner, err := os.ReadDir(dir); err == nil && len(inner) == 0 {
-			if err := os.Remove(dir); err != nil {
-				return fmt.Errorf("clean %s: %w", dir, err)
-			}
-		}
-	}
-	paths, err := s.st.DatasetPaths(ctx)
-	if err != nil {
-		return fmt.Errorf("list datasets: %w", err)
-	}
-	known := make(map[string]bool, len(paths))
-	for _, p := range paths {
-		known[filepath.Clean(p)] = true
-	}
-	s.keepReserve()
-	uploads := filepath.Join(s.dataDir, "uploads")
-	return filepath.WalkDir(uploads, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(s.dataDir, path)
-		if err != nil {
-			return err
-		}
-		if !known[rel] {
-			s.log.Warn("removing an upload file with no dataset record", "path", rel)
-			return os.Remove(path)
-		}
-		return nil
-	})
 }
 
 // Handler returns the whole HTTP handler: the Huma API (operations under /v1, /healthz,
@@ -251,44 +182,5 @@ func (s *Service) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	defer s.results.close()
-	return s.runs.close(ctx)
-}
-
-// path joins a data-directory-relative path to the data directory, refusing paths that leave
-// it.
-func (s *Service) path(rel string) (string, error) {
-	if rel == "" || filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("path %q is not inside the data directory", rel)
-	}
-	return filepath.Join(s.dataDir, rel), nil
-}
-
-// relPath returns abs relative to the data directory, or an error if it is outside it.
-func (s *Service) relPath(abs string) (string, error) {
-	rel, err := filepath.Rel(s.dataDir, abs)
-	if err != nil || !filepath.IsLocal(rel) {
-		return "", errors.New("outside the data directory")
-	}
-	return rel, nil
-}
-
-// syncDir fsyncs a directory so a rename or create in it is durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// fileExt returns the extension of a user-supplied file name if it is one carecast knows, else "".
-func fileExt(name string) string {
-	ext := strings.ToLower(filepath.Ext(name))
-	switch ext {
-	case ".parquet", ".csv", ".json", ".xlsx", ".arrow":
-		return ext
-	}
-	return ""
+	return s.svc.Close(ctx)
 }

@@ -3,30 +3,27 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
 
-	"github.com/carecast/carecast/datasets"
-	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/web"
 )
 
 // mountPages adds the planner web pages (package web) to mux when Deps.Web is set, with
-// the service as their Backend and mux as the API they forward downloads and event streams to
+// the service.Service as their Backend and Results, WebAuth as their Auth, and mux as the API they forward downloads and event streams to
 // (unless Deps.Web.API names another handler).
 func (s *Service) mountPages(mux *http.ServeMux) {
 	if s.deps.Web == nil {
 		return
 	}
 	d := *s.deps.Web
-	d.Backend = s.WebBackend()
+	d.Backend = s.svc
+	d.Auth = s.WebAuth()
 	if d.API == nil {
 		d.API = mux
 	}
 	if d.Results == nil {
-		d.Results = serviceResults{s}
+		d.Results = s.svc
 	}
 	if d.Logger == nil {
 		d.Logger = s.log
@@ -37,14 +34,18 @@ func (s *Service) mountPages(mux *http.ServeMux) {
 	web.Register(mux, d)
 }
 
-// WebBackend returns the service as the web pages see it: the same store, validation, run
-// queue, keys, organisation isolation and rate limits as the HTTP operations.
-func (s *Service) WebBackend() web.Backend { return webBackend{s} }
+// WebBackend returns what the web pages call: the service.Service itself, with the same store,
+// validation, run queue and organisation isolation as the HTTP operations.
+func (s *Service) WebBackend() web.Backend { return s.svc }
 
-type webBackend struct{ s *Service }
+// WebAuth returns the pages' key check: the same keys, open mode and rate limits as the HTTP
+// operations.
+func (s *Service) WebAuth() web.Authenticator { return webAuth{s} }
 
-func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal, error) {
-	s := b.s
+type webAuth struct{ s *Service }
+
+func (a webAuth) Authenticate(ctx context.Context, key string) (web.Principal, error) {
+	s := a.s
 	var p web.Principal
 	if key == "" {
 		if !s.open.Load() || !s.stillOpen(ctx) {
@@ -71,160 +72,4 @@ func (b webBackend) Authenticate(ctx context.Context, key string) (web.Principal
 		return web.Principal{}, web.ErrRateLimited
 	}
 	return p, nil
-}
-
-// pageErr turns the service's errors into the pages' ones.
-func pageErr(err error) error {
-	var inv *invalidScenario
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &inv):
-		out := &web.InvalidError{}
-		for _, p := range problems(inv.err) {
-			out.Problems = append(out.Problems, web.Problem{Location: p.location, Message: p.message})
-		}
-		return out
-	case errors.Is(err, errVersionNotFound):
-		return store.ErrNotFound
-	case errors.Is(err, errShutdown):
-		return web.ErrUnavailable
-	}
-	var dmg *damagedResult
-	if errors.As(err, &dmg) {
-		return &web.DamagedError{RunID: dmg.run}
-	}
-	return err
-}
-
-func planner(p web.Principal) error {
-	if !p.Role.Allows(store.RolePlanner) {
-		return web.ErrForbidden
-	}
-	return nil
-}
-
-func (b webBackend) CreateScenario(ctx context.Context, p web.Principal, doc []byte) (store.Scenario, error) {
-	if err := planner(p); err != nil {
-		return store.Scenario{}, err
-	}
-	if int64(len(doc)) > b.s.cfg.MaxBodyBytes {
-		return store.Scenario{}, &web.InvalidError{Problems: []web.Problem{{Message: "the scenario is larger than the server accepts"}}}
-	}
-	sc, err := b.s.createScenario(ctx, p.OrgID, doc)
-	return sc, pageErr(err)
-}
-
-func (b webBackend) UpdateScenario(ctx context.Context, p web.Principal, id string, doc []byte, ifVersion int) (store.Scenario, error) {
-	if err := planner(p); err != nil {
-		return store.Scenario{}, err
-	}
-	if int64(len(doc)) > b.s.cfg.MaxBodyBytes {
-		return store.Scenario{}, &web.InvalidError{Problems: []web.Problem{{Message: "the scenario is larger than the server accepts"}}}
-	}
-	sc, err := b.s.updateScenario(ctx, p.OrgID, id, doc, ifVersion)
-	return sc, pageErr(err)
-}
-
-func (b webBackend) Scenario(ctx context.Context, p web.Principal, id string, version int) (store.Scenario, error) {
-	return b.s.st.GetScenario(ctx, p.OrgID, id, version)
-}
-
-func (b webBackend) Scenarios(ctx context.Context, p web.Principal, limit int) ([]store.Scenario, error) {
-	scs, _, err := b.s.st.ListScenarios(ctx, p.OrgID, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
-	return scs, err
-}
-
-func (b webBackend) Datasets(ctx context.Context, p web.Principal, limit int) ([]store.Dataset, error) {
-	ds, _, err := b.s.st.ListDatasets(ctx, p.OrgID, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
-	return ds, err
-}
-
-func (b webBackend) StartRun(ctx context.Context, p web.Principal, scenarioID string, version int) (store.Run, error) {
-	if err := planner(p); err != nil {
-		return store.Run{}, err
-	}
-	r, err := b.s.startRun(ctx, p.OrgID, StartRunRequest{ScenarioID: scenarioID, ScenarioVersion: version})
-	return r, pageErr(err)
-}
-
-func (b webBackend) Run(ctx context.Context, p web.Principal, id string) (store.Run, error) {
-	r, err := b.s.st.GetRun(ctx, p.OrgID, id)
-	if err != nil {
-		return r, err
-	}
-	return b.s.liveRunState(r), nil
-}
-
-func (b webBackend) Runs(ctx context.Context, p web.Principal, scenarioID string, limit int) ([]store.Run, error) {
-	rs, _, err := b.s.st.ListRuns(ctx, p.OrgID, store.RunFilter{ScenarioID: scenarioID}, store.Page{Limit: min(limit, b.s.cfg.MaxPageSize)})
-	for i := range rs {
-		rs[i] = b.s.liveRunState(rs[i])
-	}
-	return rs, err
-}
-
-// serviceResults reads runs' result files through the service's cache of open files, for the
-// pages.
-type serviceResults struct{ s *Service }
-
-// Rows returns the rows of a succeeded run that pass f.
-func (r serviceResults) Rows(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.openResults(run)
-	if err != nil {
-		return nil, pageErr(err)
-	}
-	defer done()
-	return scanRows(ctx, rf, f)
-}
-
-// Central returns the rows of a succeeded run's central projection that pass f (see
-// Service.openCentral).
-func (r serviceResults) Central(ctx context.Context, run store.Run, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	rf, done, err := r.s.openResults(run)
-	if err != nil {
-		return nil, pageErr(err)
-	}
-	defer done()
-	c, cdone, err := r.s.openCentral(run, rf)
-	if errors.Is(err, errNoCentral) {
-		return nil, fmt.Errorf("run %s: %w", run.ID, web.ErrNoCentral)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", run.ID, pageErr(err))
-	}
-	defer cdone()
-	return scanRows(ctx, c, f)
-}
-
-// Check answers a *web.UnknownValueError, worded as the API's problems, if f names values
-// that run's results do not hold (see datasets.ResultValues.Check).
-func (r serviceResults) Check(ctx context.Context, run store.Run, f web.ResultFilter) error {
-	rf, done, err := r.s.openResults(run)
-	if err != nil {
-		return pageErr(err)
-	}
-	defer done()
-	v, err := rf.Values(ctx)
-	if err != nil {
-		return err
-	}
-	var ue *datasets.UnknownValuesError
-	if err := v.Check(datasets.ResultFilter(f)); errors.As(err, &ue) {
-		msgs := make([]string, len(ue.Unknown))
-		for i, u := range ue.Unknown {
-			msgs[i] = unknownValueMessage(run.ID, u)
-		}
-		return &web.UnknownValueError{Detail: strings.Join(msgs, "; ") + "."}
-	}
-	return nil
-}
-
-func scanRows(ctx context.Context, rf *datasets.ResultFile, f web.ResultFilter) ([]forecast.ResultRow, error) {
-	var rows []forecast.ResultRow
-	err := rf.Scan(ctx, datasets.ResultFilter(f), datasets.ScanOptions{}, func(_ int64, row forecast.ResultRow) bool {
-		rows = append(rows, row)
-		return true
-	})
-	return rows, err
 }

@@ -9,6 +9,14 @@
 // provenance and, for a run with draws, its central projection beside it (ResultFile,
 // CentralFileName), hashing each file as it is written.
 //
+// A Service (New) is the application over one store and one data directory, below the
+// faces: it executes runs with a bounded pool of workers serving per-organisation queues
+// (StartRun, CancelRun, Run, Runs, Watch), records each outcome even on a full disk (the disk
+// reserve, ReserveFile), and opens the result files of succeeded runs through a cache of open
+// files, checking each against the hash recorded when it was written (OpenResults,
+// OpenCentral, DamagedResult). Faces tell it their settings in a Config and learn of run
+// events through Metrics.
+//
 // The CLI (cmd/carecast: project, scenario validate, serve), the API and the pages (package
 // api and web) all use one Carecast, so one scenario gives the same numbers, bit for bit,
 // whichever way it is asked for (cmd/carecast TestEveryFaceGivesTheSameNumbers). The service

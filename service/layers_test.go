@@ -23,7 +23,7 @@ func TestLayers(t *testing.T) {
 		{"./../forecast/...", []string{mod + "datasets/...", mod + "service/...", mod + "api/...", mod + "cmd/...",
 			"net/http", "github.com/danielgtaylor/huma/...", "github.com/parquet-go/...", "github.com/apache/arrow-go/..."}},
 		{"./../datasets/...", []string{mod + "service/...", mod + "api/...", mod + "cmd/..."}},
-		{".", []string{mod + "api/...", mod + "cmd/..."}},
+		{".", []string{mod + "api/...", mod + "web/...", mod + "cmd/..."}},
 		{"./../web/...", []string{mod + "api/...", mod + "cmd/..."}},
 		{"./../store/...", []string{mod + "api/...", mod + "web/...", mod + "service/...", mod + "cmd/..."}},
 	}

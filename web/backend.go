@@ -3,25 +3,15 @@ package web
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
 // Principal is who is using the pages: an API key's organisation and role, or the single
-// local user of a server running open (no keys, loopback only).
-type Principal struct {
-	OrgID, OrgName string
-	Role           store.Role
-	// KeyID is the API key's ID; "" for the local user.
-	KeyID string
-	// Open is true for the local user of a server running without keys.
-	Open bool
-}
-
-// CanPlan reports whether p may create scenarios and start runs (planner or admin).
-func (p Principal) CanPlan() bool { return p.Role.Allows(store.RolePlanner) }
+// local user of a server running open (no keys, loopback only); see service.Principal.
+type Principal = service.Principal
 
 // Errors a Backend returns, possibly wrapped; the pages test them with errors.Is. A Backend
 // also passes through store.ErrNotFound (missing, or another organisation's),
@@ -31,48 +21,36 @@ var (
 	ErrNoKey = errors.New("an API key is needed")
 	// ErrBadKey means the API key given is unknown or was deleted.
 	ErrBadKey = errors.New("unknown or deleted API key")
-	// ErrForbidden means the caller's role does not allow the action.
-	ErrForbidden = errors.New("your role does not allow this")
+	// ErrForbidden means the caller's role does not allow the action (service.ErrForbidden).
+	ErrForbidden = service.ErrForbidden
 	// ErrRateLimited means the caller made too many requests; try again in a few seconds.
 	ErrRateLimited = errors.New("too many requests")
-	// ErrUnavailable means the server is shutting down.
-	ErrUnavailable = errors.New("the server is shutting down")
+	// ErrUnavailable means the server is shutting down (service.ErrShutdown).
+	ErrUnavailable = service.ErrShutdown
 )
 
 // Problem is one problem with a scenario document: Location is where it is (a path such as
 // "levers[0].value" or a JSON Pointer such as "/levers/0/value"; "" if unknown).
-type Problem struct {
-	Location, Message string
-}
+type Problem = service.Problem
 
-// InvalidError is a scenario document that the scenario validator refused, with every
-// problem it found.
-type InvalidError struct {
-	Problems []Problem
-}
+// InvalidError is a scenario document that the scenario validator refused; service.Problems
+// of its Err lists every problem it found.
+type InvalidError = service.InvalidScenario
 
-// Error lists the problems.
-func (e *InvalidError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.Message
-		if p.Location != "" {
-			parts[i] = p.Location + ": " + p.Message
-		}
-	}
-	return "invalid scenario: " + strings.Join(parts, "; ")
-}
-
-// Backend is what the pages need of the server's scenarios, runs and API keys. Package api
-// implements it (Service.WebBackend) with the same functions its HTTP operations use, so that
-// the pages and the API store, validate and run exactly alike. Every method takes the
-// caller's Principal and sees only its organisation's things.
-type Backend interface {
+// Authenticator identifies the holder of an API key (package api: Service.WebAuth).
+type Authenticator interface {
 	// Authenticate identifies the holder of an API key. With key "" it returns the local
 	// user if the server runs open, else ErrNoKey; an unknown key gives ErrBadKey. It applies
 	// the rate limits per key and per organisation, and per client address when there is no
 	// valid key (ErrRateLimited).
 	Authenticate(ctx context.Context, key string) (Principal, error)
+}
+
+// Backend is what the pages need of carecast's scenarios, runs and datasets. service.Service
+// implements it with the same functions the API's operations use, so that the pages and the
+// API store, validate and run exactly alike. Every method takes the caller's Principal and sees
+// only its organisation's things.
+type Backend interface {
 	// CreateScenario validates doc and stores it as version 1 of a new scenario. A refused
 	// document gives an *InvalidError. Needs the planner role (ErrForbidden).
 	CreateScenario(ctx context.Context, p Principal, doc []byte) (store.Scenario, error)
@@ -84,9 +62,10 @@ type Backend interface {
 	Scenario(ctx context.Context, p Principal, id string, version int) (store.Scenario, error)
 	// Scenarios returns up to limit scenarios at their latest versions, newest first.
 	Scenarios(ctx context.Context, p Principal, limit int) ([]store.Scenario, error)
-	// StartRun queues a run of a scenario version (0: the latest) and returns it. Needs the
-	// planner role; store.ErrTooManyRuns when the organisation has too many unfinished runs.
-	StartRun(ctx context.Context, p Principal, scenarioID string, version int) (store.Run, error)
+	// StartRun queues a run of a scenario version (0: the latest), with seed overriding the
+	// scenario's own when not nil, and returns it. Needs the planner role;
+	// store.ErrTooManyRuns when the organisation has too many unfinished runs.
+	StartRun(ctx context.Context, p Principal, scenarioID string, version int, seed *int64) (store.Run, error)
 	// Run returns a run with its live progress.
 	Run(ctx context.Context, p Principal, id string) (store.Run, error)
 	// Runs returns up to limit runs, newest first; scenarioID "" for every scenario.
@@ -100,7 +79,7 @@ type Backend interface {
 // meaning of the results API's query parameters.
 type ResultFilter = forecast.ResultFilter
 
-// ResultsSource reads the results of runs that succeeded.
+// ResultsSource reads the results of runs that succeeded; service.Service is one.
 type ResultsSource interface {
 	// Rows returns the rows of run's results (run.Status is succeeded and run.ResultPath names
 	// its result file, relative to the server's data directory) that pass f, in the file's
@@ -121,29 +100,17 @@ type ResultsSource interface {
 }
 
 // DamagedError is returned (or wrapped) by ResultsSource.Rows and Central for a run whose
-// result file is damaged: its content no longer matches the hash recorded when it was written.
-// Running the scenario again recreates the results.
-type DamagedError struct {
-	RunID string
-}
+// result file is damaged: its content no longer matches the hash recorded when it was written
+// (service.DamagedResult). Running the scenario again recreates the results.
+type DamagedError = service.DamagedResult
 
-func (e *DamagedError) Error() string {
-	return "the result file of run " + e.RunID + " is damaged (hash mismatch); run the scenario again to recreate it"
-}
-
-// UnknownValueError reports filter values that a run's results do not hold. The pages answer
-// it with 422 and Detail.
-type UnknownValueError struct {
-	// Detail names each unknown value and the values the results hold.
-	Detail string
-}
-
-// Error returns the detail.
-func (e *UnknownValueError) Error() string { return e.Detail }
+// UnknownValueError reports filter values that a run's results do not hold
+// (service.UnknownValueError). The pages answer it with 422 and Detail.
+type UnknownValueError = service.UnknownValueError
 
 // ErrNoCentral is returned by ResultsSource.Central for a run with Monte Carlo draws whose
-// central projection was not stored.
-var ErrNoCentral = errors.New("the run has Monte Carlo ranges but no central projection stored")
+// central projection was not stored (service.ErrNoCentral).
+var ErrNoCentral = service.ErrNoCentral
 
 // Projector projects a scenario at once, inside a page request, for the pages that show
 // numbers without a stored run: an area's baseline, and the baseline (the scenario without

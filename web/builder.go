@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -849,7 +850,7 @@ func (s *site) save(w http.ResponseWriter, r *http.Request, p *Principal, f *sce
 	var inv *InvalidError
 	switch {
 	case errors.As(err, &inv):
-		placeProblems(f, inv.Problems, from)
+		placeProblems(f, service.Problems(inv.Err), from)
 		again(http.StatusUnprocessableEntity)
 		return
 	case errors.Is(err, store.ErrVersionMismatch):
@@ -864,7 +865,7 @@ func (s *site) save(w http.ResponseWriter, r *http.Request, p *Principal, f *sce
 		http.Redirect(w, r, "/scenarios/"+stored.ID+"?saved=1", http.StatusSeeOther)
 		return
 	}
-	run, err := s.d.Backend.StartRun(r.Context(), *p, stored.ID, stored.Version)
+	run, err := s.d.Backend.StartRun(r.Context(), *p, stored.ID, stored.Version, nil)
 	if err != nil {
 		s.failErr(w, r, p, "run", err)
 		return
@@ -899,7 +900,7 @@ func (s *site) scenarioRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, _ := strconv.Atoi(r.PostForm.Get("version"))
-	run, err := s.d.Backend.StartRun(r.Context(), p, r.PathValue("id"), v)
+	run, err := s.d.Backend.StartRun(r.Context(), p, r.PathValue("id"), v, nil)
 	if err != nil {
 		s.failErr(w, r, &p, "scenario", err)
 		return

@@ -44,9 +44,11 @@
 //
 // # What the pages call
 //
-// The pages reach the rest of carecast only through Deps: a Backend (scenarios, runs, keys;
-// package api implements it with the same functions as its HTTP operations), a ResultsSource
-// (rows of a finished run, its central projection, and the check of a download's filter), a
+// The pages reach the rest of carecast only through Deps: a Backend (scenarios, runs, datasets;
+// service.Service implements it, with the same functions as the API's operations), an
+// Authenticator (API keys and rate limits; package api implements it), a ResultsSource
+// (rows of a finished run, its central projection, and the check of a download's filter;
+// service.Service again), a
 // Projector (one area projected at once, for overviews and for the baseline a run is compared
 // with; service.Carecast is the one carecast serve uses), the areas table, a Catalog of what scenario
 // forms offer, and the API handler that exports and event streams are forwarded to. The

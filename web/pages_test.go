@@ -268,7 +268,7 @@ func baselineDoc(sc forecast.Scenario) forecast.Scenario {
 
 // localUser is the open server's local user.
 func localUser(t *testing.T, s *server) web.Principal {
-	p, err := s.svc.WebBackend().Authenticate(context.Background(), "")
+	p, err := s.svc.WebAuth().Authenticate(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,9 +522,12 @@ func TestResultFilterMatch(t *testing.T) {
 }
 
 func TestRoutesAreRegistered(t *testing.T) {
-	type stub struct{ web.Backend }
+	type stub struct {
+		web.Backend
+		web.Authenticator
+	}
 	mux := http.NewServeMux()
-	web.Register(mux, web.Deps{Backend: stub{}})
+	web.Register(mux, web.Deps{Backend: stub{}, Auth: stub{}})
 	for _, route := range web.Routes {
 		method, path, _ := strings.Cut(route, " ")
 		p := strings.NewReplacer("{$}", "", "{code}", Sheffield, "{id}", "x").Replace(path)

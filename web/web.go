@@ -34,12 +34,13 @@ const CookieName = "carecast_key"
 // maxFormBytes caps a form's body.
 const maxFormBytes = 64 << 10
 
-// Deps are what the pages read and call. Register needs Backend; the other fields may be nil,
+// Deps are what the pages read and call. Register needs Backend and Auth; the other fields may be nil,
 // and the pages that need them then say what is missing.
 type Deps struct {
-	// Backend stores scenarios, starts and reads runs and checks API keys (package api:
-	// Service.WebBackend).
+	// Backend stores scenarios, starts and reads runs (service.Service).
 	Backend Backend
+	// Auth checks API keys (package api: Service.WebAuth).
+	Auth Authenticator
 	// Results reads the results of runs that succeeded.
 	Results ResultsSource
 	// Projector projects one area at once, for area overviews and the baselines that runs are
@@ -80,10 +81,10 @@ type site struct {
 // Register adds the planner pages to mux (the routes in Routes). Unsafe methods (the forms'
 // POSTs) from other origins are refused (http.CrossOriginProtection), and every page sends a
 // Content-Security-Policy that allows only this server's own scripts and styles. It panics if
-// d.Backend is nil or a template does not parse (a broken build).
+// d.Backend or d.Auth is nil or a template does not parse (a broken build).
 func Register(mux *http.ServeMux, d Deps) {
-	if d.Backend == nil {
-		panic("web.Register: Deps.Backend is nil")
+	if d.Backend == nil || d.Auth == nil {
+		panic("web.Register: Deps.Backend or Deps.Auth is nil")
 	}
 	if d.API == nil {
 		d.API = mux
@@ -264,7 +265,7 @@ func (s *site) who(w http.ResponseWriter, r *http.Request) (Principal, string, b
 	if c, err := r.Cookie(CookieName); err == nil {
 		key = c.Value
 	}
-	p, err := s.d.Backend.Authenticate(r.Context(), key)
+	p, err := s.d.Auth.Authenticate(r.Context(), key)
 	switch {
 	case err == nil:
 		return p, key, true
@@ -309,7 +310,7 @@ type loginPage struct {
 
 func (s *site) loginPage(w http.ResponseWriter, r *http.Request) {
 	d := &loginPage{base: base{Title: "Sign in"}, Next: localPath(r.URL.Query().Get("next")), Expired: r.URL.Query().Get("expired") != ""}
-	if p, err := s.d.Backend.Authenticate(r.Context(), ""); err == nil && p.Open {
+	if p, err := s.d.Auth.Authenticate(r.Context(), ""); err == nil && p.Open {
 		d.Open = true
 		d.User = &p
 	}
@@ -330,7 +331,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "login", d)
 		return
 	}
-	p, err := s.d.Backend.Authenticate(r.Context(), key)
+	p, err := s.d.Auth.Authenticate(r.Context(), key)
 	switch {
 	case errors.Is(err, ErrBadKey), errors.Is(err, ErrNoKey):
 		d.Error = "That API key is not known here, or it was deleted. Check it and try again."

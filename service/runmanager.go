@@ -1,4 +1,4 @@
-package api
+package service
 
 import (
 	"context"
@@ -17,10 +17,14 @@ import (
 	"github.com/carecast/carecast/store"
 )
 
+// ErrShutdown is returned by StartRun while the service shuts down: the run is committed as
+// queued and will be marked interrupted.
+var ErrShutdown = errors.New("server shutting down")
+
 // Why a run's context was cancelled.
 var (
 	errCancelledByUser = errors.New("cancelled by request")
-	errShutdown        = errors.New("server shutting down")
+	errShutdown        = ErrShutdown
 	errRunTimeout      = errors.New("run timeout")
 )
 
@@ -28,8 +32,8 @@ var (
 const diskFullRunMsg = "the server's disk is full, so the run's results could not be written; " +
 	"start it again once an administrator has freed space"
 
-// diskFullStartMsg is the error of a run that could not start because the server's disk was full.
-const diskFullStartMsg = "the server's disk is full, so the run could not start; " +
+// DiskFullStartMsg is the error of a run that could not start because the server's disk was full.
+const DiskFullStartMsg = "the server's disk is full, so the run could not start; " +
 	"start it again once an administrator has freed space"
 
 // progressSaveInterval is how often a running run's progress is written to the store; live
@@ -39,7 +43,7 @@ const progressSaveInterval = time.Second
 
 // runManager executes runs in this process with cfg.Workers goroutines. Each organisation has
 // its own FIFO queue; workers serve the organisations round-robin, and no organisation holds
-// more than cfg.OrgWorkers() workers at once, so with two or more workers one is always free
+// more than cfg.OrgWorkers workers at once, so with two or more workers one is always free
 // for the other organisations (finding #10 of issue 9: one organisation's long runs no longer
 // make everyone else wait). Every state change is committed to the store before it is visible
 // (see Service docs); the manager's memory only adds live progress and cancellation.
@@ -93,7 +97,7 @@ func (l *liveRun) update(f func(*liveRun)) {
 
 func newRunManager(s *Service) *runManager {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	m := &runManager{s: s, perOrg: s.cfg.OrgWorkers(), ctx: ctx, cancel: cancel,
+	m := &runManager{s: s, perOrg: s.cfg.OrgWorkers, ctx: ctx, cancel: cancel,
 		queues: map[string][]string{}, served: map[string]uint64{}, running: map[string]int{}, live: map[string]*liveRun{},
 		backoff: finishBackoff, retryEvery: 10 * time.Second}
 	m.ready = sync.NewCond(&m.mu)
@@ -116,7 +120,7 @@ func (m *runManager) enqueue(r store.Run) error {
 	}
 	m.queues[r.OrgID] = append(m.queues[r.OrgID], r.ID)
 	m.queued++
-	m.s.metrics.runsQueued.Set(float64(m.queued))
+	m.s.metrics.RunsQueued(m.queued)
 	m.ready.Signal()
 	return nil
 }
@@ -160,7 +164,7 @@ func (m *runManager) unqueue(org, id string) {
 		return
 	}
 	m.queued--
-	m.s.metrics.runsQueued.Set(float64(m.queued))
+	m.s.metrics.RunsQueued(m.queued)
 	if q = slices.Delete(q, i, i+1); len(q) > 0 {
 		m.queues[org] = q
 		return
@@ -210,7 +214,7 @@ func (m *runManager) next() (id, org string, ok bool) {
 		q := m.queues[org]
 		id, q = q[0], q[1:]
 		m.queued--
-		m.s.metrics.runsQueued.Set(float64(m.queued))
+		m.s.metrics.RunsQueued(m.queued)
 		if len(q) == 0 {
 			delete(m.queues, org)
 			m.orgs = append(m.orgs[:j], m.orgs[j+1:]...)
@@ -285,8 +289,8 @@ func (m *runManager) execute(id string) {
 			run, err = s.st.StartRun(bg, id, time.Now())
 		}
 		if err == nil {
-			final := m.finish(id, store.Outcome{Status: store.RunFailed, Error: diskFullStartMsg, At: time.Now()}, log)
-			s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
+			final := m.finish(id, store.Outcome{Status: store.RunFailed, Error: DiskFullStartMsg, At: time.Now()}, log)
+			s.metrics.RunFinished(final.Status, -1)
 			l.update(func(l *liveRun) { l.run = final })
 			return
 		}
@@ -306,9 +310,8 @@ func (m *runManager) execute(id string) {
 		return
 	}
 	started := time.Now()
-	s.metrics.runsStarted.Inc()
-	s.metrics.runsRunning.Inc()
-	defer s.metrics.runsRunning.Dec()
+	s.metrics.RunStarted()
+	defer s.metrics.RunStopped()
 
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	defer cancel(nil)
@@ -331,8 +334,7 @@ func (m *runManager) execute(id string) {
 
 	final := m.finish(id, o, log)
 	s.keepReserve()
-	s.metrics.runsFinished.WithLabelValues(string(final.Status)).Inc()
-	s.metrics.runDuration.WithLabelValues(string(final.Status)).Observe(time.Since(started).Seconds())
+	s.metrics.RunFinished(final.Status, time.Since(started))
 	log.Info("run finished", "status", final.Status, "duration_ms", time.Since(started).Milliseconds())
 	l.update(func(l *liveRun) { l.run = final })
 }
@@ -450,13 +452,13 @@ func (m *runManager) call(ctx context.Context, run store.Run, l *liveRun) (out R
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return out, err
 	}
-	uploads, err := s.uploadsFor(ctx, run.OrgID, sc.Document)
+	uploads, err := s.UploadsFor(ctx, run.OrgID, sc.Document)
 	if err != nil {
 		return out, err
 	}
 	spec := RunSpec{
 		RunID: run.ID, OrgID: run.OrgID, ScenarioID: run.ScenarioID, ScenarioVersion: run.ScenarioVersion,
-		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.deps.Version, Uploads: uploads,
+		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.cfg.Version, Uploads: uploads,
 	}
 	saverDone := make(chan struct{})
 	saverCtx, stopSaver := context.WithCancel(context.Background())
@@ -484,7 +486,7 @@ func (m *runManager) call(ctx context.Context, run store.Run, l *liveRun) (out R
 			l.run.Progress = float64(done) / float64(total)
 		})
 	}
-	return s.deps.Runner.Run(ctx, spec, progress)
+	return s.runner.Run(ctx, spec, progress)
 }
 
 // saveProgress writes the live progress to the store whenever it changed, at most once per
@@ -534,7 +536,7 @@ func (m *runManager) outcome(ctx context.Context, run store.Run, out RunOutput, 
 			log.Error("run failed: disk full", "err", err)
 			return store.Outcome{Status: store.RunFailed, Error: diskFullRunMsg}
 		}
-		if msg, ok := publicMessage(err); ok {
+		if msg, ok := PublicMessage(err); ok {
 			return store.Outcome{Status: store.RunFailed, Error: msg}
 		}
 		log.Error("run failed", "err", err)
@@ -589,13 +591,13 @@ func (s *Service) provenance(run store.Run, out RunOutput) (json.RawMessage, err
 	}
 	add := func(k string, v any) {
 		if _, ok := p[k]; !ok {
-			p[k] = mustJSON(v)
+			p[k], _ = json.Marshal(v)
 		}
 	}
 	add("run_id", run.ID)
 	add("scenario_id", run.ScenarioID)
 	add("scenario_version", run.ScenarioVersion)
-	add("software_version", s.deps.Version)
+	add("software_version", s.cfg.Version)
 	if seed := out.Seed; seed != nil {
 		add("seed", *seed)
 	} else if run.Seed != nil {

@@ -1,4 +1,4 @@
-package api
+package service
 
 import (
 	"errors"
@@ -8,15 +8,15 @@ import (
 	"github.com/carecast/carecast/store"
 )
 
-// The disk reserve: a file of reserveBytes in the data directory that the server deletes when
-// the disk is full and it must record the end of a run (see runManager.finish) or mark the
+// ReserveFile is the disk reserve: a file of reserveBytes in the data directory that the
+// service deletes when the disk is full and it must record the end of a run (see runManager.finish) or mark the
 // runs a stop interrupted, so that those runs end "failed" rather than stay "running" — holding
 // their organisation's run quota and blocking cancel and scenario deletion — until an
 // administrator frees space and the server restarts. Requests never use it: their writes
 // answer 507 instead. The reserve is made again at start and after a run ends, once the disk
 // has twice its size free.
 const (
-	reserveFile  = "reserve"
+	ReserveFile  = "reserve"
 	reserveBytes = 1 << 20 // room for a few dozen SQLite commits of run outcomes
 )
 
@@ -24,7 +24,7 @@ const (
 func (s *Service) keepReserve() {
 	s.reserveMu.Lock()
 	defer s.reserveMu.Unlock()
-	path := filepath.Join(s.dataDir, reserveFile)
+	path := filepath.Join(s.dataDir, ReserveFile)
 	if _, err := os.Stat(path); err == nil {
 		return
 	}
@@ -59,7 +59,7 @@ func writeReserve(path string) error {
 func (s *Service) releaseReserve() bool {
 	s.reserveMu.Lock()
 	defer s.reserveMu.Unlock()
-	path := filepath.Join(s.dataDir, reserveFile)
+	path := filepath.Join(s.dataDir, ReserveFile)
 	if err := os.Remove(path); err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			s.log.Error("release the disk reserve", "path", path, "err", err)
