@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -258,9 +258,6 @@ func (s *Service) registerResults(api huma.API) {
 	s.registerDrivers(api)
 }
 
-// exportBatch is how many rows are handed to an exporter at once.
-const exportBatch = 1024
-
 func (s *Service) exportResults(ctx context.Context, in *exportInput) (*huma.StreamResponse, error) {
 	flt, err := in.ResultFilterParams.filter()
 	if err != nil {
@@ -270,26 +267,28 @@ func (s *Service) exportResults(ctx context.Context, in *exportInput) (*huma.Str
 	if err != nil { // the enum makes this unreachable
 		return nil, huma.Error422UnprocessableEntity("invalid format", &huma.ErrorDetail{Location: "query.format", Value: in.Format, Message: err.Error()})
 	}
-	opts := datasets.ExportOptions{TempDir: filepath.Join(s.dataDir, "tmp")}
+	opts := service.ExportOptions{Format: format}
 	if in.Disclosure {
 		opts.Disclosure = &datasets.Disclosure{Round: in.Round, SuppressBelow: in.SuppressBelow}
 	}
-	r, rf, release, err := s.runResults(ctx, in.ID)
+	ex, err := s.svc.Export(ctx, service.Principal{OrgID: caller(ctx).OrgID}, in.ID, forecast.ResultFilter(flt), opts)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkKnown(ctx, r.ID, rf, flt); err != nil {
-		release()
-		return nil, err
-	}
-	opts.Provenance = rf.Provenance()
-	if opts.Provenance.RunID == "" {
-		opts.Provenance.RunID, opts.Provenance.ScenarioID, opts.Provenance.ScenarioVersion = r.ID, r.ScenarioID, r.ScenarioVersion
+		return nil, exportProblem(in.ID, err)
 	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		defer release()
-		s.streamExport(hctx, r, rf, flt, format, opts)
+		defer ex.Close()
+		s.streamExport(hctx, ex)
 	}}, nil
+}
+
+// exportProblem answers the errors of service.Service.Export that are the request's: 409 for
+// a run without results, 422 naming each unknown filter value; others pass through to toHTTP.
+func exportProblem(runID string, err error) error {
+	var nr *service.NoResultsError
+	if errors.As(err, &nr) {
+		return huma.Error409Conflict(nr.Error())
+	}
+	return unknownProblem(runID, err)
 }
 
 // deadlineWriter extends the connection's write deadline before each write, so that a long
@@ -309,52 +308,24 @@ func (d *deadlineWriter) Write(b []byte) (int, error) {
 
 // streamExport writes the export. Failures after the status line is sent abort the
 // connection (the client sees a truncated body, never a short file that looks whole).
-func (s *Service) streamExport(hctx huma.Context, r store.Run, rf *datasets.ResultFile, flt datasets.ResultFilter, format datasets.ExportFormat, opts datasets.ExportOptions) {
+func (s *Service) streamExport(hctx huma.Context, ex *service.Export) {
 	ctx := hctx.Context()
 	dw := &deadlineWriter{w: hctx.BodyWriter(), timeout: s.cfg.WriteTimeout}
 	if rw, ok := hctx.BodyWriter().(http.ResponseWriter); ok {
 		dw.rc = http.NewResponseController(rw)
 		dw.rc.SetReadDeadline(time.Time{}) // no request body; see streamRun
 	}
-	name := r.ID + "-results" + format.Extension()
-	hctx.SetHeader("Content-Type", format.ContentType())
-	hctx.SetHeader("Content-Disposition", `attachment; filename="`+name+`"`)
+	hctx.SetHeader("Content-Type", ex.ContentType)
+	hctx.SetHeader("Content-Disposition", `attachment; filename="`+ex.FileName+`"`)
 	hctx.SetHeader("X-Content-Type-Options", "nosniff")
 	hctx.SetHeader("Cache-Control", "private, max-age=0")
 	hctx.SetStatus(http.StatusOK)
 
-	fail := func(what string, err error) {
+	if err := ex.Stream(ctx, dw); err != nil {
 		if ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "export failed", "request_id", info(ctx).id, "run", r.ID, "format", format, "what", what, "err", err)
+			s.log.ErrorContext(ctx, "export failed", "request_id", info(ctx).id, "run", ex.Run.ID, "format", ex.Format, "err", err)
 		}
 		panic(http.ErrAbortHandler)
-	}
-	ew, err := datasets.NewExporter(format, dw, opts)
-	if err != nil {
-		fail("starting", err)
-	}
-	batch := make([]forecast.ResultRow, 0, exportBatch)
-	var werr error
-	err = rf.Scan(ctx, flt, datasets.ScanOptions{Uncached: true}, func(_ int64, row forecast.ResultRow) bool {
-		batch = append(batch, row)
-		if len(batch) == exportBatch {
-			werr = ew.Write(batch...)
-			batch = batch[:0]
-		}
-		return werr == nil
-	})
-	if err == nil && werr == nil && len(batch) > 0 {
-		werr = ew.Write(batch...)
-	}
-	if err == nil {
-		err = werr
-	}
-	if err != nil {
-		ew.Close()
-		fail("writing", err)
-	}
-	if err := ew.Close(); err != nil {
-		fail("finishing", err)
 	}
 }
 

@@ -46,10 +46,20 @@ func (s *Service) Central(ctx context.Context, run store.Run, f forecast.ResultF
 // one and the values the results hold (UnknownValueMessage).
 type UnknownValueError struct {
 	Detail string
+	// Values lists the unknown values one by one (nil if not known); errors.As finds it too.
+	Values *datasets.UnknownValuesError
 }
 
 // Error returns the detail.
 func (e *UnknownValueError) Error() string { return e.Detail }
+
+// Unwrap returns Values.
+func (e *UnknownValueError) Unwrap() error {
+	if e.Values == nil {
+		return nil
+	}
+	return e.Values
+}
 
 // Check returns an *UnknownValueError if f names values that succeeded run's results do not
 // hold (see datasets.ResultValues.Check), and nil if every value is known.
@@ -63,13 +73,9 @@ func (s *Service) Check(ctx context.Context, run store.Run, f forecast.ResultFil
 	if err != nil {
 		return err
 	}
-	var ue *datasets.UnknownValuesError
-	if err := v.Check(datasets.ResultFilter(f)); errors.As(err, &ue) {
-		msgs := make([]string, len(ue.Unknown))
-		for i, u := range ue.Unknown {
-			msgs[i] = UnknownValueMessage(run.ID, u)
-		}
-		return &UnknownValueError{Detail: strings.Join(msgs, "; ") + "."}
+	var ue *UnknownValueError
+	if err := unknownError(run.ID, v.Check(datasets.ResultFilter(f))); errors.As(err, &ue) {
+		return ue
 	}
 	return nil
 }
