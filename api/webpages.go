@@ -25,6 +25,9 @@ func (s *Service) mountPages(mux *http.ServeMux) {
 	if d.Results == nil {
 		d.Results = s.svc
 	}
+	if d.WriteTimeout == 0 {
+		d.WriteTimeout = s.cfg.WriteTimeout
+	}
 	if d.Logger == nil {
 		d.Logger = s.log
 	}

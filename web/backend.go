@@ -73,6 +73,11 @@ type Backend interface {
 	// Datasets returns up to limit of the organisation's uploaded datasets, newest first, for
 	// a scenario to run on (forecast.Scenario.Datasets).
 	Datasets(ctx context.Context, p Principal, limit int) ([]store.Dataset, error)
+	// Export prepares a download of a run's results that pass f, in a format (see
+	// service.Service.Export: the API's export writes the same bytes). It returns
+	// store.ErrNotFound, a *service.NoResultsError for a run that has not succeeded, a
+	// *DamagedError or an *UnknownValueError; the caller closes the export.
+	Export(ctx context.Context, p Principal, runID string, f ResultFilter, opts service.ExportOptions) (*service.Export, error)
 }
 
 // ResultFilter selects rows of a run's results (forecast.ResultFilter, its one home): the

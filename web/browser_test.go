@@ -304,7 +304,7 @@ func TestBrowserPlannerFlow(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(`a[data-format="csv"]`)))
 	export := waitDownload(t, downloads, dl)
-	if !strings.Contains(export, Sheffield+",2035,capacity.home_care_hours,all,18+,"+ftoa(hours)+"\n") {
+	if !strings.Contains(export, ","+Sheffield+",Sheffield,2035,capacity.home_care_hours,hours per week,all,18+,"+ftoa(hours)+",") {
 		t.Errorf("export lacks 2035's home-care hours (%v): %.300s", hours, export)
 	}
 

@@ -69,8 +69,8 @@ func defaultCarecast(t testing.TB) *service.Carecast {
 }
 
 // engineRunner is an api.Runner that runs the real engine and keeps each run's rows in
-// memory; it is also the pages' ResultsSource. (The lead's Runner writes a Parquet file and a
-// ResultsSource reads it; these tests check the pages, not the file format.)
+// memory; it is also the pages' ResultsSource. It writes the result file as well, which the
+// downloads read through service.Service.Export.
 type engineRunner struct {
 	e       *engine.Engine
 	mu      sync.Mutex
@@ -127,8 +127,26 @@ func (r *engineRunner) Run(ctx context.Context, spec api.RunSpec, progress func(
 		r.central[spec.RunID] = central
 	}
 	r.mu.Unlock()
-	path := filepath.Join(spec.Dir, "rows.txt")
-	if err := os.WriteFile(path, []byte("in memory\n"), 0o640); err != nil {
+	// The result file too, for the downloads (service.Service.Export reads it).
+	path := filepath.Join(spec.Dir, service.ResultFile)
+	f, err := os.Create(path)
+	if err != nil {
+		return api.RunOutput{}, err
+	}
+	rp := datasets.RunProvenance(res.Provenance)
+	rp.Scenario, rp.ScenarioVersion = spec.Scenario, spec.ScenarioVersion
+	rw := datasets.NewResultWriter(f, rp)
+	for _, row := range rows {
+		if err := rw.Write(row); err != nil {
+			f.Close()
+			return api.RunOutput{}, err
+		}
+	}
+	if err := rw.Close(); err != nil {
+		f.Close()
+		return api.RunOutput{}, err
+	}
+	if err := f.Close(); err != nil {
 		return api.RunOutput{}, err
 	}
 	rel, _ := filepath.Rel(spec.DataDir, path)
@@ -214,13 +232,9 @@ type server struct {
 	runner *engineRunner
 	// keys by role, when started with keys (organisation "Sheffield City Council").
 	keys map[store.Role]string
-	// exportAuth records the Authorization header of the last export request forwarded.
-	exportAuth chan string
 }
 
-// startServer starts a server, open (no keys) or with keys. The results export endpoint of
-// the API (/v1/runs/{id}/results/export) is stood in for by a CSV writer here, as the
-// pages only link and forward to it.
+// startServer starts a server, open (no keys) or with keys.
 func startServer(t testing.TB, withKeys bool) *server {
 	t.Helper()
 	e, in := testEngine(t)
@@ -237,8 +251,7 @@ func startServer(t testing.TB, withKeys bool) *server {
 		t.Fatal(err)
 	}
 	s := &server{t: t, runner: &engineRunner{e: e, results: map[string][]forecast.ResultRow{},
-		central: map[string][]forecast.ResultRow{}}, keys: map[store.Role]string{},
-		exportAuth: make(chan string, 16)}
+		central: map[string][]forecast.ResultRow{}}, keys: map[store.Role]string{}}
 	if withKeys {
 		for _, role := range []store.Role{store.RoleViewer, store.RolePlanner} {
 			_, secret, err := api.CreateKey(context.Background(), st, "Sheffield City Council", role, string(role))
@@ -248,26 +261,8 @@ func startServer(t testing.TB, withKeys bool) *server {
 			s.keys[role] = secret
 		}
 	}
-	var apiHandler http.Handler
-	stand := http.NewServeMux()
-	stand.HandleFunc("GET /v1/runs/{id}/results/export", func(w http.ResponseWriter, r *http.Request) {
-		s.exportAuth <- r.Header.Get("Authorization")
-		s.runner.mu.Lock()
-		rows := s.runner.results[r.PathValue("id")]
-		s.runner.mu.Unlock()
-		w.Header().Set("Content-Type", "text/csv")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+`.csv"`)
-		io.WriteString(w, "area_code,year,measure,sex,age_band,mean\n")
-		for _, row := range rows {
-			if a := r.URL.Query().Get("area"); a != "" && row.AreaCode != a {
-				continue
-			}
-			io.WriteString(w, row.AreaCode+","+itoa(row.Year)+","+row.Measure+","+row.Sex+","+row.AgeBand+","+ftoa(row.Mean)+"\n")
-		}
-	})
-	stand.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { apiHandler.ServeHTTP(w, r) }))
 	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test",
-		Web: &web.Deps{Results: s.runner, Projector: defaultCarecast(t), Areas: in.Areas, Catalog: in, API: stand}}
+		Web: &web.Deps{Results: s.runner, Projector: defaultCarecast(t), Areas: in.Areas, Catalog: in}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -277,7 +272,6 @@ func startServer(t testing.TB, withKeys bool) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiHandler = s.svc.Handler()
 	hs := httptest.NewUnstartedServer(nil)
 	hs.Config = s.svc.HTTPServer()
 	hs.Start()

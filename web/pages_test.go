@@ -214,13 +214,18 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(d.body), "\n"); len(lines) != 2 || !strings.Contains(lines[1], ",2035,capacity.home_care_hours,hours per week,all,18+,") {
 		t.Errorf("data.csv: %q", d.body)
 	}
-	// The full export is forwarded to the API (here a stand-in) without a key in open mode.
+	// The full export, in open mode.
 	e := c.get("/runs/" + runID + "/export?format=csv&area=" + Sheffield)
-	if e.status != 200 || !strings.Contains(e.body, Sheffield+",2035,capacity.home_care_hours,all,18+,") {
-		t.Errorf("export: %d %.200s", e.status, e.body)
+	if e.status != 200 || !strings.Contains(e.body, ","+Sheffield+",Sheffield,2035,capacity.home_care_hours,hours per week,all,18+,") ||
+		e.header.Get("Content-Disposition") != `attachment; filename="`+runID+`-results.csv"` {
+		t.Errorf("export: %d %q %.200s", e.status, e.header.Get("Content-Disposition"), e.body)
 	}
-	if auth := <-s.exportAuth; auth != "" {
-		t.Errorf("open mode forwarded Authorization %q", auth)
+	// A value the run's results do not hold is refused, naming it.
+	if e := c.get("/runs/" + runID + "/export?format=csv&measure=need.nothing"); e.status != http.StatusUnprocessableEntity || !strings.Contains(e.body, "need.nothing") {
+		t.Errorf("export of an unknown measure: %d %.300s", e.status, e.body)
+	}
+	if e := c.get("/runs/" + runID + "/export?format=docx"); e.status != http.StatusUnprocessableEntity {
+		t.Errorf("export as docx: %d", e.status)
 	}
 
 	// Compare with a second scenario (20%) side by side.
@@ -434,7 +439,7 @@ func TestKeysLoginAndRoles(t *testing.T) {
 	if p := c.post("/scenarios", url.Values{"area": {Sheffield}, "shift_value": {"10"}}); p.status != http.StatusForbidden {
 		t.Errorf("viewer saved a scenario: %d", p.status)
 	}
-	// A planner runs one; the export download carries the key to the API.
+	// A planner runs one and downloads it.
 	c2 := s.client()
 	c2.post("/login", url.Values{"key": {s.keys[store.RolePlanner]}, "next": {"/"}})
 	p = c2.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
@@ -443,11 +448,8 @@ func TestKeysLoginAndRoles(t *testing.T) {
 	}
 	runID := strings.TrimPrefix(p.header.Get("Location"), "/runs/")
 	c2.waitRun(runID)
-	if e := c2.get("/runs/" + runID + "/export?format=csv"); e.status != 200 {
-		t.Errorf("export: %d", e.status)
-	}
-	if auth := <-s.exportAuth; auth != "Bearer "+s.keys[store.RolePlanner] {
-		t.Errorf("forwarded Authorization %q", auth)
+	if e := c2.get("/runs/" + runID + "/export?format=csv"); e.status != 200 || !strings.Contains(e.body, ","+runID+","+Sheffield+",") {
+		t.Errorf("export: %d %.200s", e.status, e.body)
 	}
 	// The event stream is forwarded with the key too.
 	ev := c2.get("/runs/" + runID + "/events")

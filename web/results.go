@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/web/chart"
 )
@@ -514,14 +518,103 @@ func (s *site) runEvents(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, key, "/v1/runs/"+url.PathEscape(r.PathValue("id"))+"/events", "")
 }
 
-// runExport forwards a download to the API's export of a run's results
-// (/v1/runs/{id}/results/export), with the signed-in person's key.
+// runExport writes a download of a run's results in the format asked for, with the results
+// API's filters and disclosure control (service.Service.Export, which the API's
+// /v1/runs/{id}/results/export calls too).
 func (s *site) runExport(w http.ResponseWriter, r *http.Request) {
-	_, key, ok := s.who(w, r)
+	p, _, ok := s.who(w, r)
 	if !ok {
 		return
 	}
-	s.forward(w, r, key, "/v1/runs/"+url.PathEscape(r.PathValue("id"))+"/results/export", r.URL.RawQuery)
+	opts, err := exportOptions(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, &p, http.StatusUnprocessableEntity, "Download not possible", err.Error())
+		return
+	}
+	ex, err := s.d.Backend.Export(r.Context(), p, r.PathValue("id"), filterFromQuery(r), opts)
+	var nr *service.NoResultsError
+	if errors.As(err, &nr) {
+		s.fail(w, r, &p, http.StatusConflict, "No results", "This run has no results to download.")
+		return
+	}
+	if err != nil {
+		s.failErr(w, r, &p, "run", err)
+		return
+	}
+	defer ex.Close()
+	h := w.Header()
+	h.Del("Content-Security-Policy") // a file, not a page
+	h.Set("Content-Type", ex.ContentType)
+	h.Set("Content-Disposition", `attachment; filename="`+ex.FileName+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, max-age=0")
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{}) // no request body: the server's ReadTimeout must not end the download
+	w.WriteHeader(http.StatusOK)
+	if err := ex.Stream(r.Context(), &deadlineWriter{w: w, rc: rc, timeout: s.d.WriteTimeout}); err != nil {
+		if r.Context().Err() == nil {
+			s.log.Error("export failed", "run", ex.Run.ID, "format", ex.Format, "err", err)
+		}
+		// The client sees a truncated body, never a short file that looks whole.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// exportOptions reads a download's format (default csv) and disclosure control (disclosure,
+// round: default 5, 1 to 1000; suppress_below: default 10, 0 to 1000000), as the results API
+// takes them.
+func exportOptions(q url.Values) (service.ExportOptions, error) {
+	var opts service.ExportOptions
+	f := q.Get("format")
+	if f == "" {
+		f = "csv"
+	}
+	format, err := datasets.ParseExportFormat(f)
+	if err != nil {
+		return opts, fmt.Errorf("format %q: %v", f, err)
+	}
+	opts.Format = format
+	if v := q.Get("disclosure"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return opts, fmt.Errorf("disclosure %q: want true or false", v)
+		}
+		if !on {
+			return opts, nil
+		}
+		d := &datasets.Disclosure{Round: 5, SuppressBelow: 10}
+		if v := q.Get("round"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return opts, fmt.Errorf("round %q: want a whole number from 1 to 1000", v)
+			}
+			d.Round = n
+		}
+		if v := q.Get("suppress_below"); v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(x >= 0 && x <= 1e6) {
+				return opts, fmt.Errorf("suppress_below %q: want a number from 0 to 1000000", v)
+			}
+			d.SuppressBelow = x
+		}
+		opts.Disclosure = d
+	}
+	return opts, nil
+}
+
+// deadlineWriter extends the connection's write deadline before each write (when timeout is
+// set), so that a long download is bounded per write rather than as a whole.
+type deadlineWriter struct {
+	w       io.Writer
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(b []byte) (int, error) {
+	if d.timeout > 0 {
+		d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	}
+	return d.w.Write(b)
 }
 
 // forward serves path (with query) from the API handler in this process, carrying key as a

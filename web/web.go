@@ -54,6 +54,9 @@ type Deps struct {
 	// API serves the HTTP API; the pages forward result exports and run progress events to
 	// it with the signed-in person's key. Nil: the mux given to Register.
 	API http.Handler
+	// WriteTimeout bounds each write of a download or event stream (the server's
+	// WriteTimeout would otherwise cut long ones); 0 leaves the connection's deadline alone.
+	WriteTimeout time.Duration
 	// Logger logs internal errors. Nil: nothing is logged.
 	Logger *slog.Logger
 	// Version is the software version shown at the foot of every page.
