@@ -179,8 +179,12 @@
 // When Deps.Web is set, Handler also serves the planner web pages of package web at / (see
 // its documentation for the routes). They call the service.Service directly (WebBackend, and
 // it reads results too) and check keys through WebAuth — the same store, validation, run
-// queue, keys, organisation isolation and rate limits as the operations — and forward result exports and run event streams to the API in-process with
-// the signed-in person's key.
+// queue, keys, organisation isolation and rate limits as the operations. Their downloads and
+// run event streams are the operations' own code in service (service.Service.Export and
+// RunEvents, the end event carrying this package's Run), so /runs/{id}/export and
+// /runs/{id}/events send the bytes export-results and run-events send; nothing is forwarded
+// over HTTP inside the process. Page requests are not operations: they do not appear in the
+// HTTP metrics by operation.
 //
 // # Metrics
 //

@@ -10,8 +10,9 @@ import (
 )
 
 // mountPages adds the planner web pages (package web) to mux when Deps.Web is set, with
-// the service.Service as their Backend and Results, WebAuth as their Auth, and mux as the API they forward downloads and event streams to
-// (unless Deps.Web.API names another handler).
+// the service.Service as their Backend and Results, WebAuth as their Auth, the API's shutdown
+// signal as the end of their event streams and the API's Run as the data of those streams'
+// end events (so that /runs/{id}/events sends what /v1/runs/{id}/events sends).
 func (s *Service) mountPages(mux *http.ServeMux) {
 	if s.deps.Web == nil {
 		return
@@ -19,8 +20,11 @@ func (s *Service) mountPages(mux *http.ServeMux) {
 	d := *s.deps.Web
 	d.Backend = s.svc
 	d.Auth = s.WebAuth()
-	if d.API == nil {
-		d.API = mux
+	if d.Closing == nil {
+		d.Closing = s.closing
+	}
+	if d.RunEnd == nil {
+		d.RunEnd = func(r store.Run) any { return runBody(r) }
 	}
 	if d.Results == nil {
 		d.Results = s.svc

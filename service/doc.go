@@ -14,7 +14,10 @@
 // (StartRun, CancelRun, Run, Runs, Watch), records each outcome even on a full disk (the disk
 // reserve, ReserveFile), and opens the result files of succeeded runs through a cache of open
 // files, checking each against the hash recorded when it was written (OpenResults,
-// OpenCentral, DamagedResult). Faces tell it their settings in a Config and learn of run
+// OpenCentral, DamagedResult). It writes the faces' whole-run downloads (Export: every export
+// format, the filter checked against the results, disclosure control, provenance) and runs'
+// server-sent events (RunEvents, over Watch), so the API and the pages send the same bytes.
+// Faces tell it their settings in a Config and learn of run
 // events through Metrics.
 //
 // The CLI (cmd/carecast: project, scenario validate, serve), the API and the pages (package

@@ -78,6 +78,10 @@ type Backend interface {
 	// store.ErrNotFound, a *service.NoResultsError for a run that has not succeeded, a
 	// *DamagedError or an *UnknownValueError; the caller closes the export.
 	Export(ctx context.Context, p Principal, runID string, f ResultFilter, opts service.ExportOptions) (*service.Export, error)
+	// RunEvents writes the server-sent events of run r (read with Run) to w until it is
+	// final, ctx is done or closing is closed; the end event's data is end(final run) (see
+	// service.Service.RunEvents: the API's run-events writes the same events).
+	RunEvents(ctx context.Context, r store.Run, w service.EventWriter, closing <-chan struct{}, end func(store.Run) any)
 }
 
 // ResultFilter selects rows of a run's results (forecast.ResultFilter, its one home): the

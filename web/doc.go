@@ -36,11 +36,12 @@
 //
 // Every chart is followed by its data table and a CSV download of its rows (the tidy table of
 // docs/design.md §8, from /areas/{code}/data.csv, /runs/{id}/data.csv and /compare/data.csv);
-// whole runs download through /runs/{id}/export?format=csv|xlsx|parquet|arrow|json, which
-// forwards to the API's /v1/runs/{id}/results/export. A run's downloads take the results API's
-// filters; a value the run's results do not hold (a mistyped measure, an area it does not
-// cover) answers 422 naming it and the known values, as the API does, while known values
-// that select nothing give an empty file.
+// whole runs download through /runs/{id}/export?format=csv|xlsx|parquet|arrow|json (with
+// disclosure=true, round and suppress_below as in the API), written by service.Service.Export
+// like the API's /v1/runs/{id}/results/export, so both give the same bytes for the same run,
+// filter and options. A run's downloads take the results API's filters; a value the run's
+// results do not hold (a mistyped measure, an area it does not cover) answers 422 naming it and
+// the known values, as the API does, while known values that select nothing give an empty file.
 //
 // # What the pages call
 //
@@ -51,8 +52,10 @@
 // service.Service again), a
 // Projector (one area projected at once, for overviews and for the baseline a run is compared
 // with; service.Carecast is the one carecast serve uses), the areas table, a Catalog of what scenario
-// forms offer, and the API handler that exports and event streams are forwarded to. The
-// baseline of a run is its scenario without its levers, projected for the one area shown
+// forms offer, and, from package api, the shutdown signal that ends event streams (Closing), the
+// data of their end event (RunEnd: the API's Run) and the per-write deadline (WriteTimeout).
+// Whole-run downloads and run event streams are Backend calls too (Export, RunEvents): the
+// pages make no HTTP requests to the API. The baseline of a run is its scenario without its levers, projected for the one area shown
 // with at most 1000 draws (100 for a region, 40 for England); every input has its own random
 // stream, so the baseline's draws of the other inputs are the run's and it differs from the
 // run by the levers, not by Monte Carlo noise.
@@ -62,12 +65,17 @@
 // When the server has API keys, a person signs in with one; it is kept in the HttpOnly,
 // SameSite=Strict cookie CookieName (Secure over TLS) and checked on every request, and the
 // pages act with its organisation and role (viewers read; planners also save and run). In the
-// server's open local mode (no keys, loopback only) nobody signs in. Whole-run exports and run
-// event streams are forwarded in-process to the API with the key as a bearer token; the other
-// pages and downloads act through Deps with the person's organisation. Forms are
-// refused when sent from another origin (http.CrossOriginProtection), bodies are capped, and
-// every page sends a Content-Security-Policy that allows only this server's own script and
-// styles.
+// server's open local mode (no keys, loopback only) nobody signs in. Every page, download and
+// event stream acts through Deps with the person's organisation. Forms are refused when sent
+// from another origin (http.CrossOriginProtection), bodies are capped, and every page sends a
+// Content-Security-Policy that allows only this server's own script and styles.
+//
+// Rate limits: each page request, download and event stream is counted once, when its key is
+// checked (Authenticator: per key, per organisation, and per client address when there is no
+// valid key), against the same token buckets as the API's operations. That includes the
+// whole-run downloads (/runs/{id}/export) and event streams (/runs/{id}/events), which count
+// as one request each, as export-results and run-events do in the API: when they start, not
+// by their length or duration.
 //
 // # Accessibility
 //

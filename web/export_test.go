@@ -60,3 +60,40 @@ func TestDownloadIsTheAPIExport(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsAreTheAPIEvents checks that the progress page's event stream of a finished run is
+// the API's, byte for byte (both are service.Service.RunEvents with the API's Run at the end).
+func TestEventsAreTheAPIEvents(t *testing.T) {
+	s := startServer(t, true)
+	key := s.keys[store.RolePlanner]
+	c := s.client()
+	c.post("/login", url.Values{"key": {key}, "next": {"/"}})
+	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	runID := strings.TrimPrefix(p.header.Get("Location"), "/runs/")
+	if st := c.waitRun(runID); st != "succeeded" {
+		t.Fatalf("run %s", st)
+	}
+	page := c.get("/runs/" + runID + "/events")
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/runs/"+runID+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.status != http.StatusOK || resp.StatusCode != http.StatusOK || page.body != string(body) ||
+		!strings.Contains(page.body, "event: end\ndata: {") {
+		t.Errorf("page %d:\n%s\nAPI %d:\n%s", page.status, page.body, resp.StatusCode, body)
+	}
+	if page.header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("Content-Type %q", page.header.Get("Content-Type"))
+	}
+	// Another organisation's run, or none, is not found.
+	if e := c.get("/runs/run_aaaaaaaaaaaaaaaaaaaaaaaaaa/events"); e.status != http.StatusNotFound {
+		t.Errorf("events of a missing run: %d", e.status)
+	}
+}

@@ -451,7 +451,7 @@ func TestKeysLoginAndRoles(t *testing.T) {
 	if e := c2.get("/runs/" + runID + "/export?format=csv"); e.status != 200 || !strings.Contains(e.body, ","+runID+","+Sheffield+",") {
 		t.Errorf("export: %d %.200s", e.status, e.body)
 	}
-	// The event stream is forwarded with the key too.
+	// The event stream, with the key from the cookie.
 	ev := c2.get("/runs/" + runID + "/events")
 	if ev.status != 200 || !strings.Contains(ev.body, "event: end") || !strings.Contains(ev.body, `"status":"succeeded"`) {
 		t.Errorf("events: %d %.300s", ev.status, ev.body)

@@ -508,15 +508,33 @@ func (s *site) runData(w http.ResponseWriter, r *http.Request) {
 	writeCSV(w, run.ID+".csv", rows, flt)
 }
 
-// runEvents forwards the API's event stream of a run with the signed-in person's key, so that
-// the progress page can follow it with EventSource (which cannot send headers).
+// runEvents writes a run's server-sent events (service.Service.RunEvents, as the API's
+// /v1/runs/{id}/events), so that the progress page can follow it with EventSource.
 func (s *site) runEvents(w http.ResponseWriter, r *http.Request) {
-	_, key, ok := s.who(w, r)
+	p, _, ok := s.who(w, r)
 	if !ok {
 		return
 	}
-	s.forward(w, r, key, "/v1/runs/"+url.PathEscape(r.PathValue("id"))+"/events", "")
+	run, err := s.d.Backend.Run(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, &p, "run", err)
+		return
+	}
+	h := w.Header()
+	h.Del("Content-Security-Policy") // a stream, not a page
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{}) // no request body: the server's ReadTimeout must not end the stream
+	w.WriteHeader(http.StatusOK)
+	s.d.Backend.RunEvents(r.Context(), run, &eventWriter{deadlineWriter{w: w, rc: rc, timeout: s.d.WriteTimeout}}, s.d.Closing, s.d.RunEnd)
 }
+
+// eventWriter is a service.EventWriter on a response.
+type eventWriter struct{ deadlineWriter }
+
+func (e *eventWriter) Flush() error { return e.rc.Flush() }
 
 // runExport writes a download of a run's results in the format asked for, with the results
 // API's filters and disclosure control (service.Service.Export, which the API's
@@ -615,23 +633,6 @@ func (d *deadlineWriter) Write(b []byte) (int, error) {
 		d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
 	}
 	return d.w.Write(b)
-}
-
-// forward serves path (with query) from the API handler in this process, carrying key as a
-// bearer token instead of the cookie.
-func (s *site) forward(w http.ResponseWriter, r *http.Request, key, path, query string) {
-	r2 := r.Clone(r.Context())
-	r2.URL = &url.URL{Path: path, RawQuery: query}
-	r2.RequestURI = r2.URL.RequestURI()
-	r2.Header.Del("Cookie")
-	r2.Header.Del("Authorization")
-	r2.Header.Del("X-API-Key")
-	if key != "" {
-		r2.Header.Set("Authorization", "Bearer "+key)
-	}
-	// The API sets its own content headers.
-	w.Header().Del("Content-Security-Policy")
-	s.d.API.ServeHTTP(w, r2)
 }
 
 // serviceDrive is one service's driving measures for people 65+, worded for the page.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/web/chart"
 )
@@ -51,9 +52,13 @@ type Deps struct {
 	// Catalog gives the base years, the last year of the assumptions and the need measures
 	// that scenario forms offer (engine.Inputs is one). Nil: base year 2021, horizon up to 2045.
 	Catalog forecast.Catalog
-	// API serves the HTTP API; the pages forward result exports and run progress events to
-	// it with the signed-in person's key. Nil: the mux given to Register.
-	API http.Handler
+	// Closing, when closed, ends the run event streams (the server is shutting down). Nil:
+	// they end with their requests.
+	Closing <-chan struct{}
+	// RunEnd gives the data of a run event stream's end event, the final run (package api:
+	// the API's Run, so that the pages' stream is the API's). Nil: the run's progress
+	// (service.RunProgress).
+	RunEnd func(store.Run) any
 	// WriteTimeout bounds each write of a download or event stream (the server's
 	// WriteTimeout would otherwise cut long ones); 0 leaves the connection's deadline alone.
 	WriteTimeout time.Duration
@@ -89,8 +94,10 @@ func Register(mux *http.ServeMux, d Deps) {
 	if d.Backend == nil || d.Auth == nil {
 		panic("web.Register: Deps.Backend or Deps.Auth is nil")
 	}
-	if d.API == nil {
-		d.API = mux
+	if d.RunEnd == nil {
+		d.RunEnd = func(r store.Run) any {
+			return service.RunProgress{ID: r.ID, Status: r.Status, Progress: r.Progress}
+		}
 	}
 	if d.Version == "" {
 		d.Version = "dev"
