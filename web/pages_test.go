@@ -21,7 +21,6 @@ import (
 	"github.com/carecast/carecast/web/chart"
 )
 
-func itoa(i int) string     { return strconv.Itoa(i) }
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // row returns the HTML of the table row with data-measure="measure" in the table with the
