@@ -103,14 +103,24 @@ type statusJSON struct {
 	Progress float64 `json:"progress"`
 }
 
-func (s *site) runStatus(w http.ResponseWriter, r *http.Request) {
+// whoseRun identifies the caller and reads the run the path names, or answers the error page
+// and returns false.
+func (s *site) whoseRun(w http.ResponseWriter, r *http.Request) (Principal, store.Run, bool) {
 	p, _, ok := s.who(w, r)
 	if !ok {
-		return
+		return p, store.Run{}, false
 	}
 	run, err := s.d.Backend.Run(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		s.failErr(w, r, &p, "run", err)
+		return p, store.Run{}, false
+	}
+	return p, run, true
+}
+
+func (s *site) runStatus(w http.ResponseWriter, r *http.Request) {
+	_, run, ok := s.whoseRun(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -482,13 +492,8 @@ func partLabel(part string, doc forecast.Scenario) string {
 }
 
 func (s *site) runData(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.who(w, r)
+	p, run, ok := s.whoseRun(w, r)
 	if !ok {
-		return
-	}
-	run, err := s.d.Backend.Run(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		s.failErr(w, r, &p, "run", err)
 		return
 	}
 	if run.Status != store.RunSucceeded || s.d.Results == nil {
@@ -511,13 +516,8 @@ func (s *site) runData(w http.ResponseWriter, r *http.Request) {
 // runEvents writes a run's server-sent events (service.Service.RunEvents, as the API's
 // /v1/runs/{id}/events), so that the progress page can follow it with EventSource.
 func (s *site) runEvents(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.who(w, r)
+	_, run, ok := s.whoseRun(w, r)
 	if !ok {
-		return
-	}
-	run, err := s.d.Backend.Run(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		s.failErr(w, r, &p, "run", err)
 		return
 	}
 	h := w.Header()
