@@ -424,5 +424,5 @@ func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
 func (c Config) serviceConfig(version string) service.Config {
 	return service.Config{DataDir: c.DataDir, Workers: c.Workers, OrgWorkers: c.OrgWorkers(),
 		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, Version: version,
-		MaxScenarioBytes: c.MaxBodyBytes, MaxPageSize: c.MaxPageSize}
+		MaxScenarioBytes: c.MaxBodyBytes, MaxPageSize: c.MaxPageSize, MaxKeysPerOrg: c.MaxKeysPerOrg}
 }

@@ -25,7 +25,9 @@
 // Built-in datasets are readable by all. With no key in the store the server runs open as the
 // single local user (organisation "local", role admin) — but only on a loopback address, with a
 // warning in the log, and only until the first key is created; on any other address it refuses
-// to start without keys.
+// to start without keys. The keys, their cache and open mode live in service
+// (service.Service.Authenticate, CreateKey, Keys, DeleteKey, ServeOpen); this package reads
+// the key from the request headers, applies the rate limits and writes the problem documents.
 //
 // # Runs
 //

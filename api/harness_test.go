@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/store/sqlite"
 )
@@ -87,7 +88,7 @@ func newTestServerOver(t *testing.T, withKeys bool, wrap func(store.Store) store
 		for _, org := range []string{"alpha", "beta"} {
 			ts.keys[org] = map[store.Role]string{}
 			for _, role := range []store.Role{store.RoleViewer, store.RolePlanner, store.RoleAdmin} {
-				_, secret, err := CreateKey(t.Context(), st, org, role, string(role))
+				_, secret, err := service.CreateKey(t.Context(), st, org, role, string(role))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -55,14 +55,9 @@ func (s *Service) registerKeys(api huma.API) {
 			return nil, huma.Error422UnprocessableEntity("invalid key request", &huma.ErrorDetail{Location: "body.name",
 				Message: "not valid UTF-8 (or contains U+FFFD, the replacement character)", Value: in.Body.Name})
 		}
-		p := caller(ctx)
-		k, secret, err := createKey(ctx, s.st, p.OrgName, in.Body.Role, in.Body.Name, s.cfg.MaxKeysPerOrg)
-		s.openChecked.Store(0) // a key made here ends open mode at once
+		k, secret, err := s.svc.CreateKey(ctx, caller(ctx), in.Body.Role, in.Body.Name)
 		if err != nil {
 			return nil, err
-		}
-		if s.open.Load() {
-			s.stillOpen(ctx)
 		}
 		return &struct{ Body NewKey }{Body: NewKey{Key: keyBody(k), Secret: secret}}, nil
 	})
@@ -71,7 +66,7 @@ func (s *Service) registerKeys(api huma.API) {
 		OperationID: "list-keys", Method: http.MethodGet, Path: "/keys", Tags: []string{"Keys"},
 		Summary: "List API keys", Description: "Your organisation's keys, oldest first (without secrets).",
 	}, "key", store.RoleAdmin, func(ctx context.Context, _ *struct{}) (*listOutput[Key], error) {
-		ks, err := s.st.ListKeys(ctx, caller(ctx).OrgID)
+		ks, err := s.svc.Keys(ctx, caller(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -90,8 +85,7 @@ func (s *Service) registerKeys(api huma.API) {
 	}, "key", store.RoleAdmin, func(ctx context.Context, in *struct {
 		ID string `path:"id" pattern:"^key_[a-z2-7]{26}$" doc:"Key ID."`
 	}) (*struct{}, error) {
-		defer s.keys.clear()
-		if err := s.st.DeleteKey(ctx, caller(ctx).OrgID, in.ID); err != nil {
+		if err := s.svc.DeleteKey(ctx, caller(ctx), in.ID); err != nil {
 			return nil, err
 		}
 		return &struct{}{}, nil

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -175,7 +176,7 @@ func TestKillAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, key, err := CreateKey(t.Context(), st, "trafford", store.RoleAdmin, "kill test")
+	_, key, err := service.CreateKey(t.Context(), st, "trafford", store.RoleAdmin, "kill test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -25,7 +26,7 @@ func TestOrgRateLimit(t *testing.T) {
 	})
 	var keys []string
 	for i := range 50 {
-		_, secret, err := CreateKey(t.Context(), ts.st, "alpha", store.RoleViewer, "k"+itoa(i))
+		_, secret, err := service.CreateKey(t.Context(), ts.st, "alpha", store.RoleViewer, "k"+itoa(i))
 		if err != nil {
 			t.Fatal(err)
 		}

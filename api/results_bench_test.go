@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/store/sqlite"
 )
@@ -45,7 +46,7 @@ func resultsBench(b *testing.B) (*http.Client, []*http.Request, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, key, err := CreateKey(b.Context(), st, "bench", store.RolePlanner, "bench")
+	_, key, err := service.CreateKey(b.Context(), st, "bench", store.RolePlanner, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

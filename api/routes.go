@@ -134,7 +134,7 @@ func (s *Service) registerWhoami(api huma.API) {
 	}, "caller", store.RoleViewer, func(ctx context.Context, _ *struct{}) (*whoamiOutput, error) {
 		p := caller(ctx)
 		out := &whoamiOutput{}
-		out.Body.Organisation, out.Body.Role, out.Body.KeyID, out.Body.Open = p.OrgName, p.Role, p.KeyID, p.KeyID == "" && s.open.Load()
+		out.Body.Organisation, out.Body.Role, out.Body.KeyID, out.Body.Open = p.OrgName, p.Role, p.KeyID, p.KeyID == "" && s.svc.Open()
 		return out, nil
 	})
 }

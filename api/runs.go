@@ -74,7 +74,7 @@ func (s *Service) registerRuns(api huma.API) {
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
 		Body StartRunRequest
 	}) (*runOutput, error) {
-		r, err := s.svc.StartRun(ctx, caller(ctx).as(), in.Body.ScenarioID, in.Body.ScenarioVersion, in.Body.Seed)
+		r, err := s.svc.StartRun(ctx, caller(ctx), in.Body.ScenarioID, in.Body.ScenarioVersion, in.Body.Seed)
 		if errors.Is(err, service.ErrVersionNotFound) {
 			return nil, huma.Error404NotFound("scenario version not found")
 		}
@@ -90,7 +90,7 @@ func (s *Service) registerRuns(api huma.API) {
 		Summary: "Read a run", Description: "The run's status, progress, error and provenance.",
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *RunPath) (*runOutput, error) {
-		r, err := s.svc.Run(ctx, caller(ctx).as(), in.ID)
+		r, err := s.svc.Run(ctx, caller(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -85,7 +85,7 @@ func (s *Service) registerScenarios(api huma.API) {
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *struct {
 		Body Document
 	}) (*scenarioOutput, error) {
-		sc, err := s.svc.CreateScenario(ctx, caller(ctx).as(), []byte(in.Body))
+		sc, err := s.svc.CreateScenario(ctx, caller(ctx), []byte(in.Body))
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +148,7 @@ func (s *Service) registerScenarios(api huma.API) {
 			}
 			ifVersion = v
 		}
-		sc, err := s.svc.UpdateScenario(ctx, caller(ctx).as(), in.ID, []byte(in.Body), ifVersion)
+		sc, err := s.svc.UpdateScenario(ctx, caller(ctx), in.ID, []byte(in.Body), ifVersion)
 		if err != nil {
 			return nil, err
 		}

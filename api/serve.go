@@ -55,7 +55,7 @@ func Serve(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) erro
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("carecast serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", svc.deps.Version,
-		"workers", cfg.Workers, "open", svc.open.Load())
+		"workers", cfg.Workers, "open", svc.svc.Open())
 
 	var serveErr error
 	select {

@@ -26,7 +26,7 @@ const (
 
 // LocalOrg is the organisation of the single local user when the server runs open (on
 // loopback, before any API key exists).
-const LocalOrg = "local"
+const LocalOrg = service.LocalOrg
 
 // Service is the carecast HTTP API over a service.Service (one store and one data directory):
 // it authenticates requests, serves the operations under /v1 and calls the service, which
@@ -44,13 +44,9 @@ type Service struct {
 	limits  rateLimits
 	pages   *pageCache // encoded result pages
 
-	open        atomic.Bool  // serving the local user without keys
-	openChecked atomic.Int64 // when open mode was last checked against the store (unix ns)
-	keys        keyCache
-	localOrg    store.Org
-	closing     chan struct{} // closed when shutdown starts; ends event streams
-	drain       sync.Once
-	closed      atomic.Bool
+	closing chan struct{} // closed when shutdown starts; ends event streams
+	drain   sync.Once
+	closed  atomic.Bool
 }
 
 // NewService starts the service.Service (service.New: it prepares the data directory, recovers
@@ -84,35 +80,11 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 	if err != nil {
 		return nil, err
 	}
-	if err := s.decideOpen(ctx); err != nil {
+	if err := s.svc.ServeOpen(ctx, cfg.Addr, cfg.Loopback()); err != nil {
 		s.svc.Close(ctx)
 		return nil, err
 	}
 	return s, nil
-}
-
-// decideOpen runs the service open as the local user when the store has no API key and the
-// address is loopback, and refuses to serve without keys on any other address.
-func (s *Service) decideOpen(ctx context.Context) error {
-	cfg, st, logger := s.cfg, s.st, s.log
-	nkeys, err := st.CountKeys(ctx)
-	if err != nil {
-		return fmt.Errorf("count API keys: %w", err)
-	}
-	if nkeys == 0 {
-		if !cfg.Loopback() {
-			return fmt.Errorf("refusing to serve on %s without API keys: create one with "+
-				"`carecast keys create --org NAME --role admin`, or listen on loopback (127.0.0.1)", cfg.Addr)
-		}
-		if s.localOrg, err = st.EnsureOrg(ctx, LocalOrg); err != nil {
-			return fmt.Errorf("create the local organisation: %w", err)
-		}
-		s.open.Store(true)
-		logger.Warn("no API keys exist: serving WITHOUT authentication as a single local user "+
-			"(organisation local, role admin) on loopback only; create a key to require keys",
-			"addr", cfg.Addr)
-	}
-	return nil
 }
 
 func withDefaults(d Deps) Deps {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/web"
 )
@@ -53,27 +54,18 @@ type webAuth struct{ s *Service }
 
 func (a webAuth) Authenticate(ctx context.Context, key string) (web.Principal, error) {
 	s := a.s
-	var p web.Principal
-	if key == "" {
-		if !s.open.Load() || !s.stillOpen(ctx) {
-			if s.allowAnon(ctx) != nil {
-				return p, web.ErrRateLimited
-			}
-			return p, web.ErrNoKey
+	p, err := s.svc.Authenticate(ctx, key)
+	switch {
+	case errors.Is(err, service.ErrNoKey), errors.Is(err, store.ErrNotFound):
+		if s.allowAnon(ctx) != nil {
+			return web.Principal{}, web.ErrRateLimited
 		}
-		p = web.Principal{OrgID: s.localOrg.ID, OrgName: s.localOrg.Name, Role: store.RoleAdmin, Open: true}
-	} else {
-		k, err := s.lookupKey(ctx, key)
-		if errors.Is(err, store.ErrNotFound) {
-			if s.allowAnon(ctx) != nil {
-				return p, web.ErrRateLimited
-			}
-			return p, web.ErrBadKey
+		if key == "" {
+			return web.Principal{}, web.ErrNoKey
 		}
-		if err != nil {
-			return p, err
-		}
-		p = web.Principal{OrgID: k.OrgID, OrgName: k.OrgName, Role: k.Role, KeyID: k.KeyID}
+		return web.Principal{}, web.ErrBadKey
+	case err != nil:
+		return web.Principal{}, err
 	}
 	if s.allowCaller(principal{KeyID: p.KeyID, OrgID: p.OrgID}) != nil {
 		return web.Principal{}, web.ErrRateLimited

@@ -17,8 +17,13 @@
 // OpenCentral, DamagedResult). It writes the faces' whole-run downloads (Export: every export
 // format, the filter checked against the results, disclosure control, provenance) and runs'
 // server-sent events (RunEvents, over Watch), so the API and the pages send the same bytes.
-// Faces tell it their settings in a Config and learn of run
-// events through Metrics.
+// It keeps the API keys (CreateKey with the per-organisation cap, Keys, DeleteKey; the
+// function CreateKey for the operator's CLI) and resolves a presented secret to a Principal
+// (Authenticate, through a short-lived cache cleared when a key is deleted), or to the single
+// local user while it runs open (ServeOpen: no key in the store, loopback only, until the first
+// key exists). Faces read the secret from their requests, apply rate limits and answer in
+// their own words. Faces tell it their settings in a Config and learn of run events through
+// Metrics.
 //
 // The CLI (cmd/carecast: project, scenario validate, serve), the API and the pages (package
 // api and web) all use one Carecast, so one scenario gives the same numbers, bit for bit,

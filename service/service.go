@@ -39,6 +39,9 @@ type Config struct {
 	MaxScenarioBytes int64
 	// MaxPageSize caps the lists the pages ask for (0: no cap).
 	MaxPageSize int
+	// MaxKeysPerOrg is how many API keys one organisation may have (0: no limit); CreateKey
+	// applies it.
+	MaxKeysPerOrg int
 }
 
 // Metrics is told about runs as the run manager moves them, so that a face can export them
@@ -111,6 +114,12 @@ type Service struct {
 
 	closed    atomic.Bool
 	reserveMu sync.Mutex // the disk reserve (reserve.go)
+
+	// API keys and open mode (keys.go)
+	keys        keyCache
+	open        atomic.Bool  // serving the local user without keys
+	openChecked atomic.Int64 // when open mode was last checked against the store (unix ns)
+	localOrg    store.Org
 }
 
 // New prepares the data directory (uploads/, runs/, tmp/), recovers from an unclean stop —

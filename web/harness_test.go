@@ -254,7 +254,7 @@ func startServer(t testing.TB, withKeys bool) *server {
 		central: map[string][]forecast.ResultRow{}}, keys: map[store.Role]string{}}
 	if withKeys {
 		for _, role := range []store.Role{store.RoleViewer, store.RolePlanner} {
-			_, secret, err := api.CreateKey(context.Background(), st, "Sheffield City Council", role, string(role))
+			_, secret, err := service.CreateKey(context.Background(), st, "Sheffield City Council", role, string(role))
 			if err != nil {
 				t.Fatal(err)
 			}

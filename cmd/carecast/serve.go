@@ -154,7 +154,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if label == "" {
 			label = *role
 		}
-		k, secret, err := api.CreateKey(ctx, st, *org, store.Role(*role), label)
+		k, secret, err := service.CreateKey(ctx, st, *org, store.Role(*role), label)
 		if err != nil {
 			return fail(err)
 		}
