@@ -231,8 +231,7 @@ func (failingStore) ListScenarios(context.Context, string, store.Page) ([]store.
 }
 
 func TestInternalErrorsHidden(t *testing.T) {
-	ts := newTestServer(t, true)
-	ts.svc.st = failingStore{ts.st}
+	ts := newTestServerOver(t, true, func(st store.Store) store.Store { return failingStore{st} })
 	r := want(t, ts.do("GET", "/v1/scenarios", ts.key("alpha", store.RoleViewer), nil), http.StatusInternalServerError)
 	p := r.problem(t)
 	if strings.Contains(string(r.body), "secret") || strings.Contains(string(r.body), "disk") {

@@ -31,7 +31,7 @@ func (s *Service) registerRunEvents(api huma.API) {
 		Responses:   map[string]*huma.Response{"200": runEventsDoc},
 		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, "run", store.RoleViewer, func(ctx context.Context, in *RunPath) (*huma.StreamResponse, error) {
-		r, err := s.st.GetRun(ctx, caller(ctx).OrgID, in.ID)
+		r, err := s.svc.Run(ctx, caller(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -131,7 +131,7 @@ func (s *Service) registerRuns(api huma.API) {
 		p := caller(ctx)
 		r, err := s.svc.CancelRun(ctx, p.OrgID, in.ID)
 		if errors.Is(err, store.ErrConflict) {
-			if cur, gerr := s.st.GetRun(ctx, p.OrgID, in.ID); gerr == nil {
+			if cur, gerr := s.svc.Run(ctx, p, in.ID); gerr == nil {
 				return nil, huma.Error409Conflict("the run has already finished (status " + string(cur.Status) + ")")
 			}
 		}

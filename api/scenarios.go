@@ -103,7 +103,7 @@ func (s *Service) registerScenarios(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		scs, next, err := s.st.ListScenarios(ctx, caller(ctx).OrgID, pg)
+		scs, next, err := s.svc.ListScenarios(ctx, caller(ctx), pg)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +122,7 @@ func (s *Service) registerScenarios(api huma.API) {
 		ScenarioPath
 		Version int `query:"version" minimum:"1" doc:"Version to read; omit for the latest."`
 	}) (*scenarioOutput, error) {
-		sc, err := s.st.GetScenario(ctx, caller(ctx).OrgID, in.ID, in.Version)
+		sc, err := s.svc.Scenario(ctx, caller(ctx), in.ID, in.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +161,7 @@ func (s *Service) registerScenarios(api huma.API) {
 		Description: "Hides the scenario. Its runs stay readable. Refused (409) while it has queued or running runs.",
 		Errors:      []int{http.StatusNotFound, http.StatusConflict},
 	}, "scenario", store.RolePlanner, func(ctx context.Context, in *ScenarioPath) (*struct{}, error) {
-		err := s.st.DeleteScenario(ctx, caller(ctx).OrgID, in.ID, time.Now())
+		err := s.svc.DeleteScenario(ctx, caller(ctx), in.ID)
 		if errors.Is(err, store.ErrConflict) {
 			return nil, huma.Error409Conflict("the scenario has queued or running runs: cancel them or wait for them to finish")
 		}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/carecast/carecast/store"
 )
@@ -119,4 +120,21 @@ func (s *Service) limit(n int) int {
 		return min(n, s.cfg.MaxPageSize)
 	}
 	return n
+}
+
+// ListScenarios returns one page of p's organisation's scenarios at their latest versions,
+// newest first, and the cursor of the next page ("" after the last). Unlike Scenarios it
+// applies no cap of its own: pg is the face's (checked) page.
+func (s *Service) ListScenarios(ctx context.Context, p Principal, pg store.Page) ([]store.Scenario, string, error) {
+	return s.st.ListScenarios(ctx, p.OrgID, pg)
+}
+
+// DeleteScenario hides p's organisation's scenario id; its runs stay readable. It needs the
+// planner role (ErrForbidden), and returns store.ErrNotFound for a missing scenario and
+// store.ErrConflict while the scenario has queued or running runs.
+func (s *Service) DeleteScenario(ctx context.Context, p Principal, id string) error {
+	if err := planner(p); err != nil {
+		return err
+	}
+	return s.st.DeleteScenario(ctx, p.OrgID, id, time.Now())
 }
