@@ -1,6 +1,8 @@
-// Package api is carecast's HTTP API: a Huma v2 service on net/http that keeps scenarios, runs,
-// uploaded datasets and API keys in a store (package store; SQLite by default) and executes
-// runs in a bounded worker pool through an injected Runner.
+// Package api is carecast's HTTP API: Huma v2 operations on net/http over service.Service,
+// which keeps scenarios, runs, uploaded datasets and API keys in a store (package store; SQLite
+// by default) and executes runs in a bounded worker pool through an injected Runner. api reads
+// the key a request presents, applies the rate limits, counts metrics and answers RFC 9457
+// problem documents; what carecast does lives in package service.
 //
 // # Wiring
 //
