@@ -78,7 +78,7 @@ func (c *Carecast) Run(ctx context.Context, spec RunSpec, progress func(done, to
 		sc.Uncertainty.Seed = *spec.Seed
 	}
 
-	res, err := on.Engine.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, progress)
+	res, err := on.Engine.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version, Checked: true}, progress)
 	var se forecast.ScenarioError
 	if errors.As(err, &se) {
 		return RunOutput{}, PublicError(err)
@@ -99,7 +99,7 @@ func (c *Carecast) Run(ctx context.Context, spec RunSpec, progress func(done, to
 		// deterministic runs: the same statistic (see CentralFileName).
 		central := sc
 		central.Uncertainty.Draws = 0
-		cres, err := on.Engine.Run(ctx, central, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version}, nil)
+		cres, err := on.Engine.Run(ctx, central, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version, Checked: true}, nil)
 		if err != nil {
 			return RunOutput{}, fmt.Errorf("central projection: %w", err)
 		}

@@ -163,7 +163,7 @@ func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	e := c.Engine
 	bar := newProgressBar(stderr, isTerminal(stderr))
-	r, err := e.Run(ctx, sc, engine.RunOptions{ScenarioID: id, RunID: *runID, Version: carecastVersion(), NoDrivers: *noDrivers}, bar.update)
+	r, err := e.Run(ctx, sc, engine.RunOptions{ScenarioID: id, RunID: *runID, Version: carecastVersion(), NoDrivers: *noDrivers, Checked: true}, bar.update)
 	bar.finish()
 	if err != nil {
 		var se forecast.ScenarioError

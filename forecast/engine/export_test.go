@@ -10,7 +10,7 @@ import (
 // Monte Carlo draw's set-up for the first district of sc, after a first call has warmed the
 // caches: the loops that run for every district and draw.
 func HotLoopAllocs(e *Engine, sc forecast.Scenario) (project, chain, setup float64, err error) {
-	p, err := e.newPlan(sc)
+	p, err := e.newPlan(sc, false)
 	if err != nil {
 		return 0, 0, 0, err
 	}

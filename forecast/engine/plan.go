@@ -87,10 +87,12 @@ type outArea struct {
 }
 
 // newPlan checks the scenario against the data and prepares a run.
-func (e *Engine) newPlan(sc forecast.Scenario) (*plan, error) {
+func (e *Engine) newPlan(sc forecast.Scenario, checked bool) (*plan, error) {
 	sc = sc.WithDefaults()
-	if err := sc.Check(e.in); err != nil {
-		return nil, err
+	if !checked { // else the caller checked it against e.in (RunOptions.Checked)
+		if err := sc.Check(e.in); err != nil {
+			return nil, err
+		}
 	}
 	p := &plan{e: e, sc: sc, base: sc.BaseYear}
 	for y := sc.BaseYear; y <= sc.Horizon; y++ {

@@ -24,6 +24,10 @@ type RunOptions struct {
 	Workers int
 	// NoDrivers skips the drivers of change.
 	NoDrivers bool
+	// Checked says the caller has already checked the scenario against this engine's inputs
+	// (forecast.Scenario.Check on Engine.Inputs, as service.Carecast.Parse does), so the run
+	// does not check it again.
+	Checked bool
 }
 
 // Provenance says where every number of a run came from.
@@ -63,7 +67,7 @@ type Result struct {
 // run goes. Run returns a forecast.ScenarioError listing every problem if the scenario does
 // not fit the data, and ctx.Err() (wrapped) if cancelled.
 func (e *Engine) Run(ctx context.Context, sc forecast.Scenario, opts RunOptions, progress func(done, total int)) (*Result, error) {
-	p, err := e.newPlan(sc)
+	p, err := e.newPlan(sc, opts.Checked)
 	if err != nil {
 		return nil, err
 	}
