@@ -108,7 +108,7 @@ func (s *Service) UploadsFor(ctx context.Context, orgID string, doc []byte) (map
 		if err != nil {
 			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
 		}
-		out[ds.ID] = Upload{ID: ds.ID, Kind: ds.Kind, Path: filepath.Join(s.dataDir, ds.Path)}
+		out[ds.ID] = Upload{ID: ds.ID, Kind: ds.Kind, Path: filepath.Join(s.dataDir, ds.Path), Hash: ds.ContentHash}
 	}
 	return out, nil
 }

@@ -16,6 +16,9 @@ type Upload struct {
 	ID   string // dst_…
 	Kind string // its dataset kind
 	Path string // the file, absolute
+	// Hash is the file's SHA-256 as stored with it ("sha256:…"): Carecasts on uploads are kept
+	// by it, so a file is read only to build one, and checked against it then.
+	Hash string
 }
 
 // maxUploadCarecasts is how many Carecasts on uploaded data one Carecast keeps.
@@ -78,7 +81,7 @@ func (c *Carecast) ForScenario(sc forecast.Scenario, uploads map[string]Upload) 
 		return c, nil
 	}
 	var errs forecast.ScenarioError
-	files := map[string][]byte{}
+	chosen := map[string]Upload{} // by kind
 	var key strings.Builder
 	for i, d := range sc.Datasets {
 		if d.Dataset == "default" {
@@ -94,12 +97,15 @@ func (c *Carecast) ForScenario(sc forecast.Scenario, uploads map[string]Upload) 
 			errs = append(errs, forecast.FieldError{Path: path, Message: fmt.Sprintf("dataset %s is a %s dataset, not %s", d.Dataset, u.Kind, d.Kind)})
 			continue
 		}
-		data, err := os.ReadFile(u.Path)
-		if err != nil {
-			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
+		if u.Hash == "" { // not recorded: hash the file to key the cache by its content
+			data, err := os.ReadFile(u.Path)
+			if err != nil {
+				return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
+			}
+			u.Hash = "sha256:" + datasets.ContentHash(data)
 		}
-		files[d.Kind] = data
-		fmt.Fprintf(&key, "%s=%s;", d.Kind, datasets.ContentHash(data))
+		chosen[d.Kind] = u
+		fmt.Fprintf(&key, "%s=%s;", d.Kind, u.Hash)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -119,7 +125,7 @@ func (c *Carecast) ForScenario(sc forecast.Scenario, uploads map[string]Upload) 
 		}
 	}
 	c.uploads.mu.Unlock()
-	ent.once.Do(func() { ent.c, ent.err = c.withUploads(sc, files, named) })
+	ent.once.Do(func() { ent.c, ent.err = c.withUploads(sc, chosen) })
 	if ent.err != nil {
 		return nil, ent.err
 	}
@@ -130,14 +136,22 @@ func (c *Carecast) ForScenario(sc forecast.Scenario, uploads map[string]Upload) 
 	return ent.c, nil
 }
 
-// withUploads builds a Carecast on c's bundle with files (by kind) in place of their kinds.
-func (c *Carecast) withUploads(sc forecast.Scenario, files map[string][]byte, named map[string]string) (*Carecast, error) {
+// withUploads builds a Carecast on c's bundle with the uploads (by kind) in place of their
+// kinds, each file read once and checked against its stored hash.
+func (c *Carecast) withUploads(sc forecast.Scenario, chosen map[string]Upload) (*Carecast, error) {
 	b := c.Bundle
 	var errs forecast.ScenarioError
 	for i, d := range sc.Datasets {
-		data, ok := files[d.Kind]
+		u, ok := chosen[d.Kind]
 		if !ok {
 			continue
+		}
+		data, err := os.ReadFile(u.Path)
+		if err != nil {
+			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
+		}
+		if got := "sha256:" + datasets.ContentHash(data); u.Hash != "" && got != u.Hash {
+			return nil, fmt.Errorf("dataset %s: its file no longer matches the hash stored with it (%s, now %s)", d.Dataset, u.Hash, got)
 		}
 		nb, err := b.With(datasets.Kind(d.Kind), data, datasets.ReadOptions{Name: d.Dataset})
 		if ve, ok := datasets.IsValidation(err); ok {
