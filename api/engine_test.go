@@ -51,6 +51,12 @@ func TestEngineRunEndToEnd(t *testing.T) {
 		return 0
 	}
 	get := func(run Run, measure, band string) float64 { return getYear(run, 2035, measure, band) }
+	// The JSON envelope names the data the numbers rest on (datasets.TestDataYears pins the line).
+	var page ResultsPage
+	want(t, ts.do(http.MethodGet, "/v1/runs/"+base.ID+"/results?limit=1", viewer, nil), http.StatusOK).json(t, &page)
+	if !strings.HasPrefix(page.DataYears, "population: ONS mid-2021 estimates") || !strings.Contains(page.DataYears, "service use: PSS-EX1 2011-12 to 2013-14") {
+		t.Errorf("results page data_years = %q", page.DataYears)
+	}
 	hBase, hShift := get(base, "capacity.home_care_hours", "18+"), get(shift, "capacity.home_care_hours", "18+")
 	resBase, resShift := get(base, "service.residential", "18+"), get(shift, "service.residential", "18+")
 	homeBase, homeShift := get(base, "service.home_care", "18+"), get(shift, "service.home_care", "18+")

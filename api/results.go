@@ -133,6 +133,7 @@ func decodeResultCursor(c string, rows int64) (int64, error) {
 // ResultsPage is one page of a run's results.
 type ResultsPage struct {
 	RunID      string      `json:"run_id" doc:"The run."`
+	DataYears  string      `json:"data_years,omitempty" doc:"The data and years the numbers rest on, e.g. 'population: ONS mid-2021 estimates, projected on ONS NPP 2018 assumptions; service use: PSS-EX1 2011-12 to 2013-14' (also in the run's provenance)."`
 	Items      []ResultRow `json:"items" doc:"The cells, in the order of the result file."`
 	NextCursor string      `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }
@@ -229,7 +230,7 @@ func (s *Service) registerResults(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		page := ResultsPage{RunID: r.ID, Items: make([]ResultRow, len(rows)), NextCursor: encodeResultCursor(next)}
+		page := ResultsPage{RunID: r.ID, DataYears: rf.Provenance().DataYears, Items: make([]ResultRow, len(rows)), NextCursor: encodeResultCursor(next)}
 		for i, row := range rows {
 			page.Items[i] = resultBody(row)
 		}
@@ -706,6 +707,10 @@ func (p ResultsPage) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 64+len(p.Items)*400)
 	b = append(b, `{"run_id":`...)
 	b = appendJSONString(b, p.RunID)
+	if p.DataYears != "" {
+		b = append(b, `,"data_years":`...)
+		b = appendJSONString(b, p.DataYears)
+	}
 	b = append(b, `,"items":[`...)
 	for i := range p.Items {
 		if i > 0 {

@@ -194,6 +194,7 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 	for _, f := range b.Files {
 		in.Datasets = append(in.Datasets, engine.DatasetRef{Kind: string(f.Kind), File: f.File, ContentHash: f.ContentHash, Sources: f.Sources})
 	}
+	in.DescribeData = (&dataYears{b: b}).describe
 	return in, nil
 }
 
@@ -212,5 +213,5 @@ func RunProvenance(p engine.Provenance) Provenance {
 	doc, _ := json.Marshal(p.Scenario) // a plain struct: cannot fail
 	seed := p.Seed
 	return Provenance{ScenarioID: p.ScenarioID, RunID: p.RunID, Scenario: doc, DatasetHashes: hashes,
-		SoftwareVersion: p.Version, Seed: &seed, Quantiles: p.Quantiles, PriceBase: p.CostTerms}
+		SoftwareVersion: p.Version, Seed: &seed, Quantiles: p.Quantiles, PriceBase: p.CostTerms, DataYears: engine.DataSummary(p.DataYears)}
 }

@@ -109,6 +109,10 @@ type Provenance struct {
 	Quantiles []float64 `json:"quantiles,omitempty"`
 	// PriceBase names the prices of cost measures, e.g. "2023-24" (real terms) or "cash".
 	PriceBase string `json:"price_base,omitempty"`
+	// DataYears names the data and years the numbers rest on, e.g. "population: ONS mid-2021
+	// estimates, projected on ONS NPP 2018 assumptions; service use: PSS-EX1 2011-12 to 2013-14"
+	// (engine.DataSummary).
+	DataYears string `json:"data_years,omitempty"`
 	// Disclosure is set on exports to which disclosure control was applied.
 	Disclosure *Disclosure `json:"disclosure,omitempty"`
 }
@@ -118,7 +122,7 @@ type Provenance struct {
 // disclosure).
 var MetadataKeys = []string{"carecast.format", "carecast.scenario_id", "carecast.run_id", "carecast.scenario_version",
 	"carecast.scenario", "carecast.dataset_hashes", "carecast.software_version", "carecast.seed",
-	"carecast.quantiles", "carecast.price_base", "carecast.disclosure"}
+	"carecast.quantiles", "carecast.price_base", "carecast.data_years", "carecast.disclosure"}
 
 // Metadata returns the provenance as key-value pairs (keys from MetadataKeys; empty fields are
 // left out). It panics only if Scenario is not valid JSON, a broken contract.
@@ -155,6 +159,7 @@ func (p Provenance) Metadata() map[string]string {
 		put("quantiles", js(p.Quantiles))
 	}
 	put("price_base", p.PriceBase)
+	put("data_years", p.DataYears)
 	if p.Disclosure != nil {
 		put("disclosure", js(p.Disclosure))
 	}
@@ -202,6 +207,7 @@ func ProvenanceFromMetadata(lookup func(key string) (string, bool)) (Provenance,
 	}
 	js("quantiles", &p.Quantiles)
 	p.PriceBase, _ = get("price_base")
+	p.DataYears, _ = get("data_years")
 	if _, ok := get("disclosure"); ok {
 		p.Disclosure = new(Disclosure)
 		js("disclosure", p.Disclosure)

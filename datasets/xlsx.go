@@ -181,6 +181,7 @@ func provenanceRows(p Provenance) [][]string {
 		add("quantiles", string(b))
 	}
 	add("price_base", p.PriceBase)
+	add("data_years", p.DataYears)
 	if p.Disclosure != nil {
 		b, _ := json.Marshal(p.Disclosure)
 		add("disclosure", string(b))

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 
@@ -22,6 +23,28 @@ func (c *Carecast) Project(ctx context.Context, sc forecast.Scenario) ([]forecas
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// DataYears names the data and years a run of sc would rest on, without running it (the
+// line pages show beside the numbers; a run records the same in its provenance).
+func (c *Carecast) DataYears(sc forecast.Scenario) (string, error) {
+	p, err := c.Engine.Describe(sc)
+	if err != nil {
+		return "", err
+	}
+	return engine.DataSummary(p.DataYears), nil
+}
+
+// DataYearsOf returns the data-years line of a run's provenance document (as stored with
+// the run), "" if it has none.
+func DataYearsOf(provenance json.RawMessage) string {
+	var p struct {
+		DataYears []engine.DataYear `json:"data_years"`
+	}
+	if json.Unmarshal(provenance, &p) != nil {
+		return ""
+	}
+	return engine.DataSummary(p.DataYears)
 }
 
 // baselineCache keeps the latest baselines of areas (Baseline).

@@ -244,6 +244,7 @@ type growthCell struct {
 type overviewPage struct {
 	base
 	Area        forecast.AreaInfo
+	DataYears   string // the data and years the baseline rests on
 	Parent      *forecast.AreaInfo
 	Successor   *forecast.AreaInfo
 	Problem     string
@@ -316,6 +317,10 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.render(w, r, http.StatusOK, "area", d)
+		return
+	}
+	if d.DataYears, err = s.d.Projector.DataYears(sc); err != nil {
+		s.failErr(w, r, &p, "projection", err)
 		return
 	}
 	f := newFrame(rows)

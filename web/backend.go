@@ -129,4 +129,7 @@ type Projector interface {
 	// Project runs sc and returns its rows without drivers of change. It returns a
 	// forecast.ScenarioError if sc does not fit the data, and stops when ctx is done.
 	Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error)
+	// DataYears names the data and years a run of sc rests on (engine.DataSummary), e.g.
+	// "population: ONS mid-2021 estimates, …; service use: PSS-EX1 2011-12 to 2013-14".
+	DataYears(sc forecast.Scenario) (string, error)
 }

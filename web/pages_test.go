@@ -192,6 +192,16 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 			t.Errorf("results page lacks %q", want)
 		}
 	}
+	// The data behind the numbers, beside them (datasets.TestDataYears pins the line itself),
+	// and the same on Sheffield's own page, which the results were asked from.
+	dataLine := `<p class="muted data-years" id="data-years">Data: population: ONS mid-2021 estimates, projected on ONS NPP 2018 assumptions; ` +
+		`need: HSE 2013, CFAS II 2011, HSE 2021; service use: PSS-EX1 2011-12 to 2013-14; unit costs: carecast&#39;s illustrative defaults (assumptions, not data).</p>`
+	if !strings.Contains(p.body, dataLine) {
+		t.Errorf("results page lacks the data years line %s", dataLine)
+	}
+	if a := c.get("/areas/" + Sheffield); !strings.Contains(a.body, dataLine) {
+		t.Errorf("Sheffield's page lacks the data years line %s", dataLine)
+	}
 	// Which need measures drive each service for 65+: the default the engine recorded.
 	for _, want := range []string{`<tr><th scope="row">Residential care</th><td>Dementia 70%, Need help with self-care 30%</td></tr>`,
 		`<tr><th scope="row">Home care</th><td>Dementia 60%, Need help with self-care 40%</td></tr>`} {

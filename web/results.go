@@ -184,6 +184,7 @@ type resultsPage struct {
 	Exports       []exportLink
 	AreaExports   []exportLink
 	Provenance    string
+	DataYears     string         // the data and years the numbers rest on, from the provenance
 	ServiceDrive  []serviceDrive // which need measures drive each service for 65+, from the provenance
 	PerHead       bool           // services for 65+ follow population instead
 	Problem       string
@@ -353,6 +354,7 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 			d.Provenance = string(b)
 		}
 		d.ServiceDrive, d.PerHead = serviceDrivers(run.Provenance)
+		d.DataYears = service.DataYearsOf(run.Provenance)
 	}
 	s.render(w, r, http.StatusOK, "results", d)
 }

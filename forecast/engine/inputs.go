@@ -40,6 +40,11 @@ type Inputs struct {
 	Supply []SupplyRow
 	// Datasets names each dataset used, with its content hash, for provenance.
 	Datasets []DatasetRef
+	// DescribeData, if not nil, names the data each part of a run rests on, from the run's
+	// provenance (which years of which publication: "service use: PSS-EX1 2011-12 to
+	// 2013-14"); the run records its answer as Provenance.DataYears. The engine does not know
+	// the data's publications, the caller that built the inputs does (package datasets).
+	DescribeData func(Provenance) []DataYear
 	// Uncertainty, if not nil, returns the empirical error models that widen Monte Carlo
 	// ranges (see ErrorModels); it is called once, on the first run with draws.
 	Uncertainty func() (*ErrorModels, error)

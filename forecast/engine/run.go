@@ -47,6 +47,26 @@ type Provenance struct {
 	Notes        []string          `json:"notes,omitempty"`
 	Calibration  string            `json:"population_method"`
 	DriversOrder []string          `json:"drivers_order,omitempty"`
+	// DataYears names, for each part of the chain, the data and years it rests on (see
+	// Inputs.DescribeData); DataSummary joins them into one line.
+	DataYears []DataYear `json:"data_years,omitempty"`
+}
+
+// DataYear names the data one part of a run rests on: Topic "population", "need",
+// "service use", "unit costs" or "supply"; Data e.g. "ONS mid-2021 estimates".
+type DataYear struct {
+	Topic string `json:"topic"`
+	Data  string `json:"data"`
+}
+
+// DataSummary joins data years into the one line pages and exports show, e.g. "population:
+// ONS mid-2021 estimates; service use: PSS-EX1 2011-12 to 2013-14".
+func DataSummary(d []DataYear) string {
+	parts := make([]string, len(d))
+	for i, x := range d {
+		parts[i] = x.Topic + ": " + x.Data
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Result is a run's output: every measure for every area reported and year, with the drivers
@@ -180,6 +200,12 @@ func (p *plan) result(opts RunOptions) *Result {
 	for _, a := range p.out {
 		r.Areas = append(r.Areas, *p.e.areas[a.code])
 	}
+	r.Provenance = p.provenance(opts)
+	return r
+}
+
+// provenance records where the run's numbers come from.
+func (p *plan) provenance(opts RunOptions) Provenance {
 	prov := Provenance{ScenarioID: opts.ScenarioID, RunID: opts.RunID, Scenario: p.sc, Version: opts.Version,
 		Seed: p.sc.Uncertainty.Seed, Draws: p.sc.Uncertainty.Draws, Quantiles: p.sc.Uncertainty.Quantiles,
 		Datasets: p.e.in.Datasets, Evidence: map[string]int{}, ActivityYrs: p.rates.years, CostTerms: p.costUnit,
@@ -200,8 +226,21 @@ func (p *plan) result(opts RunOptions) *Result {
 		}
 		prov.UnitCosts[name] = fmt.Sprintf("£%g per %s (%s)", p.unitCost[k], unit, note)
 	}
-	r.Provenance = prov
-	return r
+	if p.e.in.DescribeData != nil {
+		prov.DataYears = p.e.in.DescribeData(prov)
+	}
+	return prov
+}
+
+// Describe returns the provenance a run of sc would record, without running it: what data
+// and years its numbers would rest on (Provenance.DataYears), its evidence years, activity
+// years and unit costs. It returns a forecast.ScenarioError if sc does not fit the data.
+func (e *Engine) Describe(sc forecast.Scenario) (Provenance, error) {
+	p, err := e.newPlan(sc, false)
+	if err != nil {
+		return Provenance{}, err
+	}
+	return p.provenance(RunOptions{}), nil
 }
 
 // Measure describes one output measure.

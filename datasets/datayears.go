@@ -1,0 +1,182 @@
+package datasets
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/carecast/carecast/forecast/engine"
+)
+
+// dataYears answers engine.Inputs.DescribeData for a bundle: for each part of a run, the
+// publications and years its numbers rest on, named from the rows' sources (shortSource).
+// What it reads is fixed by the run's provenance: the estimates of the base year, the supplied
+// projection's variant or the national assumptions, each need measure's evidence year, the
+// service activity years, and the unit costs and supply the data holds.
+type dataYears struct {
+	b *Bundle
+
+	mu  sync.Mutex
+	pop map[string]string // (base year, source, variant) → population line, computed once
+}
+
+func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
+	var out []engine.DataYear
+	add := func(topic string, labels []string) {
+		if len(labels) > 0 {
+			out = append(out, engine.DataYear{Topic: topic, Data: strings.Join(labels, ", ")})
+		}
+	}
+	out = append(out, engine.DataYear{Topic: "population", Data: d.population(p.Scenario.BaseYear, p.Scenario.Population.Source, p.Scenario.Population.Variant)})
+
+	measures := make([]string, 0, len(p.Evidence))
+	for m := range p.Evidence {
+		measures = append(measures, m)
+	}
+	slices.Sort(measures)
+	var need labelSet
+	for _, m := range measures {
+		for _, r := range d.b.Prevalence {
+			if r.Measure == m && int(r.EvidenceYear) == p.Evidence[m] {
+				need.add(fmt.Sprintf("%s %d", shortSource(r.Source), r.EvidenceYear))
+			}
+		}
+	}
+	add("need", need.list)
+
+	var use labelSet
+	for _, r := range d.b.ServiceActivity {
+		if slices.Contains(p.ActivityYrs, int(r.Year)) {
+			use.add(shortSource(r.Source))
+		}
+	}
+	if len(use.list) > 0 && len(p.ActivityYrs) > 0 {
+		use.list[len(use.list)-1] += " " + financialYears(p.ActivityYrs)
+	}
+	add("service use", use.list)
+
+	var costs labelSet
+	for _, r := range d.b.UnitCosts {
+		costs.add(shortSource(r.Source))
+	}
+	illustrative := false
+	for _, note := range p.UnitCosts {
+		if strings.Contains(note, "illustrative") {
+			illustrative = true
+		}
+	}
+	if illustrative {
+		costs.add("carecast's illustrative defaults (assumptions, not data)")
+	}
+	add("unit costs", costs.list)
+
+	var supply labelSet
+	for _, r := range d.b.Supply {
+		supply.add(shortSource(r.Source))
+	}
+	add("supply", supply.list)
+	return out
+}
+
+// population names the estimates of the base year and what projects them.
+func (d *dataYears) population(base int, source, variant string) string {
+	key := fmt.Sprint(base, "|", source, "|", variant)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.pop[key]; ok {
+		return s
+	}
+	var est, proj labelSet
+	for _, r := range d.b.Population {
+		switch {
+		case r.Kind == "estimate" && int(r.Year) == base:
+			est.add(estimateLabel(r.Source, base))
+		case source == "supplied" && r.Kind == "projection" && r.Variant == variant:
+			proj.add(shortSource(r.Source) + " " + variant)
+		}
+	}
+	s := strings.Join(est.list, ", ")
+	if s == "" {
+		s = fmt.Sprintf("mid-%d estimates", base)
+	}
+	if source == "supplied" {
+		s += "; projection: " + strings.Join(proj.list, ", ")
+	} else {
+		var rates labelSet
+		for _, r := range d.b.Mortality {
+			rates.add(shortSource(r.Source))
+		}
+		if len(rates.list) > 0 {
+			s += ", projected on " + strings.Join(rates.list, ", ") + " assumptions"
+		}
+	}
+	if d.pop == nil {
+		d.pop = map[string]string{}
+	}
+	d.pop[key] = s
+	return s
+}
+
+// labelSet keeps distinct labels in the order first seen.
+type labelSet struct{ list []string }
+
+func (l *labelSet) add(s string) {
+	if s != "" && !slices.Contains(l.list, s) {
+		l.list = append(l.list, s)
+	}
+}
+
+// financialYears writes the financial years starting in years as a range: "2011-12 to
+// 2013-14", or "2021-22" for one.
+func financialYears(years []int) string {
+	lo, hi := slices.Min(years), slices.Max(years)
+	fy := func(y int) string { return fmt.Sprintf("%d-%02d", y, (y+1)%100) }
+	if lo == hi {
+		return fy(lo)
+	}
+	return fy(lo) + " to " + fy(hi)
+}
+
+// estimateLabel names a base year's estimates: "ONS mid-2021 estimates" for ONS's, else the
+// source's short name and the year.
+func estimateLabel(source string, year int) string {
+	if strings.Contains(source, "ONS") {
+		return fmt.Sprintf("ONS mid-%d estimates", year)
+	}
+	return fmt.Sprintf("%s mid-%d", shortSource(source), year)
+}
+
+// shortNames are the publications carecast's default data comes from, by a phrase their rows'
+// sources contain, with the short name pages and exports use. The first match wins.
+var shortNames = []struct{ phrase, name string }{
+	{"Strategy Unit", "SNPP 2018 variant derived by the Strategy Unit"},
+	{"2018-based subnational", "ONS SNPP 2018"},
+	{"2016-based subnational", "ONS SNPP 2016"},
+	{"2018-based national", "ONS NPP 2018"},
+	{"SALT", "SALT"},
+	{"ASC-FR", "ASC-FR"},
+	{"PSS-EX1", "PSS-EX1"},
+	{"CQC", "CQC"},
+	{"PSSRU", "PSSRU"},
+	{"CFAS", "CFAS II"},
+	{"Health Survey for England", "HSE"},
+}
+
+// shortSource is the short name of a row's source (see shortNames); a source carecast does not
+// know, such as a council's upload, is named by its first clause.
+func shortSource(s string) string {
+	for _, n := range shortNames {
+		if strings.Contains(s, n.phrase) {
+			return n.name
+		}
+	}
+	if i := strings.IndexAny(s, ";(,"); i > 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
+}
