@@ -18,14 +18,7 @@ func TestDataYears(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := datasets.EngineInputs(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := engineOn(t, b)
 	for _, c := range []struct {
 		name string
 		sc   forecast.Scenario

@@ -318,6 +318,12 @@ func TestCoversServices(t *testing.T) {
 // runOn runs sc on b's engine inputs.
 func runOn(t *testing.T, b *datasets.Bundle, sc forecast.Scenario) (*engine.Result, error) {
 	t.Helper()
+	return engineOn(t, b).Run(context.Background(), sc, engine.RunOptions{}, nil)
+}
+
+// engineOn builds an engine on b's engine inputs.
+func engineOn(t *testing.T, b *datasets.Bundle) *engine.Engine {
+	t.Helper()
 	in, err := datasets.EngineInputs(b)
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +332,7 @@ func runOn(t *testing.T, b *datasets.Bundle, sc forecast.Scenario) (*engine.Resu
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e.Run(context.Background(), sc, engine.RunOptions{}, nil)
+	return e
 }
 
 func cellOf(t *testing.T, r *engine.Result, area string, year int, measure, sex, band string) float64 {
