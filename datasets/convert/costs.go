@@ -19,7 +19,8 @@ const (
 	costYear      = 2021 // financial year 2021-22
 	costPriceBase = "2021-22"
 	// PriceIndexService is the unit_costs service of the PSS pay & prices index rows (England,
-	// unit "index", 2021-22 = 100), which the engine uprates costs with.
+	// unit "index", 2021-22 = 100), for uprating costs to a later price base (not yet read by
+	// the engine).
 	PriceIndexService = "pss_pay_prices_index"
 )
 
@@ -144,6 +145,10 @@ func inForce21(a datasets.Area) bool { return a.ValidTo == "" || a.ValidTo >= "2
 // else its region's (from the same table), else England's, each row's source saying which; the
 // councils of April 2023 take their county's. England's rows are the national fallback the
 // engine uses. It also writes the PSS pay & prices index (PriceIndexService).
+//
+// Build does not call it yet: the default dataset still ships no unit costs until the engine
+// records each council's cost source and the tests that assume the illustrative defaults are
+// moved (issue 11). Its tests check it on the raw files.
 func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, error) {
 	byCode := map[string]datasets.Area{}
 	for _, a := range areas {
