@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/carecast/carecast/forecast"
 )
 
 // Kind names a canonical dataset.
@@ -77,6 +79,10 @@ type Area struct {
 	SuccessorCode string `parquet:"successor_code,dict"`
 	Source        string `parquet:"source,dict"`
 }
+
+// IsCouncil reports whether the area is upper tier: a council with adult social services
+// responsibilities (forecast.AreaInfo.IsCouncil).
+func (a Area) IsCouncil() bool { return (&forecast.AreaInfo{Type: a.AreaType}).IsCouncil() }
 
 // Population is a row of the population dataset: people in an area on 30 June of Year, by sex
 // and single year of age (90 = 90 and over). Kind is "estimate" or "projection"; Variant names

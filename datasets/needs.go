@@ -91,7 +91,7 @@ func (b *Bundle) reported(areas []string) (districts, councils []string) {
 		// Validation refuses loops in the parent chain; the depth cap is a second guard.
 		for c, depth := d.AreaCode, 0; c != "" && byCode[c] != nil && depth < 16; c, depth = byCode[c].ParentCode, depth+1 {
 			in = in || want[c]
-			if council == "" && (&forecast.AreaInfo{Type: byCode[c].AreaType}).IsCouncil() {
+			if council == "" && byCode[c].IsCouncil() {
 				council = c
 			}
 		}

@@ -304,7 +304,7 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 	}
 	sc := baselineScenario(a)
 	d.Draws = sc.Uncertainty.Draws
-	rows, err := s.project(r.Context(), sc)
+	rows, dataYears, err := s.projection(r.Context(), sc)
 	if err != nil {
 		var se forecast.ScenarioError
 		switch {
@@ -319,10 +319,7 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "area", d)
 		return
 	}
-	if d.DataYears, err = s.d.Projector.DataYears(sc); err != nil {
-		s.failErr(w, r, &p, "projection", err)
-		return
-	}
+	d.DataYears = dataYears
 	f := newFrame(rows)
 	d.BaseYear = f.first()
 	d.Years = f.years[1:]

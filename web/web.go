@@ -371,21 +371,29 @@ type projCache struct {
 }
 
 type projEntry struct {
-	once sync.Once
-	rows []forecast.ResultRow
-	err  error
+	once      sync.Once
+	rows      []forecast.ResultRow
+	dataYears string // the data and years the rows rest on (Projector.DataYears)
+	err       error
 }
 
 func newProjCache(n int) *projCache { return &projCache{max: n, m: map[string]*projEntry{}} }
 
 // project returns the rows of sc from the cache or the Projector.
 func (s *site) project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error) {
+	rows, _, err := s.projection(ctx, sc)
+	return rows, err
+}
+
+// projection returns the rows of sc and the data and years they rest on, from the cache or
+// the Projector.
+func (s *site) projection(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, string, error) {
 	if s.d.Projector == nil {
-		return nil, errNoProjector
+		return nil, "", errNoProjector
 	}
 	k, err := json.Marshal(sc)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	c := s.cache
 	c.mu.Lock()
@@ -404,7 +412,9 @@ func (s *site) project(ctx context.Context, sc forecast.Scenario) ([]forecast.Re
 		// Not the request's context: the result is shared with later requests.
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
-		e.rows, e.err = s.d.Projector.Project(pctx, sc)
+		if e.rows, e.err = s.d.Projector.Project(pctx, sc); e.err == nil {
+			e.dataYears, e.err = s.d.Projector.DataYears(sc)
+		}
 	})
 	if e.err != nil {
 		c.mu.Lock()
@@ -413,7 +423,7 @@ func (s *site) project(ctx context.Context, sc forecast.Scenario) ([]forecast.Re
 		}
 		c.mu.Unlock()
 	}
-	return e.rows, e.err
+	return e.rows, e.dataYears, e.err
 }
 
 var errNoProjector = errors.New("no projector in this build")

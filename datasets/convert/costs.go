@@ -173,7 +173,7 @@ func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, erro
 		own := map[string]datasets.UnitCost{}
 		for code, x := range cells {
 			a, known := byCode[code]
-			if !known || !isCouncil(a) {
+			if !known || !a.IsCouncil() {
 				continue
 			}
 			if !inForce21(a) {
@@ -192,7 +192,7 @@ func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, erro
 			out = append(out, r)
 		}
 		for _, a := range areas {
-			if isCouncil(a) && inForce21(a) && a.ValidFrom < "2022-04-01" {
+			if a.IsCouncil() && inForce21(a) && a.ValidFrom < "2022-04-01" {
 				if _, ok := own[a.AreaCode]; !ok {
 					return nil, fmt.Errorf("unit costs %s: %s has no row for council %s (%s)", it.service, it.file, a.AreaCode, a.AreaName)
 				}
@@ -219,15 +219,6 @@ func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, erro
 		return cmp.Or(cmp.Compare(x.AreaCode, y.AreaCode), cmp.Compare(x.Service, y.Service), cmp.Compare(x.Year, y.Year))
 	})
 	return out, nil
-}
-
-// isCouncil says whether an area is a council with social services responsibilities.
-func isCouncil(a datasets.Area) bool {
-	switch a.AreaType {
-	case datasets.AreaCounty, datasets.AreaUnitary, datasets.AreaMetropolitanDistrict, datasets.AreaLondonBorough:
-		return true
-	}
-	return false
 }
 
 // buildPriceIndex reads the PSS pay & prices index (PSSRU Table 12.1.2, all sectors, pay and

@@ -73,7 +73,7 @@ func TestUnitCosts(t *testing.T) {
 	// Every council of 2021-22 has one row of each service, and none is £0.
 	councils := 0
 	for _, a := range areas {
-		if !isCouncil(a) || !inForce21(a) {
+		if !a.IsCouncil() || !inForce21(a) {
 			continue
 		}
 		councils++

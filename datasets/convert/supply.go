@@ -136,7 +136,7 @@ func buildSupply(raw fs.FS, areas []datasets.Area, pop []datasets.Population) ([
 		if !known && code[0] == 'W' {
 			continue // Flintshire: a Welsh council, 0 beds
 		}
-		if !known || !isCouncil(a) {
+		if !known || !a.IsCouncil() {
 			return nil, fmt.Errorf("supply: CQC area %s (%s) is not an English council in the areas table", code, names[code])
 		}
 		nur := nursing[code] // absent: no nursing homes (City of London, Isles of Scilly)
