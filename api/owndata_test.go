@@ -40,8 +40,9 @@ func (ts *testServer) cellOf(key string, run Run, area string, year int, measure
 
 // TestRunsOnTheCouncilsOwnData: a council uploads its own population projection (variant
 // "flat": Sheffield's mid-2021 estimate held to 2035; variant "council": twice it) and its own unit
-// costs (nursing at twice the default £950 a week), names them in scenarios, and gets double
-// the need and double the nursing cost, with each upload's content hash in the run's
+// costs (nursing at twice the illustrative £950 a week), names them in scenarios, and gets
+// double the need and its own nursing cost per resident-week (against Sheffield's ASC-FR
+// figure on the default data), with each upload's content hash in the run's
 // provenance. An upload that lacks what a scenario needs is refused when the scenario is saved,
 // naming what is missing; another organisation's dataset is not found.
 func TestRunsOnTheCouncilsOwnData(t *testing.T) {
@@ -85,13 +86,26 @@ func TestRunsOnTheCouncilsOwnData(t *testing.T) {
 	withCosts := ts.succeededRun(planner, fmt.Sprintf(`{"name": "our costs", "areas": ["E08000019"], "horizon": 2035,
 		"datasets": [{"kind": "unit_costs", "dataset": %q}]}`, costs.ID))
 	noCosts := ts.succeededRun(planner, `{"name": "default costs", "areas": ["E08000019"], "horizon": 2035}`)
-	nb, nc := ts.cellOf(planner, noCosts, "E08000019", 2030, "cost.nursing", "18+"), ts.cellOf(planner, withCosts, "E08000019", 2030, "cost.nursing", "18+")
-	if math.Abs(nc/nb-2) > 1e-9 {
-		t.Errorf("cost.nursing 2030: %.0f with the council's costs, %.0f with the default: ratio %.12f, want 2", nc, nb, nc/nb)
+	weekly := func(run Run, service string) float64 {
+		return ts.cellOf(planner, run, "E08000019", 2030, "cost."+service, "18+") / (52 * ts.cellOf(planner, run, "E08000019", 2030, "service."+service, "18+"))
 	}
-	if rb, rc := ts.cellOf(planner, noCosts, "E08000019", 2030, "cost.residential", "18+"), ts.cellOf(planner, withCosts, "E08000019", 2030, "cost.residential", "18+"); rb != rc {
-		t.Errorf("cost.residential changed with a nursing-only upload: %v → %v", rb, rc)
+	// Sheffield's ASC-FR 2021-22 nursing £893.8313 a week and residential £1,073.9241 (package
+	// convert's TestUnitCosts), ×1.072 to the default 2022-23 prices (PSSRU Table 12.1.2).
+	for _, c := range []struct {
+		name    string
+		run     Run
+		service string
+		want    float64
+	}{{"default costs", noCosts, "nursing", 893.8313121 * 1.072}, {"default costs", noCosts, "residential", 1073.924103 * 1.072},
+		{"our costs", withCosts, "nursing", 1900},
+		// An upload replaces the kind whole (datasets/README.md): residential care, which it
+		// does not cost, falls back to the illustrative £800 a week.
+		{"our costs", withCosts, "residential", forecast.DefaultUnitCosts["residential"].Cost}} {
+		if got := weekly(c.run, c.service); math.Abs(got-c.want) > 1e-3 {
+			t.Errorf("run %q: Sheffield's %s cost £%.4f a week in 2030, want £%.4f", c.name, c.service, got, c.want)
+		}
 	}
+	nc := ts.cellOf(planner, withCosts, "E08000019", 2030, "cost.nursing", "18+")
 
 	// The same costs as CSV: the same validation, the same numbers.
 	var csvBuf bytes.Buffer

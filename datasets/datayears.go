@@ -56,26 +56,65 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 	}
 	add("service use", use.list)
 
-	var costs labelSet
-	for _, r := range d.b.UnitCosts {
-		costs.add(shortSource(r.Source))
-	}
-	illustrative := false
-	for _, note := range p.UnitCosts {
-		if strings.Contains(note, "illustrative") {
-			illustrative = true
-		}
-	}
-	if illustrative {
-		costs.add("carecast's illustrative defaults (assumptions, not data)")
-	}
-	add("unit costs", costs.list)
+	add("unit costs", d.costs(p))
 
 	var supply labelSet
 	for _, r := range d.b.Supply {
 		supply.add(shortSource(r.Source))
 	}
 	add("supply", supply.list)
+	return out
+}
+
+// costs names the publications and years of the unit costs a run took from the data (not the
+// services whose cost the scenario sets), the price index that restated them, and the services
+// left on carecast's illustrative defaults.
+func (d *dataYears) costs(p engine.Provenance) []string {
+	var illustrative, fromData []string
+	restated := false
+	for svc, note := range p.UnitCosts {
+		switch {
+		case strings.Contains(note, "illustrative"):
+			illustrative = append(illustrative, svc)
+		case strings.Contains(note, "(scenario)"):
+		default:
+			fromData = append(fromData, svc)
+			restated = restated || strings.Contains(note, "restated")
+		}
+	}
+	var names labelSet
+	years := map[string][]int{}
+	for _, r := range d.b.UnitCosts {
+		if r.Service != PriceIndexService && slices.Contains(fromData, r.Service) {
+			n := shortSource(r.Source)
+			names.add(n)
+			if !slices.Contains(years[n], int(r.Year)) {
+				years[n] = append(years[n], int(r.Year))
+			}
+		}
+	}
+	var out []string
+	for _, n := range names.list {
+		out = append(out, n+" "+financialYears(years[n]))
+	}
+	if restated {
+		out = append(out, fmt.Sprintf("restated at %s prices by the PSS pay & prices index", p.Scenario.Costs.PriceBase))
+	}
+	if len(illustrative) > 0 {
+		order := map[string]int{}
+		for i, s := range []string{"residential", "nursing", "home_care", "direct_payments", "day_care", "meals"} {
+			order[s] = i
+		}
+		slices.SortFunc(illustrative, func(a, b string) int { return order[a] - order[b] })
+		for i, s := range illustrative {
+			illustrative[i] = strings.ReplaceAll(s, "_", " ")
+		}
+		what := "carecast's illustrative defaults"
+		if len(fromData) > 0 || len(illustrative) < len(p.UnitCosts) {
+			what += " for " + strings.Join(illustrative, ", ")
+		}
+		out = append(out, what+" (assumptions, not data)")
+	}
 	return out
 }
 
@@ -157,6 +196,7 @@ var shortNames = []struct{ phrase, name string }{
 	{"SALT", "SALT"},
 	{"ASC-FR", "ASC-FR"},
 	{"PSS-EX1", "PSS-EX1"},
+	{"CQC care directory (HSCA active locations, 1 February 2021)", "CQC care home beds, 1 February 2021"},
 	{"CQC", "CQC"},
 	{"PSSRU", "PSSRU"},
 	{"CFAS", "CFAS II"},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
@@ -186,7 +187,21 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 			AgeFrom: band.from, AgeTo: band.to, Measure: a.Measure, Value: a.Value})
 	}
 	for _, u := range b.UnitCosts {
-		in.UnitCosts = append(in.UnitCosts, engine.UnitCost{Area: u.AreaCode, Service: u.Service, Unit: u.Unit, PriceBase: u.PriceBase, Year: int(u.Year), Cost: u.Cost})
+		if u.Service == PriceIndexService {
+			if u.AreaCode != National {
+				continue // the engine restates costs by England's index only
+			}
+			if in.PriceIndex == nil {
+				in.PriceIndex = &engine.PriceIndex{Name: "PSS pay & prices index", Level: map[int]float64{}}
+				if !strings.Contains(u.Source, "PSS pay") {
+					in.PriceIndex.Name = "price index (" + shortSource(u.Source) + ")"
+				}
+			}
+			in.PriceIndex.Level[int(u.Year)] = u.Cost
+			continue
+		}
+		in.UnitCosts = append(in.UnitCosts, engine.UnitCost{Area: u.AreaCode, Service: u.Service, Unit: u.Unit, PriceBase: u.PriceBase,
+			Year: int(u.Year), Cost: u.Cost, Source: u.Source})
 	}
 	for _, s := range b.Supply {
 		in.Supply = append(in.Supply, engine.SupplyRow{Area: s.AreaCode, Service: s.Service, Unit: s.Unit, Year: int(s.Year), Capacity: s.Capacity})

@@ -717,3 +717,9 @@ func (c *checker) gridCheck(sexCol, ageCol *column, lo, hi int, from int, bothSe
 		}
 	}
 }
+
+// PriceIndexService is the unit_costs service of price index rows: the level of an index of
+// care costs in each financial year (unit "index"), by which package datasets restates unit
+// costs at a scenario's price base (engine.Inputs.PriceIndex). The default data's is the PSS pay
+// and prices index, England, 2021-22 = 100.
+const PriceIndexService = "pss_pay_prices_index"

@@ -212,7 +212,9 @@ func unitCosts(nursingFactor float64, services ...string) []datasets.UnitCost {
 
 func TestCoversUnitCosts(t *testing.T) {
 	b := defaultBundle(t)
-	wantCovers(t, b, datasets.KindUnitCosts, datasets.Coverage{}, "unit_costs (none loaded) lacks residential")
+	// The default data costs residential, nursing and home care from ASC-FR; it has no cost of
+	// direct payments, day care or meals, which stay on the illustrative defaults.
+	wantCovers(t, b, datasets.KindUnitCosts, datasets.Coverage{}, "unit_costs unit_costs.parquet lacks direct_payments; lacks day_care; lacks meals")
 	all := with(t, b, datasets.KindUnitCosts, csvBytes(t, unitCosts(2, forecast.ServiceNames...)), "upload uc")
 	wantCovers(t, all, datasets.KindUnitCosts, datasets.Coverage{Areas: []string{sheffield}}, "")
 	some := with(t, b, datasets.KindUnitCosts, csvBytes(t, unitCosts(2, "residential", "home_care")), "upload uc1")
@@ -390,11 +392,15 @@ func TestUploadedPopulationRuns(t *testing.T) {
 	}
 }
 
-// TestUploadedUnitCostsRun runs with an uploaded unit_costs file whose nursing cost is twice
-// forecast.DefaultUnitCosts': cost.nursing doubles exactly and no other cost moves.
+// TestUploadedUnitCostsRun runs with an uploaded unit_costs file at 2023-24 prices holding
+// England's costs at forecast.DefaultUnitCosts, nursing twice that: every Sheffield cost is its
+// use times the upload's cost, where the default data's run costs residential care at
+// Sheffield's own ASC-FR 2021-22 figure restated by the PSS pay & prices index. At the default
+// 2022-23 price base the upload, which has no price index, is refused.
 func TestUploadedUnitCostsRun(t *testing.T) {
 	b := defaultBundle(t)
-	sc := forecast.Scenario{Name: "own costs", BaseYear: 2021, Horizon: 2030, Areas: []string{sheffield}}
+	sc := forecast.Scenario{Name: "own costs", BaseYear: 2021, Horizon: 2030, Areas: []string{sheffield},
+		Costs: forecast.CostSpec{PriceBase: "2023-24"}}
 	base, err := runOn(t, b, sc)
 	if err != nil {
 		t.Fatal(err)
@@ -404,20 +410,33 @@ func TestUploadedUnitCostsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	weekly := func(r *engine.Result, y int, s string) float64 {
+		return cellOf(t, r, sheffield, y, "cost."+s, "all", "18+") / (52 * cellOf(t, r, sheffield, y, "service."+s, "all", "18+"))
+	}
 	for _, y := range []int{2021, 2030} {
-		for _, s := range forecast.ServiceNames {
-			b0, b1 := cellOf(t, base, sheffield, y, "cost."+s, "all", "18+"), cellOf(t, own, sheffield, y, "cost."+s, "all", "18+")
-			want := b0
+		for _, s := range []string{"residential", "nursing", "direct_payments", "day_care"} {
+			want := forecast.DefaultUnitCosts[s].Cost
 			if s == "nursing" {
-				want = 2 * b0
+				want *= 2
 			}
-			if (s == "nursing" && b0 <= 0) || b1 != want {
-				t.Errorf("%d cost.%s = %v with the upload, %v without; want %v", y, s, b1, b0, want)
+			if got := weekly(own, y, s); math.Abs(got-want) > 1e-9*want {
+				t.Errorf("%d: Sheffield's %s costs £%v a week with the upload, want £%v", y, s, got, want)
 			}
 		}
+		// Sheffield's ASC-FR 2021-22 residential £1,073.92 (TestUnitCosts in package convert),
+		// ×1.072 to 2022-23 and ×1.074 to 2023-24 (PSSRU Table 12.1.2, all sectors).
+		if got, want := weekly(base, y, "residential"), 1073.92*1.072*1.074; math.Abs(got-want) > 0.01 {
+			t.Errorf("%d: Sheffield's residential care costs £%.2f a week on the default data, want £%.2f", y, got, want)
+		}
 	}
-	t.Logf("Sheffield 2030 cost.nursing: default £%.0f, uploaded £%.0f", cellOf(t, base, sheffield, 2030, "cost.nursing", "all", "18+"),
+	t.Logf("Sheffield 2030 cost.nursing: default data £%.0f, uploaded £%.0f", cellOf(t, base, sheffield, 2030, "cost.nursing", "all", "18+"),
 		cellOf(t, own, sheffield, 2030, "cost.nursing", "all", "18+"))
+
+	sc.Costs.PriceBase = ""
+	if _, err := runOn(t, ub, sc); err == nil || !strings.Contains(err.Error(),
+		"costs.price_base: the data's residential unit costs are at 2023-24 prices and the data has no price index to restate them at 2022-23 prices") {
+		t.Errorf("an upload at 2023-24 prices run at the default price base: got %v", err)
+	}
 }
 
 // TestScenarioCoverage derives what scenarios need and checks the default data and uploads

@@ -53,6 +53,12 @@ func Build(raw fs.FS) (*datasets.Bundle, error) {
 	if b.ServiceActivity, err = buildActivity(raw); err != nil {
 		return nil, fmt.Errorf("building service activity: %w", err)
 	}
+	if b.UnitCosts, err = buildUnitCosts(raw, b.Areas); err != nil {
+		return nil, fmt.Errorf("building unit costs: %w", err)
+	}
+	if b.Supply, err = buildSupply(raw, b.Areas, b.Population); err != nil {
+		return nil, fmt.Errorf("building supply: %w", err)
+	}
 	sortRows(b)
 	return b, nil
 }

@@ -18,10 +18,6 @@ const (
 	srcPSSIndex   = "PSSRU Unit Costs of Health and Social Care (Jones et al., PSSRU, University of Kent & Centre for Health Economics, University of York), Table 12.1.2 PSS pay & prices index, all sectors, excluding capital; each year's increase from the latest of the 2022, 2023 and 2024 editions that prints it; 2023 manual CC BY-NC-SA"
 	costYear      = 2021 // financial year 2021-22
 	costPriceBase = "2021-22"
-	// PriceIndexService is the unit_costs service of the PSS pay & prices index rows (England,
-	// unit "index", 2021-22 = 100), for uprating costs to a later price base (not yet read by
-	// the engine).
-	PriceIndexService = "pss_pay_prices_index"
 )
 
 // successor is a council of April 2023 and the county council it succeeds.
@@ -144,11 +140,7 @@ func inForce21(a datasets.Area) bool { return a.ValidTo == "" || a.ValidTo >= "2
 // buildUnitCosts gives every council of 2021-22 its own ASC-FR 2021-22 unit cost of each item,
 // else its region's (from the same table), else England's, each row's source saying which; the
 // councils of April 2023 take their county's. England's rows are the national fallback the
-// engine uses. It also writes the PSS pay & prices index (PriceIndexService).
-//
-// Build does not call it yet: the default dataset still ships no unit costs until the engine
-// records each council's cost source and the tests that assume the illustrative defaults are
-// moved (issue 11). Its tests check it on the raw files.
+// engine uses. It also writes the PSS pay & prices index (datasets.PriceIndexService).
 func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, error) {
 	byCode := map[string]datasets.Area{}
 	for _, a := range areas {
@@ -223,7 +215,7 @@ func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, erro
 
 // buildPriceIndex reads the PSS pay & prices index (PSSRU Table 12.1.2, all sectors, pay and
 // prices excluding capital: the running costs of care bought or provided by councils) and
-// returns it as England unit_costs rows of service PriceIndexService, unit "index", the level in
+// returns it as England unit_costs rows of service datasets.PriceIndexService, unit "index", the level in
 // each financial year with 2021-22 = 100. Each year's increase is taken from the latest edition
 // that prints it (editions revise earlier years).
 func buildPriceIndex(raw fs.FS) ([]datasets.UnitCost, error) {
@@ -282,7 +274,7 @@ func buildPriceIndex(raw fs.FS) ([]datasets.UnitCost, error) {
 	}
 	var out []datasets.UnitCost
 	for _, y := range years {
-		out = append(out, datasets.UnitCost{AreaCode: datasets.National, Year: int32(y), Service: PriceIndexService, Unit: "index",
+		out = append(out, datasets.UnitCost{AreaCode: datasets.National, Year: int32(y), Service: datasets.PriceIndexService, Unit: "index",
 			Cost: math.Round(level[y]*1e6) / 1e6, PriceBase: costPriceBase,
 			Source: fmt.Sprintf("%s (%d-%02d: %+.1f%%, %d edition)", srcPSSIndex, y, (y+1)%100, incs[y].pct, incs[y].edition)})
 	}

@@ -63,7 +63,6 @@ var northants = []string{"E06000061", "E06000062"} // North, West Northamptonshi
 // and Westmorland and Furness, by their share of people 65+ in mid-2020 (summing districts);
 // North Yorkshire and Somerset pass one to one to the councils of 2023. An apportioned council's
 // first part is rounded and the last takes the rest, so the parts sum to the county's beds.
-// Like buildUnitCosts, Build does not call it yet; its tests check it on the raw files.
 func buildSupply(raw fs.FS, areas []datasets.Area, pop []datasets.Population) ([]datasets.Supply, error) {
 	all, _, names, err := cqcBeds(raw, "cqc_care_home_beds_by_council_2021-02-01.csv", "care_home_beds")
 	if err != nil {

@@ -96,19 +96,32 @@ func table(r *engine.Result) map[rowKey]forecast.ResultRow {
 	return out
 }
 
-// areaVectors reads r into one vector of means per area, in the row order (the same for every
-// area), with the row keys of the first area. It keeps big runs cheap to compare.
+// areaVectors reads r into one vector of means per area, over the cells (keys) of England, the
+// first area with every cell; an area without a cell (a district's supply gap: supply is given
+// by council) has NaN there.
 func areaVectors(r *engine.Result) (keys []rowKey, vals map[string][]float64) {
-	vals = map[string][]float64{}
-	first := ""
+	cells := map[string]map[rowKey]float64{}
 	for row := range r.Rows() {
-		if first == "" {
-			first = row.AreaCode
+		k := rowKey{"", row.Year, row.Measure, row.Sex, row.AgeBand}
+		if row.AreaCode == england {
+			keys = append(keys, k)
 		}
-		if row.AreaCode == first {
-			keys = append(keys, rowKey{"", row.Year, row.Measure, row.Sex, row.AgeBand})
+		if cells[row.AreaCode] == nil {
+			cells[row.AreaCode] = map[rowKey]float64{}
 		}
-		vals[row.AreaCode] = append(vals[row.AreaCode], row.Mean)
+		cells[row.AreaCode][k] = row.Mean
+	}
+	vals = map[string][]float64{}
+	for a, c := range cells {
+		v := make([]float64, len(keys))
+		for i, k := range keys {
+			x, ok := c[k]
+			if !ok {
+				x = math.NaN()
+			}
+			v[i] = x
+		}
+		vals[a] = v
 	}
 	return keys, vals
 }

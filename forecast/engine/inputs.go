@@ -34,8 +34,11 @@ type Inputs struct {
 	Prevalence []PrevalenceRate
 	// Activity lists councils' service use.
 	Activity []Activity
-	// UnitCosts lists councils' unit costs (overriding the scenario's where given).
+	// UnitCosts lists councils' unit costs (overriding the illustrative defaults; a cost set in
+	// the scenario overrides both).
 	UnitCosts []UnitCost
+	// PriceIndex, if not nil, restates UnitCosts given at another price base at the scenario's.
+	PriceIndex *PriceIndex
 	// Supply lists capacity in place.
 	Supply []SupplyRow
 	// Datasets names each dataset used, with its content hash, for provenance.
@@ -100,11 +103,20 @@ type Activity struct {
 	Value          float64
 }
 
-// UnitCost is an area's cost of one Unit of Service in a year, at PriceBase prices.
+// UnitCost is an area's cost of one Unit of Service in a year, at PriceBase prices (a
+// financial year, "2021-22"); Source says where it comes from, for the run's provenance.
 type UnitCost struct {
 	Area, Service, Unit, PriceBase string
 	Year                           int
 	Cost                           float64
+	Source                         string
+}
+
+// PriceIndex is an index of care costs by financial year (keyed by its starting year): a cost
+// at year a's prices is Level[b]/Level[a] times as much at year b's.
+type PriceIndex struct {
+	Name  string // e.g. "PSS pay & prices index"
+	Level map[int]float64
 }
 
 // SupplyRow is an area's capacity of a service in a year (Unit "beds", "hours_per_week" or

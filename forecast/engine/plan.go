@@ -71,6 +71,7 @@ type plan struct {
 
 	levers       []leverPlan
 	unitCost     [numServices]float64
+	costNotes    [numServices]string // where each service's unit cost comes from (provenance)
 	costUnit     string
 	priceBase    int
 	e65Gain      [][forecast.NumSexes]float64   // by year index, gain since base
@@ -114,7 +115,9 @@ func (e *Engine) newPlan(sc forecast.Scenario, checked bool) (*plan, error) {
 	if err := p.prepareLevers(); err != nil {
 		return nil, err
 	}
-	p.prepareCosts()
+	if err := p.prepareCosts(); err != nil {
+		return nil, err
+	}
 	if err := p.prepareE65(); err != nil {
 		return nil, err
 	}
@@ -205,9 +208,37 @@ func (p *plan) supplyAt(area, service, unit string, year int) (float64, bool) {
 	return best, found
 }
 
+// areaSupply returns an output area's supply of a service in a unit in year: its own rows, or
+// for a region or England the sum over the councils it covers when every one of them has
+// supply. A district of a county has none (the data gives supply by council).
+func (p *plan) areaSupply(area outArea, service, unit string, year int) (float64, bool) {
+	if v, ok := p.supplyAt(area.code, service, unit, year); ok {
+		return v, true
+	}
+	info := p.e.areas[area.code]
+	if info == nil || (info.Type != "region" && info.Type != "country") {
+		return 0, false
+	}
+	var councils []string
+	for _, d := range area.districts {
+		if c := p.e.council[d]; !slices.Contains(councils, c) {
+			councils = append(councils, c)
+		}
+	}
+	sum := 0.0
+	for _, c := range councils {
+		v, ok := p.supplyAt(c, service, unit, year)
+		if !ok {
+			return 0, false
+		}
+		sum += v
+	}
+	return sum, len(councils) > 0
+}
+
 // applyGaps turns the gap cells of every reported area into need minus supply, or NaN (left
-// out of the table) where the area has no supply. vals holds [area][year][cell]; the other
-// statistics (quantiles), if any, are shifted alike.
+// out of the table) where the area has no supply (areaSupply). vals holds [area][year][cell];
+// the other statistics (quantiles), if any, are shifted alike.
 func (p *plan) applyGaps(stats ...[]float64) {
 	if len(p.gaps) == 0 {
 		return
@@ -216,7 +247,7 @@ func (p *plan) applyGaps(stats ...[]float64) {
 		for k, year := range p.years {
 			row := (a*len(p.years) + k) * p.nCells
 			for _, g := range p.gaps {
-				supply, ok := p.supplyAt(area.code, g.service, g.unit, year)
+				supply, ok := p.areaSupply(area, g.service, g.unit, year)
 				for _, v := range stats {
 					if v == nil {
 						continue
@@ -354,20 +385,52 @@ func (p *plan) prepareLevers() error {
 	return nil
 }
 
-func (p *plan) prepareCosts() {
+// prepareCosts sets each district's unit cost of each service: the scenario's where it sets
+// one, else the data's for the district's council (latest year), else England's from the data,
+// else carecast's illustrative default; data costs at another price base are restated at the
+// scenario's by the data's price index. It records where each service's cost comes from for
+// the provenance (costNotes).
+func (p *plan) prepareCosts() error {
+	pb, _, _ := strings.Cut(p.sc.Costs.PriceBase, "-")
+	p.priceBase, _ = strconv.Atoi(pb)
+	if p.priceBase == 0 {
+		p.priceBase = p.base
+	}
 	for k, name := range serviceNames {
 		p.unitCost[k] = forecast.DefaultUnitCosts[name].Cost
 	}
-	// The data's unit costs (latest year, by council, else England) replace the illustrative
-	// defaults; a unit cost set in the scenario replaces both.
-	dataCost := func(area string, k int) (float64, bool) {
-		cost, year, ok := 0.0, 0, false
+	idx := p.e.in.PriceIndex
+	var errs forecast.ScenarioError
+	// restate gives a data cost at the scenario's price base, and the factor applied.
+	restate := func(u UnitCost) (float64, float64) {
+		from, _, _ := strings.Cut(u.PriceBase, "-")
+		y, err := strconv.Atoi(from)
+		if err != nil || y == p.priceBase {
+			return u.Cost, 1
+		}
+		if idx != nil && idx.Level[y] > 0 && idx.Level[p.priceBase] > 0 {
+			f := idx.Level[p.priceBase] / idx.Level[y]
+			return u.Cost * f, f
+		}
+		msg := fmt.Sprintf("the data's %s unit costs are at %s prices and the data has no price index to restate them at %s prices", u.Service, u.PriceBase, p.sc.Costs.PriceBase)
+		if idx != nil {
+			msg = fmt.Sprintf("the data's %s unit costs are at %s prices and its %s covers %s, not %s", u.Service, u.PriceBase, idx.Name, idx.span(), p.sc.Costs.PriceBase)
+		}
+		if !slices.ContainsFunc(errs, func(e forecast.FieldError) bool { return e.Path == "costs.price_base" }) {
+			errs = append(errs, forecast.FieldError{Path: "costs.price_base", Message: msg})
+		}
+		return u.Cost, 1
+	}
+	// dataCost is area's latest unit cost of service k in the data.
+	dataCost := func(area string, k int) (UnitCost, bool) {
+		var best UnitCost
+		ok := false
 		for _, u := range p.e.in.UnitCosts {
-			if u.Area == area && u.Service == serviceNames[k] && u.Unit == forecast.DefaultUnitCosts[serviceNames[k]].Unit && (!ok || u.Year > year) {
-				cost, year, ok = u.Cost, u.Year, true
+			if u.Area == area && u.Service == serviceNames[k] && u.Unit == forecast.DefaultUnitCosts[serviceNames[k]].Unit && (!ok || u.Year > best.Year) {
+				best, ok = u, true
 			}
 		}
-		return cost, ok
+		return best, ok
 	}
 	inScenario := map[int]bool{}
 	for _, u := range p.sc.Costs.UnitCosts {
@@ -375,25 +438,85 @@ func (p *plan) prepareCosts() {
 		p.unitCost[k] = u.Cost
 		inScenario[k] = true
 	}
+	var national [numServices]UnitCost
+	var hasNational [numServices]bool
 	for k := range serviceNames {
-		if c, ok := dataCost(p.e.in.National, k); ok && !inScenario[k] {
-			p.unitCost[k] = c
+		if u, ok := dataCost(p.e.in.National, k); ok && !inScenario[k] {
+			national[k], hasNational[k] = u, true
+			p.unitCost[k], _ = restate(u)
 		}
 	}
 	p.districtCost = make([][numServices]float64, len(p.e.districts))
 	for d := range p.districtCost {
 		for k := range serviceNames {
 			p.districtCost[d][k] = p.unitCost[k]
-			if c, ok := dataCost(p.e.council[d], k); ok && !inScenario[k] {
-				p.districtCost[d][k] = c
+			if u, ok := dataCost(p.e.council[d], k); ok && !inScenario[k] {
+				p.districtCost[d][k], _ = restate(u)
 			}
 		}
 	}
-	pb, _, _ := strings.Cut(p.sc.Costs.PriceBase, "-")
-	p.priceBase, _ = strconv.Atoi(pb)
-	if p.priceBase == 0 {
-		p.priceBase = p.base
+	if len(errs) > 0 {
+		return errs
 	}
+
+	// Where each service's cost comes from, for the councils the run projects.
+	var councils []string
+	for _, d := range p.leaves {
+		if c := p.e.council[d]; !slices.Contains(councils, c) {
+			councils = append(councils, c)
+		}
+	}
+	for k, name := range serviceNames {
+		unit := forecast.DefaultUnitCosts[name].Unit
+		var own []UnitCost
+		for _, c := range councils {
+			if u, ok := dataCost(c, k); ok {
+				own = append(own, u)
+			}
+		}
+		switch {
+		case inScenario[k]:
+			p.costNotes[k] = fmt.Sprintf("£%g per %s (scenario)", p.unitCost[k], unit)
+		case len(own) == 1 && len(councils) == 1:
+			c, f := restate(own[0])
+			p.costNotes[k] = fmt.Sprintf("£%.2f per %s at %s prices (%s%s)", c, unit, p.sc.Costs.PriceBase, own[0].Source, p.restated(own[0], f))
+		case len(own) > 0:
+			note := fmt.Sprintf("each council's own from the data (%d of %d councils", len(own), len(councils))
+			if hasNational[k] {
+				_, f := restate(national[k])
+				note += fmt.Sprintf("; England £%.2f per %s at %s prices: %s%s", p.unitCost[k], unit, p.sc.Costs.PriceBase, national[k].Source, p.restated(national[k], f))
+			}
+			p.costNotes[k] = note + ")"
+		case hasNational[k]:
+			_, f := restate(national[k])
+			p.costNotes[k] = fmt.Sprintf("£%.2f per %s at %s prices (England's: %s%s)", p.unitCost[k], unit, p.sc.Costs.PriceBase, national[k].Source, p.restated(national[k], f))
+		default:
+			p.costNotes[k] = fmt.Sprintf("£%g per %s (carecast illustrative default, an assumption)", p.unitCost[k], unit)
+		}
+	}
+	return nil
+}
+
+// restated says how a data cost was restated at the scenario's price base, if it was.
+func (p *plan) restated(u UnitCost, factor float64) string {
+	if factor == 1 {
+		return ""
+	}
+	return fmt.Sprintf("; %s prices restated ×%.4f by the %s", u.PriceBase, factor, p.e.in.PriceIndex.Name)
+}
+
+// span is the financial years the index covers, "2015-16 to 2023-24".
+func (x *PriceIndex) span() string {
+	lo, hi := 0, 0
+	for y := range x.Level {
+		if lo == 0 || y < lo {
+			lo = y
+		}
+		if y > hi {
+			hi = y
+		}
+	}
+	return fmt.Sprintf("%d-%02d to %d-%02d", lo, (lo+1)%100, hi, (hi+1)%100)
 }
 
 // prepareE65 finds the gain in period life expectancy at 65 since the base year, which drives

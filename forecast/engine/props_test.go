@@ -113,6 +113,10 @@ func TestDoublePopulation(t *testing.T) {
 		for i := range in.Activity {
 			in.Activity[i].Value *= 2
 		}
+		in.Supply = append([]engine.SupplyRow(nil), src.Supply...) // twice the beds: gaps double too
+		for i := range in.Supply {
+			in.Supply[i].Capacity *= 2
+		}
 		return &in
 	}
 	for _, tc := range []struct {

@@ -227,11 +227,31 @@ func TestRealServiceSpotCheck(t *testing.T) {
 // TestRealIdentities checks, for every council, region and England and every year of the
 // baseline, that capacity, workforce and cost follow from services by the scenario's
 // assumptions (defaults: occupancy 0.92, 37.5 × 0.75 hours per FTE, 25 and 35 care hours per
-// resident a week, illustrative unit costs).
+// resident a week), and that a council's cost is its services times its own unit cost from the
+// data (ASC-FR 2021-22, restated at the default 2022-23 prices by the data's price index) or,
+// for meals, which the data does not cost, carecast's illustrative £35 a week. Regions and
+// England are sums of their councils' costs (TestDistrictsSumToAreas), not services times one
+// cost, so their cost lines are not checked here.
 func TestRealIdentities(t *testing.T) {
-	_, _, e := realData(t)
+	b, in, e := realData(t)
 	r := run(t, e, forecast.Scenario{Name: "baseline"}, engine.RunOptions{NoDrivers: true})
 	tab := table(r)
+	if in.PriceIndex == nil {
+		t.Fatal("the default data has no price index")
+	}
+	uprate := in.PriceIndex.Level[2022] / in.PriceIndex.Level[2021]
+	if !near(uprate, 1.072, 1e-6) { // PSSRU 2023 Table 12.1.2: 2022-23 all sectors +7.2%
+		t.Errorf("2021-22 to 2022-23 uprating = %v, want 1.072", uprate)
+	}
+	unitCost := func(area, service string) float64 {
+		for _, u := range b.UnitCosts {
+			if u.AreaCode == area && u.Service == service && u.PriceBase == "2021-22" {
+				return u.Cost * uprate
+			}
+		}
+		t.Fatalf("no %s unit cost for %s", service, area)
+		return 0
+	}
 	get := func(a string, y int, m string) float64 {
 		row, ok := tab[rowKey{a, y, m, "all", "18+"}]
 		if !ok {
@@ -248,6 +268,11 @@ func TestRealIdentities(t *testing.T) {
 		for _, y := range r.Years {
 			res, nur, home := get(a.Code, y, "service.residential"), get(a.Code, y, "service.nursing"), get(a.Code, y, "service.home_care")
 			hours := get(a.Code, y, "capacity.home_care_hours")
+			council := a.IsCouncil()
+			resCost, homeCost := res*52*800, hours*52*24 // not checked for regions and England
+			if council {
+				resCost, homeCost = res*52*unitCost(a.Code, "residential"), hours*52*unitCost(a.Code, "home_care")
+			}
 			checks := []struct {
 				name      string
 				got, want float64
@@ -257,9 +282,12 @@ func TestRealIdentities(t *testing.T) {
 				{"residential FTE", get(a.Code, y, "workforce.residential_fte"), res * 25 / staff},
 				{"nursing FTE", get(a.Code, y, "workforce.nursing_fte"), nur * 35 / staff},
 				{"home care FTE", get(a.Code, y, "workforce.home_care_fte"), hours / staff},
-				{"residential cost", get(a.Code, y, "cost.residential"), res * 52 * 800},
-				{"home care cost", get(a.Code, y, "cost.home_care"), hours * 52 * 24},
+				{"residential cost", get(a.Code, y, "cost.residential"), resCost},
+				{"home care cost", get(a.Code, y, "cost.home_care"), homeCost},
 				{"meals cost", get(a.Code, y, "cost.meals"), get(a.Code, y, "service.meals") * 52 * 35},
+			}
+			if !council {
+				checks = checks[:len(checks)-3]
 			}
 			for _, c := range checks {
 				n++
@@ -272,7 +300,7 @@ func TestRealIdentities(t *testing.T) {
 			}
 		}
 	}
-	if n < 160*25*8 {
+	if n < 150*25*8 { // 152 councils × 25 years × 8 checks, and 5 for each region and England
 		t.Errorf("only %d checks", n)
 	}
 }

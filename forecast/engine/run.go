@@ -214,17 +214,8 @@ func (p *plan) provenance(opts RunOptions) Provenance {
 	for _, s := range p.scheds {
 		prov.Evidence[s.measure] = s.evidenceYear
 	}
-	given := map[string]bool{}
-	for _, u := range p.sc.Costs.UnitCosts {
-		given[u.Service] = true
-	}
 	for k, name := range serviceNames {
-		unit := forecast.DefaultUnitCosts[name].Unit
-		note := "scenario"
-		if !given[name] {
-			note = "carecast illustrative default, an assumption"
-		}
-		prov.UnitCosts[name] = fmt.Sprintf("£%g per %s (%s)", p.unitCost[k], unit, note)
+		prov.UnitCosts[name] = p.costNotes[k]
 	}
 	if p.e.in.DescribeData != nil {
 		prov.DataYears = p.e.in.DescribeData(prov)
