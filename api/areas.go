@@ -60,7 +60,7 @@ func (s *Service) registerAreas(api huma.API) {
 	register(s, api, huma.Operation{
 		OperationID: "list-areas", Method: http.MethodGet, Path: "/areas", Tags: []string{"Areas"},
 		Summary:     "List and search areas",
-		Description: "England, its regions, councils and districts on 2021 boundaries; with include_ended, the areas that ended in 2019–2021 too.",
+		Description: "England, its regions, councils and districts on April 2023 boundaries; with include_ended, the areas that ended in 2019–2023 too.",
 	}, "area", store.RoleViewer, func(ctx context.Context, in *struct {
 		Q            string `query:"q" maxLength:"100" doc:"Search: part of the name or code, any case."`
 		Type         string `query:"type" enum:"country,region,county,unitary,metropolitan_district,london_borough,non_metropolitan_district,council" doc:"Only this type (council: every council with social services responsibilities)."`

@@ -49,8 +49,9 @@ func TestAreas(t *testing.T) {
 		t.Fatalf("search sheff: %+v", areas)
 	}
 	want(t, ts.do(http.MethodGet, "/v1/areas?type=council", key, nil), http.StatusOK).json(t, &areas)
-	if len(areas) != 152 {
-		t.Fatalf("%d councils, want 152", len(areas))
+	// April 2023 geography: 153 councils with social services responsibilities.
+	if len(areas) != 153 {
+		t.Fatalf("%d councils, want 153", len(areas))
 	}
 	want(t, ts.do(http.MethodGet, "/v1/areas?type=region", key, nil), http.StatusOK).json(t, &areas)
 	if len(areas) != 9 {
@@ -107,7 +108,7 @@ func TestBaseline(t *testing.T) {
 	}
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?from=2030&to=2025", key, nil), http.StatusUnprocessableEntity)
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06999999/baseline", key, nil), http.StatusNotFound)
-	r := want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?from=2022", key, nil), http.StatusUnprocessableEntity)
+	r := want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?from=2023", key, nil), http.StatusUnprocessableEntity)
 	if p := r.problem(t); p.Detail == "" {
 		t.Fatalf("a base year without estimates should say why: %+v", p)
 	}

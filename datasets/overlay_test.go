@@ -134,10 +134,10 @@ func TestWithPopulation(t *testing.T) {
 	need.Areas = []string{sheffield, leeds}
 	wantCovers(t, nb, datasets.KindPopulation, need, "E08000035 (Leeds) in 2021–2040")
 	wantCovers(t, b, datasets.KindPopulation, need, "population population.parquet has no council projection rows for E08000019 (Sheffield) in 2021–2040")
-	// The built-in data: every district has estimates in 2011, 2020 and 2021; Sheffield's run 2001–2021.
-	wantCovers(t, b, datasets.KindPopulation, datasets.Coverage{Areas: []string{sheffield}, YearFrom: 2001, YearTo: 2021, Kind: "estimate"}, "")
-	wantCovers(t, b, datasets.KindPopulation, datasets.Coverage{Areas: []string{leeds}, YearFrom: 2019, YearTo: 2022, Kind: "estimate"},
-		"has no estimate rows for E08000035 (Leeds) in 2019, 2022")
+	// The built-in data: every district has estimates in 2011, 2020, 2021 and 2022; Sheffield's run 2001–2022.
+	wantCovers(t, b, datasets.KindPopulation, datasets.Coverage{Areas: []string{sheffield}, YearFrom: 2001, YearTo: 2022, Kind: "estimate"}, "")
+	wantCovers(t, b, datasets.KindPopulation, datasets.Coverage{Areas: []string{leeds}, YearFrom: 2019, YearTo: 2023, Kind: "estimate"},
+		"has no estimate rows for E08000035 (Leeds) in 2019, 2023")
 
 	// Estimates replace the built-in ones of the areas and years they cover.
 	var est []datasets.Population

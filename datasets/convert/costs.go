@@ -26,26 +26,27 @@ type successor struct {
 	Districts       []string // the county's districts the council covers (nil: all of them)
 }
 
-// successors2023 names the councils created on 1 April 2023 that take the unit costs and care
-// home beds of a county council, with the county's districts that each covers (Cumbria is
-// split between two; North Yorkshire and Somerset continue one to one).
-var successors2023 = []successor{
-	{"E06000063", "E10000006", []string{"E07000026", "E07000028", "E07000029"}}, // Cumberland: Allerdale, Carlisle, Copeland
-	{"E06000064", "E10000006", []string{"E07000027", "E07000030", "E07000031"}}, // Westmorland and Furness: Barrow-in-Furness, Eden, South Lakeland
-	{"E06000065", "E10000023", nil},                                             // North Yorkshire
-	{"E06000066", "E10000027", nil},                                             // Somerset
-}
-
-// has2023Councils says whether the areas table has the councils of April 2023.
-// TEMPORARY, until the areas table moves to April 2023 geography (branch help-geo): without
-// them the counties' rows stay on the county codes only.
-func has2023Councils(areas []datasets.Area) bool {
-	for _, s := range successors2023 {
-		if !slices.ContainsFunc(areas, func(a datasets.Area) bool { return a.AreaCode == s.Council }) {
-			return false
+// successors2023 lists the councils created on 1 April 2023 that take the unit costs and care
+// home beds of a county council, from the reorganisation tables (areas.go): Cumbria is split
+// between Cumberland and Westmorland and Furness by district; North Yorkshire and Somerset
+// continue one to one.
+func successors2023() []successor {
+	var out []successor
+	for _, cty := range abolishedCounties {
+		if cty.To != "2023-03-31" {
+			continue
+		}
+		if cty.Successor != "" {
+			out = append(out, successor{cty.Successor, cty.Code, nil})
+			continue
+		}
+		for _, ch := range reorganisations {
+			if ch.From == "2023-04-01" && countyOf2023[ch.Successor] == cty.Code {
+				out = append(out, successor{ch.Successor, cty.Code, ch.Predecessors})
+			}
 		}
 	}
-	return true
+	return out
 }
 
 // ascfrCell is one published figure of an ASC-FR table for 2021-22.
@@ -190,16 +191,14 @@ func buildUnitCosts(raw fs.FS, areas []datasets.Area) ([]datasets.UnitCost, erro
 				}
 			}
 		}
-		if has2023Councils(areas) {
-			for _, s := range successors2023 {
-				c, ok := own[s.County]
-				if !ok {
-					return nil, fmt.Errorf("unit costs %s: no figure for %s, which %s takes", it.service, s.County, s.Council)
-				}
-				c.AreaCode = s.Council
-				c.Source = fmt.Sprintf("county's figure (%s from 1 April 2023): %s", byCode[s.County].AreaName, c.Source)
-				out = append(out, c)
+		for _, s := range successors2023() {
+			c, ok := own[s.County]
+			if !ok {
+				return nil, fmt.Errorf("unit costs %s: no figure for %s, which %s takes", it.service, s.County, s.Council)
 			}
+			c.AreaCode = s.Council
+			c.Source = fmt.Sprintf("county's figure (%s until 31 March 2023): %s", byCode[s.County].AreaName, c.Source)
+			out = append(out, c)
 		}
 	}
 	idx, err := buildPriceIndex(raw)

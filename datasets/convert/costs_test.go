@@ -83,8 +83,19 @@ func TestUnitCosts(t *testing.T) {
 			}
 		}
 	}
-	if councils != 152 {
-		t.Errorf("%d councils, want 152 (CASSRs of 2021-22)", councils)
+	// The 152 CASSRs of 2021-22 (Cumbria, North Yorkshire and Somerset among them) and the 4
+	// councils of April 2023.
+	if councils != 156 {
+		t.Errorf("%d councils, want 156 (152 CASSRs of 2021-22 and 4 of April 2023)", councils)
+	}
+	// The councils of April 2023 take their county's own figure, labelled.
+	for council, county := range map[string]string{"E06000063": "E10000006", "E06000064": "E10000006", "E06000065": "E10000023", "E06000066": "E10000027"} {
+		for _, it := range costItems {
+			got, want := costOf(t, rows, council, it.service), costOf(t, rows, county, it.service)
+			if got.Cost != want.Cost || !strings.HasPrefix(got.Source, "county's figure (") || !strings.HasSuffix(got.Source, want.Source) {
+				t.Errorf("%s %s £%v %q; want %s's £%v", council, it.service, got.Cost, got.Source, county, want.Cost)
+			}
+		}
 	}
 }
 

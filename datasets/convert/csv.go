@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"compress/gzip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -17,14 +18,24 @@ type csvFile struct {
 	rows   [][]string
 }
 
-// readCSV reads the CSV file at path in raw; the first record is the header.
+// readCSV reads the CSV file at path in raw (gzip-compressed when the name ends in .gz); the
+// first record is the header.
 func readCSV(raw fs.FS, path string) (*csvFile, error) {
 	fh, err := raw.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("raw file: %w", err)
 	}
 	defer fh.Close()
-	r := csv.NewReader(fh)
+	var in io.Reader = fh
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		defer zr.Close()
+		in = zr
+	}
+	r := csv.NewReader(in)
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {

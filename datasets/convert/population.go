@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -12,14 +13,18 @@ import (
 )
 
 const (
-	srcMYE2011   = "ONS mid-year population estimates, mid-2011 (2018 LAD boundaries, Nomis NM_2002_1); areas created in 2019–2021 are the sums of their predecessors; OGL v3"
-	srcMYE2020   = "ONS mid-year population estimates, mid-2020 on 2021 geography (MYE2, published 2021-06-25); OGL v3"
-	srcMYE2021   = "ONS mid-year population estimates, mid-2021 (Census 2021 based), LAD 2021; OGL v3"
-	srcMYE4      = "ONS mid-year population estimates 2001–2020 on 2021 geography (MYE4, published 2021-06-25); OGL v3"
-	srcSheffield = "ONS mid-year population estimates 2001–2019 for Sheffield by sex and single year of age (via scc-pi/popsheff); OGL v3"
-	srcTrafford  = "ONS mid-year population estimates mid-2022, mid-2023, mid-2024 (Census 2021 based) for Trafford (via traffordDataLab/open_data); OGL v3"
-	srcNPP2018   = "ONS 2018-based national population projections, England, principal (published 2019-10-21); OGL v3"
-	srcSNPP2016  = "ONS 2016-based subnational population projections, principal (published 2018-05-24); OGL v3"
+	srcMYE2011    = "ONS mid-year population estimates, mid-2011 (2018 LAD boundaries, Nomis NM_2002_1); areas created in 2019–2023 are the sums of their predecessors; OGL v3"
+	srcMYE2022    = "ONS mid-year population estimates, mid-2022 (Census 2021 based) on April 2023 geography (MYE2, published 2024-03-26); OGL v3"
+	srcSummed     = "areas created in 2023 are the sums of their predecessors"
+	mye2022File   = "ons_mye/mye2022_syoa_sex_lad2023geog.csv.gz"
+	srcMYE2020    = "ONS mid-year population estimates, mid-2020 on 2021 geography (MYE2, published 2021-06-25); OGL v3"
+	srcMYE2021    = "ONS mid-year population estimates, mid-2021 (Census 2021 based), LAD 2021; OGL v3"
+	srcMYE4       = "ONS mid-year population estimates 2001–2020 on 2021 geography (MYE4, published 2021-06-25); OGL v3"
+	srcMYE4Summed = srcMYE4 + "; " + srcSummed
+	srcSheffield  = "ONS mid-year population estimates 2001–2019 for Sheffield by sex and single year of age (via scc-pi/popsheff); OGL v3"
+	srcTrafford   = "ONS mid-year population estimates mid-2022, mid-2023, mid-2024 (Census 2021 based) for Trafford (via traffordDataLab/open_data); OGL v3"
+	srcNPP2018    = "ONS 2018-based national population projections, England, principal (published 2019-10-21); OGL v3"
+	srcSNPP2016   = "ONS 2016-based subnational population projections, principal (published 2018-05-24); OGL v3"
 )
 
 // popKey identifies one cell of a single-year population table.
@@ -30,15 +35,106 @@ type popKey struct {
 	age  int32
 }
 
-// successorOf maps every predecessor code to the area that absorbed it.
-func successorOf() map[string]string {
-	m := map[string]string{}
+// endedAreas is the set of areas that ended in 2019–2023 (the predecessors of reorganisations).
+func endedAreas() map[string]bool {
+	m := map[string]bool{}
 	for _, ch := range reorganisations {
 		for _, p := range ch.Predecessors {
-			m[p] = ch.Successor
+			m[p] = true
 		}
 	}
 	return m
+}
+
+// withSuccessorSums returns rows (one year's estimates by area, sex and age) with rows added
+// for every area created in 2019–2023 that rows lack, each the sum of its predecessors' rows,
+// with source. Changes are taken in date order, so an area that was itself created by an
+// earlier change (Somerset West and Taunton, 2019) is summed before the one it merged into
+// (Somerset, 2023). A successor is added only when every predecessor is present.
+func withSuccessorSums(rows []datasets.Population, source string) []datasets.Population {
+	type cellKey struct {
+		year int32
+		sex  string
+		age  int32
+	}
+	byArea := map[string]map[cellKey]float64{}
+	for _, r := range rows {
+		m := byArea[r.AreaCode]
+		if m == nil {
+			m = map[cellKey]float64{}
+			byArea[r.AreaCode] = m
+		}
+		m[cellKey{r.Year, r.Sex, r.Age}] += r.Count
+	}
+	out := slices.Clone(rows)
+	for _, ch := range reorganisations {
+		if byArea[ch.Successor] != nil || !slices.ContainsFunc(ch.Predecessors, func(p string) bool { return byArea[p] != nil }) {
+			continue
+		}
+		sum := map[cellKey]float64{}
+		complete := true
+		for _, p := range ch.Predecessors {
+			if byArea[p] == nil {
+				complete = false
+				break
+			}
+			for k, v := range byArea[p] {
+				sum[k] += v
+			}
+		}
+		if !complete {
+			continue
+		}
+		byArea[ch.Successor] = sum
+		for _, k := range slices.SortedFunc(maps.Keys(sum), func(a, b cellKey) int {
+			return cmp.Or(cmp.Compare(a.year, b.year), cmp.Compare(a.sex, b.sex), cmp.Compare(a.age, b.age))
+		}) {
+			out = append(out, estimate(ch.Successor, k.year, k.sex, k.age, sum[k], source))
+		}
+	}
+	return out
+}
+
+// withSuccessorTotals does for all-age totals what withSuccessorSums does for single years.
+func withSuccessorTotals(rows []datasets.PopulationTotal, source string) []datasets.PopulationTotal {
+	type yearKey struct {
+		area string
+		year int32
+	}
+	have := map[string]bool{}
+	sum := map[yearKey]float64{}
+	years := map[int32]bool{}
+	for _, r := range rows {
+		have[r.AreaCode] = true
+		sum[yearKey{r.AreaCode, r.Year}] += r.Count
+		years[r.Year] = true
+	}
+	out := slices.Clone(rows)
+	for _, ch := range reorganisations {
+		if have[ch.Successor] || !allIn(ch.Predecessors, have) {
+			continue
+		}
+		have[ch.Successor] = true
+		for _, y := range slices.Sorted(maps.Keys(years)) {
+			var v float64
+			for _, p := range ch.Predecessors {
+				v += sum[yearKey{p, y}]
+			}
+			sum[yearKey{ch.Successor, y}] = v
+			out = append(out, datasets.PopulationTotal{AreaCode: ch.Successor, Year: y, Sex: "all", AgeFrom: 0, AgeTo: 90, Count: v,
+				Kind: "estimate", Source: source})
+		}
+	}
+	return out
+}
+
+func allIn(codes []string, set map[string]bool) bool {
+	for _, c := range codes {
+		if !set[c] {
+			return false
+		}
+	}
+	return true
 }
 
 // isLowerTier reports whether code is a district-level area (the level forecasts run at).
@@ -61,7 +157,7 @@ func estimate(area string, year int32, sex string, age int32, count float64, sou
 func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOldest, error) {
 	var out []datasets.Population
 
-	// mid-2011, 2018 boundaries → 2021 boundaries.
+	// mid-2011 on 2018 boundaries; the areas created since are the sums of their predecessors.
 	m11, err := readCSV(raw, "ons_mye/mye2011_syoa_sex_lad2018geog_nomis.csv")
 	if err != nil {
 		return nil, nil, err
@@ -70,45 +166,24 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 	if err != nil {
 		return nil, nil, err
 	}
-	succ := successorOf()
-	sums := map[popKey]float64{}
-	var order []popKey
+	var y2011 []datasets.Population
 	for i, rec := range m11.rows {
 		code := cell(rec, c[0])
 		if !strings.HasPrefix(code, "E") {
 			continue
 		}
-		sex, err := onsSex(cell(rec, c[2]))
+		r, err := popRow(code, 2011, cell(rec, c[2]), cell(rec, c[3]), cell(rec, c[4]), srcMYE2011)
 		if err != nil {
 			return nil, nil, m11.lineErr(i, err)
 		}
-		age, err := atoi(cell(rec, c[3]))
-		if err != nil {
-			return nil, nil, m11.lineErr(i, err)
-		}
-		v, err := atof(cell(rec, c[4]))
-		if err != nil {
-			return nil, nil, m11.lineErr(i, err)
-		}
-		// Areas that ended in 2019–2021 keep their own 2011 rows (they are what was published
-		// and what council activity of the time refers to) and add to their successor's.
-		codes := []string{code}
-		if s, ok := succ[code]; ok {
-			codes = append(codes, s)
-		}
-		for _, code := range codes {
-			k := popKey{code, 2011, sex, int32(age)}
-			if _, ok := sums[k]; !ok {
-				order = append(order, k)
-			}
-			sums[k] += v
-		}
+		y2011 = append(y2011, r)
 	}
-	for _, k := range order {
-		out = append(out, estimate(k.area, k.year, k.sex, k.age, sums[k], srcMYE2011))
-	}
+	// Areas that ended in 2019–2023 keep their own 2011 rows (they are what was published and
+	// what council activity of the time refers to) and add up to their successors'.
+	out = append(out, withSuccessorSums(y2011, srcMYE2011)...)
 
-	// mid-2020, 2021 geography, lower tier only (the file also holds counties, regions, countries).
+	// mid-2020, 2021 geography, lower tier only (the file also holds counties, regions, countries);
+	// the areas created in 2023 are the sums of their predecessors.
 	m20, err := readCSV(raw, "ons_mye/mye2020_syoa_sex_la_2021geog.csv")
 	if err != nil {
 		return nil, nil, err
@@ -116,6 +191,7 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 	if c, err = m20.mustCols("code", "sex", "age", "population"); err != nil {
 		return nil, nil, err
 	}
+	var y2020 []datasets.Population
 	for i, rec := range m20.rows {
 		code := cell(rec, c[0])
 		if !isLowerTier(code) {
@@ -124,6 +200,27 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		r, err := popRow(code, 2020, cell(rec, c[1]), cell(rec, c[2]), cell(rec, c[3]), srcMYE2020)
 		if err != nil {
 			return nil, nil, m20.lineErr(i, err)
+		}
+		y2020 = append(y2020, r)
+	}
+	out = append(out, withSuccessorSums(y2020, srcMYE2020+"; "+srcSummed)...)
+
+	// mid-2022, Census based, April 2023 geography: the default base year.
+	m22, err := readCSV(raw, mye2022File)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = m22.mustCols("code", "sex", "age", "population"); err != nil {
+		return nil, nil, err
+	}
+	for i, rec := range m22.rows {
+		code := cell(rec, c[0])
+		if !isLowerTier(code) {
+			continue
+		}
+		r, err := popRow(code, 2022, cell(rec, c[1]), cell(rec, c[2]), cell(rec, c[3]), srcMYE2022)
+		if err != nil {
+			return nil, nil, m22.lineErr(i, err)
 		}
 		out = append(out, r)
 	}
@@ -138,6 +235,7 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 	if c, err = m21.mustCols("ladcode21", "sex", "age", "population_2021"); err != nil {
 		return nil, nil, err
 	}
+	var y2021 []datasets.Population
 	for i, rec := range m21.rows {
 		code := cell(rec, c[0])
 		if !isLowerTier(code) {
@@ -151,8 +249,9 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		if err != nil {
 			return nil, nil, m21.lineErr(i, err)
 		}
-		out = append(out, r)
+		y2021 = append(y2021, r)
 	}
+	out = append(out, withSuccessorSums(y2021, srcMYE2021+"; "+srcSummed)...)
 
 	// Sheffield 2001–2019 (2020 is in the all-areas table above; TestSheffieldAgreesWith2020 checks they agree).
 	sh, err := readCSV(raw, "ons_mye/sheffield_mye_syoa_sex_2001_2020.csv")
@@ -177,7 +276,8 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		out = append(out, r)
 	}
 
-	// Trafford 2022–2024, wide by age.
+	// Trafford 2023–2024, wide by age (its 2022 is in the all-areas file above;
+	// TestTraffordAgreesWithMid2022 checks the two agree).
 	tr, err := readCSV(raw, "local_extras/trafford_mye_syoa_sex_2020_2022_2023_2024.csv")
 	if err != nil {
 		return nil, nil, err
@@ -194,7 +294,7 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		if err != nil {
 			return nil, nil, tr.lineErr(i, err)
 		}
-		if year < 2022 {
+		if year < 2023 {
 			continue
 		}
 		for age := 0; age <= 90; age++ {
@@ -372,6 +472,7 @@ func buildPopulationTotals(raw fs.FS) ([]datasets.PopulationTotal, error) {
 		out = append(out, datasets.PopulationTotal{AreaCode: code, Year: int32(year), Sex: "all", AgeFrom: 0, AgeTo: 90, Count: v,
 			Kind: "estimate", Source: srcMYE4})
 	}
+	out = withSuccessorTotals(out, srcMYE4Summed)
 	sn, err := readCSV(raw, "ons_snpp/snpp2016_persons_age60plus_lad2016_wide.csv")
 	if err != nil {
 		return nil, err

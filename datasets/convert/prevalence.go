@@ -265,7 +265,7 @@ func splitByNeed(rows []datasets.Prevalence, weights popWeights) []datasets.Prev
 // englandWeights builds popWeights from the population rows: England 2011 (sum of districts),
 // 2018 (NPP base) and 2021 (sum of districts), linearly interpolated between them.
 func englandWeights(pop []datasets.Population) popWeights {
-	ended := successorOf()
+	ended := endedAreas()
 	type key struct {
 		year int32
 		sex  string
@@ -274,7 +274,7 @@ func englandWeights(pop []datasets.Population) popWeights {
 	m := map[key]float64{}
 	for _, r := range pop {
 		switch {
-		case r.Kind == "estimate" && (r.Year == 2011 || r.Year == 2021) && isLowerTier(r.AreaCode) && ended[r.AreaCode] == "":
+		case r.Kind == "estimate" && (r.Year == 2011 || r.Year == 2021) && isLowerTier(r.AreaCode) && !ended[r.AreaCode]:
 			m[key{r.Year, r.Sex, r.Age}] += r.Count
 		case r.Kind == "projection" && r.AreaCode == "E92000001" && r.Year == 2018:
 			m[key{2018, r.Sex, r.Age}] += r.Count

@@ -111,18 +111,22 @@ func buildSupply(raw fs.FS, areas []datasets.Area, pop []datasets.Population) ([
 		[][]string{{northants[0]}, {northants[1]}}); err != nil {
 		return nil, err
 	}
-	if has2023Councils(areas) {
+	split := map[string][]successor{}
+	for _, s := range successors2023() {
+		split[s.County] = append(split[s.County], s)
+	}
+	for county, ss := range split {
+		if len(ss) == 1 && ss[0].Districts == nil {
+			splits[county] = []part{{council: ss[0].Council, share: 1}}
+			continue
+		}
 		var parts []part
 		var districts [][]string
-		for _, s := range successors2023 {
-			if s.Districts == nil {
-				splits[s.County] = []part{{council: s.Council, share: 1}}
-				continue
-			}
+		for _, s := range ss {
 			parts = append(parts, part{council: s.Council})
 			districts = append(districts, s.Districts)
 		}
-		if err := shares("E10000006", parts, districts); err != nil {
+		if err := shares(county, parts, districts); err != nil {
 			return nil, err
 		}
 	}

@@ -86,12 +86,16 @@ func TestBuildIsReproducible(t *testing.T) {
 // services responsibilities, all 9 regions and England.
 func TestCoverage(t *testing.T) {
 	d := load(t).Describe()
-	if d.Councils < 150 || d.Regions != 9 || d.Countries != 1 || d.Districts != 309 {
-		t.Fatalf("coverage %+v", d)
+	// April 2023 geography: 153 councils with social services responsibilities and 296
+	// lower-tier areas (ONS mid-2022 estimates, which are on it).
+	if d.Councils != 153 || d.Regions != 9 || d.Countries != 1 || d.Districts != 296 {
+		t.Fatalf("coverage: %d councils, %d districts, %d regions, %d countries; want 153, 296, 9, 1",
+			d.Councils, d.Districts, d.Regions, d.Countries)
 	}
-	// 2019–2021 reorganisations: 25 districts or unitaries and 3 counties ended.
-	if d.EndedAreas != 28 {
-		t.Fatalf("%d ended areas, want 28", d.EndedAreas)
+	// 2019–2021 reorganisations: 25 districts or unitaries and 3 counties ended; 2023: 17
+	// districts (Cumbria's 6, North Yorkshire's 7, Somerset's 4) and those 3 counties.
+	if d.EndedAreas != 48 {
+		t.Fatalf("%d ended areas, want 48", d.EndedAreas)
 	}
 }
 
@@ -106,10 +110,13 @@ func sumPop(b *datasets.Bundle, year int32, area func(string) bool) float64 {
 	return s
 }
 
-func inForce(b *datasets.Bundle) func(string) bool {
+func inForce(b *datasets.Bundle) func(string) bool { return inForceOn(b, "9999-12-31") }
+
+// inForceOn is inForce on a date (e.g. "2020-06-30" for the mid-2020 estimates' areas).
+func inForceOn(b *datasets.Bundle, date string) func(string) bool {
 	ok := map[string]bool{}
 	for _, a := range b.Areas {
-		if a.ValidTo == "" && (a.AreaType == datasets.AreaUnitary || a.AreaType == datasets.AreaNonMetropolitanDistrict ||
+		if existsOn(a, date) && (a.AreaType == datasets.AreaUnitary || a.AreaType == datasets.AreaNonMetropolitanDistrict ||
 			a.AreaType == datasets.AreaMetropolitanDistrict || a.AreaType == datasets.AreaLondonBorough) {
 			ok[a.AreaCode] = true
 		}
@@ -117,13 +124,18 @@ func inForce(b *datasets.Bundle) func(string) bool {
 	return func(c string) bool { return ok[c] }
 }
 
+func existsOn(a datasets.Area, date string) bool {
+	return a.ValidFrom <= date && (a.ValidTo == "" || a.ValidTo >= date)
+}
+
 // TestEnglandTotals checks the districts add up to ONS's published England totals: mid-2011
 // 53,107,169 and mid-2020 56,550,138 (datasets/README.md, checked there against MYE4),
-// mid-2021 56,536,419 (ONS mid-2021 estimates, England).
+// mid-2021 56,536,419 (ONS mid-2021 estimates, England), mid-2022 57,106,398 (ONS MYE1,
+// mid-2022, England).
 func TestEnglandTotals(t *testing.T) {
 	b := load(t)
 	districts := inForce(b)
-	for year, want := range map[int32]float64{2011: 53107169, 2020: 56550138, 2021: 56536419} {
+	for year, want := range map[int32]float64{2011: 53107169, 2020: 56550138, 2021: 56536419, 2022: 57106398} {
 		if got := sumPop(b, year, districts); got != want {
 			t.Errorf("England %d: districts sum to %.0f, want %.0f", year, got, want)
 		}
@@ -141,8 +153,9 @@ func TestSuccessorsMatchPopulation(t *testing.T) {
 			preds[a.SuccessorCode] = append(preds[a.SuccessorCode], a.AreaCode)
 		}
 	}
-	if len(preds) != 8 {
-		t.Fatalf("%d successors, want 8", len(preds))
+	// 8 successors of 2019–2021 and 4 of 2023 (docs/design.md §2).
+	if len(preds) != 12 {
+		t.Fatalf("%d successors, want 12", len(preds))
 	}
 	totals := map[string]float64{}
 	for _, r := range b.PopulationTotals {
@@ -163,20 +176,27 @@ func TestSuccessorsMatchPopulation(t *testing.T) {
 }
 
 // TestDistrictsAddUpToCounties checks the hierarchy against ONS's published totals: for every
-// county, region and England, the mid-2020 single-year estimates of the districts under it
-// add up to its published all-age total.
+// county, region and England, the mid-2020 single-year estimates of the districts under it (on
+// the April 2021 geography they were published on) add up to its published all-age total; the councils created in
+// 2023, whose totals are the sums of their predecessors' published totals, equal the sums of
+// their own single-year estimates (summed from the predecessors' single years).
 func TestDistrictsAddUpToCounties(t *testing.T) {
 	b := load(t)
+	const mid2020 = "2021-04-01" // the mid-2020 estimates are on April 2021 geography
 	parent := map[string]string{}
 	for _, a := range b.Areas {
-		if a.ValidTo == "" {
+		if existsOn(a, mid2020) {
 			parent[a.AreaCode] = a.ParentCode
 		}
 	}
 	sums := map[string]float64{}
-	districts := inForce(b)
+	districts := inForceOn(b, mid2020)
 	for _, r := range b.Population {
-		if r.Year != 2020 || r.Kind != "estimate" || !districts(r.AreaCode) {
+		if r.Year != 2020 || r.Kind != "estimate" {
+			continue
+		}
+		if !districts(r.AreaCode) {
+			sums[r.AreaCode] += r.Count // a later area (2023), summed from its predecessors
 			continue
 		}
 		for c := r.AreaCode; c != ""; c = parent[c] {

@@ -135,9 +135,9 @@ func (c *card) data() {
 		}
 	}
 	c.p("")
-	c.p("Geography: every figure is on the %d districts in force since April 2021; counties, regions and", c.head.Ours.N)
+	c.p("Geography: every figure is on the %d districts in force since April 2023; counties, regions and", c.head.Ours.N)
 	c.p("England are sums of districts. ONS's 2016-based projection is on 2016 districts: the districts")
-	c.p("that merged in 2019-2021 are summed to the areas that replaced them, using the successor links")
+	c.p("that merged in 2019-2023 are summed to the areas that replaced them, using the successor links")
 	c.p("of carecast's areas table. Every merger was of whole districts, so nothing is split or estimated.")
 	c.p("")
 	c.p("The estimates used as outturn are ONS's mid-year estimates published before the 2021 Census")

@@ -19,7 +19,7 @@ const (
 )
 
 // Area is one area of the geography a back-test scores, on one set of boundaries (for
-// carecast's default data, April 2021).
+// carecast's default data, April 2023).
 type Area struct {
 	Code   string // GSS code
 	Name   string

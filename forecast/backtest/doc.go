@@ -43,9 +43,10 @@
 // subnational population projection (SNPP) against the mid-2020 estimates. The headline
 // (Headline) is people 60+ in districts.
 //
-// Geography: everything is on the districts in force (April 2021 boundaries, 309 districts),
-// on which the estimates and totals are published. The SNPP is on 2016 boundaries (326
-// districts); its districts that merged in 2019-2021 are summed to their successors
+// Geography: everything is on the districts in force (for the default data, April 2023
+// boundaries, 296 districts); estimates and totals published on earlier boundaries are summed to
+// them by whole areas. The SNPP is on 2016 boundaries (326
+// districts); its districts that merged in 2019-2023 are summed to their successors
 // (ToSuccessors, following the areas table's successor_code). Every merger was of whole
 // districts, so the sums are exact and nothing is split or apportioned.
 //
