@@ -62,12 +62,12 @@ func (s *Service) registerAreas(api huma.API) {
 		Summary:     "List and search areas",
 		Description: "England, its regions, councils and districts on April 2023 boundaries; with include_ended, the areas that ended in 2019–2023 too.",
 	}, "area", store.RoleViewer, func(ctx context.Context, in *struct {
-		Q            string `query:"q" maxLength:"100" doc:"Search: part of the name or code, any case."`
+		Q            string `query:"q" maxLength:"100" doc:"Search: part of the name or code, any case; punctuation and \"saint\"/\"st\" do not matter (\"st helens\" finds St. Helens)."`
 		Type         string `query:"type" enum:"country,region,county,unitary,metropolitan_district,london_borough,non_metropolitan_district,council" doc:"Only this type (council: every council with social services responsibilities)."`
 		Parent       string `query:"parent" pattern:"^E[0-9]{8}$" doc:"Only areas directly under this one."`
 		IncludeEnded bool   `query:"include_ended" doc:"Include areas that have ended."`
 	}) (*struct{ Body []Area }, error) {
-		q := strings.ToLower(in.Q)
+		q, code := forecast.SearchKey(in.Q), strings.ToUpper(strings.TrimSpace(in.Q))
 		out := &struct{ Body []Area }{Body: []Area{}}
 		for i := range s.deps.Areas {
 			a := &s.deps.Areas[i]
@@ -76,7 +76,7 @@ func (s *Service) registerAreas(api huma.API) {
 				in.Type == "council" && !a.IsCouncil(),
 				in.Type != "" && in.Type != "council" && a.Type != in.Type,
 				in.Parent != "" && a.Parent != in.Parent,
-				q != "" && !strings.Contains(strings.ToLower(a.Name), q) && !strings.Contains(strings.ToLower(a.Code), q):
+				q != "" && !strings.Contains(forecast.SearchKey(a.Name), q) && !strings.Contains(a.Code, code):
 				continue
 			}
 			out.Body = append(out.Body, areaBody(a))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/carecast/carecast/forecast/engine"
@@ -47,6 +48,26 @@ func TestAreas(t *testing.T) {
 	want(t, ts.do(http.MethodGet, "/v1/areas?q=sheff", key, nil), http.StatusOK).json(t, &areas)
 	if len(areas) != 1 || areas[0].Code != "E08000019" || !areas[0].Council {
 		t.Fatalf("search sheff: %+v", areas)
+	}
+	// Names are found as people type them: ONS spells it "St. Helens".
+	for _, q := range []string{"St%20Helens", "st.%20helens", "saint%20helens", "E08000013"} {
+		want(t, ts.do(http.MethodGet, "/v1/areas?q="+q, key, nil), http.StatusOK).json(t, &areas)
+		if len(areas) != 1 || areas[0].Code != "E08000013" || areas[0].Name != "St. Helens" {
+			t.Errorf("search %s: %+v", q, areas)
+		}
+	}
+	// "Kingston" finds both Kingstons, and nothing else in force.
+	want(t, ts.do(http.MethodGet, "/v1/areas?q=Kingston", key, nil), http.StatusOK).json(t, &areas)
+	var kingstons []string
+	for _, a := range areas {
+		kingstons = append(kingstons, a.Name)
+	}
+	if !slices.Equal(kingstons, []string{"Kingston upon Hull, City of", "Kingston upon Thames"}) {
+		t.Errorf("search Kingston: %q", kingstons)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas?q=stockton%20on%20tees", key, nil), http.StatusOK).json(t, &areas)
+	if len(areas) != 1 || areas[0].Code != "E06000004" {
+		t.Errorf("search stockton on tees: %+v", areas)
 	}
 	want(t, ts.do(http.MethodGet, "/v1/areas?type=council", key, nil), http.StatusOK).json(t, &areas)
 	// April 2023 geography: 153 councils with social services responsibilities.

@@ -1,5 +1,7 @@
 package forecast
 
+import "strings"
+
 // Catalog is what a scenario is checked against: the areas, years and measures in the data.
 type Catalog interface {
 	// Area returns the area with the given code, or nil.
@@ -44,4 +46,20 @@ func (a *AreaInfo) IsCouncil() bool {
 		return true
 	}
 	return false
+}
+
+// SearchKey is the form of an area name (or a query) that area search compares, so that names
+// are found as people type them: lower case, "&" as "and", full stops, commas and apostrophes
+// dropped, hyphens as spaces, "saint" as "st", runs of spaces as one ("St. Helens", "st helens"
+// and "Saint Helens" are all "st helens"; "Stockton-on-Tees" is "stockton on tees").
+func SearchKey(s string) string {
+	s = strings.ToLower(s)
+	s = strings.NewReplacer("&", " and ", ".", "", ",", "", "'", "", "’", "", "-", " ").Replace(s)
+	words := strings.Fields(s)
+	for i, w := range words {
+		if w == "saint" {
+			words[i] = "st"
+		}
+	}
+	return strings.Join(words, " ")
 }

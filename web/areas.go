@@ -84,11 +84,11 @@ func rank(a *forecast.AreaInfo) int {
 	return 3
 }
 
-// search returns the areas in force whose name contains q or whose code starts with q (case
-// does not matter), best first: exact matches, then names starting with q, then the rest; then
-// England, regions, councils, districts.
+// search returns the areas in force whose name contains q or whose code starts with q, compared
+// as forecast.SearchKey (case, punctuation and "saint"/"st" do not matter), best first: exact
+// matches, then names starting with q, then the rest; then England, regions, councils, districts.
 func (ix *areaIndex) search(q string, limit int) []forecast.AreaInfo {
-	q = strings.ToLower(strings.TrimSpace(q))
+	q = forecast.SearchKey(q)
 	type hit struct {
 		a     *forecast.AreaInfo
 		score int
@@ -99,7 +99,7 @@ func (ix *areaIndex) search(q string, limit int) []forecast.AreaInfo {
 		if a.ValidTo != "" {
 			continue
 		}
-		name, code := strings.ToLower(a.Name), strings.ToLower(a.Code)
+		name, code := forecast.SearchKey(a.Name), strings.ToLower(a.Code)
 		score := -1
 		switch {
 		case q == "":
@@ -201,8 +201,9 @@ func (s *site) areaSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	res := s.areas.search(q, 51)
 	// One exact match: go straight to it.
-	if len(res) >= 1 && q != "" && (strings.EqualFold(res[0].Code, q) || strings.EqualFold(res[0].Name, q)) &&
-		(len(res) == 1 || !strings.EqualFold(res[1].Name, q)) {
+	key := forecast.SearchKey(q)
+	if len(res) >= 1 && q != "" && (strings.EqualFold(res[0].Code, q) || forecast.SearchKey(res[0].Name) == key) &&
+		(len(res) == 1 || forecast.SearchKey(res[1].Name) != key) {
 		http.Redirect(w, r, "/areas/"+res[0].Code, http.StatusSeeOther)
 		return
 	}

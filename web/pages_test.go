@@ -111,6 +111,13 @@ func TestAreaSearch(t *testing.T) {
 	if p := c.get("/areas?q=e08000019"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/areas/"+Sheffield {
 		t.Errorf("exact code: %d %s", p.status, p.header.Get("Location"))
 	}
+	// Typed as people type it, St. Helens is an exact match.
+	if p := c.get("/areas?q=st+helens"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/areas/E08000013" {
+		t.Errorf("st helens: %d %s", p.status, p.header.Get("Location"))
+	}
+	if p := c.get("/areas?q=kingston"); !strings.Contains(p.body, ">Kingston upon Hull, City of</a>") || !strings.Contains(p.body, ">Kingston upon Thames</a>") {
+		t.Error("search for kingston lacks one of the Kingstons")
+	}
 	p := c.get("/areas?q=yor")
 	for _, want := range []string{">York</a>", ">North Yorkshire</a>", ">Yorkshire and The Humber</a>"} {
 		if !strings.Contains(p.body, want) {
