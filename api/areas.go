@@ -41,7 +41,7 @@ func areaBody(a *forecast.AreaInfo) Area {
 
 type baselineInput struct {
 	Code    string   `path:"code" pattern:"^E[0-9]{8}$" doc:"GSS code of the area."`
-	From    int      `query:"from" minimum:"2021" maximum:"2070" doc:"First year (default 2021)."`
+	From    int      `query:"from" minimum:"2022" maximum:"2070" doc:"First year (default 2022, the default base year)."`
 	To      int      `query:"to" minimum:"2021" maximum:"2070" doc:"Last year (default 2045)."`
 	Measure []string `query:"measure" maxItems:"50" doc:"Measures to return (default all), e.g. population, need.dementia, service.home_care."`
 	Sex     string   `query:"sex" enum:"female,male,all" doc:"Only this sex."`

@@ -105,19 +105,19 @@ func TestBaseline(t *testing.T) {
 	key := ts.key("beta", store.RoleViewer)
 	var rows []ResultRow
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001/baseline?to=2030&measure=population&sex=all&age_band=all", key, nil), http.StatusOK).json(t, &rows)
-	if len(rows) != 10 || rows[0].Year != 2021 || rows[0].AreaCode != "E06000001" {
+	if len(rows) != 9 || rows[0].Year != 2022 || rows[0].AreaCode != "E06000001" { // 2022 (the default base year) to 2030
 		t.Fatalf("got %d rows: %+v", len(rows), rows)
 	}
-	// The base year is the mid-2021 estimate itself: Hartlepool 92,338 (ONS mid-2021).
+	// The base year is the mid-2022 estimate itself: Hartlepool 93,861 (ONS mid-2022, 2023 geography).
 	e, _ := realEngine()
-	var want2021 float64
+	var want2022 float64
 	for s := range 2 {
-		for _, v := range e.Inputs().Estimates["E06000001"][2021][s] {
-			want2021 += v
+		for _, v := range e.Inputs().Estimates["E06000001"][2022][s] {
+			want2022 += v
 		}
 	}
-	if rows[0].Mean != want2021 || rows[0].P10 != rows[0].Mean {
-		t.Fatalf("2021 population %v, estimate %v", rows[0].Mean, want2021)
+	if rows[0].Mean != want2022 || want2022 != 93861 || rows[0].P10 != rows[0].Mean {
+		t.Fatalf("2022 population %v, estimate %v, ONS 93,861", rows[0].Mean, want2022)
 	}
 	// The same question again comes from the cache: identical rows.
 	var again []ResultRow

@@ -133,7 +133,7 @@ func decodeResultCursor(c string, rows int64) (int64, error) {
 // ResultsPage is one page of a run's results.
 type ResultsPage struct {
 	RunID      string      `json:"run_id" doc:"The run."`
-	DataYears  string      `json:"data_years,omitempty" doc:"The data and years the numbers rest on, e.g. 'population: ONS mid-2021 estimates, projected on ONS NPP 2018 assumptions; service use: PSS-EX1 2011-12 to 2013-14' (also in the run's provenance)."`
+	DataYears  string      `json:"data_years,omitempty" doc:"The data and years the numbers rest on, e.g. 'population: ONS mid-2022 estimates, projected on ONS NPP 2018 assumptions; service use: PSS-EX1 2011-12 to 2013-14' (also in the run's provenance)."`
 	Items      []ResultRow `json:"items" doc:"The cells, in the order of the result file."`
 	NextCursor string      `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }

@@ -177,7 +177,7 @@ func financialYears(years []int) string {
 	return fy(lo) + " to " + fy(hi)
 }
 
-// estimateLabel names a base year's estimates: "ONS mid-2021 estimates" for ONS's, else the
+// estimateLabel names a base year's estimates: "ONS mid-2022 estimates" for ONS's, else the
 // source's short name and the year.
 func estimateLabel(source string, year int) string {
 	if strings.Contains(source, "ONS") {

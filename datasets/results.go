@@ -109,7 +109,7 @@ type Provenance struct {
 	Quantiles []float64 `json:"quantiles,omitempty"`
 	// PriceBase names the prices of cost measures, e.g. "2023-24" (real terms) or "cash".
 	PriceBase string `json:"price_base,omitempty"`
-	// DataYears names the data and years the numbers rest on, e.g. "population: ONS mid-2021
+	// DataYears names the data and years the numbers rest on, e.g. "population: ONS mid-2022
 	// estimates, projected on ONS NPP 2018 assumptions; service use: PSS-EX1 2011-12 to 2013-14"
 	// (engine.DataSummary).
 	DataYears string `json:"data_years,omitempty"`

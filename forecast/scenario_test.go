@@ -24,7 +24,7 @@ func (catalog) Area(code string) *AreaInfo {
 	}
 	return nil
 }
-func (catalog) BaseYears() []int  { return []int{2011, 2020, 2021} }
+func (catalog) BaseYears() []int  { return []int{2011, 2020, 2021, 2022} }
 func (catalog) LastRateYear() int { return 2050 }
 func (catalog) PrevalenceMeasures() map[string][]int {
 	return map[string][]int{"dementia": {2011}, "adl_need_help": {2014, 2021}}
@@ -46,21 +46,21 @@ func TestScenarioCheck(t *testing.T) {
 	}{
 		{"valid", Scenario{Name: "baseline", Areas: []string{"E08000019", "E12000003", "E92000001"}}, nil},
 		{"every lever type valid", Scenario{Name: "x", Levers: []LeverSpec{
-			{Type: LeverPrevalenceTrend, Measure: "dementia", Value: -1, Low: f(-2), High: f(0), Start: 2022, End: 2030},
-			{Type: LeverMorbidityCompression, Value: 0.5, Start: 2022, End: 2030, Profile: "front_loaded"},
-			{Type: LeverMortalityImprovement, Value: -1, Start: 2022, End: 2030},
-			{Type: LeverMigration, Value: -100, Start: 2022, End: 2030},
-			{Type: LeverDwellings, Value: 400, Start: 2022, End: 2030, Areas: []string{"E08000019"}},
-			{Type: LeverServiceTrend, Service: "meals", Value: 1, Start: 2022, End: 2022, Profile: "step"},
-			{Type: LeverShiftToHomeCare, Value: 100, Start: 2022, End: 2030},
-			{Type: LeverAdmissionAvoidance, Value: 0, Start: 2022, End: 2030},
-			{Type: LeverEligibility, Value: -100, Start: 2022, End: 2030},
-			{Type: LeverUnitCostGrowth, Value: 2, Start: 2022, End: 2045, Profile: "back_loaded"},
+			{Type: LeverPrevalenceTrend, Measure: "dementia", Value: -1, Low: f(-2), High: f(0), Start: 2023, End: 2030},
+			{Type: LeverMorbidityCompression, Value: 0.5, Start: 2023, End: 2030, Profile: "front_loaded"},
+			{Type: LeverMortalityImprovement, Value: -1, Start: 2023, End: 2030},
+			{Type: LeverMigration, Value: -100, Start: 2023, End: 2030},
+			{Type: LeverDwellings, Value: 400, Start: 2023, End: 2030, Areas: []string{"E08000019"}},
+			{Type: LeverServiceTrend, Service: "meals", Value: 1, Start: 2023, End: 2023, Profile: "step"},
+			{Type: LeverShiftToHomeCare, Value: 100, Start: 2023, End: 2030},
+			{Type: LeverAdmissionAvoidance, Value: 0, Start: 2023, End: 2030},
+			{Type: LeverEligibility, Value: -100, Start: 2023, End: 2030},
+			{Type: LeverUnitCostGrowth, Value: 2, Start: 2023, End: 2045, Profile: "back_loaded"},
 		}}, nil},
 		{"schema version", Scenario{Name: "x", SchemaVersion: 2}, []string{"schema_version: this build reads version 1, not 2"}},
 		{"blank name", Scenario{Name: "  "}, []string{"name: a scenario needs a name"}},
 		{"base year", Scenario{Name: "x", BaseYear: 2019, Horizon: 2030}, []string{"base_year: 2019 has no single-year estimate"}},
-		{"horizon before base", Scenario{Name: "x", Horizon: 2021}, []string{"horizon: the horizon 2021 must come after the base year 2021"}},
+		{"horizon before base", Scenario{Name: "x", Horizon: 2022}, []string{"horizon: the horizon 2022 must come after the base year 2022"}},
 		{"horizon past rates", Scenario{Name: "x", Horizon: 2052}, []string{"horizon: the national assumptions run only to 2051"}},
 		{"areas", Scenario{Name: "x", Areas: []string{"E08000019", "W06000001", "E06999999", "E10000002"}}, []string{
 			`areas[1]: "W06000001" is not an English GSS area code`,
@@ -90,7 +90,7 @@ func TestScenarioCheck(t *testing.T) {
 		{"unit cost", Scenario{Name: "x", Costs: CostSpec{UnitCosts: []UnitCostSpec{{Service: "nursing", Cost: 1000}, {Service: "respite", Cost: 10}}}}, []string{
 			`costs.unit_costs[1].service: unknown service "respite"`}},
 		{"lever window", lever(func(l *LeverSpec) { l.Start, l.End = 2030, 2025 }), []string{"levers[0].end: end 2025 is before start 2030"}},
-		{"lever in base year", lever(func(l *LeverSpec) { l.Start = 2021 }), []string{"levers[0].start: a lever must start after the base year 2021"}},
+		{"lever in base year", lever(func(l *LeverSpec) { l.Start = 2022 }), []string{"levers[0].start: a lever must start after the base year 2022"}},
 		{"lever after horizon", lever(func(l *LeverSpec) { l.Start, l.End = 2046, 2047 }), []string{"levers[0].start: start 2046 is after the horizon 2045"}},
 		{"lever profile", lever(func(l *LeverSpec) { l.Profile = "s-curve" }), []string{`levers[0].profile: profile "s-curve"`}},
 		{"lever value", lever(func(l *LeverSpec) { l.Value = math.NaN() }), []string{"levers[0].value: not a finite number"}},

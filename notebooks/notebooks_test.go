@@ -164,8 +164,8 @@ func sameAsCLI(t *testing.T, bin, outDir, tmp string) {
 		t.Fatalf("carecast project --scenario %s: %v\n%s", scenario, err, out)
 	}
 	nb, cli := readTable(t, table), readTable(t, cliOut)
-	if len(nb) < 50 {
-		t.Fatalf("notebook 01 saved %d cells", len(nb))
+	if len(nb) != 2*24 { // people 65+ needing help and with dementia, 2022–2045
+		t.Fatalf("notebook 01 saved %d cells, want 48", len(nb))
 	}
 	for k, want := range nb {
 		if got, ok := cli[k]; !ok || got != want {

@@ -130,6 +130,6 @@ type Projector interface {
 	// forecast.ScenarioError if sc does not fit the data, and stops when ctx is done.
 	Project(ctx context.Context, sc forecast.Scenario) ([]forecast.ResultRow, error)
 	// DataYears names the data and years a run of sc rests on (engine.DataSummary), e.g.
-	// "population: ONS mid-2021 estimates, …; service use: PSS-EX1 2011-12 to 2013-14".
+	// "population: ONS mid-2022 estimates, …; service use: PSS-EX1 2011-12 to 2013-14".
 	DataYears(sc forecast.Scenario) (string, error)
 }

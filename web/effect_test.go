@@ -26,7 +26,7 @@ func TestAnnualRateLeverShowsItsCumulativeEffect(t *testing.T) {
 	c := s.client()
 	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "action": {"run"}, "base_year": {"2021"}, "horizon": {"2045"}, "draws": {"0"},
 		"dementia_value": {"-1"}, "dementia_start": {"2025"}, "dementia_end": {"2045"}, "dementia_profile": {"linear"},
-		"shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}, "shift_profile": {"linear"}})
+		"shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}, "shift_profile": {"linear"}})
 	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/runs/run_") {
 		t.Fatalf("save and run: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
 	}
@@ -76,7 +76,7 @@ func TestAnnualRateLeverShowsItsCumulativeEffect(t *testing.T) {
 	fast := forecast.Lever{Value: -1, Start: 2025, End: 2026, Profile: forecast.Linear}
 	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "base_year": {"2021"}, "horizon": {"2040"},
 		"dementia_value": {"-1"}, "dementia_start": {"2025"}, "dementia_end": {"2026"}, "dementia_profile": {"linear"},
-		"shift_value": {"ten"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+		"shift_value": {"ten"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	want := fmt.Sprintf("Cumulative effect of this rate: ≈ %s by 2030, %s by 2035, %s by 2040",
 		pct(fast.Cumulative(2021, 2030)), pct(fast.Cumulative(2021, 2035)), pct(fast.Cumulative(2021, 2040)))
 	if body := html.UnescapeString(p.body); p.status != http.StatusUnprocessableEntity || !strings.Contains(body, want) || !strings.Contains(want, "−10.0% by 2035") {

@@ -18,7 +18,7 @@ func TestDownloadIsTheAPIExport(t *testing.T) {
 	key := s.keys[store.RolePlanner]
 	c := s.client()
 	c.post("/login", url.Values{"key": {key}, "next": {"/"}})
-	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"20"}, "shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"20"}, "shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("planner save: %d\n%s", p.status, p.body)
 	}
@@ -68,7 +68,7 @@ func TestEventsAreTheAPIEvents(t *testing.T) {
 	key := s.keys[store.RolePlanner]
 	c := s.client()
 	c.post("/login", url.Values{"key": {key}, "next": {"/"}})
-	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	runID := strings.TrimPrefix(p.header.Get("Location"), "/runs/")
 	if st := c.waitRun(runID); st != "succeeded" {
 		t.Fatalf("run %s", st)

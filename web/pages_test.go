@@ -63,7 +63,7 @@ func TestOverviewShowsTheEnginesBaseline(t *testing.T) {
 		t.Fatalf("overview: %d\n%s", p.status, p.body)
 	}
 	for _, want := range []string{"<h1>Sheffield</h1>", "Metropolitan borough", "Shift residential care to home care (%)",
-		`<title id="pyramid-title">Population of Sheffield by age and sex, 2021 and 2035</title>`, `id="fan-need-adl_need_help"`, `id="mix"`} {
+		`<title id="pyramid-title">Population of Sheffield by age and sex, 2022 and 2035</title>`, `id="fan-need-adl_need_help"`, `id="mix"`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("overview lacks %q", want)
 		}
@@ -76,10 +76,10 @@ func TestOverviewShowsTheEnginesBaseline(t *testing.T) {
 			band = "18+"
 		}
 		got := cells(row(t, p.body, "growth", m))
-		base := cell(r, Sheffield, 2021, m, band)
+		base := cell(r, Sheffield, forecast.DefaultBaseYear, m, band)
 		v := cell(r, Sheffield, 2035, m, band)
 		if got[1] != chart.Number(base.Mean) {
-			t.Errorf("%s 2021: page %q, engine %s", m, got[1], chart.Number(base.Mean))
+			t.Errorf("%s %d: page %q, engine %s", m, forecast.DefaultBaseYear, got[1], chart.Number(base.Mean))
 		}
 		want := chart.Number(v.Mean) + " +" + strconv.FormatFloat((v.Mean-base.Mean)/base.Mean*100, 'f', 1, 64) + "%"
 		if v.P90 > v.P10 {
@@ -142,7 +142,7 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 	s := startServer(t, false)
 	c := s.client()
 	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"200"}, "action": {"run"}, "shift_value": {"10"},
-		"shift_start": {"2022"}, "shift_end": {"2026"}, "shift_profile": {"linear"}})
+		"shift_start": {"2023"}, "shift_end": {"2027"}, "shift_profile": {"linear"}})
 	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/runs/run_") {
 		t.Fatalf("save and run: %d %s\n%s", p.status, p.header.Get("Location"), p.body)
 	}
@@ -201,7 +201,7 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 	}
 	// The data behind the numbers, beside them (datasets.TestDataYears pins the line itself),
 	// and the same on Sheffield's own page, which the results were asked from.
-	dataLine := `<p class="muted data-years" id="data-years">Data: population: ONS mid-2021 estimates, projected on ONS NPP 2018 assumptions; ` +
+	dataLine := `<p class="muted data-years" id="data-years">Data: population: ONS mid-2022 estimates, projected on ONS NPP 2018 assumptions; ` +
 		`need: HSE 2013, CFAS II 2011, HSE 2021; service use: PSS-EX1 2011-12 to 2013-14; unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay &amp; prices index, ` +
 		`carecast&#39;s illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021.</p>`
 	if !strings.Contains(p.body, dataLine) {
@@ -247,7 +247,7 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 
 	// Compare with a second scenario (20%) side by side.
 	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"200"}, "action": {"run"}, "shift_value": {"20"},
-		"shift_start": {"2022"}, "shift_end": {"2026"}, "name": {"Sheffield 20% shift"}})
+		"shift_start": {"2023"}, "shift_end": {"2027"}, "name": {"Sheffield 20% shift"}})
 	run2 := strings.TrimPrefix(p.header.Get("Location"), "/runs/")
 	if st := c.waitRun(run2); st != "succeeded" {
 		t.Fatalf("second run %s", st)
@@ -301,7 +301,7 @@ func TestBuilderShowsProblemsByTheirFields(t *testing.T) {
 	s := startServer(t, false)
 	c := s.client()
 	// A value that is not a number is caught by the form.
-	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "shift_value": {"ten"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "shift_value": {"ten"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `<a href="#f-shift_value">Shift residential care to home care: the value must be a number, like 10.</a>`) {
 		t.Errorf("not a number: %d\n%s", p.status, p.body)
 	}
@@ -309,24 +309,24 @@ func TestBuilderShowsProblemsByTheirFields(t *testing.T) {
 		t.Error("what was typed should be kept")
 	}
 	// A share over 100% is caught by the scenario validator and placed by its location.
-	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "shift_value": {"150"}, "shift_start": {"2022"}, "shift_end": {"2020"}})
+	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "shift_value": {"150"}, "shift_start": {"2023"}, "shift_end": {"2020"}})
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", p.status)
 	}
 	for _, want := range []string{`<a href="#f-shift_value">Shift residential care to home care: must be within 0..100 (% of residential residents); got 150</a>`,
-		`<a href="#f-shift_end">Shift residential care to home care: end 2020 is before start 2022</a>`,
+		`<a href="#f-shift_end">Shift residential care to home care: end 2020 is before start 2023</a>`,
 		`<p class="error" id="f-shift_value-error">must be within 0..100 (% of residential residents); got 150</p>`} {
 		if !strings.Contains(html.UnescapeString(p.body), want) {
 			t.Errorf("problem not shown: %s", want)
 		}
 	}
 	// Half a range.
-	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "avoid_value": {"5"}, "avoid_low": {"2"}, "avoid_start": {"2022"}, "avoid_end": {"2026"}})
+	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "avoid_value": {"5"}, "avoid_low": {"2"}, "avoid_start": {"2023"}, "avoid_end": {"2027"}})
 	if !strings.Contains(p.body, "give both ends of the 80% range, or neither") {
 		t.Error("half range not caught")
 	}
 	// No area.
-	p = c.post("/scenarios", url.Values{"shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	p = c.post("/scenarios", url.Values{"shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	if !strings.Contains(p.body, `<a href="#f-area">Choose the area the scenario is about.</a>`) {
 		t.Error("missing area not caught")
 	}
@@ -382,7 +382,7 @@ func TestEditKeepsVersionsAndOtherLevers(t *testing.T) {
 	c := s.client()
 	// A scenario made through the API with a lever the form has no slot for.
 	doc := `{"schema_version":1,"name":"API made","areas":["E08000019"],"levers":[` +
-		`{"type":"service_trend","service":"day_care","value":-2,"start":2022,"end":2030},` +
+		`{"type":"service_trend","service":"day_care","value":-2,"start":2023,"end":2030},` +
 		`{"type":"admission_avoidance","value":5,"low":2,"high":8,"start":2023,"end":2027,"profile":"front_loaded"}]}`
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/scenarios", strings.NewReader(doc))
 	req.Header.Set("Content-Type", "application/json")
@@ -394,7 +394,7 @@ func TestEditKeepsVersionsAndOtherLevers(t *testing.T) {
 	json.Unmarshal([]byte(created.body), &sc)
 	p := c.get("/scenarios/" + sc.ID)
 	for _, want := range []string{`name="avoid_value" type="text" inputmode="decimal" size="10" value="5"`, `name="avoid_low" type="text" inputmode="decimal" size="8" value="2"`,
-		`<option value="front_loaded" selected>`, "Service use trend (day care): -2% a year, 2022–2030", "Version 1."} {
+		`<option value="front_loaded" selected>`, "Service use trend (day care): -2% a year, 2023–2030", "Version 1."} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("edit form lacks %q", want)
 		}
@@ -459,7 +459,7 @@ func TestKeysLoginAndRoles(t *testing.T) {
 	// A planner runs one and downloads it.
 	c2 := s.client()
 	c2.post("/login", url.Values{"key": {s.keys[store.RolePlanner]}, "next": {"/"}})
-	p = c2.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	p = c2.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("planner save: %d\n%s", p.status, p.body)
 	}
@@ -504,7 +504,7 @@ func TestProgressPageAndFailedRun(t *testing.T) {
 	s := startServer(t, false)
 	s.runner.pause = make(chan struct{})
 	c := s.client()
-	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2022"}, "shift_end": {"2026"}})
+	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	runID := strings.TrimPrefix(p.header.Get("Location"), "/runs/")
 	// While it runs, the page shows progress (and refreshes itself without JavaScript).
 	for range 100 {

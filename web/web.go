@@ -50,7 +50,7 @@ type Deps struct {
 	// Areas is the areas table (areas that ended are shown with their successors).
 	Areas []forecast.AreaInfo
 	// Catalog gives the base years, the last year of the assumptions and the need measures
-	// that scenario forms offer (engine.Inputs is one). Nil: base year 2021, horizon up to 2045.
+	// that scenario forms offer (engine.Inputs is one). Nil: base year 2022, horizon up to 2045.
 	Catalog forecast.Catalog
 	// Closing, when closed, ends the run event streams (the server is shutting down). Nil:
 	// they end with their requests.

@@ -59,7 +59,7 @@ func num(t *testing.T, s string) float64 {
 // compares every row of the CSV with the engine's own result for the same scenario.
 func TestProjectBaseline(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "baseline.csv")
-	code, stderr := project(t, "--areas", "E06000001, E10000014", "--from", "2021", "--to", "2025", "--out", out, "--run-id", "r1")
+	code, stderr := project(t, "--areas", "E06000001, E10000014", "--from", "2022", "--to", "2025", "--out", out, "--run-id", "r1")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -124,7 +124,7 @@ func TestProjectScenarioFile(t *testing.T) {
   "horizon": 2040,
   "levers": [
     {"type": "admission_avoidance", "value": 10, "low": 5, "high": 15, "start": 2023, "end": 2027},
-    {"type": "prevalence_trend", "measure": "dementia", "value": -1, "start": 2022, "end": 2030, "profile": "front_loaded"}
+    {"type": "prevalence_trend", "measure": "dementia", "value": -1, "start": 2023, "end": 2030, "profile": "front_loaded"}
   ],
   "uncertainty": {"draws": 40, "seed": 7}
 }`
@@ -142,8 +142,8 @@ func TestProjectScenarioFile(t *testing.T) {
 		if r[0] != "fewer-admissions" || !strings.HasPrefix(r[1], "local-") || r[2] != "E08000019" {
 			t.Fatalf("row %v", r)
 		}
-		if y, _ := strconv.Atoi(r[4]); y < 2021 || y > 2030 {
-			t.Fatalf("year %d outside 2021-2030 (--to overrides the horizon)", y)
+		if y, _ := strconv.Atoi(r[4]); y < 2022 || y > 2030 {
+			t.Fatalf("year %d outside 2022-2030 (--to overrides the horizon)", y)
 		}
 		if strings.HasPrefix(r[5], "driver.") {
 			t.Fatalf("driver row with --no-drivers: %v", r)

@@ -27,7 +27,7 @@ func TestScenarioValidate(t *testing.T) {
 	good := filepath.Join(dir, "good.json")
 	os.WriteFile(good, []byte(`{"name": "Shift 10% to home care", "areas": ["E08000019"],
 		"levers": [{"type": "shift_residential_to_home_care", "value": 10, "low": 5, "high": 15, "start": 2025, "end": 2030}]}`), 0o644)
-	if code, out, errOut := runCLI(t, "scenario", "validate", good); code != exitOK || !strings.Contains(out, `valid scenario "Shift 10% to home care", 2021–2045, 1 levers`) {
+	if code, out, errOut := runCLI(t, "scenario", "validate", good); code != exitOK || !strings.Contains(out, `valid scenario "Shift 10% to home care", 2022–2045, 1 levers`) {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 	// Every problem at once, schema and data alike, each with its JSON path.

@@ -23,7 +23,7 @@ func TestAnnualLeversCompoundAsCumulative(t *testing.T) {
 		{forecast.LeverSpec{Type: forecast.LeverServiceTrend, Service: "home_care", Value: -2}, "service.home_care", "18+"},
 		{forecast.LeverSpec{Type: forecast.LeverUnitCostGrowth, Value: 1.5}, "cost.residential", "18+"},
 	}
-	windows := [][2]int{{2025, 2045}, {2025, 2026}, {2022, 2030}, {2030, 2030}}
+	windows := [][2]int{{2025, 2045}, {2025, 2026}, {2023, 2030}, {2030, 2030}}
 	for _, c := range cases {
 		for _, w := range windows {
 			for p := range forecast.Profile(forecast.NumProfiles) {
@@ -34,7 +34,7 @@ func TestAnnualLeversCompoundAsCumulative(t *testing.T) {
 				sc.Levers = []forecast.LeverSpec{l}
 				r := run(t, e, sc)
 				lev := forecast.Lever{Value: l.Value, Start: l.Start, End: l.End, Profile: p}
-				for _, y := range []int{2022, 2030, 2035, 2045} {
+				for _, y := range []int{2023, 2030, 2035, 2045} {
 					got := value(t, r, sheffield, y, c.measure, "all", c.band) / value(t, plain, sheffield, y, c.measure, "all", c.band)
 					want := lev.Cumulative(forecast.DefaultBaseYear, y)
 					if math.Abs(got-want) > 1e-9 {

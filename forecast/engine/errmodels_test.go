@@ -69,7 +69,7 @@ func TestErrorModelsWidenWithHorizon(t *testing.T) {
 		}
 	}
 	// Population error is 0 in the base year: the estimate itself.
-	lo, _, hi := spread(t, r, "E06000001", 2021, "population", "all")
+	lo, _, hi := spread(t, r, "E06000001", 2022, "population", "all")
 	if lo != hi {
 		t.Errorf("base-year population has a range [%v, %v]", lo, hi)
 	}

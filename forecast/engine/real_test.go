@@ -79,7 +79,7 @@ func prevalenceTimesPop(t *testing.T, b *datasets.Bundle, measure string, eviden
 	return out
 }
 
-// TestRealNeedSpotChecks: England's need in 2021 (the base year) is Σ rate × 2021 estimate by
+// TestRealNeedSpotChecks: England's need in 2022 (the base year) is Σ rate × 2022 estimate by
 // band and sex: CFAS II dementia rates (the only evidence, 2011) and HSE 2013 ADL rates (the
 // one survey year with need, help received and unmet need, which the engine picks for the ADL
 // family, forecast.FamilyEvidenceYear).
@@ -99,34 +99,34 @@ func TestRealNeedSpotChecks(t *testing.T) {
 		{england, districtsInForce(b), "adl_need_help", 2013},
 		{sheffield, map[string]bool{sheffield: true}, "dementia", 2011},
 	} {
-		p := bundlePop(b, 2021, tc.areas)
+		p := bundlePop(b, 2022, tc.areas)
 		for _, band := range []struct {
 			name   string
 			lo, hi int
 		}{{"65+", 65, 90}, {"85+", 85, 90}, {"65-74", 65, 74}, {"90+", 90, 90}} {
 			want := prevalenceTimesPop(t, b, tc.measure, tc.evidence, p, band.lo, band.hi)
 			for s, w := range map[string]float64{"female": want[0], "male": want[1], "all": want[0] + want[1]} {
-				got := value(t, r, tc.area, 2021, "need."+tc.measure, s, band.name)
+				got := value(t, r, tc.area, 2022, "need."+tc.measure, s, band.name)
 				if !near(got, w, 1e-10) {
-					t.Errorf("%s 2021 %s %s %s = %.3f, Σ rate × estimate = %.3f", tc.area, tc.measure, s, band.name, got, w)
+					t.Errorf("%s 2022 %s %s %s = %.3f, Σ rate × estimate = %.3f", tc.area, tc.measure, s, band.name, got, w)
 				}
 			}
 		}
 		if tc.area == england && tc.measure == "dementia" {
-			t.Logf("England 2021 dementia 65+: %.0f (CFAS II × mid-2021 estimates)", value(t, r, england, 2021, "need.dementia", "all", "65+"))
+			t.Logf("England 2022 dementia 65+: %.0f (CFAS II × mid-2022 estimates)", value(t, r, england, 2022, "need.dementia", "all", "65+"))
 		}
 	}
 	// Population in the base year is the estimate itself.
-	p := bundlePop(b, 2021, districtsInForce(b))
-	if got, want := value(t, r, england, 2021, "population", "all", "all"), p.Total(); !near(got, want, 1e-12) {
-		t.Errorf("England 2021 population %.0f, Σ estimates %.0f", got, want)
+	p := bundlePop(b, 2022, districtsInForce(b))
+	if got, want := value(t, r, england, 2022, "population", "all", "all"), p.Total(); !near(got, want, 1e-12) {
+		t.Errorf("England 2022 population %.0f, Σ estimates %.0f", got, want)
 	}
 }
 
 // TestRealServiceSpotCheck: Sheffield's base use rates are the mean over the last three
 // activity years (2011-12 to 2013-14) of activity ÷ denominator: people 18-64, or people 65+ in
 // need (HSE 2013 ADL rates) — each year's population interpolated linearly between Sheffield's
-// nearest estimates. The expected 2021 values repeat that arithmetic from the bundle's rows.
+// nearest estimates. The expected 2022 values repeat that arithmetic from the bundle's rows.
 func TestRealServiceSpotCheck(t *testing.T) {
 	b, _, e := realData(t)
 	r := run(t, e, forecast.Scenario{Name: "baseline", Areas: []string{sheffield}, Horizon: 2025}, engine.RunOptions{NoDrivers: true})
@@ -180,7 +180,7 @@ func TestRealServiceSpotCheck(t *testing.T) {
 	}
 	// The default drivers (forecast.DefaultServiceDrivers): care homes 70% dementia, home care
 	// 60%; each driver's share of the users over its people, averaged over the base years, times
-	// its people in 2021.
+	// its people in 2022.
 	for _, tc := range []struct {
 		service, measure, band string
 		div                    float64
@@ -215,11 +215,11 @@ func TestRealServiceSpotCheck(t *testing.T) {
 		}
 		want := 0.0
 		for i, d := range tc.drivers {
-			want += sum[i] / float64(n) * d.den(popAt(2021))
+			want += sum[i] / float64(n) * d.den(popAt(2022))
 		}
-		got := value(t, r, sheffield, 2021, "service."+tc.service, "all", tc.band)
+		got := value(t, r, sheffield, 2022, "service."+tc.service, "all", tc.band)
 		if !near(got, want, 1e-9) {
-			t.Errorf("Sheffield 2021 %s %s = %.3f, mean rate × 2021 denominator = %.3f", tc.service, tc.band, got, want)
+			t.Errorf("Sheffield 2022 %s %s = %.3f, mean rate × 2022 denominator = %.3f", tc.service, tc.band, got, want)
 		}
 	}
 }

@@ -53,14 +53,14 @@ type Provenance struct {
 }
 
 // DataYear names the data one part of a run rests on: Topic "population", "need",
-// "service use", "unit costs" or "supply"; Data e.g. "ONS mid-2021 estimates".
+// "service use", "unit costs" or "supply"; Data e.g. "ONS mid-2022 estimates".
 type DataYear struct {
 	Topic string `json:"topic"`
 	Data  string `json:"data"`
 }
 
 // DataSummary joins data years into the one line pages and exports show, e.g. "population:
-// ONS mid-2021 estimates; service use: PSS-EX1 2011-12 to 2013-14".
+// ONS mid-2022 estimates; service use: PSS-EX1 2011-12 to 2013-14".
 func DataSummary(d []DataYear) string {
 	parts := make([]string, len(d))
 	for i, x := range d {

@@ -17,17 +17,17 @@ func ptr(v float64) *float64 { return &v }
 // areas on others.
 func everyLever() forecast.Scenario {
 	return forecast.Scenario{Name: "every lever", Levers: []forecast.LeverSpec{
-		{Type: forecast.LeverPrevalenceTrend, Measure: "dementia", Value: -1, Low: ptr(-2), High: ptr(0), Start: 2022, End: 2030},
-		{Type: forecast.LeverMorbidityCompression, Value: 0.5, Low: ptr(0.2), High: ptr(0.8), Start: 2022, End: 2035},
-		{Type: forecast.LeverMortalityImprovement, Value: -0.5, Start: 2022, End: 2030, Areas: []string{lancs}},
-		{Type: forecast.LeverMigration, Value: 10, Start: 2022, End: 2025, Areas: []string{yorks}},
+		{Type: forecast.LeverPrevalenceTrend, Measure: "dementia", Value: -1, Low: ptr(-2), High: ptr(0), Start: 2023, End: 2030},
+		{Type: forecast.LeverMorbidityCompression, Value: 0.5, Low: ptr(0.2), High: ptr(0.8), Start: 2023, End: 2035},
+		{Type: forecast.LeverMortalityImprovement, Value: -0.5, Start: 2023, End: 2030, Areas: []string{lancs}},
+		{Type: forecast.LeverMigration, Value: 10, Start: 2023, End: 2025, Areas: []string{yorks}},
 		{Type: forecast.LeverDwellings, Value: 4000, Start: 2023, End: 2030, Areas: []string{sheffield}},
 		{Type: forecast.LeverDwellings, Value: 2000, Start: 2025, End: 2027, AgeProfile: "older", Profile: "step"},
-		{Type: forecast.LeverServiceTrend, Service: "home_care", Value: 1, Low: ptr(0), High: ptr(2), Start: 2022, End: 2030},
+		{Type: forecast.LeverServiceTrend, Service: "home_care", Value: 1, Low: ptr(0), High: ptr(2), Start: 2023, End: 2030},
 		{Type: forecast.LeverShiftToHomeCare, Value: 20, Start: 2023, End: 2030, Profile: "front_loaded"},
 		{Type: forecast.LeverAdmissionAvoidance, Value: 5, Start: 2024, End: 2024, Areas: []string{"E09000033", lancs}},
 		{Type: forecast.LeverEligibility, Value: -3, Start: 2025, End: 2028, Profile: "back_loaded"},
-		{Type: forecast.LeverUnitCostGrowth, Value: 1.5, Start: 2022, End: 2045},
+		{Type: forecast.LeverUnitCostGrowth, Value: 1.5, Start: 2023, End: 2045},
 	}}
 }
 
@@ -58,8 +58,9 @@ func TestDistrictsSumToAreas(t *testing.T) {
 			gapCells++
 		}
 	}
-	if gapCells != 2*25 { // residential and nursing beds; the data has no home-care hours or staff supply
-		t.Errorf("England has %d supply gap cells, want the 2 bed gaps × 25 years", gapCells)
+	// Residential and nursing beds, 2022 to 2045 (24 years); the data has no home-care hours or staff supply.
+	if years := forecast.DefaultHorizon - forecast.DefaultBaseYear + 1; gapCells != 2*years {
+		t.Errorf("England has %d supply gap cells, want the 2 bed gaps × %d years", gapCells, years)
 	}
 	check := func(parent string, children []string) {
 		t.Helper()
