@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 
@@ -157,7 +158,7 @@ func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) 
 		for code, a := range as {
 			names[code] = a
 		}
-		for _, code := range slices.Sorted(mapKeys(as)) {
+		for _, code := range slices.Sorted(maps.Keys(as)) {
 			for _, band := range []string{"18-64", "65+"} {
 				for _, sv := range saltServices {
 					v, parts, suppressed, missing := 0.0, 0, []string(nil), false
@@ -221,7 +222,7 @@ func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) 
 		}
 	}
 
-	shares, err := saltShares(areas, pop)
+	shares, err := saltShares(pop)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +235,7 @@ func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) 
 		out = append(out, datasets.ServiceActivity{AreaCode: code, Year: r.year, Service: r.service, AgeBand: r.band,
 			Measure: r.measure, Value: value, Source: source})
 	}
-	for _, code := range slices.Sorted(mapKeys(byArea)) {
+	for _, code := range slices.Sorted(maps.Keys(byArea)) {
 		rs := byArea[code]
 		a, known := byCode[code]
 		switch {
@@ -279,7 +280,7 @@ func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) 
 
 // saltShares gives each council created in 2023 from part of a county (Cumbria) its share of
 // the county's people aged 18-64 and 65+ in mid-2021, by age band, summing its districts.
-func saltShares(areas []datasets.Area, pop []datasets.Population) (map[string]map[string]float64, error) {
+func saltShares(pop []datasets.Population) (map[string]map[string]float64, error) {
 	people := map[string]map[string]float64{} // district → band → people
 	for _, p := range pop {
 		if p.Kind != "estimate" || p.Year != 2021 {
@@ -328,7 +329,6 @@ func saltShares(areas []datasets.Area, pop []datasets.Population) (map[string]ma
 			}
 		}
 	}
-	_ = areas
 	return out, nil
 }
 
@@ -338,8 +338,7 @@ func saltShares(areas []datasets.Area, pop []datasets.Population) (map[string]ma
 // hourly rate. The spend covers home care the council provides and home care it buys, and T51
 // gives one rate for each (no weights between them), so one rate has to stand for both: the
 // external (purchased) rate, because most councils buy all their home care (87 of 149 with a
-// rate report £0 in-house, i.e. none; in-house provision is a small share of hours elsewhere) and
-// the in-house rate is inflated by fixed costs in councils with little of it (Sheffield
+// rate report £0 in-house, i.e. none) and the in-house rate is inflated by fixed costs in councils with little of it (Sheffield
 // £103.94, Brighton and Hove £145). Where a council reports no external provision (£0: the
 // Isles of Scilly) its in-house rate is used. Where a council provides some in-house home care
 // at a higher rate than it pays providers, dividing all its spend by the external rate overstates
@@ -369,7 +368,7 @@ func homeCareHours(raw fs.FS) (map[string][]saltRow, error) {
 		if len(spend) == 0 {
 			return nil, fmt.Errorf("home care hours: %s has no 2021-22 \"Community: Home Care\" rows", t.file)
 		}
-		for _, code := range slices.Sorted(mapKeys(spend)) {
+		for _, code := range slices.Sorted(maps.Keys(spend)) {
 			s := spend[code]
 			if !s.ok {
 				continue
@@ -432,19 +431,9 @@ func saltFallback(raw fs.FS, codes []string) (map[string][]saltRow, error) {
 		}
 	}
 	out := map[string][]saltRow{}
-	for _, k := range slices.SortedFunc(mapKeys(best), func(a, b saltKey) int { return cmp.Or(cmp.Compare(a.area, b.area), cmp.Compare(a.band, b.band)) }) {
+	for _, k := range slices.SortedFunc(maps.Keys(best), func(a, b saltKey) int { return cmp.Or(cmp.Compare(a.area, b.area), cmp.Compare(a.band, b.band)) }) {
 		b := best[k]
 		out[k.area] = append(out[k.area], saltRow{b.year, "long_term_support", k.band, "clients_in_year", b.value, b.label + "; " + srcSALT})
 	}
 	return out, nil
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
