@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/carecast/carecast/datasets"
@@ -260,8 +261,8 @@ func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) 
 				}
 				for _, s := range ss {
 					sh := shares[s.Council][r.band]
-					emit(s.Council, r, r.value*sh, fmt.Sprintf("apportioned from %s by people %s (ONS mid-2021): %.4f of %s's %g; %s",
-						county, r.band, sh, county, r.value, r.source))
+					emit(s.Council, r, r.value*sh, fmt.Sprintf("apportioned from %s by people %s (ONS mid-2021): %.4f of %s's %s; %s",
+						county, r.band, sh, county, plain(r.value), r.source))
 				}
 			}
 		case known && a.IsCouncil() && a.ValidTo < "2021-04-01":
@@ -334,19 +335,20 @@ func saltShares(pop []datasets.Population) (map[string]map[string]float64, error
 
 // homeCareHours derives hours of home care in 2021-22 for each area of the ASC-FR tables: the
 // gross current expenditure on long term home care ("Community: Home Care", £ thousands) of
-// each age band (T43 18-64, T44 65+) divided by the council's T51 average weighted standard
-// hourly rate. The spend covers home care the council provides and home care it buys, and T51
-// gives one rate for each (no weights between them), so one rate has to stand for both: the
-// external (purchased) rate, because most councils buy all their home care (87 of 149 with a
-// rate report £0 in-house, i.e. none) and the in-house rate is inflated by fixed costs in councils with little of it (Sheffield
-// £103.94, Brighton and Hove £145). Where a council reports no external provision (£0: the
-// Isles of Scilly) its in-house rate is used. Where a council provides some in-house home care
-// at a higher rate than it pays providers, dividing all its spend by the external rate overstates
-// its hours. Councils with no rate (Hertfordshire: external [x], in-house £0; Hackney, Swindon:
-// no ASC-FR 2021-22) or no positive spend (Tameside and Windsor and Maidenhead 18-64 and
-// Reading 65+ report negative spend; the Isles of Scilly 18-64 £0) have no row. Regions and
-// England are derived the same way from their own rows, whose spend includes NHS Digital's
-// imputed figures for Hackney and Swindon and whose rate averages councils reporting above £0.
+// each age band (T43 18-64, T44 65+) divided by the area's T51 average weighted standard hourly
+// rate. The spend covers home care the council provides and home care it buys, and T51 gives
+// one rate for each with no weights between them, so one rate has to stand for both. It is the
+// external (purchased) rate: 87 of the 149 councils with a 2021-22 rate report £0 in-house, i.e.
+// they buy all their home care, and the in-house rates that are reported run far from the
+// external ones (to £103.94 in Sheffield and £145 in Brighton and Hove, against £17.60 and
+// £19.00 external). Where a council reports no external provision (£0: the Isles of Scilly) its
+// in-house rate is used. Where a council also provides home care itself at a higher rate (60
+// councils report both), dividing all its spend by the external rate overstates its hours.
+// Councils with no rate (Hertfordshire: external [x], in-house £0; Hackney, Swindon: no ASC-FR
+// 2021-22) or no positive spend (Tameside and Windsor and Maidenhead 18-64 and Reading 65+
+// report negative spend; the Isles of Scilly 18-64 £0) have no row. Regions and England are
+// derived the same way from their own rows, whose spend includes NHS Digital's imputed figures
+// for Hackney and Swindon and whose rate averages the councils reporting above £0.
 func homeCareHours(raw fs.FS) (map[string][]saltRow, error) {
 	ext, err := readASCFR(raw, "t51_unit_cost_home_care_hourly_2yr.csv", colIs("activity_provision", "External"))
 	if err != nil {
@@ -380,8 +382,8 @@ func homeCareHours(raw fs.FS) (map[string][]saltRow, error) {
 			if !rate.ok {
 				continue
 			}
-			src := fmt.Sprintf("%s (%s: %s home-care spend %s £%gk ÷ T51 %s hourly rate £%g); %s",
-				srcHoursDerived, s.name, t.table, t.band, s.value, which, rate.value, srcASCFR)
+			src := fmt.Sprintf("%s (%s: %s home-care spend %s £%sk ÷ T51 %s hourly rate £%s); %s",
+				srcHoursDerived, s.name, t.table, t.band, plain(s.value), which, plain(rate.value), srcASCFR)
 			out[code] = append(out[code], saltRow{saltYear, "home_care", t.band, "hours", s.value * 1000 / rate.value, src})
 		}
 	}
@@ -437,3 +439,6 @@ func saltFallback(raw fs.FS, codes []string) (map[string][]saltRow, error) {
 	}
 	return out, nil
 }
+
+// plain writes v in full without an exponent (1943819.319, not 1.943819319e+06).
+func plain(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
