@@ -146,7 +146,9 @@ type saltRow struct {
 // (from pop, Kind "estimate", summing the successors' districts; values not rounded), and North
 // Yorkshire's and Somerset's pass one to one to the councils of 2023. The county codes are not
 // written. A council that submitted no SALT 2021-22 at all (Hackney) takes its latest figure of
-// long term support during the year from T2 (see saltFallback). Inputs are not modified.
+// long term support during the year from T2 (see saltFallback). Inputs are not modified. It
+// fails on a missing file or column, a setting or flag it does not know, an area that is not on
+// the April 2023 geography nor a county its councils succeed, or a missing mid-2021 estimate.
 func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) ([]datasets.ServiceActivity, error) {
 	byArea := map[string][]saltRow{} // by the file's area code
 	names := map[string]saltArea{}
