@@ -54,7 +54,7 @@ func TestEngineRunEndToEnd(t *testing.T) {
 	// The JSON envelope names the data the numbers rest on (datasets.TestDataYears pins the line).
 	var page ResultsPage
 	want(t, ts.do(http.MethodGet, "/v1/runs/"+base.ID+"/results?limit=1", viewer, nil), http.StatusOK).json(t, &page)
-	if !strings.HasPrefix(page.DataYears, "population: ONS mid-2022 estimates") || !strings.Contains(page.DataYears, "service use: PSS-EX1 2011-12 to 2013-14") {
+	if !strings.HasPrefix(page.DataYears, "population: ONS mid-2022 estimates") || !strings.Contains(page.DataYears, "service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2011-12 to 2013-14 (day care, meals)") {
 		t.Errorf("results page data_years = %q", page.DataYears)
 	}
 	hBase, hShift := get(base, "capacity.home_care_hours", "18+"), get(shift, "capacity.home_care_hours", "18+")

@@ -34,6 +34,12 @@ import (
 //
 // The bundle is not modified. It returns an error if there is no activity, or a council has no
 // population, or the need measure has no usable evidence covering every age 65+.
+// backtestMeasures are the activity measures of the PSS-EX1 series the service back-test
+// scores, up to salt2014, the financial year (2014-15) SALT replaced it.
+var backtestMeasures = []string{"clients", "weeks", "hours"}
+
+const salt2014 = 2014
+
 func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 	if len(b.ServiceActivity) == 0 {
 		return nil, fmt.Errorf("service back-test inputs: no service activity")
@@ -71,6 +77,13 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 	seen := map[string]bool{}
 	var councils []string
 	for _, r := range b.ServiceActivity {
+		// The back-test scores the PSS-EX1 series (clients, weeks and hours to 2013-14). SALT
+		// (from 2014-15) counts clients by other definitions, a break in the series rather than a
+		// change in use, so its rows (and the hours derived with them) are not scored as a
+		// continuation.
+		if !slices.Contains(backtestMeasures, r.Measure) || r.Year >= salt2014 {
+			continue
+		}
 		d.Activity = append(d.Activity, backtest.Activity{Area: r.AreaCode, Year: int(r.Year), Service: r.Service,
 			AgeBand: r.AgeBand, Measure: r.Measure, Value: r.Value})
 		src, _, _ := strings.Cut(r.Source, "; items ") // one source, whatever the items

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/engine"
 )
 
@@ -45,16 +46,7 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 	}
 	add("need", need.list)
 
-	var use labelSet
-	for _, r := range d.b.ServiceActivity {
-		if slices.Contains(p.ActivityYrs, int(r.Year)) {
-			use.add(shortSource(r.Source))
-		}
-	}
-	if len(use.list) > 0 && len(p.ActivityYrs) > 0 {
-		use.list[len(use.list)-1] += " " + financialYears(p.ActivityYrs)
-	}
-	add("service use", use.list)
+	add("service use", d.serviceUse(p))
 
 	add("unit costs", d.costs(p))
 
@@ -63,6 +55,77 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 		supply.add(shortSource(r.Source))
 	}
 	add("supply", supply.list)
+	return out
+}
+
+// serviceUse names the publications and years of the activity each service's base use came
+// from: one label when every service shares them ("PSS-EX1 2011-12 to 2013-14"), else one per
+// group of services ("SALT 2021-22 (residential, nursing, home care as SALT community support,
+// direct payments)"); and where home-care hours came from when that differs.
+func (d *dataYears) serviceUse(p engine.Provenance) []string {
+	if len(p.Series) == 0 { // a provenance from before the series were recorded
+		var use labelSet
+		for _, r := range d.b.ServiceActivity {
+			if slices.Contains(p.ActivityYrs, int(r.Year)) {
+				use.add(shortSource(r.Source))
+			}
+		}
+		if len(use.list) > 0 && len(p.ActivityYrs) > 0 {
+			use.list[len(use.list)-1] += " " + financialYears(p.ActivityYrs)
+		}
+		return use.list
+	}
+	var labels []string
+	groups := map[string][]string{}
+	for _, svc := range forecast.ServiceNames {
+		ser, ok := p.Series[svc]
+		if !ok || len(ser.Years) == 0 {
+			continue
+		}
+		var src labelSet
+		for _, r := range d.b.ServiceActivity {
+			if r.Service == ser.Activity && r.Measure == ser.Measure && slices.Contains(ser.Years, int(r.Year)) {
+				src.add(shortSource(r.Source))
+			}
+		}
+		label := strings.Join(src.list, ", ") + " " + financialYears(ser.Years)
+		if _, seen := groups[label]; !seen {
+			labels = append(labels, label)
+		}
+		name := strings.ReplaceAll(svc, "_", " ")
+		if ser.Activity != svc {
+			name += " as " + strings.ReplaceAll(ser.Activity, "_", " ")
+			if strings.Contains(label, "SALT") {
+				name = strings.ReplaceAll(svc, "_", " ") + " as SALT " + strings.ReplaceAll(ser.Activity, "_", " ")
+			}
+		}
+		groups[label] = append(groups[label], name)
+	}
+	out := make([]string, 0, len(labels)+1)
+	for _, l := range labels {
+		if len(labels) > 1 || strings.Contains(strings.Join(groups[l], ","), " as ") {
+			l += " (" + strings.Join(groups[l], ", ") + ")"
+		}
+		out = append(out, l)
+	}
+	// Home-care hours per client, when they come from elsewhere than the clients.
+	if hc, ok := p.Series["home_care"]; ok && hc.Activity != "home_care" {
+		var src labelSet
+		derived := false
+		for _, r := range d.b.ServiceActivity {
+			if r.Service == "home_care" && r.Measure == "hours" && slices.Contains(hc.Years, int(r.Year)) {
+				src.add(shortSource(r.Source))
+				derived = derived || strings.Contains(r.Source, "derived")
+			}
+		}
+		if len(src.list) > 0 {
+			h := "home-care hours from " + strings.Join(src.list, ", ") + " " + financialYears(hc.Years)
+			if derived {
+				h += " (derived: spend on home care ÷ hourly rate)"
+			}
+			out = append(out, h)
+		}
+	}
 	return out
 }
 

@@ -28,11 +28,13 @@ func TestDataYears(t *testing.T) {
 	}{
 		{"cohort", forecast.Scenario{Name: "t", Areas: []string{"E08000019"}, Horizon: 2030},
 			"population: ONS mid-2022 estimates, projected on ONS NPP 2018 assumptions; need: HSE 2013, CFAS II 2011, HSE 2021; " +
-				"service use: PSS-EX1 2011-12 to 2013-14; unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
+				"service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2011-12 to 2013-14 (day care, meals), " +
+				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
 		{"supplied, one base year", forecast.Scenario{Name: "t", Areas: []string{"E06000001"}, BaseYear: 2020, Horizon: 2029,
 			Population: forecast.PopulationSpec{Source: "supplied"}, Services: forecast.ServicesSpec{BaseYears: 1}},
 			"population: ONS mid-2020 estimates; projection: ONS SNPP 2016 principal, ONS NPP 2018 principal; need: HSE 2013, CFAS II 2011, HSE 2021; " +
-				"service use: PSS-EX1 2013-14; unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
+				"service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2013-14 (day care, meals), " +
+				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
 	} {
 		p, err := e.Describe(c.sc)
 		if err != nil {

@@ -198,8 +198,13 @@ type Prevalence struct {
 
 // ServiceActivity is a row of the service_activity dataset: a council's use of Service by people
 // in AgeBand ("65+", "18-64", …) in the financial year starting in Year. Measure is "clients"
-// (people receiving the service at 31 March), "weeks" (weeks of care in the year) or "hours"
-// (hours of care in the year).
+// (PSS-EX1: people receiving the service at 31 March), "weeks" (weeks of care in the year),
+// "hours" (hours of care in the year), "clients_year_end" (SALT: clients of long-term support
+// at 31 March, by the setting of Service) or "clients_in_year" (SALT: clients of long-term
+// support at any time in the year). SALT's settings are services "residential", "nursing",
+// "direct_payments" and "community_support" (managed personal budgets and commissioned support
+// only: home care with other community services, which SALT does not split), and
+// "long_term_support" for a council's all-settings total where only that was published.
 type ServiceActivity struct {
 	AreaCode string  `parquet:"area_code,dict"`
 	Year     int32   `parquet:"year"`
@@ -280,7 +285,7 @@ var (
 	rateTypes      = []string{"qx", "qbirth", "mx"}
 	flows          = []string{"in", "out", "net"}
 	exTypes        = []string{"period", "cohort"}
-	activityMeasrs = []string{"clients", "weeks", "hours"}
+	activityMeasrs = []string{"clients", "weeks", "hours", "clients_year_end", "clients_in_year"}
 )
 
 func sc(name string, doc string) colSpec { return colSpec{name: name, typ: colString, doc: doc} }
@@ -314,7 +319,7 @@ var specs = map[Kind][]colSpec{
 	KindPrevalence: {sc("measure", "identifier"), sc("sex", "female|male|all"), ic("age_from", "0..90"), ic("age_to", "0..90, 90 = 90+"),
 		fc("rate", "per person"), ofc("rate_lo", "lower 95% bound"), ofc("rate_hi", "upper 95% bound"), ic("evidence_year", "year"), sc("source", "publisher and edition")},
 	KindServiceActivity: {sc("area_code", "GSS code"), ic("year", "financial year start"), sc("service", "identifier"), sc("age_band", "e.g. 65+, 18-64"),
-		sc("measure", "clients|weeks|hours"), fc("value", "amount"), sc("source", "publisher and edition")},
+		sc("measure", "clients|weeks|hours|clients_year_end|clients_in_year"), fc("value", "amount"), sc("source", "publisher and edition")},
 	KindUnitCosts: {sc("area_code", "GSS code"), ic("year", "financial year start"), sc("service", "identifier"), sc("unit", "week|hour|client_year"),
 		fc("cost", "pounds per unit"), sc("price_base", "e.g. 2022-23 or cash"), sc("source", "publisher and edition")},
 	KindSupply: {sc("area_code", "GSS code"), ic("year", "year"), sc("service", "identifier"), fc("capacity", "amount"),

@@ -202,7 +202,8 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 	// The data behind the numbers, beside them (datasets.TestDataYears pins the line itself),
 	// and the same on Sheffield's own page, which the results were asked from.
 	dataLine := `<p class="muted data-years" id="data-years">Data: population: ONS mid-2022 estimates, projected on ONS NPP 2018 assumptions; ` +
-		`need: HSE 2013, CFAS II 2011, HSE 2021; service use: PSS-EX1 2011-12 to 2013-14; unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay &amp; prices index, ` +
+		`need: HSE 2013, CFAS II 2011, HSE 2021; service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), ` +
+		`PSS-EX1 2011-12 to 2013-14 (day care, meals), home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay &amp; prices index, ` +
 		`carecast&#39;s illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021.</p>`
 	if !strings.Contains(p.body, dataLine) {
 		t.Errorf("results page lacks the data years line %s", dataLine)

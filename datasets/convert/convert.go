@@ -53,6 +53,11 @@ func Build(raw fs.FS) (*datasets.Bundle, error) {
 	if b.ServiceActivity, err = buildActivity(raw); err != nil {
 		return nil, fmt.Errorf("building service activity: %w", err)
 	}
+	salt, err := buildSALT2122(raw, b.Areas, b.Population)
+	if err != nil {
+		return nil, fmt.Errorf("building service activity: %w", err)
+	}
+	b.ServiceActivity = append(b.ServiceActivity, salt...)
 	if b.UnitCosts, err = buildUnitCosts(raw, b.Areas); err != nil {
 		return nil, fmt.Errorf("building unit costs: %w", err)
 	}

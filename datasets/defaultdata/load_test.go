@@ -492,3 +492,55 @@ func TestReadAllocationBound(t *testing.T) {
 		t.Logf("%s: %d rows, %d bytes: allocated %d bytes, %.0f a row", e.Name(), sum.Rows, len(data), got, float64(got)/float64(sum.Rows))
 	}
 }
+
+// TestSALTAgreesWithASCFRWeeks checks the SALT 2021-22 year-end counts of people 65+ in care
+// homes in the embedded data against a second, independent count: ASC-FR 2021-22 client weeks
+// (the 65+ activity series, financial year ending 2022) ÷ 52, the average number supported in
+// the year. A snapshot on 31 March sits a little below the year's average; both are
+// council-supported residents. England (Σ councils; Hackney sent no SALT): residential SALT 94,340 at the year end
+// (T38; England's own row 94,520) against 5,201,866 weeks ÷ 52 = 100,036; nursing 42,030 against 45,590.
+func TestSALTAgreesWithASCFRWeeks(t *testing.T) {
+	recs, h := readRaw(t, "nhsd_asc_activity/activity_65plus_by_council_2001_2023_keep_all.csv")
+	weeks := map[string]float64{}
+	sheffield := map[string]float64{}
+	for _, r := range recs {
+		if r[h["year"]] != "2022" || r[h["ActivityProvision"]] != "99" {
+			continue
+		}
+		v, err := strconv.ParseFloat(r[h["ITEMVALUE"]], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := strings.ToLower(r[h["SupportSetting"]])
+		weeks[svc] += v
+		if r[h["DH_GEOGRAPHY_NAME"]] == "Sheffield" {
+			sheffield[svc] += v
+		}
+	}
+	b := load(t)
+	areas := map[string]datasets.Area{}
+	for _, a := range b.Areas {
+		areas[a.AreaCode] = a
+	}
+	salt, saltSheffield := map[string]float64{}, map[string]float64{}
+	for _, r := range b.ServiceActivity {
+		if r.Year != 2021 || r.Measure != "clients_year_end" || r.AgeBand != "65+" || !areas[r.AreaCode].IsCouncil() {
+			continue
+		}
+		salt[r.Service] += r.Value
+		if r.AreaCode == "E08000019" {
+			saltSheffield[r.Service] += r.Value
+		}
+	}
+	for _, svc := range []string{"residential", "nursing"} {
+		avg := weeks[svc] / 52
+		if ratio := salt[svc] / avg; ratio < 0.9 || ratio > 1.0 {
+			t.Errorf("England %s 65+: SALT year end %.0f, ASC-FR weeks ÷ 52 = %.0f (ratio %.3f, want 0.9–1.0)", svc, salt[svc], avg, ratio)
+		}
+		t.Logf("England %s 65+: SALT year end %.0f, ASC-FR weeks ÷ 52 = %.0f", svc, salt[svc], avg)
+	}
+	// Sheffield residential: 47,017 weeks ÷ 52 = 904 on average in 2021-22.
+	if avg := sheffield["residential"] / 52; math.Abs(saltSheffield["residential"]/avg-1) > 0.15 {
+		t.Errorf("Sheffield residential 65+: SALT %.0f, ASC-FR weeks ÷ 52 = %.0f", saltSheffield["residential"], avg)
+	}
+}

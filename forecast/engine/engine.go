@@ -18,10 +18,15 @@
 //     65 since the base year (rates at ages below the measure's first age are taken as the
 //     first age's).
 //   - Services: each council's base use per head (18-64) or per person in need (65+) is the
-//     mean over its latest activity years (PSS-EX1); councils that did not report a service
-//     take their region's pooled rate. Councils formed in 2019–2021 take their predecessors'
-//     pooled rate (or, for a county split in two, the county's). Residential and nursing care
-//     are average supported residents (weeks ÷ 52).
+//     mean over its latest activity years of the best activity the data holds for the service
+//     (serviceSeries): SALT clients of long-term support at the year end for residential and
+//     nursing care, direct payments and home care (SALT's community support, which includes
+//     other community services), else PSS-EX1 (clients, or weeks of residential and nursing
+//     care ÷ 52 = average supported residents), which is all day care and meals have. Councils
+//     that did not report a service take their region's pooled rate. Councils formed since
+//     2019 take their predecessors' pooled rate (or, for a county split in two, the county's).
+//     Home-care hours a week per client come from the same years (SALT's derived from each
+//     council's home-care spend ÷ its hourly rate).
 //   - Capacity, workforce, cost: see Scenario.Capacity and Scenario.Costs. Unit costs come
 //     from the scenario, else the data's (the council's, else England's, latest year), else
 //     carecast's illustrative defaults. Where the data gives supply (beds, home-care hours a

@@ -32,21 +32,23 @@ type RunOptions struct {
 
 // Provenance says where every number of a run came from.
 type Provenance struct {
-	ScenarioID   string            `json:"scenario_id,omitempty"`
-	RunID        string            `json:"run_id,omitempty"`
-	Scenario     forecast.Scenario `json:"scenario"`
-	Version      string            `json:"software_version,omitempty"`
-	Seed         int64             `json:"seed"`
-	Draws        int               `json:"draws"`
-	Quantiles    []float64         `json:"quantiles"`
-	Datasets     []DatasetRef      `json:"datasets"`
-	Evidence     map[string]int    `json:"prevalence_evidence_years"`
-	ActivityYrs  []int             `json:"service_activity_years"`
-	CostTerms    string            `json:"cost_terms"`
-	UnitCosts    map[string]string `json:"unit_costs"`
-	Notes        []string          `json:"notes,omitempty"`
-	Calibration  string            `json:"population_method"`
-	DriversOrder []string          `json:"drivers_order,omitempty"`
+	ScenarioID  string            `json:"scenario_id,omitempty"`
+	RunID       string            `json:"run_id,omitempty"`
+	Scenario    forecast.Scenario `json:"scenario"`
+	Version     string            `json:"software_version,omitempty"`
+	Seed        int64             `json:"seed"`
+	Draws       int               `json:"draws"`
+	Quantiles   []float64         `json:"quantiles"`
+	Datasets    []DatasetRef      `json:"datasets"`
+	Evidence    map[string]int    `json:"prevalence_evidence_years"`
+	ActivityYrs []int             `json:"service_activity_years"`
+	// Series names, for each service, the activity its base use rates come from and its years.
+	Series       map[string]ServiceSeries `json:"service_activity"`
+	CostTerms    string                   `json:"cost_terms"`
+	UnitCosts    map[string]string        `json:"unit_costs"`
+	Notes        []string                 `json:"notes,omitempty"`
+	Calibration  string                   `json:"population_method"`
+	DriversOrder []string                 `json:"drivers_order,omitempty"`
 	// DataYears names, for each part of the chain, the data and years it rests on (see
 	// Inputs.DescribeData); DataSummary joins them into one line.
 	DataYears []DataYear `json:"data_years,omitempty"`
@@ -214,8 +216,12 @@ func (p *plan) provenance(opts RunOptions) Provenance {
 	for _, s := range p.scheds {
 		prov.Evidence[s.measure] = s.evidenceYear
 	}
+	prov.Series = map[string]ServiceSeries{}
 	for k, name := range serviceNames {
 		prov.UnitCosts[name] = p.costNotes[k]
+		if ser := p.rates.series[k]; ser.Activity != "" {
+			prov.Series[name] = ser
+		}
 	}
 	if p.e.in.DescribeData != nil {
 		prov.DataYears = p.e.in.DescribeData(prov)

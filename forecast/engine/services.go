@@ -34,14 +34,34 @@ const (
 
 var groupBands = [numGroups]band{{"18-64", 18, 64}, {"65+", 65, forecast.OpenAge}}
 
-// activityOf maps a service and group to the activity rows that measure it: service name in the
-// data, measure, and the divisor that turns the value into people at a time.
-func activityOf(k int) (name, measure string, divisor float64) {
-	switch k {
-	case svcResidential, svcNursing:
-		return serviceNames[k], "weeks", 52 // weeks in the year ÷ 52 = average supported residents
-	}
-	return serviceNames[k], "clients", 1
+// activitySeries is one kind of activity row that measures a service: the service and measure
+// in the data, and the divisor that turns the value into people at a time.
+type activitySeries struct {
+	Service, Measure string
+	div              float64
+}
+
+// serviceSeries lists, for each service, the activity that can measure it, best first; a run
+// uses the first the data holds. SALT (2014-15 on) counts clients of long-term support at the
+// year end by setting; its community support (managed personal budgets and commissioned
+// support only) is the home-care family, as SALT does not split home care from other
+// community services. PSS-EX1 (to 2013-14) counted home care, day care and meals clients, and
+// residential and nursing care in weeks in the year (÷ 52 = average supported residents).
+var serviceSeries = [numServices][]activitySeries{
+	svcResidential:    {{"residential", "clients_year_end", 1}, {"residential", "weeks", 52}},
+	svcNursing:        {{"nursing", "clients_year_end", 1}, {"nursing", "weeks", 52}},
+	svcHomeCare:       {{"community_support", "clients_year_end", 1}, {"home_care", "clients", 1}},
+	svcDirectPayments: {{"direct_payments", "clients_year_end", 1}, {"direct_payments", "clients", 1}},
+	svcDayCare:        {{"day_care", "clients", 1}},
+	svcMeals:          {{"meals", "clients", 1}},
+}
+
+// ServiceSeries is the activity a run measured one service's base use by: the service and
+// measure of the activity rows and the years whose rates it averaged.
+type ServiceSeries struct {
+	Activity string `json:"activity"`
+	Measure  string `json:"measure"`
+	Years    []int  `json:"years"`
 }
 
 type svcKey struct {
@@ -67,8 +87,10 @@ type serviceRates struct {
 	older map[string]*[numServices][forecast.MaxDriversPerService]float64
 	cv    map[string]*[numServices][numGroups]float64 // year-to-year coefficient of variation of use
 	hours map[string]float64                          // home-care hours per client per week
-	years []int                                       // activity years used
-	notes []string
+	years []int                                       // activity years used, all services
+	// series[k] is the activity service k's rates come from, and its years.
+	series [numServices]ServiceSeries
+	notes  []string
 }
 
 // serviceRates computes (once per set of drivers, their evidence and settings) the base use rates.
@@ -147,6 +169,13 @@ func (e *Engine) areaPop(code string, y int) (population.Pop90, bool) {
 	return sum, found
 }
 
+// hoursRow is an area's home-care hours in a year: for 18+ (all) or by age group.
+type hoursRow struct {
+	all    float64
+	group  [numGroups]float64
+	hasAll bool
+}
+
 // maxSchedules bounds the need schedules one run may hold (the measures of the data).
 const maxSchedules = 64
 
@@ -193,29 +222,70 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 		grp       int
 	}
 	val := map[key]float64{}
-	hours := map[[2]any]float64{} // (area, year) → home-care hours in the year
+	hours := map[[2]any]*hoursRow{} // (area, year) → home-care hours in the year
+	groupOf := func(a *Activity) int {
+		switch {
+		case a.AgeFrom == 18 && a.AgeTo == 64:
+			return grpWorking
+		case a.AgeFrom == 65 && a.AgeTo == forecast.OpenAge:
+			return grpOlder
+		}
+		return -1
+	}
+	// Each service's series: the first of serviceSeries the data holds, and its latest years.
+	var chosen [numServices]int
+	var svcYears [numServices][]int
+	for s := range numServices {
+		chosen[s] = -1
+		for c, ser := range serviceSeries[s] {
+			seen := map[int]bool{}
+			for i := range e.in.Activity {
+				a := &e.in.Activity[i]
+				if a.Service == ser.Service && a.Measure == ser.Measure && groupOf(a) >= 0 {
+					seen[a.Year] = true
+				}
+			}
+			if len(seen) > 0 {
+				chosen[s], svcYears[s] = c, sortedInts(seen)
+				break
+			}
+		}
+		if len(svcYears[s]) > k.baseYears {
+			svcYears[s] = svcYears[s][len(svcYears[s])-k.baseYears:]
+		}
+	}
 	yearsSeen := map[int]bool{}
-	for _, a := range e.in.Activity {
+	for i := range e.in.Activity {
+		a := &e.in.Activity[i]
 		if a.Service == "home_care" && a.Measure == "hours" {
-			hours[[2]any{a.Area, a.Year}] += a.Value
+			if slices.Contains(svcYears[svcHomeCare], a.Year) {
+				h := hours[[2]any{a.Area, a.Year}]
+				if h == nil {
+					h = &hoursRow{}
+					hours[[2]any{a.Area, a.Year}] = h
+				}
+				if g := groupOf(a); g >= 0 {
+					h.group[g] += a.Value
+				} else {
+					h.all += a.Value
+					h.hasAll = true
+				}
+			}
+			continue
+		}
+		g := groupOf(a)
+		if g < 0 {
 			continue
 		}
 		for s := range numServices {
-			name, measure, div := activityOf(s)
-			if a.Service != name || a.Measure != measure {
+			if chosen[s] < 0 {
 				continue
 			}
-			g := -1
-			switch {
-			case a.AgeFrom == 18 && a.AgeTo == 64:
-				g = grpWorking
-			case a.AgeFrom == 65 && a.AgeTo == forecast.OpenAge:
-				g = grpOlder
-			}
-			if g < 0 {
+			ser := serviceSeries[s][chosen[s]]
+			if a.Service != ser.Service || a.Measure != ser.Measure || !slices.Contains(svcYears[s], a.Year) {
 				continue
 			}
-			val[key{a.Area, a.Year, s, g}] += a.Value / div
+			val[key{a.Area, a.Year, s, g}] += a.Value / ser.div
 			yearsSeen[a.Year] = true
 		}
 	}
@@ -223,11 +293,14 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 	if len(years) == 0 {
 		return nil, fmt.Errorf("no service activity in the data")
 	}
-	if len(years) > k.baseYears {
-		years = years[len(years)-k.baseYears:]
-	}
 	r := &serviceRates{use: map[string]*[numServices][numGroups]float64{}, cv: map[string]*[numServices][numGroups]float64{},
 		older: map[string]*[numServices][forecast.MaxDriversPerService]float64{}, hours: map[string]float64{}, years: years}
+	for s := range numServices {
+		if chosen[s] >= 0 {
+			ser := serviceSeries[s][chosen[s]]
+			r.series[s] = ServiceSeries{Activity: ser.Service, Measure: ser.Measure, Years: svcYears[s]}
+		}
+	}
 
 	// Sources of each council in force: itself, areas it succeeded, or the county it was cut from.
 	sources := map[string][]string{}
@@ -293,7 +366,7 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 		var sum, sum2 float64
 		var per [forecast.MaxDriversPerService]float64
 		n := 0
-		for _, y := range years {
+		for _, y := range svcYears[s] {
 			var v, d float64
 			var dn [forecast.MaxDriversPerService]float64
 			ok := false
@@ -360,17 +433,32 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 		return mean, cv
 	}
 	// pooledHours is home-care hours a week per client over the areas' years that report both
-	// clients and hours. A year with clients but no hours did not report its hours (PSS-EX1
-	// councils that record none give 0): it is left out rather than taken as no care at all.
+	// clients and hours for both age groups: hours for 18+ (PSS-EX1), or for 18-64 and for 65+
+	// (SALT's, derived from spend), over the clients of both groups. A year with clients but
+	// no hours, for either group, did not report them (PSS-EX1 councils that record none give
+	// 0; a council with negative or no spend has none derived): it is left out rather than
+	// taken as no care at all.
 	pooledHours := func(areas []string) float64 {
 		var h, c float64
-		for _, y := range years {
+		for _, y := range svcYears[svcHomeCare] {
 			for _, a := range areas {
-				hh, okH := hours[[2]any{a, y}]
+				hh := hours[[2]any{a, y}]
+				if hh == nil {
+					continue
+				}
 				c65, ok65 := val[key{a, y, svcHomeCare, grpOlder}]
 				c18, ok18 := val[key{a, y, svcHomeCare, grpWorking}]
-				if okH && hh > 0 && ok65 && ok18 && c65+c18 > 0 {
-					h += hh / 52
+				if hh.hasAll {
+					if hh.all > 0 && ok65 && ok18 && c65+c18 > 0 {
+						h += hh.all / 52
+						c += c65 + c18
+					}
+					continue
+				}
+				// Both groups' hours, or none: one group's hours over both groups' clients
+				// would say nothing about the other's.
+				if ok65 && ok18 && c65+c18 > 0 && (hh.group[grpWorking] > 0 || c18 == 0) && (hh.group[grpOlder] > 0 || c65 == 0) {
+					h += (hh.group[grpWorking] + hh.group[grpOlder]) / 52
 					c += c65 + c18
 				}
 			}
@@ -407,7 +495,7 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 					}
 					u, cv = pooled(fb, s, g, rates)
 					if code != "" && len(fb) > 0 {
-						r.notes = append(r.notes, fmt.Sprintf("%s has no %s %s activity in %v; it takes a wider pooled rate", code, serviceNames[s], groupBands[g].name, years))
+						r.notes = append(r.notes, fmt.Sprintf("%s has no %s %s activity in %v; it takes a wider pooled rate", code, serviceNames[s], groupBands[g].name, svcYears[s]))
 					}
 				}
 				use[s][g], cvs[s][g] = u, cv
@@ -420,7 +508,7 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 			}
 			h = pooledHours(fb)
 			if code != "" && len(fb) > 0 {
-				r.notes = append(r.notes, fmt.Sprintf("%s reports no home-care hours with its clients in %v; it takes a wider pooled rate of hours per client", code, years))
+				r.notes = append(r.notes, fmt.Sprintf("%s reports no home-care hours with its clients in %v; it takes a wider pooled rate of hours per client", code, svcYears[svcHomeCare]))
 			}
 		}
 		r.use[code], r.cv[code], r.older[code] = use, cvs, older
