@@ -2,14 +2,18 @@ package convert
 
 import (
 	"bytes"
+	"compress/gzip"
+	"fmt"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/carecast/carecast/datasets"
@@ -399,4 +403,122 @@ func BenchmarkSNPP2018Read(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(data)), "parquet-bytes")
+}
+
+// snppFiles writes a one-area principal (wide) and its oldest ages (long) as gzip files in a
+// MapFS; edit may change a wide row's cells (area, year, sex, age_0 … age_90plus) before writing.
+func snppFiles(t *testing.T, edit func(rec []string)) fstest.MapFS {
+	t.Helper()
+	gz := func(lines []string) *fstest.MapFile {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		w.Write([]byte(strings.Join(lines, "\n") + "\n"))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return &fstest.MapFile{Data: b.Bytes()}
+	}
+	head := []string{"area_code", "year", "sex"}
+	for a := range 90 {
+		head = append(head, "age_"+strconv.Itoa(a))
+	}
+	wide := []string{strings.Join(append(head, "age_90plus"), ",")}
+	long := []string{"area_code,year,sex,age,count"}
+	for y := 2018; y <= 2043; y++ {
+		for _, sex := range []string{"1", "2"} {
+			rec := []string{"E06000001", strconv.Itoa(y), sex}
+			for range 90 {
+				rec = append(rec, "10")
+			}
+			rec = append(rec, "11") // 90+ = 1 at each of ages 90..100
+			for a := 90; a <= 100; a++ {
+				long = append(long, fmt.Sprintf("E06000001,%d,%s,%d,1", y, sex, a))
+			}
+			if edit != nil {
+				edit(rec)
+			}
+			if rec[0] != "" { // an edit empties the code to drop the row
+				wide = append(wide, strings.Join(rec, ","))
+			}
+		}
+	}
+	return fstest.MapFS{
+		"ons_snpp2018/snpp2018_syoa_sex_principal.csv.gz":        gz(wide),
+		"ons_snpp2018/snpp2018_principal_ages90to100plus.csv.gz": gz(long),
+	}
+}
+
+// TestSNPP2018Refuses checks the errors for a bad file: a negative count, a missing or repeated
+// year and a 90+ that is not the sum of the oldest ages, each naming what is wrong.
+func TestSNPP2018Refuses(t *testing.T) {
+	if rows, err := buildSNPP2018(snppFiles(t, nil), "principal"); err != nil || len(rows) != 26*2*91 {
+		t.Fatalf("clean file: %d rows, %v", len(rows), err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(rec []string)
+		want string
+	}{
+		{"negative", func(rec []string) {
+			if rec[1] == "2030" && rec[2] == "2" {
+				rec[3+5] = "-1"
+			}
+		}, "E06000001 2030 female age 5: negative count -1"},
+		{"missing year", func(rec []string) {
+			if rec[1] == "2043" {
+				rec[0] = ""
+			}
+		}, "E06000001 has 50 year-sex groups, want 52"},
+		{"repeated year", func(rec []string) {
+			if rec[1] == "2043" {
+				rec[1] = "2042"
+			}
+		}, "line 52: E06000001 2042 male: a second row"},
+		{"90+ not the oldest ages' sum", func(rec []string) {
+			if rec[1] == "2025" && rec[2] == "1" {
+				rec[3+90] = "12"
+			}
+		}, "E06000001 2025 male has 12 people aged 90+ but ons_snpp2018/snpp2018_principal_ages90to100plus.csv.gz sums ages 90..100+ to 11"},
+	} {
+		_, err := buildSNPP2018(snppFiles(t, tc.edit), "principal")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestSNPP2018EnglandAgainstNPP compares the SNPP's England rows with the NPP 2018 England
+// principal that buildPopulation already writes under the same key (E92000001, projection,
+// principal): §9 says the totals agree exactly in 2018, 2019, 2025, 2030 and 2043.
+func TestSNPP2018EnglandAgainstNPP(t *testing.T) {
+	m, _ := principalCells(t)
+	pop, _, err := buildPopulation(os.DirFS(rawDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	npp := indexSNPP(slices.DeleteFunc(pop, func(r datasets.Population) bool {
+		return r.AreaCode != "E92000001" || r.Kind != "projection" || r.Year > 2043
+	}))
+	differ, worst := 0, 0.0
+	for k, c := range m {
+		if k.area != "E92000001" {
+			continue
+		}
+		n := npp[k]
+		if n == nil {
+			t.Fatalf("NPP lacks England %d %s", k.year, k.sex)
+		}
+		for a := range c {
+			if d := math.Abs(c[a] - n[a]); d > 0 {
+				differ++
+				worst = max(worst, d)
+			}
+		}
+	}
+	for _, y := range []int32{2018, 2019, 2025, 2030, 2043} {
+		if s, n := m.sum("E92000001", y, "", 0), npp.sum("E92000001", y, "", 0); s != n {
+			t.Errorf("England %d: SNPP %.0f, NPP %.0f", y, s, n)
+		}
+	}
+	t.Logf("England 2018–2043: %d of %d SNPP cells differ from the NPP's (worst by %.0f)", differ, 26*2*91, worst)
 }
