@@ -40,7 +40,7 @@ func TestServicesBacktestMatchesEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := forecast.Scenario{Name: "snpp", Areas: []string{hpool}, Horizon: year, Population: forecast.PopulationSpec{Source: "supplied"}}
+	sc := forecast.Scenario{Name: "snpp", Areas: []string{hpool}, Horizon: year, Population: forecast.PopulationSpec{Source: "supplied", Variant: "snpp2016"}}
 	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
 	if err != nil {
 		t.Fatal(err)

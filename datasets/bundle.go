@@ -3,6 +3,7 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,6 +26,10 @@ type Bundle struct {
 	ServiceActivity  []ServiceActivity
 	UnitCosts        []UnitCost
 	Supply           []Supply
+
+	// Projections are supplied population projections kept in files of their own
+	// (ProjectionsDir), read on first use.
+	Projections []*LazyProjection
 
 	// Files describes each file loaded, in Kinds order.
 	Files []Summary
@@ -88,6 +93,11 @@ func LoadFS(fsys fs.FS, opts ReadOptions) (*Bundle, error) {
 		if s.Kind != "" {
 			b.Files = append(b.Files, s)
 		}
+	}
+	lopts := opts
+	lopts.KnownAreas = known
+	if b.Projections, err = lazyProjections(fsys, lopts); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -169,6 +179,9 @@ func (b *Bundle) WriteDir(dir string) error {
 		}
 		return w(path)
 	}
+	if err := b.writeProjections(dir); err != nil {
+		return fmt.Errorf("writing datasets: %w", err)
+	}
 	return errors.Join(
 		write(KindAreas, len(b.Areas), func(p string) error { return WriteFile(p, b.Areas) }),
 		write(KindPopulation, len(b.Population), func(p string) error { return WriteFile(p, b.Population) }),
@@ -185,6 +198,35 @@ func (b *Bundle) WriteDir(dir string) error {
 	)
 }
 
+// writeProjections writes each lazy projection to its file under dir and removes projection
+// files b no longer has.
+func (b *Bundle) writeProjections(dir string) error {
+	pdir := filepath.Join(dir, ProjectionsDir)
+	keep := map[string]bool{}
+	for _, l := range b.Projections {
+		rows, err := l.Rows()
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(pdir, 0o755); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(filepath.Join(dir, l.File), func(w io.Writer) error { return writeCompact(w, rows) }); err != nil {
+			return err
+		}
+		keep[filepath.Base(l.File)] = true
+	}
+	old, _ := filepath.Glob(filepath.Join(pdir, "*.parquet"))
+	for _, f := range old {
+		if !keep[filepath.Base(f)] {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Describe summarises the bundle: one Summary per file, plus the counts a planner asks first.
 type Description struct {
 	Files           []Summary `json:"files"`
@@ -194,6 +236,8 @@ type Description struct {
 	Countries       int       `json:"countries"`
 	EndedAreas      int       `json:"ended_areas"`
 	PopulationYears []int32   `json:"population_years"`
+	// Projections lists the supplied projections read on first use, by variant.
+	Projections []string `json:"projections_read_on_first_use,omitempty"`
 }
 
 // Describe reports what the bundle covers.
@@ -226,5 +270,8 @@ func (b *Bundle) Describe() Description {
 		d.PopulationYears = append(d.PopulationYears, y)
 	}
 	sort.Slice(d.PopulationYears, func(i, j int) bool { return d.PopulationYears[i] < d.PopulationYears[j] })
+	for _, l := range b.Projections {
+		d.Projections = append(d.Projections, l.Variant)
+	}
 	return d
 }

@@ -108,6 +108,28 @@ func (d *dataYears) serviceUse(p engine.Provenance) []string {
 		}
 		out = append(out, l)
 	}
+	// Figures of the run's councils that are not their own return: apportioned from the county
+	// they were formed from, say so.
+	names := map[string]string{}
+	for _, a := range d.b.Areas {
+		names[a.AreaCode] = a.AreaName
+	}
+	var shared labelSet
+	for _, code := range p.Scenario.Areas {
+		for _, r := range d.b.ServiceActivity {
+			if r.AreaCode != code || !strings.HasPrefix(r.Source, "apportioned from ") {
+				continue
+			}
+			for _, ser := range p.Series {
+				if r.Service == ser.Activity && r.Measure == ser.Measure && slices.Contains(ser.Years, int(r.Year)) {
+					how, _, _ := strings.Cut(r.Source, ":")
+					how = strings.NewReplacer("people 18-64", "people 18-64 or 65+", "people 65+", "people 18-64 or 65+").Replace(how)
+					shared.add(names[code] + "'s figures " + how)
+				}
+			}
+		}
+	}
+	out = append(out, shared.list...)
 	// Home-care hours per client, when they come from elsewhere than the clients.
 	if hc, ok := p.Series["home_care"]; ok && hc.Activity != "home_care" {
 		var src labelSet
@@ -195,7 +217,21 @@ func (d *dataYears) population(base int, source, variant string) string {
 		case r.Kind == "estimate" && int(r.Year) == base:
 			est.add(estimateLabel(r.Source, base))
 		case source == "supplied" && r.Kind == "projection" && r.Variant == variant:
-			proj.add(shortSource(r.Source) + " " + variant)
+			proj.add(projectionLabel(r.Source, variant))
+		}
+	}
+	if source == "supplied" {
+		for _, l := range d.b.Projections {
+			if l.Variant != variant {
+				continue
+			}
+			rows, err := l.Rows() // read already by the run that asks
+			if err != nil {
+				continue
+			}
+			for _, r := range rows {
+				proj.add(projectionLabel(r.Source, variant))
+			}
 		}
 	}
 	s := strings.Join(est.list, ", ")
@@ -218,6 +254,16 @@ func (d *dataYears) population(base int, source, variant string) string {
 	}
 	d.pop[key] = s
 	return s
+}
+
+// projectionLabel names a supplied projection's variant: "ONS SNPP 2018 principal", or for the
+// Strategy Unit's derivations "ONS SNPP 2018 high_migration variant derived by the Strategy Unit
+// (not an ONS product)".
+func projectionLabel(source, variant string) string {
+	if strings.Contains(source, "Strategy Unit") && variant != "principal" {
+		return "ONS SNPP 2018 " + variant + " variant derived by the Strategy Unit (not an ONS product)"
+	}
+	return shortSource(source) + " " + variant
 }
 
 // labelSet keeps distinct labels in the order first seen.
@@ -252,8 +298,8 @@ func estimateLabel(source string, year int) string {
 // shortNames are the publications carecast's default data comes from, by a phrase their rows'
 // sources contain, with the short name pages and exports use. The first match wins.
 var shortNames = []struct{ phrase, name string }{
-	{"Strategy Unit", "SNPP 2018 variant derived by the Strategy Unit"},
 	{"2018-based subnational", "ONS SNPP 2018"},
+	{"Strategy Unit", "SNPP 2018 variant derived by the Strategy Unit"},
 	{"2016-based subnational", "ONS SNPP 2016"},
 	{"2018-based national", "ONS NPP 2018"},
 	{"SALT", "SALT"},

@@ -32,8 +32,18 @@ func TestDataYears(t *testing.T) {
 				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
 		{"supplied, one base year", forecast.Scenario{Name: "t", Areas: []string{"E06000001"}, BaseYear: 2020, Horizon: 2029,
 			Population: forecast.PopulationSpec{Source: "supplied"}, Services: forecast.ServicesSpec{BaseYears: 1}},
-			"population: ONS mid-2020 estimates; projection: ONS SNPP 2016 principal, ONS NPP 2018 principal; need: HSE 2013, CFAS II 2011, HSE 2021; " +
+			"population: ONS mid-2020 estimates; projection: ONS NPP 2018 principal, ONS SNPP 2018 principal; need: HSE 2013, CFAS II 2011, HSE 2021; " +
 				"service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2013-14 (day care, meals), " +
+				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
+		{"a Strategy Unit variant", forecast.Scenario{Name: "t", Areas: []string{"E06000001"}, Horizon: 2030,
+			Population: forecast.PopulationSpec{Source: "supplied", Variant: "high_migration"}},
+			"population: ONS mid-2022 estimates; projection: ONS SNPP 2018 high_migration variant derived by the Strategy Unit (not an ONS product); need: HSE 2013, CFAS II 2011, HSE 2021; " +
+				"service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2011-12 to 2013-14 (day care, meals), " +
+				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
+		{"a council formed from part of a county", forecast.Scenario{Name: "t", Areas: []string{"E06000063"}, Horizon: 2030},
+			"population: ONS mid-2022 estimates, projected on ONS NPP 2018 assumptions; need: HSE 2013, CFAS II 2011, HSE 2021; " +
+				"service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2011-12 to 2013-14 (day care, meals), " +
+				"Cumberland's figures apportioned from Cumbria by people 18-64 or 65+ (ONS mid-2021), " +
 				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
 	} {
 		p, err := e.Describe(c.sc)

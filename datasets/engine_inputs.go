@@ -63,6 +63,22 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 		}
 		cell(in.Projections[r.Variant], r.AreaCode, int(r.Year))[s][r.Age] = r.Count
 	}
+	if len(b.Projections) > 0 {
+		in.LazyProjections = map[string]func() (map[string]map[int]*population.Pop90, error){}
+	}
+	for _, l := range b.Projections {
+		in.LazyProjections[l.Variant] = func() (map[string]map[int]*population.Pop90, error) {
+			rows, err := l.Rows()
+			if err != nil {
+				return nil, err
+			}
+			m := map[string]map[int]*population.Pop90{}
+			for _, r := range rows {
+				cell(m, r.AreaCode, int(r.Year))[sexIndex(r.Sex)][r.Age] = r.Count
+			}
+			return m, nil
+		}
+	}
 	for _, r := range b.PopulationOldest {
 		if r.AreaCode != national {
 			continue

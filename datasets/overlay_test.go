@@ -383,7 +383,8 @@ func TestUploadedPopulationRuns(t *testing.T) {
 	// A variant the data lacks, and an upload that stops short of the horizon, are refused
 	// when the scenario is checked, naming what is missing.
 	sc.Population.Variant = "nope"
-	if _, err := runOn(t, b, sc); err == nil || !strings.Contains(err.Error(), `the data has no "nope" projection; it has council, flat, principal`) {
+	if _, err := runOn(t, b, sc); err == nil || !strings.Contains(err.Error(), `the data has no "nope" projection; it has council, flat, high_fertility,`) ||
+		!strings.Contains(err.Error(), "principal, snpp2016, young_age_structure") {
 		t.Fatalf("got %v", err)
 	}
 	sc.Population.Variant, sc.Horizon = "council", 2032

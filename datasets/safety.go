@@ -397,7 +397,10 @@ func verifyPayload(codec format.CompressionCodec, payload []byte, want int64) er
 		return countDecoded(r, want, "gzip")
 	case format.Zstd:
 		d, err := zstd.NewReader(bytes.NewReader(payload), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(8<<20), zstd.WithDecoderMaxMemory(uint64(want)+1))
+			// The window bounds the decoder's memory (8 MiB at most); an encoder's window may be
+			// larger than a small page, so the memory cap is the window's, and LimitReader below
+			// bounds the output.
+			zstd.WithDecoderMaxWindow(8<<20), zstd.WithDecoderMaxMemory(max(uint64(want)+1, 8<<20)))
 		if err != nil {
 			return fmt.Errorf("%w: a zstd page: %v", errCorrupt, err)
 		}

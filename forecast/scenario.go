@@ -56,7 +56,7 @@ func (s Scenario) Uploads() map[string]string {
 // PopulationSpec says where a scenario's population comes from.
 type PopulationSpec struct {
 	Source  string `json:"source,omitempty" enum:"cohort,supplied" doc:"cohort: project each district from its base-year estimate with ONS's national assumptions adjusted to the district's history (default). supplied: use a published projection as it is."`
-	Variant string `json:"variant,omitempty" maxLength:"40" doc:"Projection variant for supplied populations (default principal): any variant in the data, such as one a council uploaded."`
+	Variant string `json:"variant,omitempty" maxLength:"40" doc:"Projection variant for supplied populations (default principal, ONS's 2018-based subnational projection, 2018–2043): any variant in the data — the Strategy Unit's ten derived from it (high_fertility, low_fertility, high_life_expectancy, low_life_expectancy, high_migration, low_migration, high_population, low_population, young_age_structure, old_age_structure; not ONS products), snpp2016 (ONS 2016-based, three districts), or one a council uploaded."`
 }
 
 // PrevalenceSpec chooses the evidence for one need measure.

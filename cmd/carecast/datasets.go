@@ -111,9 +111,13 @@ func datasetsDescribe(args []string, stdout, stderr io.Writer) int {
 			return printJSON(stdout, stderr, d)
 		}
 		fmt.Fprintln(stdout, "carecast default dataset (built from ONS and NHS Digital data, Open Government Licence v3)")
-		fmt.Fprintf(stdout, "areas in force: %d councils with social services responsibilities, %d districts, %d regions, %d country; %d areas ended in 2019–2021 (linked to successors)\n",
+		fmt.Fprintf(stdout, "areas in force: %d councils with social services responsibilities, %d districts, %d regions, %d country; %d areas ended in 2019–2023 (linked to successors)\n",
 			d.Councils, d.Districts, d.Regions, d.Countries, d.EndedAreas)
 		fmt.Fprintf(stdout, "single-year population years: %s\n", joinYears(d.PopulationYears))
+		if len(d.Projections) > 0 {
+			fmt.Fprintf(stdout, "supplied projections, read on first use (%s/): %s — ONS 2018-based subnational projections (principal) and ten variants the Strategy Unit derived from it (not ONS products), 2018–2043\n",
+				datasets.ProjectionsDir, strings.Join(d.Projections, ", "))
+		}
 		for _, f := range d.Files {
 			describeSummary(stdout, f)
 		}

@@ -26,6 +26,9 @@ func Build(raw fs.FS) (*datasets.Bundle, error) {
 	if b.Population, b.PopulationOldest, err = buildPopulation(raw); err != nil {
 		return nil, fmt.Errorf("building population: %w", err)
 	}
+	if b.Projections, err = buildProjections(raw); err != nil {
+		return nil, fmt.Errorf("building projections: %w", err)
+	}
 	if b.PopulationTotals, err = buildPopulationTotals(raw); err != nil {
 		return nil, fmt.Errorf("building population totals: %w", err)
 	}

@@ -381,7 +381,8 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		if err != nil {
 			return nil, nil, sn.lineErr(i, err)
 		}
-		r.Kind, r.Variant = "projection", "principal"
+		// Its own variant name: "principal" is ONS's 2018-based projections (buildProjections).
+		r.Kind, r.Variant = "projection", "snpp2016"
 		out = append(out, r)
 	}
 	if err := checkOldestWomen(out); err != nil {

@@ -312,3 +312,21 @@ func npp2018Centenarians(raw fs.FS) (map[snppKey][]float64, error) {
 	}
 	return out, nil
 }
+
+// buildProjections makes each ONS 2018-based subnational projection variant a projection of
+// its own, read on first use (datasets.LazyProjection): every district, unitary and London
+// borough of April 2023 and England, 2018–2043, by single year to 90+. The counties are left
+// out (the engine sums their districts; the converter's tests check the published county
+// figures against those sums).
+func buildProjections(raw fs.FS) ([]*datasets.LazyProjection, error) {
+	out := make([]*datasets.LazyProjection, 0, len(snpp2018Variants))
+	for _, v := range snpp2018Variants {
+		rows, err := buildSNPP2018(raw, v.name)
+		if err != nil {
+			return nil, err
+		}
+		rows = slices.DeleteFunc(rows, func(r datasets.Population) bool { return strings.HasPrefix(r.AreaCode, "E10") })
+		out = append(out, datasets.NewLazyProjection(v.name, rows))
+	}
+	return out, nil
+}

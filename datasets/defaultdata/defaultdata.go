@@ -14,7 +14,7 @@ import (
 	"github.com/carecast/carecast/datasets"
 )
 
-//go:embed *.parquet
+//go:embed *.parquet projections/*.parquet
 var files embed.FS
 
 // FS returns the embedded dataset directory: one "<kind>.parquet" per kind.

@@ -50,6 +50,26 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
+// BenchmarkProjectionFirstLoad is the first use of a supplied projection of the default data
+// (ONS SNPP 2018, read on first use): reading and validating one variant's file, 1.4 million
+// rows, as a run that asks for it does. BenchmarkLoad does not include it.
+func BenchmarkProjectionFirstLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		bun, err := datasets.LoadFS(files, datasets.ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range bun.Projections {
+			if l.Variant == "high_migration" {
+				if _, err := l.Rows(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
 // TestBuildIsReproducible rebuilds the default dataset from ../shared/data/raw and checks that
 // every file is byte-identical to the embedded one.
 func TestBuildIsReproducible(t *testing.T) {
@@ -62,24 +82,39 @@ func TestBuildIsReproducible(t *testing.T) {
 	if err := b.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := fs.ReadDir(files, ".")
+	entries := embedded(t)
+	for _, name := range entries {
+		want, _ := fs.ReadFile(files, name)
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%s was not rebuilt: %v", name, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: rebuilt file differs from the embedded one (run `make datasets`)", name)
+		}
+	}
+	rebuilt, _ := fs.Glob(os.DirFS(dir), "*.parquet")
+	more, _ := fs.Glob(os.DirFS(dir), datasets.ProjectionsDir+"/*.parquet")
+	if len(rebuilt)+len(more) != len(entries) {
+		t.Errorf("rebuilt %d files, %d embedded", len(rebuilt)+len(more), len(entries))
+	}
+}
+
+// embedded lists the embedded Parquet files: one per kind, and the projections read on first use.
+func embedded(t *testing.T) []string {
+	t.Helper()
+	kinds, err := fs.Glob(files, "*.parquet")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entries {
-		want, _ := fs.ReadFile(files, e.Name())
-		got, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatalf("%s was not rebuilt: %v", e.Name(), err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s: rebuilt file differs from the embedded one (run `make datasets`)", e.Name())
-		}
+	proj, err := fs.Glob(files, datasets.ProjectionsDir+"/*.parquet")
+	if err != nil {
+		t.Fatal(err)
 	}
-	rebuilt, _ := os.ReadDir(dir)
-	if len(rebuilt) != len(entries) {
-		t.Errorf("rebuilt %d files, %d embedded", len(rebuilt), len(entries))
+	if len(kinds) < 12 || len(proj) != 11 {
+		t.Fatalf("%d kind files and %d projections embedded, want 12 and ONS SNPP 2018's principal and ten variants", len(kinds), len(proj))
 	}
+	return append(kinds, proj...)
 }
 
 // TestCoverage checks what `carecast datasets describe` promises: every council with social
@@ -469,16 +504,17 @@ func TestActivityItemLabels(t *testing.T) {
 
 // TestReadAllocationBound checks the real files against the reader's allocation bound.
 func TestReadAllocationBound(t *testing.T) {
-	entries, _ := fs.ReadDir(files, ".")
-	for _, e := range entries {
-		data, _ := fs.ReadFile(files, e.Name())
+	// Every kind's file and, of the projections (alike but for their numbers), the principal.
+	names, _ := fs.Glob(files, "*.parquet")
+	for _, name := range append(names, datasets.ProjectionsDir+"/principal.parquet") {
+		data, _ := fs.ReadFile(files, name)
 		k, err := datasets.DetectKind(data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
-		sum, err := datasets.Validate(k, data, datasets.ReadOptions{})
+		sum, err := datasets.Validate(k, data, datasets.ReadOptions{MaxRows: 2 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -487,9 +523,9 @@ func TestReadAllocationBound(t *testing.T) {
 		// distinct rows too.
 		got, bound := m1.TotalAlloc-m0.TotalAlloc, datasets.AllocBound(len(data), datasets.ReadOptions{MaxRows: int64(sum.Rows)})
 		if got > bound {
-			t.Errorf("%s: reading allocated %d bytes, bound %d", e.Name(), got, bound)
+			t.Errorf("%s: reading allocated %d bytes, bound %d", name, got, bound)
 		}
-		t.Logf("%s: %d rows, %d bytes: allocated %d bytes, %.0f a row", e.Name(), sum.Rows, len(data), got, float64(got)/float64(sum.Rows))
+		t.Logf("%s: %d rows, %d bytes: allocated %d bytes, %.0f a row", name, sum.Rows, len(data), got, float64(got)/float64(sum.Rows))
 	}
 }
 

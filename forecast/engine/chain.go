@@ -105,7 +105,7 @@ func (w *worker) project(d int, dr *draw, active []bool) error {
 	w.plainD = -1
 	if p.sc.Population.Source == "supplied" {
 		// A supplied projection is used as it is (checkSupplied made sure it covers the run).
-		proj := e.in.Projections[p.sc.Population.Variant][e.districts[d]]
+		proj := p.proj[e.districts[d]]
 		for k, y := range p.years {
 			w.own[k] = *proj[y]
 		}

@@ -41,6 +41,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -70,6 +71,52 @@ type Engine struct {
 	errOnce   sync.Once
 	errModels *ErrorModels
 	errErr    error
+	projMu    sync.Mutex
+	proj      map[string]*projEntry
+}
+
+type projEntry struct {
+	once sync.Once
+	p    map[string]map[int]*population.Pop90
+	err  error
+}
+
+// projection returns the supplied projection of a variant by area and year: Inputs.Projections'
+// and, read once on first use, Inputs.LazyProjections' (nil for a variant in neither).
+func (e *Engine) projection(variant string) (map[string]map[int]*population.Pop90, error) {
+	load := e.in.LazyProjections[variant]
+	if load == nil {
+		return e.in.Projections[variant], nil
+	}
+	e.projMu.Lock()
+	if e.proj == nil {
+		e.proj = map[string]*projEntry{}
+	}
+	ent := e.proj[variant]
+	if ent == nil {
+		ent = &projEntry{}
+		e.proj[variant] = ent
+	}
+	e.projMu.Unlock()
+	ent.once.Do(func() {
+		lazy, err := load()
+		if err != nil {
+			ent.err = fmt.Errorf("engine: reading the %s projection: %w", variant, err)
+			return
+		}
+		merged := make(map[string]map[int]*population.Pop90, len(lazy)+len(e.in.Projections[variant]))
+		for area, years := range e.in.Projections[variant] {
+			merged[area] = maps.Clone(years)
+		}
+		for area, years := range lazy {
+			if merged[area] == nil {
+				merged[area] = map[int]*population.Pop90{}
+			}
+			maps.Copy(merged[area], years)
+		}
+		ent.p = merged
+	})
+	return ent.p, ent.err
 }
 
 // errorModels returns the inputs' error models, computing them once (nil without any).

@@ -165,20 +165,41 @@ func TestSupplyGapsAndUnitCosts(t *testing.T) {
 	}
 }
 
-// TestSuppliedPopulation: a supplied projection (ONS's 2016-based SNPP for Hartlepool, by
-// single year and sex, in the default data) is used as it is: the population cells equal the
-// published figures, need and services follow from them; a district without one is refused
-// with its name, as are population levers.
+// TestSuppliedPopulation: a supplied projection is used as it is. The principal is ONS's
+// 2018-based SNPP, read on first use: Hartlepool in 2030 is 93,653 people, 22,272 of them 65+
+// (the published figures, PROVENANCE of the raw data §9). A Strategy Unit variant is another
+// file, also read on first use; ONS's 2016-based SNPP for Hartlepool is variant "snpp2016"
+// (the three districts published by single year) and equals the bundle's rows. A district or
+// year a projection does not cover is refused with its name, as are population levers.
 func TestSuppliedPopulation(t *testing.T) {
 	b, _, e := realData(t)
-	sc := forecast.Scenario{Name: "snpp", Areas: []string{"E06000001"}, Horizon: 2029, Population: forecast.PopulationSpec{Source: "supplied"}}
+	sc := forecast.Scenario{Name: "snpp", Areas: []string{"E06000001"}, Horizon: 2030, Population: forecast.PopulationSpec{Source: "supplied"}}
 	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.Value("E06000001", 2030, "population", "all", "all"); got != 93653 {
+		t.Errorf("Hartlepool 2030 on the SNPP 2018 principal: %v, ONS 93,653", got)
+	}
+	if got, _ := r.Value("E06000001", 2030, "population", "all", "65+"); got != 22272 {
+		t.Errorf("Hartlepool 65+ 2030 on the SNPP 2018 principal: %v, ONS 22,272", got)
+	}
+	sc.Population.Variant = "high_migration"
+	hi, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := hi.Value("E06000001", 2030, "population", "all", "all"); got <= 93653 || got > 93653*1.05 {
+		t.Errorf("Hartlepool 2030 on the high migration variant: %v, want a little above the principal's 93,653", got)
+	}
+	sc.Population.Variant, sc.Horizon = "snpp2016", 2029
+	r, err = e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want float64
 	for _, p := range b.Population {
-		if p.AreaCode == "E06000001" && p.Kind == "projection" && p.Year == 2029 {
+		if p.AreaCode == "E06000001" && p.Kind == "projection" && p.Variant == "snpp2016" && p.Year == 2029 {
 			want += p.Count
 		}
 	}
@@ -187,9 +208,14 @@ func TestSuppliedPopulation(t *testing.T) {
 		t.Fatalf("Hartlepool 2029: %v, SNPP 2016 says %v", got, want)
 	}
 	sc.Areas = []string{"E06000002"}
-	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "E06000002 (Middlesbrough) has no principal projection") {
+	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "E06000002 (Middlesbrough) has no snpp2016 projection") {
 		t.Fatalf("want a coverage error naming Middlesbrough, got %v", err)
 	}
+	sc.Population.Variant, sc.Horizon = "principal", 2045
+	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "has no principal projection for 2044") {
+		t.Fatalf("want a coverage error for 2044, past the SNPP 2018's 2043, got %v", err)
+	}
+	sc.Population.Variant, sc.Horizon = "snpp2016", 2029
 	sc.Areas = []string{"E06000001"}
 	sc.Levers = []forecast.LeverSpec{{Type: forecast.LeverMigration, Value: -10, Start: 2025, End: 2025}}
 	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "levers[0].type") {

@@ -17,6 +17,10 @@ type Inputs struct {
 	// Projections holds supplied projections (e.g. ONS's national projection) by variant, area
 	// code and year.
 	Projections map[string]map[string]map[int]*population.Pop90
+	// LazyProjections are supplied projections read on first use (the engine keeps what they
+	// return), by variant: for a variant also in Projections, the union of both, these winning
+	// where both have an area's year.
+	LazyProjections map[string]func() (map[string]map[int]*population.Pop90, error)
 	// National is the code of the area the national rates describe (E92000001 England).
 	National string
 	// RatesFirst is the year of Rates[0]: Rates[i] covers mid-year RatesFirst+i to the next.
@@ -146,9 +150,14 @@ func (in *Inputs) Area(code string) *forecast.AreaInfo {
 // ProjectionVariants lists the variants of the supplied projections, sorted (see
 // forecast.VariantCatalog).
 func (in *Inputs) ProjectionVariants() []string {
-	out := make([]string, 0, len(in.Projections))
+	out := make([]string, 0, len(in.Projections)+len(in.LazyProjections))
 	for v := range in.Projections {
 		out = append(out, v)
+	}
+	for v := range in.LazyProjections {
+		if in.Projections[v] == nil {
+			out = append(out, v)
+		}
 	}
 	slices.Sort(out)
 	return out

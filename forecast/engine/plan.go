@@ -55,6 +55,7 @@ type plan struct {
 	drivers [numServices][]svcDriver // need schedules driving each service for 65+ (none per head)
 	rates   *serviceRates
 	notes   []string
+	proj    map[string]map[int]*population.Pop90 // the supplied projection, by area and year
 
 	measures []*measureDef
 	nCells   int
@@ -667,7 +668,11 @@ func (p *plan) checkSupplied() error {
 				Message: "population levers need the cohort population source; a supplied projection is used as it is"})
 		}
 	}
-	proj := p.e.in.Projections[p.sc.Population.Variant]
+	proj, err := p.e.projection(p.sc.Population.Variant)
+	if err != nil {
+		return err
+	}
+	p.proj = proj
 	var missing []string
 	for _, d := range p.leaves {
 		code := p.e.districts[d]
