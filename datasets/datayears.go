@@ -29,7 +29,15 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 			out = append(out, engine.DataYear{Topic: topic, Data: strings.Join(labels, ", ")})
 		}
 	}
-	out = append(out, engine.DataYear{Topic: "population", Data: d.population(p.Scenario.BaseYear, p.Scenario.Population.Source, p.Scenario.Population.Variant)})
+	pop := d.population(p.Scenario.BaseYear, p.Scenario.Population.Source, p.Scenario.Population.Variant)
+	if ws := p.Scenario.Population.VariantWeights; len(ws) > 0 {
+		parts := make([]string, len(ws))
+		for i, w := range ws {
+			parts[i] = fmt.Sprintf("%s (weight %g)", w.Variant, w.Weight)
+		}
+		pop += "; Monte Carlo draws from variants " + strings.Join(parts, ", ")
+	}
+	out = append(out, engine.DataYear{Topic: "population", Data: pop})
 
 	measures := make([]string, 0, len(p.Evidence))
 	for m := range p.Evidence {

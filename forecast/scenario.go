@@ -57,6 +57,16 @@ func (s Scenario) Uploads() map[string]string {
 type PopulationSpec struct {
 	Source  string `json:"source,omitempty" enum:"cohort,supplied" doc:"cohort: project each district from its base-year estimate with ONS's national assumptions adjusted to the district's history (default). supplied: use a published projection as it is."`
 	Variant string `json:"variant,omitempty" maxLength:"40" doc:"Projection variant for supplied populations (default principal, ONS's 2018-based subnational projection, 2018–2043): any variant in the data — the Strategy Unit's ten derived from it (high_fertility, low_fertility, high_life_expectancy, low_life_expectancy, high_migration, low_migration, high_population, low_population, young_age_structure, old_age_structure; not ONS products), snpp2016 (ONS 2016-based, three districts), or one a council uploaded."`
+	// VariantWeights makes the Monte Carlo draw each draw's population from several supplied
+	// variants: a variant per draw, with these relative weights (nhp_model's users' "principal
+	// 50%, high and low migration 25% each"). The central projection stays Variant's.
+	VariantWeights []VariantWeight `json:"variant_weights,omitempty" maxItems:"20" doc:"Supplied populations only: each Monte Carlo draw takes its population from one of these variants, chosen with these relative weights (e.g. principal 2, high_migration 1, low_migration 1); the variant's projection replaces the population error model in the ranges. The central projection stays variant's."`
+}
+
+// VariantWeight is one supplied variant's relative weight in the Monte Carlo.
+type VariantWeight struct {
+	Variant string  `json:"variant" maxLength:"40" doc:"A supplied projection variant in the data."`
+	Weight  float64 `json:"weight" doc:"Relative weight, above 0 (weights need not add to 1)."`
 }
 
 // PrevalenceSpec chooses the evidence for one need measure.
@@ -435,8 +445,29 @@ func (s *Scenario) Check(in Catalog) error {
 		} else if s.Population.Variant != "principal" {
 			add("population.variant", "only the principal variant is in the data")
 		}
+		var vs []string
+		if vc, ok := in.(VariantCatalog); ok {
+			vs = vc.ProjectionVariants()
+		}
+		seen := map[string]bool{}
+		for i, w := range s.Population.VariantWeights {
+			path := fmt.Sprintf("population.variant_weights[%d]", i)
+			switch {
+			case vs != nil && !slices.Contains(vs, w.Variant):
+				add(path+".variant", "the data has no %q projection", w.Variant)
+			case seen[w.Variant]:
+				add(path+".variant", "%q is weighted twice", w.Variant)
+			}
+			seen[w.Variant] = true
+			if !(w.Weight > 0) || math.IsInf(w.Weight, 0) {
+				add(path+".weight", "a weight must be a finite number above 0, not %v", w.Weight)
+			}
+		}
 	default:
 		add("population.source", "%q is not cohort or supplied", s.Population.Source)
+	}
+	if len(s.Population.VariantWeights) > 0 && s.Population.Source != "supplied" {
+		add("population.variant_weights", "variant weights need the supplied population source")
 	}
 	measures := in.PrevalenceMeasures()
 	for i, p := range s.Prevalence {

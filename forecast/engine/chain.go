@@ -17,11 +17,14 @@ type draw struct {
 	cum    [][]float64                                     // by lever and year index: compounded annual-% levers, or the lever's value reached
 	mult   [][numServices][numGroups]float64               // service use multipliers by year index for the council (nil: 1)
 	popNat float64                                         // the draw's shared deviate of population error
+	// variant is the index in plan.drawProj of the supplied variant the draw's population
+	// comes from; -1 (the central draw, or no variant weights) is the scenario's Variant.
+	variant int
 }
 
 // centralDraw is the deterministic draw.
 func (p *plan) centralDraw() *draw {
-	d := &draw{values: make([]float64, len(p.levers)), rates: make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds))}
+	d := &draw{values: make([]float64, len(p.levers)), rates: make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds)), variant: -1}
 	for i := range p.levers {
 		d.values[i] = p.levers[i].spec.Value
 	}
@@ -63,6 +66,7 @@ type worker struct {
 	own     []population.Pop90 // the worker's projection
 	pop90   []population.Pop90 // the population chain reads: own, or a shared projection (read-only)
 	plainD  int                // district whose projection without population levers own holds, or -1
+	plainV  int                // and the draw variant it is of (draw.variant)
 	base    population.Pop
 	lev     population.Levers
 	rate    [forecast.NumAges]float64
@@ -99,17 +103,21 @@ func (w *worker) project(d int, dr *draw, active []bool) error {
 	e := p.e
 	plain := !p.popLeversApply(d, active)
 	w.pop90 = w.own
-	if plain && w.plainD == d {
+	if plain && w.plainD == d && w.plainV == dr.variant {
 		return nil
 	}
 	w.plainD = -1
 	if p.sc.Population.Source == "supplied" {
 		// A supplied projection is used as it is (checkSupplied made sure it covers the run).
-		proj := p.proj[e.districts[d]]
+		src := p.proj
+		if dr.variant >= 0 {
+			src = p.drawProj[dr.variant]
+		}
+		proj := src[e.districts[d]]
 		for k, y := range p.years {
 			w.own[k] = *proj[y]
 		}
-		w.plainD = d
+		w.plainD, w.plainV = d, dr.variant
 		return nil
 	}
 	est, err := e.estimate(d, p.base)
@@ -137,7 +145,7 @@ func (w *worker) project(d int, dr *draw, active []bool) error {
 		population.CollapseTo(&w.own[k], &w.pop[k])
 	}
 	if plain {
-		w.plainD = d
+		w.plainD, w.plainV = d, dr.variant
 	}
 	return nil
 }

@@ -165,6 +165,65 @@ func TestSupplyGapsAndUnitCosts(t *testing.T) {
 	}
 }
 
+// TestVariantWeights: with variant weights, each Monte Carlo draw takes its population from one
+// variant, chosen by weight; the central projection stays the scenario's variant. Weights 1 and
+// 3 for low and high migration put about a quarter of 1,000 draws on the low variant, so
+// Hartlepool's 2040 population has the low variant's value at P10 and the high one's at P50 and
+// P90, and a mean three quarters of the way up (within sampling error, ±5% of the gap).
+func TestVariantWeights(t *testing.T) {
+	_, _, e := realData(t)
+	value := func(variant string) float64 {
+		sc := forecast.Scenario{Name: "v", Areas: []string{"E06000001"}, Horizon: 2040, Population: forecast.PopulationSpec{Source: "supplied", Variant: variant}}
+		r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := r.Value("E06000001", 2040, "population", "all", "all")
+		return v
+	}
+	lo, hi, principal := value("low_migration"), value("high_migration"), value("principal")
+	if !(lo < principal && principal < hi) {
+		t.Fatalf("Hartlepool 2040: low migration %v, principal %v, high %v", lo, principal, hi)
+	}
+	sc := forecast.Scenario{Name: "weighted", Areas: []string{"E06000001"}, Horizon: 2040, Uncertainty: forecast.UncertaintySpec{Draws: 1000, Seed: 7},
+		Population: forecast.PopulationSpec{Source: "supplied", VariantWeights: []forecast.VariantWeight{{Variant: "low_migration", Weight: 1}, {Variant: "high_migration", Weight: 3}}}}
+	r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row forecast.ResultRow
+	for x := range r.Rows() {
+		if x.AreaCode == "E06000001" && x.Year == 2040 && x.Measure == "population" && x.Sex == "all" && x.AgeBand == "all" {
+			row = x
+		}
+	}
+	if math.Abs(row.P10-lo) > 1e-6 || math.Abs(row.P50-hi) > 1e-6 || math.Abs(row.P90-hi) > 1e-6 {
+		t.Errorf("P10 %v P50 %v P90 %v, want %v, %v, %v", row.P10, row.P50, row.P90, lo, hi, hi)
+	}
+	if share := (row.Mean - lo) / (hi - lo); math.Abs(share-0.75) > 0.05 {
+		t.Errorf("mean %v is %.3f of the way from low to high, want 0.75", row.Mean, share)
+	}
+	// Without draws the projection is the scenario's variant, the principal.
+	det := sc
+	det.Uncertainty.Draws = 0
+	rd, err := e.Run(context.Background(), det, engine.RunOptions{NoDrivers: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := rd.Value("E06000001", 2040, "population", "all", "all"); c != principal {
+		t.Errorf("deterministic %v, principal %v", c, principal)
+	}
+	// A variant not in the data, and weights without the supplied source, are refused.
+	sc.Population.VariantWeights[1].Variant = "nope"
+	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), `population.variant_weights[1].variant: the data has no "nope" projection`) {
+		t.Errorf("got %v", err)
+	}
+	sc.Population = forecast.PopulationSpec{VariantWeights: []forecast.VariantWeight{{Variant: "principal", Weight: 1}}}
+	if _, err := e.Run(context.Background(), sc, engine.RunOptions{}, nil); err == nil || !strings.Contains(err.Error(), "variant weights need the supplied population source") {
+		t.Errorf("got %v", err)
+	}
+}
+
 // TestSuppliedPopulation: a supplied projection is used as it is. The principal is ONS's
 // 2018-based SNPP, read on first use: Hartlepool in 2030 is 93,653 people, 22,272 of them 65+
 // (the published figures, PROVENANCE of the raw data §9). A Strategy Unit variant is another

@@ -121,7 +121,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 	if err := parallel(ctx, workers, n, func(_ *worker, i int) error { p.commonDraw(&common[i], i); return nil }, p.newWorker); err != nil {
 		return nil, err
 	}
-	popFixed := !slices.ContainsFunc(p.levers, func(l leverPlan) bool { return l.group == 0 && l.spec.Low != nil })
+	popFixed := !slices.ContainsFunc(p.levers, func(l leverPlan) bool { return l.group == 0 && l.spec.Low != nil }) && len(p.drawProj) == 0
 	var popCache [][]population.Pop90
 	central := p.centralDraw()
 	if popFixed {
@@ -184,7 +184,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 				} else if err := w.project(d, dr, all); err != nil {
 					return err
 				}
-				if em != nil {
+				if em != nil && len(p.drawProj) == 0 { // drawn variants stand for the population's uncertainty
 					w.popErrorTo(d, dr.popNat, i)
 				}
 				w.chain(d, dr, all, true, vals)
@@ -345,6 +345,17 @@ func (p *plan) commonDraw(d *draw, i int) {
 	d.values = make([]float64, len(p.levers))
 	d.rates = make([]*[forecast.NumSexes][forecast.NumAges]float64, len(p.scheds))
 	d.popNat = stream(seed, i, "population", 0).NormFloat64()
+	d.variant = -1
+	if len(p.drawCum) > 0 {
+		u := stream(seed, i, "variant", 0).Float64()
+		d.variant = len(p.drawCum) - 1
+		for k, c := range p.drawCum {
+			if u < c {
+				d.variant = k
+				break
+			}
+		}
+	}
 	for k := range p.levers {
 		l := &p.levers[k].spec
 		z := stream(seed, i, "lever", k).NormFloat64()

@@ -56,6 +56,10 @@ type plan struct {
 	rates   *serviceRates
 	notes   []string
 	proj    map[string]map[int]*population.Pop90 // the supplied projection, by area and year
+	// drawProj are the supplied variants the Monte Carlo draws from (Population.VariantWeights),
+	// drawCum their cumulative shares of the draws (the last is 1).
+	drawProj []map[string]map[int]*population.Pop90
+	drawCum  []float64
 
 	measures []*measureDef
 	nCells   int
@@ -668,27 +672,48 @@ func (p *plan) checkSupplied() error {
 				Message: "population levers need the cohort population source; a supplied projection is used as it is"})
 		}
 	}
-	proj, err := p.e.projection(p.sc.Population.Variant)
-	if err != nil {
-		return err
-	}
-	p.proj = proj
-	var missing []string
-	for _, d := range p.leaves {
-		code := p.e.districts[d]
-		for _, y := range p.years {
-			if proj[code][y] == nil {
-				missing = append(missing, fmt.Sprintf("%s (%s) has no %s projection for %d", code, p.e.areas[code].Name, p.sc.Population.Variant, y))
+	cover := func(path, variant string) (map[string]map[int]*population.Pop90, error) {
+		proj, err := p.e.projection(variant)
+		if err != nil {
+			return nil, err
+		}
+		var missing []string
+		for _, d := range p.leaves {
+			code := p.e.districts[d]
+			for _, y := range p.years {
+				if proj[code][y] == nil {
+					missing = append(missing, fmt.Sprintf("%s (%s) has no %s projection for %d", code, p.e.areas[code].Name, variant, y))
+					break
+				}
+			}
+			if len(missing) == 5 {
+				missing = append(missing, "…")
 				break
 			}
 		}
-		if len(missing) == 5 {
-			missing = append(missing, "…")
-			break
+		if len(missing) > 0 {
+			errs = append(errs, forecast.FieldError{Path: path, Message: "a supplied projection must cover every district reported in every year: " + strings.Join(missing, "; ")})
 		}
+		return proj, nil
 	}
-	if len(missing) > 0 {
-		errs = append(errs, forecast.FieldError{Path: "population.source", Message: "a supplied projection must cover every district reported in every year: " + strings.Join(missing, "; ")})
+	var err error
+	if p.proj, err = cover("population.source", p.sc.Population.Variant); err != nil {
+		return err
+	}
+	// The variants the Monte Carlo draws from, and their cumulative shares.
+	p.drawProj, p.drawCum = nil, nil
+	var total float64
+	for i, w := range p.sc.Population.VariantWeights {
+		proj, err := cover(fmt.Sprintf("population.variant_weights[%d].variant", i), w.Variant)
+		if err != nil {
+			return err
+		}
+		total += w.Weight
+		p.drawProj = append(p.drawProj, proj)
+		p.drawCum = append(p.drawCum, total)
+	}
+	for i := range p.drawCum {
+		p.drawCum[i] /= total
 	}
 	if len(errs) > 0 {
 		return errs
