@@ -64,11 +64,11 @@ func TestServicesBacktestMatchesEngine(t *testing.T) {
 	for y, p := range d.Population[hpool] {
 		one.Population[hpool][y] = p
 	}
-	if ks := keys(one.Population[hpool]); len(ks) != 4 || one.Population[hpool][2011] == nil || one.Population[hpool][2020] == nil ||
-		one.Population[hpool][2021] == nil || one.Population[hpool][2022] == nil {
-		t.Fatalf("Hartlepool's estimates %v, want 2011, 2020, 2021 and 2022", ks)
+	if ks := keys(one.Population[hpool]); len(ks) != 5 || one.Population[hpool][2011] == nil || one.Population[hpool][2018] == nil ||
+		one.Population[hpool][2020] == nil || one.Population[hpool][2021] == nil || one.Population[hpool][2022] == nil {
+		t.Fatalf("Hartlepool's estimates %v, want 2011, 2018, 2020, 2021 and 2022", ks)
 	}
-	one.Population[hpool][year] = proj // the base years 2011-2013 still between the 2011 and 2020 estimates
+	one.Population[hpool][year] = proj // the base years 2011-2013 still between the 2011 and 2018 estimates
 	for _, a := range d.Activity {
 		if a.Area == hpool {
 			one.Activity = append(one.Activity, a)

@@ -20,7 +20,7 @@ type Scenario struct {
 	SchemaVersion int      `json:"schema_version,omitempty" minimum:"1" maximum:"1" doc:"Version of the scenario format; this build reads 1."`
 	Name          string   `json:"name" minLength:"1" maxLength:"200" doc:"A name for people."`
 	Description   string   `json:"description,omitempty" maxLength:"4000" doc:"What the scenario assumes, in words."`
-	BaseYear      int      `json:"base_year,omitempty" minimum:"2011" maximum:"2022" doc:"Mid-year of the population estimate the projection starts from (2011, 2020, 2021 and 2022 have single-year estimates for every district; default 2022, ONS mid-2022 on Census 2021)."`
+	BaseYear      int      `json:"base_year,omitempty" minimum:"2011" maximum:"2022" doc:"Mid-year of the population estimate the projection starts from (2011, 2018, 2020, 2021 and 2022 have single-year estimates for every district; default 2022, ONS mid-2022 on Census 2021)."`
 	Horizon       int      `json:"horizon,omitempty" minimum:"2012" maximum:"2070" doc:"Last year projected (default 2045)."`
 	Areas         []string `json:"areas,omitempty" maxItems:"400" doc:"GSS codes of the areas to report (councils, districts, regions or E92000001 England). Empty: every council, region and England."`
 	// Districts, when true, also reports every district under the areas.

@@ -66,7 +66,7 @@ func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	scenarioFile := fs.String("scenario", "", "scenario JSON `file`")
 	var areas multiFlag
 	fs.Var(&areas, "areas", "GSS `codes` of the areas to report, comma-separated or repeated")
-	from := fs.Int("from", forecast.DefaultBaseYear, "base `year` (2011, 2020, 2021 or 2022)")
+	from := fs.Int("from", forecast.DefaultBaseYear, "base `year` (2011, 2018, 2020, 2021 or 2022)")
 	to := fs.Int("to", forecast.DefaultHorizon, "last `year` projected")
 	districts := fs.Bool("districts", false, "also report the districts that make up each area")
 	draws := fs.Int("draws", 0, "Monte Carlo `draws` for p10/p50/p90 (0: deterministic)")

@@ -14,6 +14,7 @@ import (
 
 const (
 	srcMYE2011    = "ONS mid-year population estimates, mid-2011 (2018 LAD boundaries, Nomis NM_2002_1); areas created in 2019–2023 are the sums of their predecessors; OGL v3"
+	srcMYE2018    = "ONS mid-year population estimates, mid-2018 (pre-Census-2021 series) on April 2023 geography: the base year of ONS's 2018-based subnational projections, via The Strategy Unit (whole people); OGL v3"
 	srcMYE2022    = "ONS mid-year population estimates, mid-2022 (Census 2021 based) on April 2023 geography (MYE2, published 2024-03-26); OGL v3"
 	srcSummed     = "areas created in 2023 are the sums of their predecessors"
 	mye2022File   = "ons_mye/mye2022_syoa_sex_lad2023geog.csv.gz"
@@ -385,6 +386,27 @@ func buildPopulation(raw fs.FS) ([]datasets.Population, []datasets.PopulationOld
 		r.Kind, r.Variant = "projection", "snpp2016"
 		out = append(out, r)
 	}
+	// mid-2018, pre-Census series, April 2023 geography: the base year of ONS's 2018-based
+	// subnational projections, which is ONS's mid-2018 estimate (rounded to whole people by the
+	// republisher; all-age totals within 5 of ONS's MYE for every area). The districts that
+	// ended in 2023 have no rows; their successors do. Sheffield keeps its own series' 2018.
+	p18, err := buildSNPP2018(raw, "principal")
+	if err != nil {
+		return nil, nil, err
+	}
+	has2018 := map[string]bool{} // Sheffield's own series has 2018
+	for _, r := range out {
+		if r.Kind == "estimate" && r.Year == 2018 {
+			has2018[r.AreaCode] = true
+		}
+	}
+	for _, r := range p18 {
+		if r.Year != snpp2018FirstYear || !isLowerTier(r.AreaCode) || has2018[r.AreaCode] {
+			continue
+		}
+		out = append(out, estimate(r.AreaCode, 2018, r.Sex, r.Age, r.Count, srcMYE2018))
+	}
+
 	if err := checkOldestWomen(out); err != nil {
 		return nil, nil, err
 	}

@@ -580,3 +580,75 @@ func TestSALTAgreesWithASCFRWeeks(t *testing.T) {
 		t.Errorf("Sheffield residential 65+: SALT %.0f, ASC-FR weeks ÷ 52 = %.0f", saltSheffield["residential"], avg)
 	}
 }
+
+// TestMid2018AgreesWithMYE checks the mid-2018 single-year estimates (the base year of ONS's
+// 2018-based subnational projections, on 2023 geography) against two other publications: each
+// district's all-age total against ONS's mid-2018 total in the 2001–2020 series (MYE4, 2021
+// geography; within 5, the republisher's rounding, for the districts on both), and Sheffield's
+// own 2018 series (popsheff) against the projection's base year, age by age.
+func TestMid2018AgreesWithMYE(t *testing.T) {
+	b := load(t)
+	est := map[string]float64{}
+	for _, r := range b.Population {
+		if r.Kind == "estimate" && r.Year == 2018 {
+			est[r.AreaCode] += r.Count
+		}
+	}
+	if len(est) != 296 {
+		t.Errorf("%d districts with a mid-2018 estimate, want the 296 of April 2023", len(est))
+	}
+	mye := map[string]float64{}
+	for _, r := range b.PopulationTotals {
+		if r.Kind == "estimate" && r.Year == 2018 && r.Sex == "all" && r.AgeFrom == 0 && r.AgeTo == 90 {
+			mye[r.AreaCode] = r.Count
+		}
+	}
+	n := 0
+	for code, v := range est {
+		m, ok := mye[code]
+		if !ok {
+			continue
+		}
+		n++
+		if math.Abs(v-m) > 5 {
+			t.Errorf("%s mid-2018: %.0f single years, MYE4 %.0f", code, v, m)
+		}
+	}
+	if n < 290 {
+		t.Errorf("only %d districts compared with MYE4", n)
+	}
+	// England: ONS mid-2018 55,977,178 (the SNPP 2018 base), within the rounding of 296 areas.
+	var eng float64
+	for _, v := range est {
+		eng += v
+	}
+	if math.Abs(eng-55977178) > 300 {
+		t.Errorf("England mid-2018 Σ districts %.0f, ONS 55,977,178", eng)
+	}
+	needRaw(t)
+	p18, err := convert.Build(os.DirFS(rawDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var proj []datasets.Population
+	for _, l := range p18.Projections {
+		if l.Variant == "principal" {
+			proj, _ = l.Rows()
+		}
+	}
+	own := map[[2]any]float64{}
+	for _, r := range b.Population {
+		if r.AreaCode == "E08000019" && r.Kind == "estimate" && r.Year == 2018 {
+			own[[2]any{r.Sex, r.Age}] = r.Count
+		}
+	}
+	worst := 0.0
+	for _, r := range proj {
+		if r.AreaCode == "E08000019" && r.Year == 2018 {
+			worst = max(worst, math.Abs(r.Count-own[[2]any{r.Sex, r.Age}]))
+		}
+	}
+	if worst > 1 {
+		t.Errorf("Sheffield mid-2018: popsheff and the SNPP 2018 base year differ by up to %.0f at one age", worst)
+	}
+}
