@@ -126,8 +126,8 @@ func readIoDLTLA22(raw fs.FS) (map[string]iodFigures, error) {
 //     no rank (File 11 ranks the 151 areas of 2019 only) and no IDAOPI (published by UTLA 2019
 //     only, and the LTLA 2022 file has none): no row is written for either.
 //   - A lower-tier district (E07) takes the LTLA 2022 file's IMD and Income scores; no rank,
-//     no IDAOPI. No district was created in 2023 (the 2023 councils are unitaries) nor since
-//     2019 after the LTLA 2022 codes, so every district is in that file.
+//     no IDAOPI. The areas created in 2023 are all unitaries, none a lower-tier district, so
+//     every district in force is an LTLA of 2022 and in that file.
 //
 // Rows are sorted by area and measure. It fails on a missing file or column, a duplicated or
 // unreadable row, an area in force that none of the rules above covers, or a missing estimate.

@@ -163,12 +163,11 @@ func TestDeprivationCoverage(t *testing.T) {
 	if councils != 153 || districts != 296 {
 		t.Errorf("%d councils, %d districts in force; want 153 and 296", councils, districts)
 	}
-	for code, r := range scored {
-		a := byCode[code]
+	for _, r := range rows {
+		a := byCode[r.AreaCode]
 		if a.ValidTo != "" || a.AreaType == datasets.AreaRegion || a.AreaType == datasets.AreaCountry {
-			t.Errorf("row for %s (%s, ended %q)", code, a.AreaType, a.ValidTo)
+			t.Errorf("row %+v for a %s (ended %q)", r, a.AreaType, a.ValidTo)
 		}
-		_ = r
 	}
 	// The councils created since April 2019 (seven: Buckinghamshire, North and West
 	// Northamptonshire and the four of 2023) have a score, an income score and a method naming
