@@ -29,9 +29,21 @@ type Area struct {
 // AreaDetail is an area with the areas above and below it.
 type AreaDetail struct {
 	Area
-	Ancestors    []Area `json:"ancestors" doc:"The areas it lies in, from the nearest up to England."`
-	Children     []Area `json:"children" doc:"The areas directly under it that are in force."`
-	Predecessors []Area `json:"predecessors,omitempty" doc:"Areas that ended and were taken over by it."`
+	Ancestors    []Area              `json:"ancestors" doc:"The areas it lies in, from the nearest up to England."`
+	Children     []Area              `json:"children" doc:"The areas directly under it that are in force."`
+	Predecessors []Area              `json:"predecessors,omitempty" doc:"Areas that ended and were taken over by it."`
+	Deprivation  []DeprivationFigure `json:"deprivation,omitempty" doc:"English Indices of Deprivation 2019 figures of the area; a figure not published for it has no value and a note saying why."`
+}
+
+// DeprivationFigure is one deprivation figure of an area.
+type DeprivationFigure struct {
+	Measure string   `json:"measure" doc:"imd_average_score, imd_rank_of_average_score, imd_income_score or idaopi_average_score."`
+	Label   string   `json:"label" doc:"What the measure is, in words."`
+	Value   *float64 `json:"value" doc:"The figure; null where it is not available."`
+	Edition string   `json:"edition,omitempty" doc:"e.g. IoD2019."`
+	Method  string   `json:"method,omitempty" doc:"published, or how carecast derived it (e.g. population-weighted mean of the districts' scores)."`
+	Source  string   `json:"source,omitempty" doc:"Publisher and edition."`
+	Note    string   `json:"note,omitempty" doc:"Why the figure is not available."`
 }
 
 func areaBody(a *forecast.AreaInfo) Area {
@@ -111,6 +123,14 @@ func (s *Service) registerAreas(api huma.API) {
 			if c.Successor == a.Code {
 				d.Predecessors = append(d.Predecessors, areaBody(c))
 			}
+		}
+		for _, l := range a.DeprivationLines() {
+			f := DeprivationFigure{Measure: l.Measure, Label: l.Label, Edition: l.Edition, Method: l.Method, Source: l.Source, Note: l.Note}
+			if l.Available {
+				v := l.Value
+				f.Value = &v
+			}
+			d.Deprivation = append(d.Deprivation, f)
 		}
 		return &struct{ Body AreaDetail }{Body: d}, nil
 	})

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/carecast/carecast/forecast/engine"
@@ -94,6 +95,30 @@ func TestAreas(t *testing.T) {
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06000058", key, nil), http.StatusOK).json(t, &d)
 	if d.Name != "Bournemouth, Christchurch and Poole" || len(d.Predecessors) != 3 || len(d.Ancestors) != 2 || d.Ancestors[1].Code != "E92000001" {
 		t.Fatalf("BCP: %+v", d)
+	}
+	// Deprivation: Hartlepool's published IoD 2019 figures (File 11: IMD average score 35.037,
+	// IDAOPI 0.228); Cumberland, formed in 2023, has a score from its districts and no IDAOPI.
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000001", key, nil), http.StatusOK).json(t, &d)
+	fig := map[string]DeprivationFigure{}
+	for _, f := range d.Deprivation {
+		fig[f.Measure] = f
+	}
+	if f := fig["imd_average_score"]; f.Value == nil || *f.Value != 35.037 || f.Method != "published" {
+		t.Errorf("Hartlepool IMD: %+v", f)
+	}
+	if f := fig["idaopi_average_score"]; f.Value == nil || *f.Value != 0.228 {
+		t.Errorf("Hartlepool IDAOPI: %+v", f)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000063", key, nil), http.StatusOK).json(t, &d)
+	fig = map[string]DeprivationFigure{}
+	for _, f := range d.Deprivation {
+		fig[f.Measure] = f
+	}
+	if f := fig["imd_average_score"]; f.Value == nil || *f.Value < 10 || *f.Value > 40 || !strings.Contains(f.Method, "districts") {
+		t.Errorf("Cumberland IMD: %+v", f)
+	}
+	if f := fig["idaopi_average_score"]; f.Value != nil || !strings.Contains(f.Note, "before Cumberland was formed") {
+		t.Errorf("Cumberland IDAOPI: %+v", f)
 	}
 	want(t, ts.do(http.MethodGet, "/v1/areas/E06999999", key, nil), http.StatusNotFound)
 	want(t, ts.do(http.MethodGet, "/v1/areas/nonsense", key, nil), http.StatusUnprocessableEntity)

@@ -240,7 +240,7 @@ func kindName(t reflect.Type) string {
 		reflect.TypeFor[Mortality](): KindMortality, reflect.TypeFor[Fertility](): KindFertility,
 		reflect.TypeFor[Migration](): KindMigration, reflect.TypeFor[LifeExpectancy](): KindLifeExpectancy,
 		reflect.TypeFor[Prevalence](): KindPrevalence, reflect.TypeFor[ServiceActivity](): KindServiceActivity,
-		reflect.TypeFor[UnitCost](): KindUnitCosts, reflect.TypeFor[Supply](): KindSupply,
+		reflect.TypeFor[UnitCost](): KindUnitCosts, reflect.TypeFor[Supply](): KindSupply, reflect.TypeFor[Deprivation](): KindDeprivation,
 	} {
 		if k == t {
 			return string(s)

@@ -26,6 +26,7 @@ type Bundle struct {
 	ServiceActivity  []ServiceActivity
 	UnitCosts        []UnitCost
 	Supply           []Supply
+	Deprivation      []Deprivation
 
 	// Projections are supplied population projections kept in files of their own
 	// (ProjectionsDir), read on first use.
@@ -157,6 +158,10 @@ func (b *Bundle) load(k Kind, data []byte, o ReadOptions) (Summary, error) {
 		if b.Supply, err = Read[Supply](data, o); err == nil {
 			s = Summarize(b.Supply)
 		}
+	case KindDeprivation:
+		if b.Deprivation, err = Read[Deprivation](data, o); err == nil {
+			s = Summarize(b.Deprivation)
+		}
 	default:
 		return s, fmt.Errorf("loading datasets: kind %q is not loadable here", k)
 	}
@@ -195,6 +200,7 @@ func (b *Bundle) WriteDir(dir string) error {
 		write(KindServiceActivity, len(b.ServiceActivity), func(p string) error { return WriteFile(p, b.ServiceActivity) }),
 		write(KindUnitCosts, len(b.UnitCosts), func(p string) error { return WriteFile(p, b.UnitCosts) }),
 		write(KindSupply, len(b.Supply), func(p string) error { return WriteFile(p, b.Supply) }),
+		write(KindDeprivation, len(b.Deprivation), func(p string) error { return WriteFile(p, b.Deprivation) }),
 	)
 }
 

@@ -37,9 +37,13 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 		Oldest:      map[int]*population.Pop{},
 		E65:         map[int][forecast.NumSexes]float64{},
 	}
+	dep := map[string][]forecast.Deprivation{}
+	for _, d := range b.Deprivation {
+		dep[d.AreaCode] = append(dep[d.AreaCode], forecast.Deprivation{Measure: d.Measure, Edition: d.Edition, Method: d.Method, Source: d.Source, Value: d.Value})
+	}
 	for _, a := range b.Areas {
 		in.Areas = append(in.Areas, forecast.AreaInfo{Code: a.AreaCode, Name: a.AreaName, Type: a.AreaType, Parent: a.ParentCode,
-			Region: a.RegionCode, ValidFrom: a.ValidFrom, ValidTo: a.ValidTo, Successor: a.SuccessorCode})
+			Region: a.RegionCode, ValidFrom: a.ValidFrom, ValidTo: a.ValidTo, Successor: a.SuccessorCode, Deprivation: dep[a.AreaCode]})
 	}
 	cell := func(m map[string]map[int]*population.Pop90, area string, year int) *population.Pop90 {
 		if m[area] == nil {

@@ -179,6 +179,8 @@ func Validate(k Kind, data []byte, opts ReadOptions) (Summary, error) {
 		return validateAs[UnitCost](data, opts)
 	case KindSupply:
 		return validateAs[Supply](data, opts)
+	case KindDeprivation:
+		return validateAs[Deprivation](data, opts)
 	}
 	_, err := ParseKind(string(k))
 	return Summary{}, err

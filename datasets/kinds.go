@@ -26,12 +26,13 @@ const (
 	KindServiceActivity  Kind = "service_activity"
 	KindUnitCosts        Kind = "unit_costs"
 	KindSupply           Kind = "supply"
+	KindDeprivation      Kind = "deprivation"
 )
 
 // Kinds lists every canonical kind in a stable order.
 var Kinds = []Kind{KindAreas, KindPopulation, KindPopulationOldest, KindPopulationTotals,
 	KindMortality, KindFertility, KindMigration, KindLifeExpectancy, KindPrevalence,
-	KindServiceActivity, KindUnitCosts, KindSupply}
+	KindServiceActivity, KindUnitCosts, KindSupply, KindDeprivation}
 
 // ParseKind returns the Kind named s, or an error listing the kinds.
 func ParseKind(s string) (Kind, error) {
@@ -239,10 +240,23 @@ type Supply struct {
 	Source   string  `parquet:"source,dict"`
 }
 
+// Deprivation is a row of the deprivation dataset: an area's value of Measure
+// ("imd_average_score", "imd_rank_of_average_score", "imd_income_score", "idaopi_average_score")
+// in the English Indices of Deprivation Edition (e.g. "IoD2019"); Method says how the figure was
+// made ("published", or e.g. "population-weighted mean of its districts' scores").
+type Deprivation struct {
+	AreaCode string  `parquet:"area_code,dict"`
+	Measure  string  `parquet:"measure,dict"`
+	Value    float64 `parquet:"value"`
+	Edition  string  `parquet:"edition,dict"`
+	Method   string  `parquet:"method,dict"`
+	Source   string  `parquet:"source,dict"`
+}
+
 // Record is the set of row types, one per Kind.
 type Record interface {
 	Area | Population | PopulationOldest | PopulationTotal | Mortality | Fertility | Migration |
-		LifeExpectancy | Prevalence | ServiceActivity | UnitCost | Supply
+		LifeExpectancy | Prevalence | ServiceActivity | UnitCost | Supply | Deprivation
 }
 
 // KindOf returns the Kind whose rows are of type T.
@@ -273,6 +287,8 @@ func KindOf[T Record]() Kind {
 		return KindUnitCosts
 	case Supply:
 		return KindSupply
+	case Deprivation:
+		return KindDeprivation
 	}
 	panic("unreachable")
 }
@@ -322,6 +338,8 @@ var specs = map[Kind][]colSpec{
 		sc("measure", "clients|weeks|hours|clients_year_end|clients_in_year"), fc("value", "amount"), sc("source", "publisher and edition")},
 	KindUnitCosts: {sc("area_code", "GSS code"), ic("year", "financial year start"), sc("service", "identifier"), sc("unit", "week|hour|client_year"),
 		fc("cost", "pounds per unit"), sc("price_base", "e.g. 2022-23 or cash"), sc("source", "publisher and edition")},
+	KindDeprivation: {sc("area_code", "GSS code"), sc("measure", "identifier"), fc("value", "score, rank or proportion"),
+		sc("edition", "e.g. IoD2019"), sc("method", "published, or how it was derived"), sc("source", "publisher and edition")},
 	KindSupply: {sc("area_code", "GSS code"), ic("year", "year"), sc("service", "identifier"), fc("capacity", "amount"),
 		sc("unit", "beds|hours_per_week|staff_fte"), sc("source", "publisher and edition")},
 }
@@ -475,6 +493,16 @@ func decode[T Record](t *table, c *checker) []T {
 				Capacity: c.count(capc, i), Unit: c.slug(unit, i), Source: c.str(src, i)}
 		}
 		c.dupCheck(area, year, svc, unit)
+	case []Deprivation:
+		area, m, val, ed, meth, src := col("area_code"), col("measure"), col("value"), col("edition"), col("method"), col("source")
+		for i := range rs {
+			if c.full() {
+				break
+			}
+			rs[i] = Deprivation{AreaCode: c.area(area, i), Measure: c.slug(m, i), Value: c.count(val, i), Edition: c.str(ed, i),
+				Method: c.str(meth, i), Source: c.str(src, i)}
+		}
+		c.dupCheck(area, m, ed)
 	}
 	return rows
 }

@@ -86,6 +86,8 @@ func (b *Bundle) With(k Kind, file []byte, opts ReadOptions) (*Bundle, error) {
 		nb.UnitCosts = up.UnitCosts
 	case KindSupply:
 		nb.Supply = up.Supply
+	case KindDeprivation:
+		nb.Deprivation = up.Deprivation
 	}
 
 	// Files stay in Kinds order; an upload goes after b's file of its kind, or replaces it.

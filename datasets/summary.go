@@ -140,6 +140,10 @@ func Summarize[T Record](rows []T) Summary {
 			years[r.Year] = true
 			measures.add(r.Service + " " + r.Unit)
 			sources.add(r.Source)
+		case Deprivation:
+			areas.add(r.AreaCode)
+			measures.add(r.Edition + " " + r.Measure)
+			sources.add(r.Source)
 		}
 	}
 	for p := range pairs {

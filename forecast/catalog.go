@@ -27,6 +27,28 @@ type VariantCatalog interface {
 type AreaInfo struct {
 	Code, Name, Type, Parent, Region string
 	ValidFrom, ValidTo, Successor    string
+	// Deprivation lists the area's deprivation figures (English Indices of Deprivation), for
+	// the area's page, comparisons between areas and the engine.
+	Deprivation []Deprivation
+}
+
+// Deprivation is one deprivation figure of an area: Measure ("imd_average_score",
+// "imd_rank_of_average_score", "imd_income_score", "idaopi_average_score") in Edition
+// ("IoD2019"), and how it was made (Method: "published", or e.g. "population-weighted mean of
+// its districts' scores").
+type Deprivation struct {
+	Measure, Edition, Method, Source string
+	Value                            float64
+}
+
+// DeprivationOf returns the area's figure of a measure, if it has one.
+func (a *AreaInfo) DeprivationOf(measure string) (Deprivation, bool) {
+	for _, d := range a.Deprivation {
+		if d.Measure == measure {
+			return d, true
+		}
+	}
+	return Deprivation{}, false
 }
 
 // IsDistrict reports whether the area is lower tier, the level projections run at.
@@ -62,4 +84,48 @@ func SearchKey(s string) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// DeprivationMeasures are the deprivation figures areas show, in order, with their labels.
+var DeprivationMeasures = []struct{ Measure, Label string }{
+	{"imd_average_score", "Index of Multiple Deprivation, average score"},
+	{"imd_rank_of_average_score", "Rank of average score (1 = most deprived)"},
+	{"imd_income_score", "Income deprivation, average score"},
+	{"idaopi_average_score", "Income Deprivation Affecting Older People (IDAOPI), average score"},
+}
+
+// DeprivationLine is one deprivation figure as an area's page and the API show it: the figure,
+// or why there is none (Available false, Note saying why).
+type DeprivationLine struct {
+	Deprivation
+	Label     string
+	Available bool
+	Note      string
+}
+
+// DeprivationLines lists an area's deprivation figures in DeprivationMeasures order; a measure
+// the area has no figure of says why (IDAOPI and the rank are published for the upper-tier
+// areas of April 2019 only).
+func (a *AreaInfo) DeprivationLines() []DeprivationLine {
+	if len(a.Deprivation) == 0 {
+		return nil
+	}
+	out := make([]DeprivationLine, 0, len(DeprivationMeasures))
+	for _, m := range DeprivationMeasures {
+		d, ok := a.DeprivationOf(m.Measure)
+		l := DeprivationLine{Deprivation: d, Label: m.Label, Available: ok}
+		if !ok {
+			l.Measure = m.Measure
+			switch {
+			case a.IsCouncil() && a.ValidFrom > "2019-04-01":
+				l.Note = "not published: the Indices of Deprivation 2019 give it for the councils of April 2019, before " + a.Name + " was formed"
+			case a.IsCouncil():
+				l.Note = "not published for this council"
+			default:
+				l.Note = "published for councils (upper-tier areas) only: see the council's page"
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }

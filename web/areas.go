@@ -265,6 +265,9 @@ type overviewPage struct {
 	QuickStart  int
 	QuickEnd    int
 	CanPlan     bool
+	Deprivation []forecast.DeprivationLine
+	// DeprivationSources are the distinct sources of the deprivation figures.
+	DeprivationSources []string
 }
 
 type pyramidRow struct {
@@ -297,6 +300,12 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &overviewPage{base: base{Title: a.Name, User: &p, Section: "areas"}, Area: *a, CanPlan: p.CanPlan()}
 	d.Parent = s.areas.get(a.Parent)
+	d.Deprivation = a.DeprivationLines()
+	for _, l := range d.Deprivation {
+		if l.Available && !slices.Contains(d.DeprivationSources, l.Source) {
+			d.DeprivationSources = append(d.DeprivationSources, l.Source)
+		}
+	}
 	if a.ValidTo != "" {
 		d.Successor = s.areas.get(a.Successor)
 		d.Problem = fmt.Sprintf("%s ended on %s.", a.Name, a.ValidTo)

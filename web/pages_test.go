@@ -94,6 +94,19 @@ func TestOverviewShowsTheEnginesBaseline(t *testing.T) {
 	if !strings.Contains(p.body, "<td>"+chart.Number(f2035)+"</td>") {
 		t.Errorf("pyramid table lacks women 65-74 in 2035 (%s)", chart.Number(f2035))
 	}
+	// Its deprivation, from the Indices of Deprivation 2019 (File 11: Sheffield's IMD average
+	// score and IDAOPI as published), with the source under the table.
+	dep := cells(row(t, p.body, "deprivation", "imd_average_score"))
+	if len(dep) != 2 || dep[1] != "published" || dep[0] == "—" {
+		t.Errorf("deprivation row %q", dep)
+	}
+	if !strings.Contains(p.body, "Source: MHCLG English Indices of Deprivation 2019, File 11") {
+		t.Error("deprivation source missing")
+	}
+	// A council formed in 2023 says why it has no IDAOPI.
+	if q := c.get("/areas/E06000064"); !strings.Contains(q.body, "before Westmorland and Furness was formed") {
+		t.Error("Westmorland and Furness lacks the note on IDAOPI")
+	}
 	// Its data downloads as CSV.
 	csv := c.get("/areas/" + Sheffield + "/data.csv?measure=need.dementia&sex=all&age_band=65%2B&year_from=2035&year_to=2035")
 	lines := strings.Split(strings.TrimSpace(csv.body), "\n")

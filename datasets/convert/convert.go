@@ -67,12 +67,23 @@ func Build(raw fs.FS) (*datasets.Bundle, error) {
 	if b.Supply, err = buildSupply(raw, b.Areas, b.Population); err != nil {
 		return nil, fmt.Errorf("building supply: %w", err)
 	}
+	dep, err := buildDeprivation(raw, b.Areas, b.Population)
+	if err != nil {
+		return nil, fmt.Errorf("building deprivation: %w", err)
+	}
+	for _, d := range dep {
+		b.Deprivation = append(b.Deprivation, datasets.Deprivation{AreaCode: d.AreaCode, Measure: d.Measure, Value: d.Value,
+			Edition: "IoD2019", Method: d.Method, Source: d.Source})
+	}
 	sortRows(b)
 	return b, nil
 }
 
 // sortRows puts every table in key order, so files compress well and diff cleanly.
 func sortRows(b *datasets.Bundle) {
+	slices.SortStableFunc(b.Deprivation, func(x, y datasets.Deprivation) int {
+		return cmp.Or(cmp.Compare(x.AreaCode, y.AreaCode), cmp.Compare(x.Measure, y.Measure))
+	})
 	slices.SortStableFunc(b.Population, func(x, y datasets.Population) int {
 		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Variant, y.Variant), cmp.Compare(x.AreaCode, y.AreaCode),
 			cmp.Compare(x.Year, y.Year), cmp.Compare(x.Sex, y.Sex), cmp.Compare(x.Age, y.Age))
