@@ -62,6 +62,27 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 	for _, r := range d.b.Supply {
 		supply.add(shortSource(r.Source))
 	}
+	// The run's councils whose supply was apportioned from a county, say so.
+	names := map[string]string{}
+	for _, a := range d.b.Areas {
+		names[a.AreaCode] = a.AreaName
+	}
+	for _, code := range p.Scenario.Areas {
+		for _, r := range d.b.Supply {
+			if r.AreaCode == code && strings.HasPrefix(r.Source, "apportioned: ") {
+				// "apportioned: 0.4809 of Cumbria's 1876 beds by share of people 65+ (ONS mid-2020); …"
+				how, _, _ := strings.Cut(strings.TrimPrefix(r.Source, "apportioned: "), ";")
+				if i := strings.Index(how, " of "); i > 0 {
+					if j := strings.Index(how, "'s "); j > i {
+						if k := strings.Index(how, " by "); k > j {
+							how = "apportioned from " + how[i+4:j] + how[k:]
+						}
+					}
+				}
+				supply.add(names[code] + "'s beds " + how)
+			}
+		}
+	}
 	add("supply", supply.list)
 	return out
 }

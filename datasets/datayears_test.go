@@ -44,7 +44,7 @@ func TestDataYears(t *testing.T) {
 			"population: ONS mid-2022 estimates, projected on ONS NPP 2018 assumptions; need: HSE 2013, CFAS II 2011, HSE 2021; " +
 				"service use: SALT 2021-22 (residential, nursing, home care as SALT community support, direct payments), PSS-EX1 2011-12 to 2013-14 (day care, meals), " +
 				"Cumberland's figures apportioned from Cumbria by people 18-64 or 65+ (ONS mid-2021), " +
-				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021"},
+				"home-care hours from ASC-FR 2021-22 (derived: spend on home care ÷ hourly rate); unit costs: ASC-FR 2021-22, restated at 2022-23 prices by the PSS pay & prices index, carecast's illustrative defaults for direct payments, day care, meals (assumptions, not data); supply: CQC care home beds, 1 February 2021, Cumberland's beds apportioned from Cumbria by share of people 65+ (ONS mid-2020)"},
 	} {
 		p, err := e.Describe(c.sc)
 		if err != nil {
