@@ -63,10 +63,6 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 		supply.add(shortSource(r.Source))
 	}
 	// The run's councils whose supply was apportioned from a county, say so.
-	names := map[string]string{}
-	for _, a := range d.b.Areas {
-		names[a.AreaCode] = a.AreaName
-	}
 	for _, code := range p.Scenario.Areas {
 		for _, r := range d.b.Supply {
 			if r.AreaCode == code && strings.HasPrefix(r.Source, "apportioned: ") {
@@ -79,7 +75,7 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 						}
 					}
 				}
-				supply.add(names[code] + "'s beds " + how)
+				supply.add(d.areaName(code) + "'s beds " + how)
 			}
 		}
 	}
@@ -139,10 +135,6 @@ func (d *dataYears) serviceUse(p engine.Provenance) []string {
 	}
 	// Figures of the run's councils that are not their own return: apportioned from the county
 	// they were formed from, say so.
-	names := map[string]string{}
-	for _, a := range d.b.Areas {
-		names[a.AreaCode] = a.AreaName
-	}
 	var shared labelSet
 	for _, code := range p.Scenario.Areas {
 		for _, r := range d.b.ServiceActivity {
@@ -153,7 +145,7 @@ func (d *dataYears) serviceUse(p engine.Provenance) []string {
 				if r.Service == ser.Activity && r.Measure == ser.Measure && slices.Contains(ser.Years, int(r.Year)) {
 					how, _, _ := strings.Cut(r.Source, ":")
 					how = strings.NewReplacer("people 18-64", "people 18-64 or 65+", "people 65+", "people 18-64 or 65+").Replace(how)
-					shared.add(names[code] + "'s figures " + how)
+					shared.add(d.areaName(code) + "'s figures " + how)
 				}
 			}
 		}
@@ -293,6 +285,16 @@ func projectionLabel(source, variant string) string {
 		return "ONS SNPP 2018 " + variant + " variant derived by the Strategy Unit (not an ONS product)"
 	}
 	return shortSource(source) + " " + variant
+}
+
+// areaName is an area's name from the bundle's areas table ("" for a code it lacks).
+func (d *dataYears) areaName(code string) string {
+	for i := range d.b.Areas {
+		if d.b.Areas[i].AreaCode == code {
+			return d.b.Areas[i].AreaName
+		}
+	}
+	return ""
 }
 
 // labelSet keeps distinct labels in the order first seen.
