@@ -63,20 +63,10 @@ func (d *dataYears) describe(p engine.Provenance) []engine.DataYear {
 		supply.add(shortSource(r.Source))
 	}
 	// The run's councils whose supply was apportioned from a county, say so.
-	for _, code := range p.Scenario.Areas {
-		for _, r := range d.b.Supply {
-			if r.AreaCode == code && strings.HasPrefix(r.Source, "apportioned: ") {
-				// "apportioned: 0.4809 of Cumbria's 1876 beds by share of people 65+ (ONS mid-2020); …"
-				how, _, _ := strings.Cut(strings.TrimPrefix(r.Source, "apportioned: "), ";")
-				if i := strings.Index(how, " of "); i > 0 {
-					if j := strings.Index(how, "'s "); j > i {
-						if k := strings.Index(how, " by "); k > j {
-							how = "apportioned from " + how[i+4:j] + how[k:]
-						}
-					}
-				}
-				supply.add(d.areaName(code) + "'s beds " + how)
-			}
+	asked := runAreas(p)
+	for _, r := range d.b.Supply {
+		if asked[r.AreaCode] && strings.HasPrefix(r.Source, "apportioned: ") {
+			supply.add(d.areaName(r.AreaCode) + "'s beds " + bedsApportioned(r.Source))
 		}
 	}
 	add("supply", supply.list)
@@ -136,17 +126,16 @@ func (d *dataYears) serviceUse(p engine.Provenance) []string {
 	// Figures of the run's councils that are not their own return: apportioned from the county
 	// they were formed from, say so.
 	var shared labelSet
-	for _, code := range p.Scenario.Areas {
-		for _, r := range d.b.ServiceActivity {
-			if r.AreaCode != code || !strings.HasPrefix(r.Source, "apportioned from ") {
-				continue
-			}
-			for _, ser := range p.Series {
-				if r.Service == ser.Activity && r.Measure == ser.Measure && slices.Contains(ser.Years, int(r.Year)) {
-					how, _, _ := strings.Cut(r.Source, ":")
-					how = strings.NewReplacer("people 18-64", "people 18-64 or 65+", "people 65+", "people 18-64 or 65+").Replace(how)
-					shared.add(d.areaName(code) + "'s figures " + how)
-				}
+	asked := runAreas(p)
+	for _, r := range d.b.ServiceActivity {
+		if !asked[r.AreaCode] || !strings.HasPrefix(r.Source, "apportioned from ") {
+			continue
+		}
+		for _, ser := range p.Series {
+			if r.Service == ser.Activity && r.Measure == ser.Measure && slices.Contains(ser.Years, int(r.Year)) {
+				how, _, _ := strings.Cut(r.Source, ":")
+				how = strings.NewReplacer("people 18-64", "people 18-64 or 65+", "people 65+", "people 18-64 or 65+").Replace(how)
+				shared.add(d.areaName(r.AreaCode) + "'s figures " + how)
 			}
 		}
 	}
@@ -285,6 +274,29 @@ func projectionLabel(source, variant string) string {
 		return "ONS SNPP 2018 " + variant + " variant derived by the Strategy Unit (not an ONS product)"
 	}
 	return shortSource(source) + " " + variant
+}
+
+// runAreas is the set of the areas a run reported.
+func runAreas(p engine.Provenance) map[string]bool {
+	out := make(map[string]bool, len(p.Scenario.Areas))
+	for _, a := range p.Scenario.Areas {
+		out[a] = true
+	}
+	return out
+}
+
+// bedsApportioned rewrites a supply row's source "apportioned: 0.4809 of Cumbria's 1876 beds by
+// share of people 65+ (ONS mid-2020); CQC …" as "apportioned from Cumbria by share of people 65+
+// (ONS mid-2020)".
+func bedsApportioned(source string) string {
+	how, _, _ := strings.Cut(strings.TrimPrefix(source, "apportioned: "), ";")
+	_, rest, ok1 := strings.Cut(how, " of ")
+	county, rest, ok2 := strings.Cut(rest, "'s ")
+	_, by, ok3 := strings.Cut(rest, " by ")
+	if !ok1 || !ok2 || !ok3 {
+		return how
+	}
+	return "apportioned from " + county + " by " + by
 }
 
 // areaName is an area's name from the bundle's areas table ("" for a code it lacks).

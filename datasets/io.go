@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
@@ -68,27 +69,20 @@ const rowGroupRows = 64 * 1024
 // Write writes rows as a Parquet file of kind KindOf[T]() to w. Output is deterministic: the
 // same rows give the same bytes. Write does not validate; read the file back to do that.
 func Write[T Record](w io.Writer, rows []T) error {
-	pw := parquet.NewGenericWriter[T](w,
-		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.Compression(&snappy.Codec{}), // cheap to verify and to decode; see verifyPayload
-		parquet.CreatedBy("carecast", "1", ""),
-	)
-	if _, err := pw.Write(rows); err != nil {
-		return fmt.Errorf("writing %s rows: %w", KindOf[T](), err)
-	}
-	if err := pw.Close(); err != nil {
-		return fmt.Errorf("writing %s footer: %w", KindOf[T](), err)
-	}
-	return nil
+	return writeWith(w, rows, &snappy.Codec{}) // cheap to verify and to decode; see verifyPayload
 }
 
 // writeCompact writes rows as Write does but compressed with zstd, for the large files kept
 // in the binary (projections, ProjectionsDir): about half the size of snappy's, slower to
 // write, and still deterministic.
 func writeCompact[T Record](w io.Writer, rows []T) error {
+	return writeWith(w, rows, &zstd.Codec{Level: zstd.SpeedBetterCompression})
+}
+
+func writeWith[T Record](w io.Writer, rows []T, codec compress.Codec) error {
 	pw := parquet.NewGenericWriter[T](w,
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedBetterCompression}),
+		parquet.Compression(codec),
 		parquet.CreatedBy("carecast", "1", ""),
 	)
 	if _, err := pw.Write(rows); err != nil {

@@ -19,6 +19,7 @@ const England = "E92000001"
 // areaIndex finds areas by name or code.
 type areaIndex struct {
 	all    []forecast.AreaInfo
+	keys   []string // forecast.SearchKey of each name of all
 	byCode map[string]*forecast.AreaInfo
 }
 
@@ -29,8 +30,10 @@ func newAreaIndex(areas []forecast.AreaInfo) *areaIndex {
 		ix.all[i].Name = displayName(ix.all[i])
 	}
 	slices.SortStableFunc(ix.all, func(a, b forecast.AreaInfo) int { return strings.Compare(a.Name, b.Name) })
+	ix.keys = make([]string, len(ix.all))
 	for i := range ix.all {
 		ix.byCode[ix.all[i].Code] = &ix.all[i]
+		ix.keys[i] = forecast.SearchKey(ix.all[i].Name)
 	}
 	return ix
 }
@@ -99,7 +102,7 @@ func (ix *areaIndex) search(q string, limit int) []forecast.AreaInfo {
 		if a.ValidTo != "" {
 			continue
 		}
-		name, code := forecast.SearchKey(a.Name), strings.ToLower(a.Code)
+		name, code := ix.keys[i], strings.ToLower(a.Code)
 		score := -1
 		switch {
 		case q == "":

@@ -523,3 +523,39 @@ func buildPopulationTotals(raw fs.FS) ([]datasets.PopulationTotal, error) {
 	}
 	return out, nil
 }
+
+// popShares gives each of several councils its share of the people aged from..to (90 = 90 and
+// over) at mid-year year among them all, each council's people the sum of its districts'
+// estimates: the shares by which a county's figures are apportioned to the councils that
+// replaced it. A district without an estimate is an error naming it and what needed it.
+func popShares(pop []datasets.Population, year, from, to int32, councils []string, districts [][]string, what string) ([]float64, error) {
+	people := map[string]float64{}
+	has := map[string]bool{}
+	for _, p := range pop {
+		if p.Kind == "estimate" && p.Year == year {
+			has[p.AreaCode] = true
+			if p.Age >= from && p.Age <= to {
+				people[p.AreaCode] += p.Count
+			}
+		}
+	}
+	band := fmt.Sprintf("%d-%d", from, to)
+	if to >= 90 {
+		band = fmt.Sprintf("%d+", from)
+	}
+	shares := make([]float64, len(councils))
+	total := 0.0
+	for i := range councils {
+		for _, d := range districts[i] {
+			if !has[d] || people[d] <= 0 {
+				return nil, fmt.Errorf("no mid-%d estimate of people %s in %s, needed to apportion %s", year, band, d, what)
+			}
+			shares[i] += people[d]
+		}
+		total += shares[i]
+	}
+	for i := range shares {
+		shares[i] /= total
+	}
+	return shares, nil
+}

@@ -284,51 +284,36 @@ func buildSALT2122(raw fs.FS, areas []datasets.Area, pop []datasets.Population) 
 // saltShares gives each council created in 2023 from part of a county (Cumbria) its share of
 // the county's people aged 18-64 and 65+ in mid-2021, by age band, summing its districts.
 func saltShares(pop []datasets.Population) (map[string]map[string]float64, error) {
-	people := map[string]map[string]float64{} // district → band → people
-	for _, p := range pop {
-		if p.Kind != "estimate" || p.Year != 2021 {
-			continue
-		}
-		band := ""
-		switch {
-		case p.Age >= 18 && p.Age <= 64:
-			band = "18-64"
-		case p.Age >= 65:
-			band = "65+"
-		default:
-			continue
-		}
-		if people[p.AreaCode] == nil {
-			people[p.AreaCode] = map[string]float64{}
-		}
-		people[p.AreaCode][band] += p.Count
-	}
 	byCounty := map[string][]successor{}
+	var counties []string
 	for _, s := range successors2023() {
 		if s.Districts != nil {
+			if byCounty[s.County] == nil {
+				counties = append(counties, s.County)
+			}
 			byCounty[s.County] = append(byCounty[s.County], s)
 		}
 	}
 	out := map[string]map[string]float64{}
-	for county, ss := range byCounty {
-		for _, band := range []string{"18-64", "65+"} {
-			total := 0.0
-			part := map[string]float64{}
-			for _, s := range ss {
-				for _, d := range s.Districts {
-					n, ok := people[d][band]
-					if !ok || n <= 0 {
-						return nil, fmt.Errorf("SALT: no mid-2021 estimate of people %s in %s, needed to apportion %s", band, d, county)
-					}
-					part[s.Council] += n
-				}
-				total += part[s.Council]
+	for _, county := range counties {
+		ss := byCounty[county]
+		councils, districts := make([]string, len(ss)), make([][]string, len(ss))
+		for i, s := range ss {
+			councils[i], districts[i] = s.Council, s.Districts
+		}
+		for _, b := range []struct {
+			band     string
+			from, to int32
+		}{{"18-64", 18, 64}, {"65+", 65, 90}} {
+			sh, err := popShares(pop, 2021, b.from, b.to, councils, districts, county)
+			if err != nil {
+				return nil, fmt.Errorf("SALT: %w", err)
 			}
-			for _, s := range ss {
-				if out[s.Council] == nil {
-					out[s.Council] = map[string]float64{}
+			for i, c := range councils {
+				if out[c] == nil {
+					out[c] = map[string]float64{}
 				}
-				out[s.Council][band] = part[s.Council] / total
+				out[c][b.band] = sh[i]
 			}
 		}
 	}

@@ -77,31 +77,22 @@ func buildSupply(raw fs.FS, areas []datasets.Area, pop []datasets.Population) ([
 	for _, a := range areas {
 		byCode[a.AreaCode] = a
 	}
-	old65 := map[string]float64{} // mid-2020 people 65+ by district
-	for _, p := range pop {
-		if p.Kind == "estimate" && p.Year == 2020 && p.Age >= 65 {
-			old65[p.AreaCode] += p.Count
-		}
-	}
 	type part struct {
 		council string
 		share   float64
 	}
 	splits := map[string][]part{} // county → councils and their shares
 	shares := func(county string, parts []part, districts [][]string) error {
-		total := 0.0
+		councils := make([]string, len(parts))
 		for i := range parts {
-			for _, d := range districts[i] {
-				n, ok := old65[d]
-				if !ok {
-					return fmt.Errorf("supply: no mid-2020 estimate of people 65+ in %s, needed to apportion %s", d, county)
-				}
-				parts[i].share += n
-			}
-			total += parts[i].share
+			councils[i] = parts[i].council
+		}
+		sh, err := popShares(pop, 2020, 65, 90, councils, districts, county)
+		if err != nil {
+			return fmt.Errorf("supply: %w", err)
 		}
 		for i := range parts {
-			parts[i].share /= total
+			parts[i].share = sh[i]
 		}
 		splits[county] = parts
 		return nil
