@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -62,8 +63,20 @@ func LoadFS(fsys fs.FS, opts ReadOptions) (*Bundle, error) {
 	sum.File, sum.Bytes, sum.ContentHash = aopts.Name, int64(len(areaData)), ContentHash(areaData)
 	summaries[0] = sum
 
+	lopts := opts
+	lopts.KnownAreas = known
+	if b.Projections, err = lazyProjections(fsys, lopts); err != nil {
+		return nil, err
+	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(Kinds))
+	errs := make([]error, len(Kinds), len(Kinds)+len(b.Projections))
+	for _, l := range b.Projections {
+		if slices.Contains(EagerProjections, l.Variant) {
+			i := len(errs)
+			errs = append(errs, nil)
+			wg.Go(func() { _, errs[i] = l.Cube() })
+		}
+	}
 	for i, k := range Kinds[1:] {
 		i := i + 1
 		data, err := fs.ReadFile(fsys, FileName(k))
@@ -94,11 +107,6 @@ func LoadFS(fsys fs.FS, opts ReadOptions) (*Bundle, error) {
 		if s.Kind != "" {
 			b.Files = append(b.Files, s)
 		}
-	}
-	lopts := opts
-	lopts.KnownAreas = known
-	if b.Projections, err = lazyProjections(fsys, lopts); err != nil {
-		return nil, err
 	}
 	return b, nil
 }

@@ -236,6 +236,39 @@ func keyOf(i int, cols ...*column) rowKey {
 	return k
 }
 
+// sameKey says whether rows i and j agree in every column of cols, as their keyOf would.
+func sameKey(i, j int, cols ...*column) bool {
+	for _, col := range cols {
+		if col.spec.typ == colString {
+			if col.ids[i] != col.ids[j] {
+				return false
+			}
+		} else if uint32(col.ints[i]) != uint32(col.ints[j]) {
+			return false
+		}
+	}
+	return true
+}
+
+// cmpRows compares rows i and j by cols, as cmpKey compares their keyOf.
+func cmpRows(i, j int, cols ...*column) int {
+	for _, col := range cols {
+		var a, b uint32
+		if col.spec.typ == colString {
+			a, b = col.ids[i], col.ids[j]
+		} else {
+			a, b = uint32(col.ints[i]), uint32(col.ints[j])
+		}
+		if a != b {
+			if a < b {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
 // describeKey renders a key for messages.
 func describeKey(k rowKey, cols ...*column) string {
 	parts := make([]string, 0, len(cols))
@@ -255,24 +288,32 @@ func describeKey(k rowKey, cols ...*column) string {
 // one pass with no extra memory; others are sorted by key first.
 func (c *checker) dupCheck(cols ...*column) {
 	n := c.t.rows
-	sorted := true
-	for i := 1; i < n && sorted; i++ {
-		if cmpKey(keyOf(i-1, cols...), keyOf(i, cols...)) > 0 {
-			sorted = false
-		}
-	}
 	report := func(first, i int, k rowKey) {
 		c.r.add(i+1, cols[len(cols)-1].spec.name, RuleDuplicate, "duplicate key %s (first at row %d)", describeKey(k, cols...), first+1)
 	}
-	if sorted {
+	// One pass while the rows are in key order (as carecast writes them), noting repeats; the
+	// first row out of order sends the file to the sort below.
+	sorted := true
+	var repeats [][2]int32 // (first row, duplicate row)
+	if n > 0 {
 		first := 0
-		for i := 1; i < n && !c.full(); i++ {
-			k := keyOf(i, cols...)
-			if k == keyOf(i-1, cols...) {
-				report(first, i, k)
-				continue
+		for i := 1; i < n && sorted; i++ {
+			switch d := cmpRows(i-1, i, cols...); {
+			case d > 0:
+				sorted = false
+			case d == 0:
+				repeats = append(repeats, [2]int32{int32(first), int32(i)})
+			default:
+				first = i
 			}
-			first = i
+		}
+	}
+	if sorted {
+		for _, d := range repeats {
+			if c.full() {
+				return
+			}
+			report(int(d[0]), int(d[1]), keyOf(int(d[1]), cols...))
 		}
 		return
 	}

@@ -235,12 +235,12 @@ func (d *dataYears) population(base int, source, variant string) string {
 			if l.Variant != variant {
 				continue
 			}
-			rows, err := l.Rows() // read already by the run that asks
+			c, err := l.Cube() // read already by the run that asks
 			if err != nil {
 				continue
 			}
-			for _, r := range rows {
-				proj.add(projectionLabel(r.Source, variant))
+			for _, src := range c.Sources {
+				proj.add(projectionLabel(src, variant))
 			}
 		}
 	}

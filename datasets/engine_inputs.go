@@ -72,15 +72,11 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 	}
 	for _, l := range b.Projections {
 		in.LazyProjections[l.Variant] = func() (map[string]map[int]*population.Pop90, error) {
-			rows, err := l.Rows()
+			c, err := l.Cube()
 			if err != nil {
 				return nil, err
 			}
-			m := map[string]map[int]*population.Pop90{}
-			for _, r := range rows {
-				cell(m, r.AreaCode, int(r.Year))[sexIndex(r.Sex)][r.Age] = r.Count
-			}
-			return m, nil
+			return c.Cells, nil
 		}
 	}
 	for _, r := range b.PopulationOldest {

@@ -353,6 +353,25 @@ func Columns(k Kind) []string {
 	return out
 }
 
+// decodePopulation checks a population table's rows, handing each to emit (r is reused), and
+// then checks them as a set. Read and ReadPopulationCube both decode population this way.
+func decodePopulation(t *table, c *checker, emit func(i int, r *Population)) {
+	col := t.col
+	area, year, sex, age, cnt, kind, variant, src := col("area_code"), col("year"), col("sex"), col("age"), col("count"), col("kind"), col("variant"), col("source")
+	var r Population
+	for i := range t.rows {
+		if c.full() {
+			break
+		}
+		r = Population{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
+			Age: int32(c.int(age, i, 0, 90, RuleAge)), Count: c.count(cnt, i), Kind: c.enum(kind, i, popKinds...),
+			Variant: c.optStr(variant, i), Source: c.str(src, i)}
+		emit(i, &r)
+	}
+	c.dupCheck(kind, variant, area, year, sex, age)
+	c.gridCheck(sex, age, 0, 90, -1, false, area, year, kind, variant)
+}
+
 // decode turns a table into rows of T, checking every value and then the rows as a set.
 func decode[T Record](t *table, c *checker) []T {
 	rows := make([]T, t.rows)
@@ -361,17 +380,7 @@ func decode[T Record](t *table, c *checker) []T {
 	case []Area:
 		decodeAreas(rs, c)
 	case []Population:
-		area, year, sex, age, cnt, kind, variant, src := col("area_code"), col("year"), col("sex"), col("age"), col("count"), col("kind"), col("variant"), col("source")
-		for i := range rs {
-			if c.full() {
-				break
-			}
-			rs[i] = Population{AreaCode: c.area(area, i), Year: c.year(year, i), Sex: c.enum(sex, i, sexes...),
-				Age: int32(c.int(age, i, 0, 90, RuleAge)), Count: c.count(cnt, i), Kind: c.enum(kind, i, popKinds...),
-				Variant: c.optStr(variant, i), Source: c.str(src, i)}
-		}
-		c.dupCheck(kind, variant, area, year, sex, age)
-		c.gridCheck(sex, age, 0, 90, -1, false, area, year, kind, variant)
+		decodePopulation(t, c, func(i int, r *Population) { rs[i] = *r })
 	case []PopulationOldest:
 		area, year, sex, age, cnt, kind, variant, src := col("area_code"), col("year"), col("sex"), col("age"), col("count"), col("kind"), col("variant"), col("source")
 		for i := range rs {
@@ -645,32 +654,44 @@ func (c *checker) gridCheck(sexCol, ageCol *column, lo, hi int, from int, bothSe
 	width := hi - lo + 1
 	groups := map[rowKey]*grid{}
 	var order []rowKey
-	sexIdx := func(i int) int {
-		if sexCol == nil {
-			return 0
+	var sexOf []int8 // by the sex column's dictionary id: 0 female, 1 male, -1 neither
+	if sexCol != nil {
+		sexOf = make([]int8, len(sexCol.dict))
+		for id, v := range sexCol.dict {
+			switch v {
+			case "female":
+				sexOf[id] = 0
+			case "male":
+				sexOf[id] = 1
+			default:
+				sexOf[id] = -1
+			}
 		}
-		switch sexCol.str(i) {
-		case "female":
-			return 0
-		case "male":
-			return 1
-		}
-		return -1
 	}
+	var last *grid // rows of one group mostly come together: skip the map then
+	lastRow := 0 // the last row counted, in group last
 	for i := range c.t.rows {
-		s := sexIdx(i)
+		s := 0
+		if sexCol != nil {
+			s = int(sexOf[sexCol.ids[i]])
+		}
 		a := int(ageCol.ints[i]) - lo
 		if s < 0 || a < 0 || a >= width || c.isNull(ageCol, i) || c.r.isBad(i+1) {
 			continue // reported as a value problem already
 		}
-		k := keyOf(i, groupCols...)
-		g, ok := groups[k]
-		if !ok {
-			g = &grid{first: i}
-			g.seen[0], g.seen[1] = make([]bool, width), make([]bool, width)
-			groups[k] = g
-			order = append(order, k)
+		g := last
+		if g == nil || !sameKey(lastRow, i, groupCols...) {
+			k := keyOf(i, groupCols...)
+			var ok bool
+			if g, ok = groups[k]; !ok {
+				g = &grid{first: i}
+				g.seen[0], g.seen[1] = make([]bool, width), make([]bool, width)
+				groups[k] = g
+				order = append(order, k)
+			}
+			last = g
 		}
+		lastRow = i
 		g.seen[s][a] = true
 	}
 	names := [2]string{"female", "male"}

@@ -14,8 +14,12 @@ import (
 // loading the data does not pay for projections most runs never ask for.
 const ProjectionsDir = "projections"
 
+// EagerProjections are the projection variants LoadFS reads with the rest of the data, because
+// every run that does not name another variant uses them.
+var EagerProjections = []string{"principal"}
+
 // LazyProjection is a supplied population projection of one variant kept in its own file and
-// read (and validated) on first use.
+// read (and validated) on first use, or with the data for EagerProjections.
 type LazyProjection struct {
 	Variant string
 	File    string // path inside the dataset directory, e.g. "projections/principal.parquet"
@@ -24,19 +28,34 @@ type LazyProjection struct {
 	rows []Population
 	err  error
 	read func() ([]Population, error)
+
+	cubeOnce sync.Once
+	cube     *PopulationCube
+	cubeErr  error
+	readCube func() (*PopulationCube, error)
 }
 
 // NewLazyProjection holds rows already in memory (the converter's), to be written by WriteDir.
 func NewLazyProjection(variant string, rows []Population) *LazyProjection {
 	l := &LazyProjection{Variant: variant, File: path.Join(ProjectionsDir, variant+".parquet")}
 	l.read = func() ([]Population, error) { return rows, nil }
+	l.readCube = func() (*PopulationCube, error) { return NewPopulationCube(rows), nil }
 	return l
 }
 
-// Rows reads the projection once and returns its rows, which callers must treat as read-only.
+// Rows reads the projection's records once and returns them, which callers must treat as
+// read-only. Runs use Cube, which is smaller and quicker to read; Rows is for writing the file
+// again and for tests.
 func (l *LazyProjection) Rows() ([]Population, error) {
 	l.once.Do(func() { l.rows, l.err = l.read() })
 	return l.rows, l.err
+}
+
+// Cube reads the projection once, with the same checks as Rows, and returns its counts by area
+// and year, which callers must treat as read-only.
+func (l *LazyProjection) Cube() (*PopulationCube, error) {
+	l.cubeOnce.Do(func() { l.cube, l.cubeErr = l.readCube() })
+	return l.cube, l.cubeErr
 }
 
 // lazyProjections finds the projection files of fsys and registers each, to be read with opts
@@ -56,6 +75,12 @@ func lazyProjections(fsys fs.FS, opts ReadOptions) ([]*LazyProjection, error) {
 		if o.MaxRows == 0 {
 			o.MaxRows = maxProjectionRows
 		}
+		ofVariant := func(r *Population) error {
+			if r.Kind != "projection" || r.Variant != l.Variant {
+				return fmt.Errorf("a %s %q row in the file of projection variant %q", r.Kind, r.Variant, l.Variant)
+			}
+			return nil
+		}
 		l.read = func() ([]Population, error) {
 			data, err := fs.ReadFile(fsys, name)
 			if err != nil {
@@ -65,12 +90,19 @@ func lazyProjections(fsys fs.FS, opts ReadOptions) ([]*LazyProjection, error) {
 			if err != nil {
 				return nil, err
 			}
-			for i, r := range rows {
-				if r.Kind != "projection" || r.Variant != l.Variant {
-					return nil, fmt.Errorf("%s: row %d: a %s %q row in the file of projection variant %q", name, i+1, r.Kind, r.Variant, l.Variant)
+			for i := range rows {
+				if err := ofVariant(&rows[i]); err != nil {
+					return nil, fmt.Errorf("%s: row %d: %w", name, i+1, err)
 				}
 			}
 			return rows, nil
+		}
+		l.readCube = func() (*PopulationCube, error) {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("loading %s: %w", name, err)
+			}
+			return ReadPopulationCube(data, o, ofVariant)
 		}
 		out = append(out, l)
 	}

@@ -52,9 +52,21 @@ func (s Summary) Line() string {
 // Summarize describes rows (File, Bytes and ContentHash are left for the caller).
 func Summarize[T Record](rows []T) Summary {
 	s := Summary{Kind: KindOf[T](), Rows: len(rows), AgeFrom: -1}
-	areas, years, sexes, measures, sources := set{}, map[int32]bool{}, set{}, set{}, set{}
+	areas, years, sexes, measures, sources := newSet(), map[int32]bool{}, newSet(), newSet(), newSet()
 	pairs := map[[2]string]bool{} // population kind and variant, joined at the end
 	types := map[string]int{}
+	lastYear, hasYear := int32(0), false
+	year := func(y int32) {
+		if !hasYear || y != lastYear {
+			years[y], lastYear, hasYear = true, y, true
+		}
+	}
+	var lastPair [2]string
+	pair := func(kind, variant string) {
+		if p := [2]string{kind, variant}; len(pairs) == 0 || p != lastPair {
+			pairs[p], lastPair = true, p
+		}
+	}
 	age := func(a int32) {
 		if s.AgeFrom < 0 || a < s.AgeFrom {
 			s.AgeFrom = a
@@ -72,54 +84,54 @@ func Summarize[T Record](rows []T) Summary {
 			sources.add(r.Source)
 		case Population:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			sexes.add(r.Sex)
 			age(r.Age)
-			pairs[[2]string{r.Kind, r.Variant}] = true
+			pair(r.Kind, r.Variant)
 			sources.add(r.Source)
 		case PopulationOldest:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			sexes.add(r.Sex)
 			age(r.Age)
-			pairs[[2]string{r.Kind, r.Variant}] = true
+			pair(r.Kind, r.Variant)
 			sources.add(r.Source)
 		case PopulationTotal:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			sexes.add(r.Sex)
 			age(r.AgeFrom)
 			age(r.AgeTo)
-			pairs[[2]string{r.Kind, r.Variant}] = true
+			pair(r.Kind, r.Variant)
 			sources.add(r.Source)
 		case Mortality:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			sexes.add(r.Sex)
 			age(r.Age)
 			measures.add(r.RateType)
 			sources.add(r.Source)
 		case Fertility:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			age(r.Age)
 			sources.add(r.Source)
 		case Migration:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			sexes.add(r.Sex)
 			age(r.Age)
 			measures.add(r.Flow)
 			sources.add(r.Source)
 		case LifeExpectancy:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			sexes.add(r.Sex)
 			age(r.Age)
 			measures.add(r.ExType)
 			sources.add(r.Source)
 		case Prevalence:
-			years[r.EvidenceYear] = true
+			year(r.EvidenceYear)
 			sexes.add(r.Sex)
 			age(r.AgeFrom)
 			age(r.AgeTo)
@@ -127,17 +139,17 @@ func Summarize[T Record](rows []T) Summary {
 			sources.add(r.Source)
 		case ServiceActivity:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			measures.add(r.Service + " " + r.Measure + " " + r.AgeBand)
 			sources.add(r.Source)
 		case UnitCost:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			measures.add(r.Service + " per " + r.Unit)
 			sources.add(r.Source)
 		case Supply:
 			areas.add(r.AreaCode)
-			years[r.Year] = true
+			year(r.Year)
 			measures.add(r.Service + " " + r.Unit)
 			sources.add(r.Source)
 		case Deprivation:
@@ -152,7 +164,7 @@ func Summarize[T Record](rows []T) Summary {
 	if s.AgeFrom < 0 {
 		s.AgeFrom = 0
 	}
-	s.Areas = len(areas)
+	s.Areas = areas.len()
 	s.Years = len(years)
 	for y := range years {
 		if s.YearFrom == 0 || y < s.YearFrom {
@@ -174,13 +186,28 @@ func Summarize[T Record](rows []T) Summary {
 	return s
 }
 
-type set map[string]bool
+// set is a set of strings that skips the map when a value repeats the one added last, as
+// the values of sorted files mostly do.
+type set struct {
+	m    map[string]bool
+	last string
+	has  bool
+}
 
-func (s set) add(v string) { s[v] = true }
+func newSet() *set { return &set{m: map[string]bool{}} }
 
-func (s set) sorted() []string {
-	out := make([]string, 0, len(s))
-	for v := range s {
+func (s *set) add(v string) {
+	if s.has && v == s.last {
+		return
+	}
+	s.m[v], s.last, s.has = true, v, true
+}
+
+func (s *set) len() int { return len(s.m) }
+
+func (s *set) sorted() []string {
+	out := make([]string, 0, len(s.m))
+	for v := range s.m {
 		out = append(out, v)
 	}
 	sort.Strings(out)

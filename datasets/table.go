@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 )
 
 // colType is the logical type of a canonical column.
@@ -298,6 +299,7 @@ func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Valu
 	pages := cc.Pages()
 	defer pages.Close()
 	start := c.len()
+	var dict pageDict
 	for {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
@@ -305,6 +307,16 @@ func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Valu
 		}
 		if err != nil {
 			return fmt.Errorf("%w: reading page: %v", errCorrupt, err)
+		}
+		if ok, err := c.appendPage(p, &dict); ok || err != nil {
+			parquet.Release(p)
+			if err == nil && int64(c.len()-start) > rows {
+				err = fmt.Errorf("%w: more values than rows", errCorrupt)
+			}
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		vr := p.Values()
 		for {
@@ -333,6 +345,113 @@ func readChunk(cc parquet.ColumnChunk, c *column, rows int64, buf []parquet.Valu
 	return nil
 }
 
+// pageDict maps the dictionary of a column chunk's pages to the column's own ids, filled as
+// each index is first met.
+type pageDict struct {
+	d   parquet.Dictionary
+	ids []int64 // column id + 1 by dictionary index; 0 = not met yet
+}
+
+// appendPage appends a page's values straight from its decoded data, without a parquet.Value
+// per value, where the page has no nulls and a layout it knows (dictionary-indexed strings,
+// plain strings, plain INT32/INT64/FLOAT/DOUBLE numbers). It reports false, having appended
+// nothing, for any other page, which the caller then reads value by value.
+func (c *column) appendPage(p parquet.Page, dict *pageDict) (bool, error) {
+	if p.NumNulls() != 0 {
+		return false, nil
+	}
+	n := int(p.NumValues())
+	data := p.Data()
+	kind := data.Kind()
+	d := p.Dictionary()
+	switch {
+	case d != nil:
+		if c.spec.typ != colString || kind != encoding.Int32 {
+			return false, nil
+		}
+		idx := data.Int32()
+		if len(idx) != n {
+			return false, nil
+		}
+		if dict.d != d {
+			dict.d, dict.ids = d, make([]int64, d.Len())
+		}
+		for _, j := range idx {
+			if j < 0 || int(j) >= len(dict.ids) {
+				return true, fmt.Errorf("%w: dictionary index %d out of range 0..%d", errCorrupt, j, len(dict.ids)-1)
+			}
+			id := dict.ids[j]
+			if id == 0 {
+				id = int64(c.intern(d.Index(j).ByteArray())) + 1
+				dict.ids[j] = id
+			}
+			c.ids = append(c.ids, uint32(id-1))
+		}
+	case kind == encoding.ByteArray:
+		if c.spec.typ != colString {
+			return false, nil
+		}
+		// The row before this page may be a null (which has id 0 and must not be repeated).
+		prevNull := len(c.null) > 0 && c.null[len(c.null)-1]
+		vals, offs := data.ByteArray()
+		if len(offs) != n+1 {
+			return false, nil
+		}
+		for i := range n {
+			lo, hi := offs[i], offs[i+1]
+			if lo > hi || int(hi) > len(vals) {
+				return true, fmt.Errorf("%w: string value %d lies outside its page", errCorrupt, i)
+			}
+			b := vals[lo:hi]
+			if k := len(c.ids); k > 0 && string(b) == c.dict[c.ids[k-1]] && (i > 0 || !prevNull) {
+				c.ids = append(c.ids, c.ids[k-1])
+				continue
+			}
+			c.ids = append(c.ids, c.intern(b))
+		}
+	case c.spec.typ == colInt && kind == encoding.Int32:
+		for _, x := range data.Int32() {
+			c.ints = append(c.ints, int64(x))
+		}
+	case c.spec.typ == colInt && kind == encoding.Int64:
+		c.ints = append(c.ints, data.Int64()...)
+	case c.spec.typ == colFloat && kind == encoding.Double:
+		c.nums = append(c.nums, data.Double()...)
+	case c.spec.typ == colFloat && kind == encoding.Float:
+		for _, x := range data.Float() {
+			c.nums = append(c.nums, float64(x))
+		}
+	case c.spec.typ == colFloat && kind == encoding.Int32:
+		for _, x := range data.Int32() {
+			c.nums = append(c.nums, float64(x))
+		}
+	case c.spec.typ == colFloat && kind == encoding.Int64:
+		for _, x := range data.Int64() {
+			c.nums = append(c.nums, float64(x))
+		}
+	default:
+		return false, nil
+	}
+	if c.null != nil {
+		for range n {
+			c.null = append(c.null, false)
+		}
+	}
+	return true, nil
+}
+
+// intern returns the id of string b in the column's dictionary, adding it if new.
+func (c *column) intern(b []byte) uint32 {
+	id, ok := c.idx[string(b)]
+	if !ok {
+		id = uint32(len(c.dict))
+		s := string(b)
+		c.dict = append(c.dict, s)
+		c.idx[s] = id
+	}
+	return id
+}
+
 func (c *column) append(v parquet.Value) {
 	isNull := v.IsNull()
 	if c.null != nil {
@@ -349,14 +468,7 @@ func (c *column) append(v parquet.Value) {
 			c.ids = append(c.ids, c.ids[n-1])
 			return
 		}
-		id, ok := c.idx[string(b)]
-		if !ok {
-			id = uint32(len(c.dict))
-			s := string(b)
-			c.dict = append(c.dict, s)
-			c.idx[s] = id
-		}
-		c.ids = append(c.ids, id)
+		c.ids = append(c.ids, c.intern(b))
 	case colInt:
 		var x int64
 		if !isNull {

@@ -62,7 +62,7 @@ func BenchmarkProjectionFirstLoad(b *testing.B) {
 		}
 		for _, l := range bun.Projections {
 			if l.Variant == "high_migration" {
-				if _, err := l.Rows(); err != nil {
+				if _, err := l.Cube(); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -651,5 +651,20 @@ func TestMid2018AgreesWithMYE(t *testing.T) {
 	}
 	if worst > 1 {
 		t.Errorf("Sheffield mid-2018: popsheff and the SNPP 2018 base year differ by up to %.0f at one age", worst)
+	}
+}
+
+// BenchmarkReadPrincipal reads and validates the principal projection's file alone (ONS SNPP
+// 2018, 1.4 million rows, the largest file of the default data) as LoadFS does, into a cube.
+func BenchmarkReadPrincipal(b *testing.B) {
+	data, err := fs.ReadFile(files, datasets.ProjectionsDir+"/principal.parquet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := datasets.ReadPopulationCube(data, datasets.ReadOptions{MaxRows: 3 << 20}, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
