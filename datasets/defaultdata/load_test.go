@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -667,4 +668,39 @@ func BenchmarkReadPrincipal(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The principal, read with the default data into a cube, holds exactly the records its file
+// gives when read row by row.
+func TestPrincipalCubeMatchesRows(t *testing.T) {
+	b := load(t)
+	for _, l := range b.Projections {
+		if l.Variant != "principal" {
+			continue
+		}
+		cube, err := l.Cube()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := l.Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cube, datasets.NewPopulationCube(rows)) {
+			t.Fatal("the principal's cube differs from its rows")
+		}
+		// ONS SNPP 2018: England 55,977,178 in 2018 (PROVENANCE §9).
+		eng := cube.Cells["E92000001"][2018]
+		var sum float64
+		for s := range eng {
+			for _, v := range eng[s] {
+				sum += v
+			}
+		}
+		if cube.Rows != len(rows) || math.Abs(sum-55977178) > 0.5 {
+			t.Fatalf("cube of %d rows (file %d), England 2018 %.0f", cube.Rows, len(rows), sum)
+		}
+		return
+	}
+	t.Fatal("no principal projection in the embedded data")
 }
