@@ -225,7 +225,14 @@ func (b *Bundle) writeProjections(dir string) error {
 		if err := os.MkdirAll(pdir, 0o755); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(filepath.Join(dir, l.File), func(w io.Writer) error { return writeCompact(w, rows) }); err != nil {
+		// The eager projections load with the data, where snappy's quicker decoding saves more
+		// than its larger file costs; the others are read once if ever, so zstd's smaller
+		// files win.
+		write := writeCompact[Population]
+		if slices.Contains(EagerProjections, l.Variant) {
+			write = Write[Population]
+		}
+		if err := writeFileAtomic(filepath.Join(dir, l.File), func(w io.Writer) error { return write(w, rows) }); err != nil {
 			return err
 		}
 		keep[filepath.Base(l.File)] = true

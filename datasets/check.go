@@ -63,6 +63,19 @@ func (c *checker) check(col *column, i int, kind strCheck, fn func(s string) (Ru
 		}
 		return ""
 	}
+	id := col.ids[i]
+	v := c.verdict(col, id, kind, fn)
+	if v.rule != "" {
+		c.r.add(i+1, col.spec.name, v.rule, "%s", v.msg)
+		if v.rule == RuleFormat && v.msg == "value is not valid UTF-8" {
+			return ""
+		}
+	}
+	return col.dict[id]
+}
+
+// verdict is check's verdict on the column's distinct value id, computed once.
+func (c *checker) verdict(col *column, id uint32, kind strCheck, fn func(s string) (Rule, string)) *memoVal {
 	if col.memo == nil {
 		col.memo = make([][]memoVal, numChecks)
 	}
@@ -71,7 +84,6 @@ func (c *checker) check(col *column, i int, kind strCheck, fn func(s string) (Ru
 		m = make([]memoVal, len(col.dict))
 		col.memo[kind] = m
 	}
-	id := col.ids[i]
 	v := &m[id]
 	if !v.done {
 		s := col.dict[id]
@@ -85,13 +97,22 @@ func (c *checker) check(col *column, i int, kind strCheck, fn func(s string) (Ru
 		}
 		v.done = true
 	}
-	if v.rule != "" {
-		c.r.add(i+1, col.spec.name, v.rule, "%s", v.msg)
-		if v.rule == RuleFormat && v.msg == "value is not valid UTF-8" {
-			return ""
+	return v
+}
+
+// clean says whether every value of a string column passes a check: no nulls and no distinct
+// value with a problem. A row of a clean column needs no check of its own (check would report
+// nothing), so large files skip the per-row work.
+func (c *checker) clean(col *column, kind strCheck, fn func(s string) (Rule, string)) bool {
+	if col.null != nil {
+		return false
+	}
+	for id := range col.dict {
+		if c.verdict(col, uint32(id), kind, fn).rule != "" {
+			return false
 		}
 	}
-	return col.dict[id]
+	return true
 }
 
 // str returns a required, non-empty, valid UTF-8 string.
@@ -102,12 +123,16 @@ func (c *checker) optStr(col *column, i int) string { return c.check(col, i, chk
 
 // enum returns a required string that must be one of allowed.
 func (c *checker) enum(col *column, i int, allowed ...string) string {
-	return c.check(col, i, chkEnum, func(s string) (Rule, string) {
+	return c.check(col, i, chkEnum, enumRule(allowed))
+}
+
+func enumRule(allowed []string) func(s string) (Rule, string) {
+	return func(s string) (Rule, string) {
 		if !slices.Contains(allowed, s) {
 			return RuleEnum, fmt.Sprintf("%s is not one of %s", quote(s), strings.Join(allowed, ", "))
 		}
 		return "", ""
-	})
+	}
 }
 
 // slug returns a required lower-case identifier such as a measure or service name.
@@ -122,16 +147,16 @@ func (c *checker) slug(col *column, i int) string {
 
 // area returns a required GSS area code, checked for shape and, when known areas are given,
 // for existence.
-func (c *checker) area(col *column, i int) string {
-	return c.check(col, i, chkArea, func(s string) (Rule, string) {
-		if !areaCodeRe.MatchString(s) {
-			return RuleFormat, fmt.Sprintf("%s is not a GSS area code (a letter and 8 digits, e.g. E06000001)", quote(s))
-		}
-		if c.opts.KnownAreas != nil && !c.opts.KnownAreas[s] {
-			return RuleUnknownArea, fmt.Sprintf("area %s is not in the areas table", quote(s))
-		}
-		return "", ""
-	})
+func (c *checker) area(col *column, i int) string { return c.check(col, i, chkArea, c.areaRule) }
+
+func (c *checker) areaRule(s string) (Rule, string) {
+	if !areaCodeRe.MatchString(s) {
+		return RuleFormat, fmt.Sprintf("%s is not a GSS area code (a letter and 8 digits, e.g. E06000001)", quote(s))
+	}
+	if c.opts.KnownAreas != nil && !c.opts.KnownAreas[s] {
+		return RuleUnknownArea, fmt.Sprintf("area %s is not in the areas table", quote(s))
+	}
+	return "", ""
 }
 
 // date returns an optional ISO date (YYYY-MM-DD) string.
@@ -236,30 +261,40 @@ func keyOf(i int, cols ...*column) rowKey {
 	return k
 }
 
-// sameKey says whether rows i and j agree in every column of cols, as their keyOf would.
-func sameKey(i, j int, cols ...*column) bool {
-	for _, col := range cols {
+// keyViews gives each column of cols as the uint32 values keyOf packs (string columns' ids,
+// integer columns truncated), so that row comparisons need no per-column type switch.
+func keyViews(cols ...*column) [][]uint32 {
+	views := make([][]uint32, len(cols))
+	for j, col := range cols {
 		if col.spec.typ == colString {
-			if col.ids[i] != col.ids[j] {
-				return false
+			views[j] = col.ids
+			continue
+		}
+		if col.key == nil {
+			col.key = make([]uint32, len(col.ints))
+			for i, v := range col.ints {
+				col.key[i] = uint32(v)
 			}
-		} else if uint32(col.ints[i]) != uint32(col.ints[j]) {
+		}
+		views[j] = col.key
+	}
+	return views
+}
+
+// sameRow says whether rows i and j agree in every view, as their keyOf would.
+func sameRow(i, j int, views [][]uint32) bool {
+	for _, v := range views {
+		if v[i] != v[j] {
 			return false
 		}
 	}
 	return true
 }
 
-// cmpRows compares rows i and j by cols, as cmpKey compares their keyOf.
-func cmpRows(i, j int, cols ...*column) int {
-	for _, col := range cols {
-		var a, b uint32
-		if col.spec.typ == colString {
-			a, b = col.ids[i], col.ids[j]
-		} else {
-			a, b = uint32(col.ints[i]), uint32(col.ints[j])
-		}
-		if a != b {
+// cmpRows compares rows i and j by views, as cmpKey compares their keyOf.
+func cmpRows(i, j int, views [][]uint32) int {
+	for _, v := range views {
+		if a, b := v[i], v[j]; a != b {
 			if a < b {
 				return -1
 			}
@@ -296,9 +331,9 @@ func (c *checker) dupCheck(cols ...*column) {
 	sorted := true
 	var repeats [][2]int32 // (first row, duplicate row)
 	if n > 0 {
-		first := 0
+		first, views := 0, keyViews(cols...)
 		for i := 1; i < n && sorted; i++ {
-			switch d := cmpRows(i-1, i, cols...); {
+			switch d := cmpRows(i-1, i, views); {
 			case d > 0:
 				sorted = false
 			case d == 0:

@@ -60,6 +60,7 @@ type column struct {
 	dict []string          // string columns: distinct values in order of first appearance
 	idx  map[string]uint32 // string columns: dict lookup
 	ints []int64
+	key  []uint32 // integer columns: ints as keyOf packs them, made by keyViews
 	nums []float64
 	null []bool // nil unless the file's column is optional
 
