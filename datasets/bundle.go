@@ -30,7 +30,7 @@ type Bundle struct {
 	Deprivation      []Deprivation
 
 	// Projections are supplied population projections kept in files of their own
-	// (ProjectionsDir), read on first use.
+	// (ProjectionsDir): EagerProjections read with the data, the others on first use.
 	Projections []*LazyProjection
 
 	// Files describes each file loaded, in Kinds order.
@@ -257,8 +257,9 @@ type Description struct {
 	Countries       int       `json:"countries"`
 	EndedAreas      int       `json:"ended_areas"`
 	PopulationYears []int32   `json:"population_years"`
-	// Projections lists the supplied projections read on first use, by variant.
-	Projections []string `json:"projections_read_on_first_use,omitempty"`
+	// Projections lists the supplied projections kept in files of their own, by variant:
+	// EagerProjections load with the data, the others on first use.
+	Projections []string `json:"projections,omitempty"`
 }
 
 // Describe reports what the bundle covers.

@@ -685,7 +685,7 @@ func (c *checker) gridCheck(sexCol, ageCol *column, lo, hi int, from int, bothSe
 		}
 	}
 	var last *grid // rows of one group mostly come together: skip the map then
-	lastRow := 0 // the last row counted, in group last
+	lastRow := 0   // the last row counted, in group last
 	views := keyViews(groupCols...)
 	for i := range c.t.rows {
 		s := 0

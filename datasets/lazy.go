@@ -9,9 +9,10 @@ import (
 	"sync"
 )
 
-// ProjectionsDir is the folder of a dataset directory that holds supplied projections read on
-// first use, one "<variant>.parquet" of population rows each (kind "projection"), so that
-// loading the data does not pay for projections most runs never ask for.
+// ProjectionsDir is the folder of a dataset directory that holds supplied projections, one
+// "<variant>.parquet" of population rows each (kind "projection"): EagerProjections are read
+// with the data, the others on first use, so that loading the data does not pay for
+// projections most runs never ask for.
 const ProjectionsDir = "projections"
 
 // EagerProjections are the projection variants LoadFS reads with the rest of the data, because

@@ -115,7 +115,7 @@ func datasetsDescribe(args []string, stdout, stderr io.Writer) int {
 			d.Councils, d.Districts, d.Regions, d.Countries, d.EndedAreas)
 		fmt.Fprintf(stdout, "single-year population years: %s\n", joinYears(d.PopulationYears))
 		if len(d.Projections) > 0 {
-			fmt.Fprintf(stdout, "supplied projections, read on first use (%s/): %s — ONS 2018-based subnational projections (principal) and ten variants the Strategy Unit derived from it (not ONS products), 2018–2043\n",
+			fmt.Fprintf(stdout, "supplied projections (%s/; principal read with the data, the variants on first use): %s — ONS 2018-based subnational projections (principal) and ten variants the Strategy Unit derived from it (not ONS products), 2018–2043\n",
 				datasets.ProjectionsDir, strings.Join(d.Projections, ", "))
 		}
 		for _, f := range d.Files {

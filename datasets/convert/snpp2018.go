@@ -314,7 +314,8 @@ func npp2018Centenarians(raw fs.FS) (map[snppKey][]float64, error) {
 }
 
 // buildProjections makes each ONS 2018-based subnational projection variant a projection of
-// its own, read on first use (datasets.LazyProjection): every district, unitary and London
+// its own (datasets.LazyProjection; the principal loads with the data, the others on first
+// use): every district, unitary and London
 // borough of April 2023 and England, 2018–2043, by single year to 90+. The counties are left
 // out (the engine sums their districts; the converter's tests check the published county
 // figures against those sums).

@@ -17,7 +17,7 @@ type Inputs struct {
 	// Projections holds supplied projections (e.g. ONS's national projection) by variant, area
 	// code and year.
 	Projections map[string]map[string]map[int]*population.Pop90
-	// LazyProjections are supplied projections read on first use (the engine keeps what they
+	// LazyProjections are supplied projections read when first asked for (the engine keeps what they
 	// return), by variant: for a variant also in Projections, the union of both, these winning
 	// where both have an area's year.
 	LazyProjections map[string]func() (map[string]map[int]*population.Pop90, error)
