@@ -64,6 +64,7 @@ type Engine struct {
 	index     map[string]int // district code → index
 	council   []string       // council of each district
 	under     map[string][]int
+	supply    map[supplyKey][]SupplyRow // Inputs.Supply by area, service and unit
 	calMu     sync.Mutex
 	cal       map[calKey]*calEntry
 	svcMu     sync.Mutex
@@ -183,11 +184,19 @@ func New(in *Inputs) (*Engine, error) {
 			return nil, fmt.Errorf("engine: district %s has no council above it", d)
 		}
 	}
+	e.supply = map[supplyKey][]SupplyRow{}
+	for _, s := range in.Supply {
+		k := supplyKey{s.Area, s.Service, s.Unit}
+		e.supply[k] = append(e.supply[k], s)
+	}
 	if err := e.buildModel(); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
+
+// supplyKey indexes supply rows by area, service and unit.
+type supplyKey struct{ area, service, unit string }
 
 // Inputs returns the engine's inputs (read-only).
 func (e *Engine) Inputs() *Inputs { return e.in }

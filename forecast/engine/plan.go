@@ -222,10 +222,7 @@ type gapDef struct {
 // year (or the earliest given, for years before the data).
 func (p *plan) supplyAt(area, service, unit string, year int) (float64, bool) {
 	best, bestYear, found := 0.0, 0, false
-	for _, s := range p.e.in.Supply {
-		if s.Area != area || s.Service != service || s.Unit != unit {
-			continue
-		}
+	for _, s := range p.e.supply[supplyKey{area, service, unit}] {
 		better := !found || (s.Year <= year && (bestYear > year || s.Year > bestYear)) || (s.Year > year && bestYear > year && s.Year < bestYear)
 		if better {
 			best, bestYear, found = s.Capacity, s.Year, true
