@@ -50,15 +50,17 @@ const (
 // with beds the council's CQC registered care home beds of that year or before (residential
 // and nursing homes, all ages and client groups: 1 February 2021 in the default data),
 // occupancy the scenario's (Capacity.Occupancy, default 0.92), and the council-supported
-// residents its residential and nursing clients, 18-64 and 65+. That remainder is not
+// residents its residential and nursing clients, 18-64 and 65+, as the projection has them in
+// that year (the activity itself where the council reported every cell; the wider pooled rate
+// for a cell suppressed as 0-4, or for a council that submitted nothing, such as Hackney in
+// SALT 2021-22). That remainder is not
 // self-funders alone: it holds every resident funded by neither the council nor themselves —
 // NHS continuing healthcare, placements by other councils (net of the council's own placements
 // outside its area) — and any error in the occupancy assumed. Residents who pay the council
 // the full cost of care it arranges (SALT T40) are among its supported clients and are not
 // taken off again. Where the council supports at least as many residents as its occupied beds
-// (inner London, whose residents live in homes elsewhere), the estimate is 0. A council
-// without supported residents in the data (Hackney, which submitted no SALT 2021-22) takes its
-// region's share.
+// (inner London, whose residents live in homes elsewhere), the estimate is 0, and so is the
+// share: the whole market is the council's own residents.
 //
 // The estimate gives the council's share s = not council funded ÷ (not council funded +
 // council-supported), which holds in every year unless a not_council_funded_share lever moves
