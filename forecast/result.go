@@ -36,6 +36,55 @@ const (
 	FamilyCost       = "cost"
 )
 
+// The care-home market: the engine's measures of the whole care-home market of an area, not
+// only the places its council funds (docs/design.md §4, step 4). They are in the capacity
+// family and are reported only when the data gives supply (CQC care home beds), for every
+// area whose council has beds in the data; all four are for ages 18+ and sex "all".
+//
+// The residents not funded by their council are estimated once, for each council, in the
+// latest year of the activity that measures residential and nursing care (SALT 2021-22 in
+// the default data: clients of long-term support at 31 March 2022):
+//
+//	not council funded = max(0, beds × occupancy − council-supported residents)
+//
+// with beds the council's CQC registered care home beds of that year or before (residential
+// and nursing homes, all ages and client groups: 1 February 2021 in the default data),
+// occupancy the scenario's (Capacity.Occupancy, default 0.92), and the council-supported
+// residents its residential and nursing clients, 18-64 and 65+, as the projection has them in
+// that year (the activity itself where the council reported every cell; the wider pooled rate
+// for a cell suppressed as 0-4, or for a council that submitted nothing, such as Hackney in
+// SALT 2021-22). That remainder is not
+// self-funders alone: it holds every resident funded by neither the council nor themselves —
+// NHS continuing healthcare, placements by other councils (net of the council's own placements
+// outside its area) — and any error in the occupancy assumed. Residents who pay the council
+// the full cost of care it arranges (SALT T40) are among its supported clients and are not
+// taken off again. Where the council supports at least as many residents as its occupied beds
+// (inner London, whose residents live in homes elsewhere), the estimate is 0, and so is the
+// share: the whole market is the council's own residents.
+//
+// The estimate gives the council's share s = not council funded ÷ (not council funded +
+// council-supported), which holds in every year unless a not_council_funded_share lever moves
+// it: in year t the residents not funded by their council are s/(1 − s) times the council's
+// care-home residents as projected from population and need (before the council's own
+// service levers — trends, eligibility, admission avoidance and the shift to home care — which
+// change the places it funds, not the rest of the market). A district of a two-tier county
+// takes its county's share.
+const (
+	// MeasureNotCouncilFunded is the care-home residents not funded by their council
+	// (residents): self-funders, NHS-funded residents and other councils' placements.
+	MeasureNotCouncilFunded = "capacity.care_home_residents_not_council_funded"
+	// MeasureWholeMarketResidents is every care-home resident of the area (residents): the
+	// council-supported residential and nursing residents plus MeasureNotCouncilFunded.
+	MeasureWholeMarketResidents = "capacity.care_home_residents_whole_market"
+	// MeasureWholeMarketBeds is the care-home beds the whole market needs (beds):
+	// MeasureWholeMarketResidents ÷ occupancy.
+	MeasureWholeMarketBeds = "capacity.care_home_beds_whole_market"
+	// MeasureWholeMarketBedsGap is MeasureWholeMarketBeds minus the CQC care home beds in place
+	// (residential and nursing homes), for areas with supply of their own (councils, and
+	// regions and England as sums of their councils'; not a county's districts).
+	MeasureWholeMarketBedsGap = MeasureWholeMarketBeds + "_gap"
+)
+
 // Families lists the measure families in the order exports show them.
 var Families = []string{FamilyPopulation, FamilyNeed, FamilyService, FamilyCapacity, FamilyWorkforce, FamilyCost}
 

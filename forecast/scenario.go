@@ -205,6 +205,9 @@ const (
 	LeverAdmissionAvoidance   = "admission_avoidance" // % fewer residential and nursing residents
 	LeverEligibility          = "eligibility_change"  // % change in every service's use
 	LeverUnitCostGrowth       = "unit_cost_growth"    // real annual % growth in unit costs
+	// LeverNotCouncilFunded sets the share of an area's care-home residents whom their council
+	// does not fund (self-funders, NHS-funded residents, other councils' placements).
+	LeverNotCouncilFunded = "not_council_funded_share"
 )
 
 // IsAnnualRate reports whether a lever type's value is an annual rate, percent a year, that
@@ -221,7 +224,8 @@ func IsAnnualRate(leverType string) bool {
 
 // LeverTypes lists the lever types in the order drivers report them.
 var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, LeverMortalityImprovement, LeverMigration,
-	LeverDwellings, LeverServiceTrend, LeverShiftToHomeCare, LeverAdmissionAvoidance, LeverEligibility, LeverUnitCostGrowth}
+	LeverDwellings, LeverServiceTrend, LeverShiftToHomeCare, LeverAdmissionAvoidance, LeverEligibility, LeverUnitCostGrowth,
+	LeverNotCouncilFunded}
 
 // LeverSpec is one change a scenario makes. Value's meaning depends on Type:
 //   - prevalence_trend: annual % change in Measure's prevalence (−1 = falls 1% a year);
@@ -237,7 +241,12 @@ var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, Lever
 //     home instead, each as one home-care client;
 //   - admission_avoidance: % fewer residential and nursing residents;
 //   - eligibility_change: % change in every service's use;
-//   - unit_cost_growth: real annual % growth in unit costs (e.g. wages above inflation).
+//   - unit_cost_growth: real annual % growth in unit costs (e.g. wages above inflation);
+//   - not_council_funded_share: the share (0..0.95) of all care-home residents in the area
+//     whom their council does not fund (MeasureNotCouncilFunded): the share in year y is the
+//     base share × (1 − f) + Value × f, with f the profile fraction, so a step from 2025 to 0.30
+//     makes those residents 0.30/0.70 of the council-supported ones from 2025. It moves only
+//     the whole-market measures, never the council's own.
 //
 // Each type's values are bounded (LeverRanges: e.g. ±20% a year for annual rates, at most
 // 1,000,000 homes for dwellings).
@@ -250,7 +259,7 @@ var LeverTypes = []string{LeverPrevalenceTrend, LeverMorbidityCompression, Lever
 // is about −10.0% by 2035. Low and High, when given, are the 80% interval that Monte Carlo draws
 // from.
 type LeverSpec struct {
-	Type           string   `json:"type" enum:"prevalence_trend,morbidity_compression,mortality_improvement,migration,dwellings,service_trend,shift_residential_to_home_care,admission_avoidance,eligibility_change,unit_cost_growth" doc:"What the lever changes."`
+	Type           string   `json:"type" enum:"prevalence_trend,morbidity_compression,mortality_improvement,migration,dwellings,service_trend,shift_residential_to_home_care,admission_avoidance,eligibility_change,unit_cost_growth,not_council_funded_share" doc:"What the lever changes."`
 	Label          string   `json:"label,omitempty" maxLength:"100" doc:"A name for the lever in driver charts."`
 	Measure        string   `json:"measure,omitempty" pattern:"^[a-z][a-z0-9_]*$" doc:"Need measure (prevalence_trend)."`
 	Service        string   `json:"service,omitempty" enum:"residential,nursing,home_care,direct_payments,day_care,meals" doc:"Service (service_trend)."`
@@ -614,6 +623,8 @@ var LeverRanges = map[string]LeverRange{
 	LeverAdmissionAvoidance:   {Min: 0, Max: 100, MinIncluded: true, Why: "% of residential and nursing residents"},
 	LeverEligibility:          {Min: -100, Max: 200, MinIncluded: true, Why: "% change in every service's use; 200 triples it"},
 	LeverUnitCostGrowth:       {Min: -20, Max: 20, MinIncluded: true, Why: "% a year, in real terms"},
+	LeverNotCouncilFunded: {Min: 0, Max: 0.95, MinIncluded: true,
+		Why: "a share of all care-home residents; at 0.95 those not funded by their council are 19 times the council's"},
 }
 
 // valueOrInterval describes what a range check looked at: the value, or its 80% interval.

@@ -112,6 +112,7 @@ func TestScenarioCheck(t *testing.T) {
 		{"shift", lever(func(l *LeverSpec) { l.Type, l.Value = LeverShiftToHomeCare, 101 }), []string{"levers[0].value: must be within 0..100 (%"}},
 		{"avoidance", lever(func(l *LeverSpec) { l.Type, l.Value = LeverAdmissionAvoidance, -1 }), []string{"levers[0].value: must be within 0..100 (%"}},
 		{"unit cost growth", lever(func(l *LeverSpec) { l.Type, l.Value = LeverUnitCostGrowth, -150 }), []string{"levers[0].value: must be within -20..20 (% a year, in real terms); got -150"}},
+		{"not council funded share", lever(func(l *LeverSpec) { l.Type, l.Value = LeverNotCouncilFunded, 30 }), []string{"levers[0].value: must be within 0..0.95 (a share of all care-home residents; at 0.95 those not funded by their council are 19 times the council's); got 30"}},
 		{"unknown type", lever(func(l *LeverSpec) { l.Type = "magic" }), []string{`levers[0].type: unknown lever type "magic"`}},
 		{"lever areas", lever(func(l *LeverSpec) { l.Areas = []string{"E08000019", "E10000002"} }), []string{"levers[0].areas[1]: area E10000002 (Buckinghamshire) ended"}},
 		{"everything at once", Scenario{SchemaVersion: 3, BaseYear: 2018, Horizon: 2017, Areas: []string{"nope"},

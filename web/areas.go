@@ -227,7 +227,7 @@ var growthYears = []int{2030, 2035, 2045}
 var overviewMeasures = []string{
 	"need.adl_need_help", "need.dementia",
 	"service.residential", "service.nursing", "service.home_care", "service.direct_payments", "service.day_care",
-	"capacity.home_care_hours", "cost.total",
+	"capacity.home_care_hours", forecast.MeasureWholeMarketBeds, "cost.total",
 }
 
 // growthRow is one measure in a growth table.

@@ -19,7 +19,7 @@ const maxCompare = 6
 
 // compareMeasures are the rows of the comparison's key table.
 var compareMeasures = []string{
-	"capacity.home_care_hours", "capacity.residential_beds", "capacity.nursing_beds", "workforce.total_fte", "cost.total",
+	"capacity.home_care_hours", "capacity.residential_beds", "capacity.nursing_beds", forecast.MeasureWholeMarketBeds, "workforce.total_fte", "cost.total",
 	"service.home_care", "service.residential", "service.nursing", "need.adl_need_help", "need.dementia", "population",
 }
 

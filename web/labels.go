@@ -36,17 +36,24 @@ var measureLabels = map[string]measureInfo{
 	"capacity.residential_beds":           {"Residential care home beds needed", "Residential beds"},
 	"capacity.nursing_beds":               {"Nursing home beds needed", "Nursing beds"},
 	"capacity.home_care_hours":            {"Home-care hours needed a week", "Home-care hours a week"},
-	"workforce.residential_fte":           {"Care staff in residential homes (full-time equivalent)", "Residential care staff (FTE)"},
-	"workforce.nursing_fte":               {"Care and nursing staff in nursing homes (full-time equivalent)", "Nursing home staff (FTE)"},
-	"workforce.home_care_fte":             {"Home-care workers (full-time equivalent)", "Home-care workers (FTE)"},
-	"workforce.total_fte":                 {"All care staff (full-time equivalent)", "All care staff (FTE)"},
-	"cost.residential":                    {"Cost of residential care a year", "Residential care cost"},
-	"cost.nursing":                        {"Cost of nursing care a year", "Nursing care cost"},
-	"cost.home_care":                      {"Cost of home care a year", "Home care cost"},
-	"cost.direct_payments":                {"Cost of direct payments a year", "Direct payments cost"},
-	"cost.day_care":                       {"Cost of day care a year", "Day care cost"},
-	"cost.meals":                          {"Cost of meals a year", "Meals cost"},
-	"cost.total":                          {"Total cost of care a year", "Total cost"},
+	forecast.MeasureNotCouncilFunded: {"Care-home residents not funded by the council: self-funders, and also NHS-funded residents and other councils' placements, " +
+		"estimated from CQC beds at the stated occupancy less the residents the council supports", "Care-home residents not council-funded"},
+	forecast.MeasureWholeMarketResidents: {"All care-home residents in the area, council-supported and not (the whole market)", "Care-home residents, whole market"},
+	forecast.MeasureWholeMarketBeds:      {"Care-home beds the whole market needs: all its residents ÷ occupancy", "Care-home beds, whole market"},
+	forecast.MeasureWholeMarketBedsGap:   {"Care-home beds the whole market needs, less the CQC beds in place", "Care-home bed gap, whole market"},
+	"capacity.residential_beds_gap":      {"Residential care home beds the council's residents need, less the CQC beds in place", "Residential bed gap"},
+	"capacity.nursing_beds_gap":          {"Nursing home beds the council's residents need, less the CQC beds in place", "Nursing bed gap"},
+	"workforce.residential_fte":          {"Care staff in residential homes (full-time equivalent)", "Residential care staff (FTE)"},
+	"workforce.nursing_fte":              {"Care and nursing staff in nursing homes (full-time equivalent)", "Nursing home staff (FTE)"},
+	"workforce.home_care_fte":            {"Home-care workers (full-time equivalent)", "Home-care workers (FTE)"},
+	"workforce.total_fte":                {"All care staff (full-time equivalent)", "All care staff (FTE)"},
+	"cost.residential":                   {"Cost of residential care a year", "Residential care cost"},
+	"cost.nursing":                       {"Cost of nursing care a year", "Nursing care cost"},
+	"cost.home_care":                     {"Cost of home care a year", "Home care cost"},
+	"cost.direct_payments":               {"Cost of direct payments a year", "Direct payments cost"},
+	"cost.day_care":                      {"Cost of day care a year", "Day care cost"},
+	"cost.meals":                         {"Cost of meals a year", "Meals cost"},
+	"cost.total":                         {"Total cost of care a year", "Total cost"},
 }
 
 // label returns a measure's long label.
@@ -185,6 +192,7 @@ var leverNames = map[string]string{
 	forecast.LeverAdmissionAvoidance:   "Care-home admission avoidance",
 	forecast.LeverEligibility:          "Eligibility change",
 	forecast.LeverUnitCostGrowth:       "Unit-cost growth",
+	forecast.LeverNotCouncilFunded:     "Share of care-home residents not funded by the council",
 }
 
 // leverTitle names one lever of a scenario for people: its label, else its type (and measure

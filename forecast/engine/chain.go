@@ -270,6 +270,7 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 				shiftShare = 1 - (1-shiftShare)*(1-dr.cum[i][k]/100)
 			}
 		}
+		careHomes := 0.0 // council-supported care-home residents from population and need alone
 		for s := range numServices {
 			for g := range numGroups {
 				u := use[s][g]
@@ -286,6 +287,9 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 				}
 				if dr.mult != nil {
 					x *= dr.mult[k][s][g]
+				}
+				if s == svcResidential || s == svcNursing {
+					careHomes += x
 				}
 				svc[s][g] = x * trend[s] * elig
 			}
@@ -322,6 +326,14 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 		row[p.mWork.nur.off] = nur
 		row[p.mWork.home.off] = home
 		row[p.mWork.total.off] = res + nur + home
+		// The whole care-home market: the council's residents and those it does not fund.
+		if m := &p.mMarket; m.notFunded != nil {
+			nf := p.notCouncilFunded(d, k, dr, active, careHomes)
+			all := tot[svcResidential] + tot[svcNursing] + nf
+			row[m.notFunded.off] = nf
+			row[m.residents.off] = all
+			row[m.beds.off] = all / occ
+		}
 		// Cost.
 		price := 1.0
 		for i := range p.levers {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/carecast/carecast/forecast"
@@ -49,6 +50,9 @@ func (p *plan) newDrivers() *drivers {
 	}
 	for _, m := range []*measureDef{p.mCap.resBeds, p.mCap.nurBeds, p.mCap.hours, p.mWork.total, p.mCostTot} {
 		add(m, 0, 0)
+	}
+	if p.mMarket.beds != nil {
+		add(p.mMarket.beds, 0, 0)
 	}
 	d.parts = append(d.parts, "demography")
 	for g := range 4 {
@@ -147,6 +151,9 @@ func (d *drivers) rows(r *Result, a, k int, yield func(forecast.ResultRow) bool)
 	for t, tg := range d.targets {
 		for part := range d.parts {
 			v := d.vals[base+t*len(d.parts)+part]
+			if math.IsNaN(v) {
+				continue // a whole-market measure of an area without care home beds
+			}
 			if !yield(forecast.ResultRow{ScenarioID: r.Provenance.ScenarioID, RunID: r.Provenance.RunID, AreaCode: area.Code,
 				AreaName: area.Name, Year: r.Years[k], Measure: d.name(t, part), Unit: tg.m.unit, Sex: "all", AgeBand: tg.band,
 				Mean: v, P10: v, P50: v, P90: v}) {

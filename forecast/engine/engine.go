@@ -31,6 +31,12 @@
 //     from the scenario, else the data's (the council's, else England's, latest year), else
 //     carecast's illustrative defaults. Where the data gives supply (beds, home-care hours a
 //     week, staff FTE) for an area reported, the gap is what is needed minus that supply.
+//   - The whole care-home market (market.go): where the data gives care home beds, each
+//     council's residents not funded by it are estimated as beds × occupancy − its supported
+//     residential and nursing residents in the year of that activity, and held at that share of
+//     all care-home residents (or the share a not_council_funded_share lever sets), growing with
+//     the council's care-home residents as projected from population and need; whole-market
+//     residents, beds and the bed gap follow (forecast.MeasureNotCouncilFunded).
 //   - Drivers: the change since the base year is split, in this order, into demography, each
 //     population lever, each prevalence lever, each service lever and unit-cost growth; each
 //     part is the difference between successive evaluations, so the parts add up exactly.
@@ -64,6 +70,7 @@ type Engine struct {
 	index     map[string]int // district code → index
 	council   []string       // council of each district
 	under     map[string][]int
+	supply    map[supplyKey][]SupplyRow // Inputs.Supply by area, service and unit
 	calMu     sync.Mutex
 	cal       map[calKey]*calEntry
 	svcMu     sync.Mutex
@@ -183,11 +190,19 @@ func New(in *Inputs) (*Engine, error) {
 			return nil, fmt.Errorf("engine: district %s has no council above it", d)
 		}
 	}
+	e.supply = map[supplyKey][]SupplyRow{}
+	for _, s := range in.Supply {
+		k := supplyKey{s.Area, s.Service, s.Unit}
+		e.supply[k] = append(e.supply[k], s)
+	}
 	if err := e.buildModel(); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
+
+// supplyKey indexes supply rows by area, service and unit.
+type supplyKey struct{ area, service, unit string }
 
 // Inputs returns the engine's inputs (read-only).
 func (e *Engine) Inputs() *Inputs { return e.in }

@@ -503,6 +503,9 @@ func clampLever(typ string, v float64) float64 {
 		return max(v, -100)
 	case forecast.LeverDwellings:
 		return max(v, 0)
+	case forecast.LeverNotCouncilFunded:
+		r := forecast.LeverRanges[typ]
+		return min(max(v, r.Min), r.Max)
 	default: // annual % changes
 		return max(v, -99)
 	}

@@ -71,6 +71,13 @@ type plan struct {
 	mCost    [numServices]*measureDef
 	mCostTot *measureDef
 	gaps     []gapDef // capacity and staff gaps against supply, when the data has supply
+	// mMarket are the whole care-home market's measures (forecast.MeasureNotCouncilFunded and
+	// the rest), when the data has supply; marketShare is the base share of care-home residents
+	// not funded by their council, by district (its council's; NaN where there is no estimate).
+	mMarket struct {
+		notFunded, residents, beds *measureDef
+	}
+	marketShare []float64
 
 	districtCost [][numServices]float64 // unit cost of each service for each district's council
 
@@ -117,6 +124,7 @@ func (e *Engine) newPlan(sc forecast.Scenario, checked bool) (*plan, error) {
 	p.notes = append(p.notes, p.rates.notes...)
 	p.layout()
 	p.prepareAreas() // before the levers: dwellings without areas spread over the run's districts
+	p.prepareMarket()
 	if err := p.prepareLevers(); err != nil {
 		return nil, err
 	}
@@ -180,31 +188,41 @@ func (p *plan) layout() {
 	p.mCostTot = p.add("cost.total", p.costUnit, sexAll, band18)
 	if len(p.e.in.Supply) > 0 {
 		for _, g := range []struct {
-			of            *measureDef
-			service, unit string
-		}{{p.mCap.resBeds, "residential", "beds"}, {p.mCap.nurBeds, "nursing", "beds"}, {p.mCap.hours, "home_care", "hours_per_week"},
-			{p.mWork.total, "all", "staff_fte"}} {
-			p.gaps = append(p.gaps, gapDef{of: g.of, service: g.service, unit: g.unit,
+			of       *measureDef
+			services []string
+			unit     string
+		}{{p.mCap.resBeds, []string{"residential"}, "beds"}, {p.mCap.nurBeds, []string{"nursing"}, "beds"},
+			{p.mCap.hours, []string{"home_care"}, "hours_per_week"}, {p.mWork.total, []string{"all"}, "staff_fte"}} {
+			p.gaps = append(p.gaps, gapDef{of: g.of, services: g.services, unit: g.unit,
 				m: p.add(g.of.name+"_gap", g.of.unit, sexAll, band18)})
 		}
+		// The whole care-home market (forecast.MeasureNotCouncilFunded): after the council's
+		// measures, so that theirs keep their places.
+		p.mMarket.notFunded = p.add(forecast.MeasureNotCouncilFunded, forecast.UnitResidents, sexAll, band18)
+		p.mMarket.residents = p.add(forecast.MeasureWholeMarketResidents, forecast.UnitResidents, sexAll, band18)
+		p.mMarket.beds = p.add(forecast.MeasureWholeMarketBeds, forecast.UnitBeds, sexAll, band18)
+		p.gaps = append(p.gaps, gapDef{of: p.mMarket.beds, services: careHomeServices, unit: "beds",
+			m: p.add(forecast.MeasureWholeMarketBedsGap, forecast.UnitBeds, sexAll, band18)})
 	}
 }
 
-// gapDef is a capacity or staff gap: what is needed (of) minus the supply in place of a
-// service in a unit, for areas whose supply the data gives (docs/design.md §4, step 4).
+// careHomeServices are the supply services whose beds make up the care-home market: CQC's
+// beds in homes without nursing and in homes with nursing.
+var careHomeServices = []string{"residential", "nursing"}
+
+// gapDef is a capacity or staff gap: what is needed (of) minus the supply in place of the
+// services in a unit, summed, for areas whose supply the data gives (docs/design.md §4, step 4).
 type gapDef struct {
-	of, m         *measureDef
-	service, unit string
+	of, m    *measureDef
+	services []string
+	unit     string
 }
 
 // supplyAt returns area's supply of a service in a unit in year: the latest given at or before
 // year (or the earliest given, for years before the data).
 func (p *plan) supplyAt(area, service, unit string, year int) (float64, bool) {
 	best, bestYear, found := 0.0, 0, false
-	for _, s := range p.e.in.Supply {
-		if s.Area != area || s.Service != service || s.Unit != unit {
-			continue
-		}
+	for _, s := range p.e.supply[supplyKey{area, service, unit}] {
 		better := !found || (s.Year <= year && (bestYear > year || s.Year > bestYear)) || (s.Year > year && bestYear > year && s.Year < bestYear)
 		if better {
 			best, bestYear, found = s.Capacity, s.Year, true
@@ -213,11 +231,24 @@ func (p *plan) supplyAt(area, service, unit string, year int) (float64, bool) {
 	return best, found
 }
 
-// areaSupply returns an output area's supply of a service in a unit in year: its own rows, or
-// for a region or England the sum over the councils it covers when every one of them has
-// supply. A district of a county has none (the data gives supply by council).
-func (p *plan) areaSupply(area outArea, service, unit string, year int) (float64, bool) {
-	if v, ok := p.supplyAt(area.code, service, unit, year); ok {
+// supplyOf returns an area's own supply of the services in a unit in year (supplyAt), summed
+// over the services it has rows of, and whether it has any.
+func (p *plan) supplyOf(area string, services []string, unit string, year int) (float64, bool) {
+	sum, found := 0.0, false
+	for _, s := range services {
+		if v, ok := p.supplyAt(area, s, unit, year); ok {
+			sum += v
+			found = true
+		}
+	}
+	return sum, found
+}
+
+// areaSupply returns an output area's supply of the services in a unit in year: its own rows
+// (supplyOf), or for a region or England the sum over the councils it covers when every one
+// of them has supply. A district of a county has none (the data gives supply by council).
+func (p *plan) areaSupply(area outArea, services []string, unit string, year int) (float64, bool) {
+	if v, ok := p.supplyOf(area.code, services, unit, year); ok {
 		return v, true
 	}
 	info := p.e.areas[area.code]
@@ -232,7 +263,7 @@ func (p *plan) areaSupply(area outArea, service, unit string, year int) (float64
 	}
 	sum := 0.0
 	for _, c := range councils {
-		v, ok := p.supplyAt(c, service, unit, year)
+		v, ok := p.supplyOf(c, services, unit, year)
 		if !ok {
 			return 0, false
 		}
@@ -252,7 +283,7 @@ func (p *plan) applyGaps(stats ...[]float64) {
 		for k, year := range p.years {
 			row := (a*len(p.years) + k) * p.nCells
 			for _, g := range p.gaps {
-				supply, ok := p.areaSupply(area, g.service, g.unit, year)
+				supply, ok := p.areaSupply(area, g.services, g.unit, year)
 				for _, v := range stats {
 					if v == nil {
 						continue

@@ -90,7 +90,12 @@ type serviceRates struct {
 	years []int                                       // activity years used, all services
 	// series[k] is the activity service k's rates come from, and its years.
 	series [numServices]ServiceSeries
-	notes  []string
+	// careHomes is each council's residential and nursing residents (18-64 and 65+) in the
+	// latest year of each service's series at its base use rates: the council-supported
+	// residents that the care-home market estimate (plan.estimateMarket) takes from the
+	// occupied beds.
+	careHomes map[string]float64
+	notes     []string
 }
 
 // serviceRates computes (once per set of drivers, their evidence and settings) the base use rates.
@@ -516,6 +521,38 @@ func (e *Engine) buildServiceRates(k svcKey, scheds []*schedule, drivers [numSer
 	}
 	for _, c := range councils {
 		fill(c, sources[c], byRegion[regionOf(c)], all)
+	}
+	// Each council's care-home residents in the latest year of each care-home service's
+	// series, at the rates the projection uses (its own, or the wider pooled rate for an age
+	// group it did not report) × its people (18-64) or people in need (65+) that year: with
+	// one year of activity, the activity itself where the council reported it.
+	r.careHomes = map[string]float64{}
+	for _, c := range councils {
+		sum := 0.0
+		for _, s := range []int{svcResidential, svcNursing} {
+			if len(svcYears[s]) == 0 {
+				continue
+			}
+			dd, ok := denOf(c, svcYears[s][len(svcYears[s])-1])
+			if !ok {
+				continue
+			}
+			use, older := r.use[c], r.older[c]
+			for g := range numGroups {
+				u := use[s][g]
+				if math.IsNaN(u) {
+					continue
+				}
+				if g == grpOlder && len(drivers[s]) > 0 && !k.perHead {
+					for i, dv := range drivers[s] {
+						sum += older[s][i] * dd.need[dv.sched]
+					}
+					continue
+				}
+				sum += u * dd.group[g]
+			}
+		}
+		r.careHomes[c] = sum
 	}
 	for reg, srcs := range byRegion {
 		fill(reg, srcs, all)

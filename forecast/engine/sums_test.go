@@ -28,6 +28,7 @@ func everyLever() forecast.Scenario {
 		{Type: forecast.LeverAdmissionAvoidance, Value: 5, Start: 2024, End: 2024, Areas: []string{"E09000033", lancs}},
 		{Type: forecast.LeverEligibility, Value: -3, Start: 2025, End: 2028, Profile: "back_loaded"},
 		{Type: forecast.LeverUnitCostGrowth, Value: 1.5, Start: 2023, End: 2045},
+		{Type: forecast.LeverNotCouncilFunded, Value: 0.4, Low: ptr(0.3), High: ptr(0.5), Start: 2026, End: 2030, Areas: []string{yorks}},
 	}}
 }
 
@@ -58,9 +59,10 @@ func TestDistrictsSumToAreas(t *testing.T) {
 			gapCells++
 		}
 	}
-	// Residential and nursing beds, 2022 to 2045 (24 years); the data has no home-care hours or staff supply.
-	if years := forecast.DefaultHorizon - forecast.DefaultBaseYear + 1; gapCells != 2*years {
-		t.Errorf("England has %d supply gap cells, want the 2 bed gaps × %d years", gapCells, years)
+	// Residential, nursing and whole-market care-home beds, 2022 to 2045 (24 years); the data
+	// has no home-care hours or staff supply.
+	if years := forecast.DefaultHorizon - forecast.DefaultBaseYear + 1; gapCells != 3*years {
+		t.Errorf("England has %d supply gap cells, want the 3 bed gaps × %d years", gapCells, years)
 	}
 	check := func(parent string, children []string) {
 		t.Helper()
@@ -174,15 +176,15 @@ func TestDriversAddUp(t *testing.T) {
 			}
 		}
 		flush()
-		// demography, 11 levers, and prices in cash terms.
-		if want := 12 + map[string]int{"real": 0, "cash": 1}[terms]; len(parts) != want {
+		// demography, 12 levers, and prices in cash terms.
+		if want := 13 + map[string]int{"real": 0, "cash": 1}[terms]; len(parts) != want {
 			t.Errorf("%s: %d driver parts %v, want %d", terms, len(parts), parts, want)
 		}
 		if terms == "cash" && !parts["prices"] {
 			t.Errorf("cash terms without a prices part: %v", parts)
 		}
-		// population, 7 need measures, 6 services, 2 bed counts, hours, FTE, cost.
-		if len(targets) != 19 {
+		// population, 7 need measures, 6 services, 2 bed counts, hours, FTE, cost, whole-market beds.
+		if len(targets) != 20 {
 			t.Errorf("%s: %d driver targets: %v", terms, len(targets), targets)
 		}
 		if checked != len(r.Areas)*len(r.Years)*len(targets) {
@@ -217,7 +219,7 @@ func TestDriversGroupOrder(t *testing.T) {
 	}
 	want := []string{"demography", "3_mortality_improvement", "4_migration", "5_dwellings", "6_dwellings", "1_prevalence_trend_dementia",
 		"2_morbidity_compression", "7_service_trend_home_care", "8_shift_residential_to_home_care", "9_admission_avoidance",
-		"10_eligibility_change", "11_unit_cost_growth", "prices"}
+		"10_eligibility_change", "12_not_council_funded_share", "11_unit_cost_growth", "prices"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("driver parts\n got %v\nwant %v", got, want)
 	}
