@@ -291,17 +291,18 @@ func sameRow(i, j int, views [][]uint32) bool {
 	return true
 }
 
-// cmpRows compares rows i and j by views, as cmpKey compares their keyOf.
-func cmpRows(i, j int, views [][]uint32) int {
-	for _, v := range views {
+// cmpRowsAt compares rows i and j by views, as cmpKey compares their keyOf, and says at which
+// view they first differ (len(views) if at none).
+func cmpRowsAt(i, j int, views [][]uint32) (d, at int) {
+	for k, v := range views {
 		if a, b := v[i], v[j]; a != b {
 			if a < b {
-				return -1
+				return -1, k
 			}
-			return 1
+			return 1, k
 		}
 	}
-	return 0
+	return 0, len(views)
 }
 
 // describeKey renders a key for messages.
@@ -321,7 +322,14 @@ func describeKey(k rowKey, cols ...*column) string {
 // dupCheck reports rows whose key columns repeat an earlier row's, naming the first. Files
 // sorted by their key (as carecast writes them: pass the columns in sort order) are checked in
 // one pass with no extra memory; others are sorted by key first.
-func (c *checker) dupCheck(cols ...*column) {
+func (c *checker) dupCheck(cols ...*column) { c.dupCheckRuns(0, cols...) }
+
+// dupCheckRuns is dupCheck that also measures, when the rows are in key order with no repeat,
+// the runs of rows that share the first prefix key columns: it returns their common length, or
+// 0 if the rows are not so ordered, repeat, or the runs differ in length. A grid check on
+// those columns, of a file whose key values all passed, then knows from the length alone
+// whether every group is complete (see decodePopulation).
+func (c *checker) dupCheckRuns(prefix int, cols ...*column) (run int) {
 	n := c.t.rows
 	report := func(first, i int, k rowKey) {
 		c.r.add(i+1, cols[len(cols)-1].spec.name, RuleDuplicate, "duplicate key %s (first at row %d)", describeKey(k, cols...), first+1)
@@ -330,27 +338,46 @@ func (c *checker) dupCheck(cols ...*column) {
 	// first row out of order sends the file to the sort below.
 	sorted := true
 	var repeats [][2]int32 // (first row, duplicate row)
+	uniform := prefix > 0 && n > 0
+	start := 0 // the first row of the current run
 	if n > 0 {
 		first, views := 0, keyViews(cols...)
 		for i := 1; i < n && sorted; i++ {
-			switch d := cmpRows(i-1, i, views); {
+			d, at := cmpRowsAt(i-1, i, views)
+			switch {
 			case d > 0:
 				sorted = false
 			case d == 0:
 				repeats = append(repeats, [2]int32{int32(first), int32(i)})
 			default:
 				first = i
+				if uniform && at < prefix {
+					if run == 0 {
+						run = i - start
+					} else if i-start != run {
+						uniform = false
+					}
+					start = i
+				}
 			}
 		}
 	}
 	if sorted {
 		for _, d := range repeats {
 			if c.full() {
-				return
+				return 0
 			}
 			report(int(d[0]), int(d[1]), keyOf(int(d[1]), cols...))
 		}
-		return
+		if !uniform || len(repeats) > 0 {
+			return 0
+		}
+		if run == 0 {
+			run = n // one run
+		} else if n-start != run {
+			return 0
+		}
+		return run
 	}
 	keys := make([]rowKey, n)
 	idx := make([]int32, n)
@@ -371,10 +398,11 @@ func (c *checker) dupCheck(cols ...*column) {
 	slices.SortFunc(dups, func(a, b [2]int32) int { return int(a[1] - b[1]) })
 	for _, d := range dups {
 		if c.full() {
-			return
+			return 0
 		}
 		report(int(d[0]), int(d[1]), keys[d[1]])
 	}
+	return 0
 }
 
 func cmpKey(a, b rowKey) int {

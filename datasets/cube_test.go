@@ -63,3 +63,19 @@ func TestCubeAccept(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A sorted file whose every area-year lacks the same age has runs of one length, but not 182:
+// the grid check still runs and names each gap.
+func TestSortedUniformGap(t *testing.T) {
+	var rows []Population
+	for _, r := range validPopulation() {
+		if r.Age != 7 {
+			rows = append(rows, r)
+		}
+	}
+	_, err := Read[Population](encode(t, rows), ReadOptions{})
+	ps := problemsOf(t, err)
+	if len(ps) != 2 || ps[0].Rule != RuleGap || !strings.Contains(ps[0].Message, "E06000001") || !strings.Contains(ps[1].Message, "E06000002") {
+		t.Fatalf("got %v", err)
+	}
+}
