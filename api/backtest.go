@@ -32,15 +32,33 @@ func BundleBacktest(b *datasets.Bundle) BacktestSource {
 
 // BacktestReport is the answer of GET /v1/backtest.
 type BacktestReport struct {
-	Headline *BacktestSummary `json:"headline" doc:"The contest's headline: people 60+ in 2020 in districts, carecast (from what was known in 2016) against the benchmark. Null when the data has no benchmark."`
-	Notes    []string         `json:"notes" doc:"What each back-test used, and what it could not avoid using."`
-	Sources  []string         `json:"sources" doc:"The publications of the data the back-tests used."`
+	Contest2018 *BacktestContest2018 `json:"contest_2018" doc:"The main contest: every district's people by age band in 2020 and 2022, carecast projecting from mid-2018 with only what ONS's 2018-based projection could know, side by side with that projection and with no change since 2018. Null when the data has no 2018-based projection."`
+	Headline    *BacktestSummary     `json:"headline" doc:"The contest's headline: people 60+ in 2020 in districts, carecast (from what was known in 2016) against the benchmark. Null when the data has no benchmark."`
+	Notes       []string             `json:"notes" doc:"What each back-test used, and what it could not avoid using."`
+	Sources     []string             `json:"sources" doc:"The publications of the data the back-tests used."`
 	// Summaries and Rows are filtered by the query.
 	Summaries          []BacktestSummary         `json:"summaries" doc:"Scores by back-test, level, measure, age band, and year or horizon (both absent: pooled). Filtered like rows (area does not apply)."`
 	Sensitivity        []BacktestSensitivity     `json:"sensitivity" doc:"Each back-test's headline scored with variants of the method or of what it knows: the contest (population-2016) and every service measure together (services)."`
 	PopulationCoverage []BacktestPopCoverage     `json:"population_coverage" doc:"How often the outturn fell inside the 80% intervals of the population error model (fitted on population-2011) in the contest's districts, by age band: an out-of-sample check."`
 	ServiceCoverage    []BacktestServiceCoverage `json:"service_coverage" doc:"How often councils' service use fell inside the 80% intervals, by measure, age band and horizon (measure absent: every service together; horizon absent: pooled). Empty without service activity."`
 	Rows               []BacktestRow             `json:"rows" doc:"Every scored forecast that passes the filters: population rows sorted by back-test, level, area, age band and year; then service rows by measure, age band, council, origin and year."`
+}
+
+// BacktestContest2018 is the 2018-origin population contest (see forecast/backtest.Contest2018).
+type BacktestContest2018 struct {
+	BenchmarkName string                 `json:"benchmark_name"`
+	Scores        []BacktestContestScore `json:"scores" doc:"By year (2020, 2022) and age band."`
+	Notes         []string               `json:"notes"`
+}
+
+// BacktestContestScore is one year and age band of the 2018 contest, each forecast scored over
+// the same districts.
+type BacktestContestScore struct {
+	Year     int            `json:"year"`
+	AgeBand  string         `json:"age_band"`
+	Carecast BacktestScores `json:"carecast"`
+	ONS      BacktestScores `json:"ons" doc:"ONS's 2018-based subnational projection, principal."`
+	NoChange BacktestScores `json:"no_change" doc:"Every district as at mid-2018."`
 }
 
 // BacktestRow is one scored forecast: an area's population in one age band and year, forecast
@@ -238,6 +256,14 @@ func backtestBody(rep *backtest.Report, svc *backtest.ServiceReport) *BacktestRe
 		Notes: slices.Clone(rep.Notes), Sources: slices.Clone(rep.Sources),
 		Summaries: []BacktestSummary{}, Sensitivity: []BacktestSensitivity{},
 		PopulationCoverage: []BacktestPopCoverage{}, ServiceCoverage: []BacktestServiceCoverage{},
+	}
+	if c := rep.Contest2018; c != nil {
+		body := &BacktestContest2018{BenchmarkName: c.BenchmarkName, Notes: slices.Clone(c.Notes), Scores: []BacktestContestScore{}}
+		for _, s := range c.Scores {
+			body.Scores = append(body.Scores, BacktestContestScore{Year: s.Year, AgeBand: s.AgeBand,
+				Carecast: scoresBody(s.Carecast), ONS: scoresBody(s.ONS), NoChange: scoresBody(s.Same)})
+		}
+		out.Contest2018 = body
 	}
 	if h, ok := rep.Summary(backtest.Headline); ok {
 		b := summaryBody(h)

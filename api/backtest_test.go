@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/store"
@@ -190,6 +191,23 @@ func TestBacktestDefaultData(t *testing.T) {
 	}
 	if contest != h.Ours.N || len(rep.PopulationCoverage) == 0 {
 		t.Fatalf("%d contest rows for %d districts; %d coverage rows", contest, h.Ours.N, len(rep.PopulationCoverage))
+	}
+	// The 2018 contest leads, with the very scores the back-test computed (the CLI prints the
+	// same report): 2 years × 6 bands on 296 districts.
+	direct, _, err := datasets.RunBacktests(t.Context(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Contest2018
+	if c == nil || len(c.Scores) != 12 || direct.Contest2018 == nil {
+		t.Fatalf("contest_2018: %+v", c)
+	}
+	for i, s := range c.Scores {
+		d := direct.Contest2018.Scores[i]
+		if s.Year != d.Year || s.AgeBand != d.AgeBand || s.Carecast.N != 296 || *s.Carecast.MAPE != d.Carecast.MAPE ||
+			*s.ONS.MAPE != d.ONS.MAPE || *s.NoChange.MAPE != d.Same.MAPE {
+			t.Fatalf("contest_2018 score %d: API %+v, back-test %+v", i, s, d)
+		}
 	}
 	if len(b.ServiceActivity) > 0 {
 		want(t, ts.do(http.MethodGet, "/v1/backtest?backtest=services", "", nil), http.StatusOK).json(t, &rep)

@@ -28,6 +28,15 @@ func RunBacktests(ctx context.Context, b *Bundle) (*backtest.Report, *backtest.S
 	if err != nil {
 		return nil, nil, fmt.Errorf("population back-test: %w", err)
 	}
+	if hasPrincipal(b) {
+		known, out, err := Contest2018Data(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rep.Contest2018, err = backtest.Contest2018Scores(ctx, known, out, backtest.Options{}); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(b.ServiceActivity) == 0 {
 		return rep, nil, nil
 	}

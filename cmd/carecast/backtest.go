@@ -97,6 +97,21 @@ func printBacktest(w io.Writer, rep *backtest.Report, svc *backtest.ServiceRepor
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	pct := func(v float64) string { return fmt.Sprintf("%.2f", v) }
 	sgn := func(v float64) string { return fmt.Sprintf("%+.2f", v) }
+	if c := rep.Contest2018; c != nil {
+		fmt.Fprintf(w, "Contest from mid-2018: districts' people by age in 2020 and 2022, from what was known in 2018, on %d districts (errors in %%)\n",
+			c.Scores[0].Carecast.N)
+		fmt.Fprintln(tw, "year\tband\tcarecast MAPE\tmedian\tP90\tbias\t|\tONS MAPE\tmedian\tP90\tbias\t|\tno change MAPE\tmedian\tP90\tbias\t")
+		for _, s := range c.Scores {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t|\t%s\t%s\t%s\t%s\t|\t%s\t%s\t%s\t%s\t\n", s.Year, s.AgeBand,
+				pct(s.Carecast.MAPE), pct(s.Carecast.MedianAPE), pct(s.Carecast.P90APE), sgn(s.Carecast.Bias),
+				pct(s.ONS.MAPE), pct(s.ONS.MedianAPE), pct(s.ONS.P90APE), sgn(s.ONS.Bias),
+				pct(s.Same.MAPE), pct(s.Same.MedianAPE), pct(s.Same.P90APE), sgn(s.Same.Bias))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "benchmark: %s\n\n", c.BenchmarkName)
+	}
 	if h, ok := rep.Summary(backtest.Headline); ok {
 		origin := 0
 		for _, r := range rep.Rows {

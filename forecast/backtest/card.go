@@ -209,6 +209,9 @@ func (c *card) accuracy() error {
 	h := c.head
 	c.p("## Accuracy")
 	c.p("")
+	if k := c.r.Contest2018; k != nil {
+		c.contest2018(k)
+	}
 	c.p("### The contest: people aged 60+ in 2020, from what was known in 2016")
 	c.p("")
 	c.p("Both projections are scored on the same %d districts against ONS's mid-2020 estimates.", h.Ours.N)
@@ -278,6 +281,35 @@ func (c *card) accuracy() error {
 	}
 	c.p("")
 	return c.origin2011()
+}
+
+// contest2018 writes the 2018-origin contest: every band and year, carecast against ONS's
+// projection and no change, and which wins each.
+func (c *card) contest2018(k *Contest2018Result) {
+	c.p("### The main contest: people by age in 2020 and 2022, from what was known in 2018")
+	c.p("")
+	c.p("carecast projects every district from its mid-2018 estimate knowing only what ONS's")
+	c.p("projection (%s) could use: the mid-2011 and mid-2018", k.BenchmarkName)
+	c.p("estimates, totals to 2018 and the national 2018-based assumptions. All three forecasts are")
+	c.p("scored on the same %d districts against ONS's mid-2020 estimates (the pre-Census series of", k.Scores[0].Carecast.N)
+	c.p("the base) and mid-2022 estimates (Census 2021 based). Errors in %.")
+	c.p("")
+	c.p("| year | age band | carecast MAPE | median | P90 | bias | ONS MAPE | median | P90 | bias | no change MAPE | bias | lowest MAPE |")
+	c.p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, s := range k.Scores {
+		best := "carecast"
+		switch {
+		case s.ONS.MAPE < s.Carecast.MAPE && s.ONS.MAPE <= s.Same.MAPE:
+			best = "ONS"
+		case s.Same.MAPE < s.Carecast.MAPE && s.Same.MAPE < s.ONS.MAPE:
+			best = "no change"
+		}
+		c.p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", s.Year, s.AgeBand,
+			num(s.Carecast.MAPE), num(s.Carecast.MedianAPE), num(s.Carecast.P90APE), signed(s.Carecast.Bias),
+			num(s.ONS.MAPE), num(s.ONS.MedianAPE), num(s.ONS.P90APE), signed(s.ONS.Bias),
+			num(s.Same.MAPE), signed(s.Same.Bias), best)
+	}
+	c.p("")
 }
 
 func (c *card) origin2011() error {

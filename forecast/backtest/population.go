@@ -34,7 +34,7 @@ type band struct {
 
 var bands = []band{
 	{"all", 0, 90}, {"0-17", 0, 17}, {"18-64", 18, 64}, {"18+", 18, 90}, {"60+", 60, 90}, {"60-64", 60, 64},
-	{"65+", 65, 90}, {"65-74", 65, 74}, {"65-84", 65, 84}, {"75-84", 75, 84}, {"85+", 85, 90}, {"90+", 90, 90},
+	{"65+", 65, 90}, {"65-74", 65, 74}, {"75+", 75, 90}, {"65-84", 65, 84}, {"75-84", 75, 84}, {"85+", 85, 90}, {"90+", 90, 90},
 }
 
 func bandNamed(name string) band {
@@ -88,6 +88,10 @@ type Report struct {
 	// rows carry the model's 80% intervals.
 	Errors   *PopulationErrorModel
 	Coverage []PopulationCoverage
+
+	// Contest2018 is the 2018-origin contest (Contest2018Scores), set by callers whose data
+	// has ONS's 2018-based projection; nil otherwise.
+	Contest2018 *Contest2018Result
 }
 
 // FitRow is a Fit in one back-test.
