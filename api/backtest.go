@@ -46,9 +46,17 @@ type BacktestReport struct {
 
 // BacktestContest2018 is the 2018-origin population contest (see forecast/backtest.Contest2018).
 type BacktestContest2018 struct {
-	BenchmarkName string                 `json:"benchmark_name"`
-	Scores        []BacktestContestScore `json:"scores" doc:"By year (2020, 2022) and age band."`
-	Notes         []string               `json:"notes"`
+	BenchmarkName string                   `json:"benchmark_name"`
+	Method        string                   `json:"method" doc:"carecast's method in the contest: its migration shape and mortality."`
+	Scores        []BacktestContestScore   `json:"scores" doc:"By year (2020, 2022) and age band."`
+	Sensitivity   []BacktestContestVariant `json:"sensitivity" doc:"carecast's scores with one choice of its method changed at a time (ons and no_change as in scores)."`
+	Notes         []string                 `json:"notes"`
+}
+
+// BacktestContestVariant is the 2018 contest scored with one variant of carecast's method.
+type BacktestContestVariant struct {
+	Name   string                 `json:"name"`
+	Scores []BacktestContestScore `json:"scores"`
 }
 
 // BacktestContestScore is one year and age band of the 2018 contest, each forecast scored over
@@ -258,10 +266,19 @@ func backtestBody(rep *backtest.Report, svc *backtest.ServiceReport) *BacktestRe
 		PopulationCoverage: []BacktestPopCoverage{}, ServiceCoverage: []BacktestServiceCoverage{},
 	}
 	if c := rep.Contest2018; c != nil {
-		body := &BacktestContest2018{BenchmarkName: c.BenchmarkName, Notes: slices.Clone(c.Notes), Scores: []BacktestContestScore{}}
-		for _, s := range c.Scores {
-			body.Scores = append(body.Scores, BacktestContestScore{Year: s.Year, AgeBand: s.AgeBand,
-				Carecast: scoresBody(s.Carecast), ONS: scoresBody(s.ONS), NoChange: scoresBody(s.Same)})
+		scores := func(in []backtest.ContestScore) []BacktestContestScore {
+			out := []BacktestContestScore{}
+			for _, s := range in {
+				out = append(out, BacktestContestScore{Year: s.Year, AgeBand: s.AgeBand,
+					Carecast: scoresBody(s.Carecast), ONS: scoresBody(s.ONS), NoChange: scoresBody(s.Same)})
+			}
+			return out
+		}
+		body := &BacktestContest2018{BenchmarkName: c.BenchmarkName, Notes: slices.Clone(c.Notes), Scores: scores(c.Scores),
+			Method:      fmt.Sprintf("migration: %s; mortality: %s", c.Options.Shape, c.Options.Mortality),
+			Sensitivity: []BacktestContestVariant{}}
+		for _, v := range c.Sensitivity {
+			body.Sensitivity = append(body.Sensitivity, BacktestContestVariant{Name: v.Name, Scores: scores(v.Scores)})
 		}
 		out.Contest2018 = body
 	}

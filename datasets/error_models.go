@@ -33,7 +33,7 @@ func RunBacktests(ctx context.Context, b *Bundle) (*backtest.Report, *backtest.S
 		if err != nil {
 			return nil, nil, err
 		}
-		if rep.Contest2018, err = backtest.Contest2018Scores(ctx, known, out, backtest.Options{}); err != nil {
+		if rep.Contest2018, err = backtest.Contest2018Scores(ctx, known, out, backtest.Contest2018Options); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -110,7 +110,35 @@ func printBacktest(w io.Writer, rep *backtest.Report, svc *backtest.ServiceRepor
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "benchmark: %s\n\n", c.BenchmarkName)
+		fmt.Fprintf(w, "benchmark: %s\n", c.BenchmarkName)
+		fmt.Fprintf(w, "method: migration %s; mortality %s\n\n", c.Options.Shape, c.Options.Mortality)
+		fmt.Fprintln(w, "Sensitivity of the 2018 contest: carecast's MAPE (%) with one choice changed")
+		head := "variant"
+		for _, col := range backtest.SensitivityColumns {
+			head += fmt.Sprintf("\t%s %d", col.AgeBand, col.Year)
+		}
+		fmt.Fprintln(tw, head+"\t")
+		line := func(name string, scores []backtest.ContestScore) {
+			fmt.Fprint(tw, name)
+			for _, col := range backtest.SensitivityColumns {
+				fmt.Fprintf(tw, "\t%s", pct(backtest.ContestMAPE(scores, col.Year, col.AgeBand)))
+			}
+			fmt.Fprintln(tw, "\t")
+		}
+		line("carecast (as above)", c.Scores)
+		for _, v := range c.Sensitivity {
+			line(v.Name, v.Scores)
+		}
+		ons := make([]backtest.ContestScore, len(c.Scores))
+		for i, s := range c.Scores {
+			ons[i] = s
+			ons[i].Carecast = s.ONS
+		}
+		line("ONS (benchmark)", ons)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
 	}
 	if h, ok := rep.Summary(backtest.Headline); ok {
 		origin := 0

@@ -310,6 +310,36 @@ func (c *card) contest2018(k *Contest2018Result) {
 			num(s.Same.MAPE), signed(s.Same.Bias), best)
 	}
 	c.p("")
+	c.p("carecast's method here: migration from %s; mortality from %s.", k.Options.Shape, k.Options.Mortality)
+	c.p("Its MAPE (%) with one choice changed at a time:")
+	c.p("")
+	head, rule := "| variant |", "|---|"
+	for _, col := range SensitivityColumns {
+		head += fmt.Sprintf(" %s %d |", col.AgeBand, col.Year)
+		rule += "---:|"
+	}
+	c.p("%s", head)
+	c.p("%s", rule)
+	line := func(name string, scores []ContestScore, pick func(ContestScore) float64) {
+		l := "| " + name + " |"
+		for _, col := range SensitivityColumns {
+			v := math.NaN()
+			for _, s := range scores {
+				if s.Year == col.Year && s.AgeBand == col.AgeBand {
+					v = pick(s)
+				}
+			}
+			l += " " + num(v) + " |"
+		}
+		c.p("%s", l)
+	}
+	ours := func(s ContestScore) float64 { return s.Carecast.MAPE }
+	line("carecast, as above", k.Scores, ours)
+	for _, v := range k.Sensitivity {
+		line(v.Name, v.Scores, ours)
+	}
+	line("ONS's projection", k.Scores, func(s ContestScore) float64 { return s.ONS.MAPE })
+	c.p("")
 }
 
 func (c *card) origin2011() error {

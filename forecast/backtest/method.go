@@ -22,6 +22,11 @@ const (
 	// ShapeNational gives every district the nation's net migration age profile, scaled so that
 	// its recorded total population is met: the simplest method that uses the totals.
 	ShapeNational
+	// ShapeResidual reads the district's net migration by age from how each cohort changed
+	// between the mid-2011 and the base-year estimates beyond what national mortality explains
+	// (the residual method), which also carries the district's own mortality relative to the
+	// nation's; its level, too, is then set from the totals. It needs the mid-2011 estimates.
+	ShapeResidual
 )
 
 // String names the shape as reports do.
@@ -31,6 +36,8 @@ func (s Shape) String() string {
 		return "synthetic cohorts from the base-year age structure, level from the totals"
 	case ShapeNational:
 		return "national age profile scaled to the totals"
+	case ShapeResidual:
+		return "each cohort's change from mid-2011 beyond national mortality, level from the totals"
 	}
 	return fmt.Sprintf("Shape(%d)", int(s))
 }
@@ -116,6 +123,12 @@ func (ix *index) project(n *National, base, origin, last int, opt Options, jumpO
 	}
 	r0 := model.Rates(base)
 	natRate := nationalCohortRate(n)
+	var est11 map[string]*population.Pop90
+	if opt.Shape == ShapeResidual {
+		if est11, err = ix.estimates(residualFrom); err != nil {
+			return nil, err
+		}
+	}
 	years := last - base
 	out := make([]population.Pop, years+1)
 	res := &run{base: base, origin: origin, last: last, pop: map[string][]population.Pop90{}}
@@ -135,8 +148,16 @@ func (ix *index) project(n *National, base, origin, last int, opt Options, jumpO
 		}
 		fit := Fit{Area: c, Fertility: fertilityFactor(p90, r0)}
 		var shape [forecast.NumSexes][population.NumAges]float64
-		if opt.Shape == ShapeCohort {
+		switch opt.Shape {
+		case ShapeCohort:
 			if err := cohortMigration(&shape, p90, &nation, &start, r0, &natRate, opt.Smoothing); err != nil {
+				return nil, fmt.Errorf("%s: %w", c, err)
+			}
+		case ShapeResidual:
+			if base-residualFrom < residualMinYears {
+				return nil, fmt.Errorf("the residual shape needs a base at least %d years after mid-%d, not %d", residualMinYears, residualFrom, base)
+			}
+			if err := residualMigration(&shape, est11[c], p90, &start, r0, &n.Population, base-residualFrom, opt.Smoothing); err != nil {
 				return nil, fmt.Errorf("%s: %w", c, err)
 			}
 		}
@@ -357,6 +378,86 @@ func cohortMigration(dst *[forecast.NumSexes][population.NumAges]float64, p, nat
 			c[x] = start[s][x] * (rel*(surv+natRate[s][x]*(1-q/2)) - surv) / (1 - q/2)
 		}
 		// Age at moving: M(x) = (c(x−1) + c(x))/2, so that (M(x) + M(x+1))/2 ≈ c(x).
+		dst[s][0] = c[0]
+		for x := 1; x < population.MaxAge; x++ {
+			dst[s][x] = 0.5 * (c[x-1] + c[x])
+		}
+		dst[s][population.MaxAge] = 0
+	}
+	return nil
+}
+
+// residualFrom is the year of the earlier single-year estimates that ShapeResidual compares the
+// base with, and residualMinYears the fewest years between them.
+const (
+	residualFrom     = 2011
+	residualMinYears = 5
+)
+
+// residualMigration writes into dst the district's yearly net migration by sex and age from
+// the residual method: the district at mid-2011 (p11) aged `years` years with the nation's
+// mortality at the base (r) and nothing else, against the district at the base (p). The log
+// ratio of each cohort's recorded to its expected size, a year, belongs to the cohort's middle
+// age on the way; it is smoothed across ages (Whittaker, weights the base population) and
+// applied to the cohorts at the base, so that a cohort aged x meets the yearly change its
+// predecessors met at x. Cohorts born since mid-2011 take the rate of the youngest measured.
+// The open group 90+ dies at the nation's mortality of its people 90 and over (natPop).
+func residualMigration(dst *[forecast.NumSexes][population.NumAges]float64, p11, p *population.Pop90,
+	start *population.Pop, r *population.Rates, natPop *population.Pop, years int, lambda float64) error {
+	const open = forecast.OpenAge
+	for s := range dst {
+		var qOpen, wOpen float64
+		for x := open; x <= population.MaxAge; x++ {
+			qOpen += natPop[s][x] * r.Q[s][x]
+			wOpen += natPop[s][x]
+		}
+		if wOpen > 0 {
+			qOpen /= wOpen
+		} else {
+			qOpen = r.Q[s][open]
+		}
+		// Age the 2011 district with national mortality.
+		exp := p11[s]
+		for range years {
+			var next [forecast.NumAges]float64
+			for x := 0; x < open; x++ {
+				next[x+1] += exp[x] * (1 - r.Q[s][x])
+			}
+			next[open] += exp[open] * (1 - qOpen)
+			exp = next
+		}
+		z := make([]float64, forecast.NumAges)
+		w := make([]float64, forecast.NumAges)
+		var mean float64
+		for x := years; x <= open; x++ {
+			mean += p[s][x]
+		}
+		mean /= float64(open - years + 1)
+		if mean == 0 {
+			dst[s] = [population.NumAges]float64{}
+			continue
+		}
+		// z at base age a: the cohort's yearly log change, placed at its middle age.
+		for a := years; a <= open; a++ {
+			if p[s][a] > 0 && exp[a] > 0 {
+				mid := a - (years+1)/2
+				z[mid] = math.Log(p[s][a]/exp[a]) / float64(years)
+				w[mid] = p[s][a] / mean
+			}
+		}
+		for x := open - (years+1)/2 + 1; x <= open; x++ {
+			z[x], w[x] = z[open-(years+1)/2], w[open-(years+1)/2] // beyond the oldest middle age: the oldest rate
+		}
+		zs, err := whittaker(z, w, lambda)
+		if err != nil {
+			return fmt.Errorf("%v: %w", forecast.Sex(s), err)
+		}
+		var c [population.NumAges]float64 // net migrants of the cohort aged x at the base, a year
+		for x := 0; x < population.MaxAge; x++ {
+			g := zs[min(x, open)]
+			g = max(min(g, math.Log1p(maxChange)), math.Log1p(-maxChange))
+			c[x] = start[s][x] * math.Expm1(g) * (1 - r.Q[s][x]/2)
+		}
 		dst[s][0] = c[0]
 		for x := 1; x < population.MaxAge; x++ {
 			dst[s][x] = 0.5 * (c[x-1] + c[x])
