@@ -84,6 +84,14 @@
 // ShapeNational (no shape, the level alone) is the simplest method that uses the totals; it
 // is scored as a sensitivity.
 //
+// ShapeResidual, carecast's method in the 2018 contest (Contest2018Options), replaces the
+// synthetic cohorts by measured ones: each district at mid-2011 is aged to the base with the
+// nation's mortality and nothing else, and the log ratio of each cohort's recorded size to
+// that expectation, a year, is its net migration rate, placed at the cohort's middle age on
+// the way and smoothed across ages (residualMigration). It also carries the district's own
+// mortality against the nation's. It needs single-year estimates at least five years before
+// the base, so the 2011 and 2016 back-tests cannot use it.
+//
 // The synthetic-cohort assumption fails where cohorts differ for historical reasons: cities
 // whose older cohorts came as young migrants decades ago show flat or rising shares at old
 // ages where their older people in fact leave (Birmingham's share of each cohort aged 40-80
