@@ -28,6 +28,7 @@ type Bundle struct {
 	UnitCosts        []UnitCost
 	Supply           []Supply
 	Deprivation      []Deprivation
+	ActivityHistory  []ActivityHistory
 
 	// Projections are supplied population projections kept in files of their own
 	// (ProjectionsDir): EagerProjections read with the data, the others on first use.
@@ -170,6 +171,10 @@ func (b *Bundle) load(k Kind, data []byte, o ReadOptions) (Summary, error) {
 		if b.Deprivation, err = Read[Deprivation](data, o); err == nil {
 			s = Summarize(b.Deprivation)
 		}
+	case KindActivityHistory:
+		if b.ActivityHistory, err = Read[ActivityHistory](data, o); err == nil {
+			s = Summarize(b.ActivityHistory)
+		}
 	default:
 		return s, fmt.Errorf("loading datasets: kind %q is not loadable here", k)
 	}
@@ -209,6 +214,7 @@ func (b *Bundle) WriteDir(dir string) error {
 		write(KindUnitCosts, len(b.UnitCosts), func(p string) error { return WriteFile(p, b.UnitCosts) }),
 		write(KindSupply, len(b.Supply), func(p string) error { return WriteFile(p, b.Supply) }),
 		write(KindDeprivation, len(b.Deprivation), func(p string) error { return WriteFile(p, b.Deprivation) }),
+		write(KindActivityHistory, len(b.ActivityHistory), func(p string) error { return WriteFile(p, b.ActivityHistory) }),
 	)
 }
 

@@ -126,7 +126,7 @@ func TestCSVSameAsParquet(t *testing.T) {
 	})
 	t.Run("every kind", func(t *testing.T) {
 		seeds := seedFiles(t)
-		for _, data := range seeds[len(seeds)-10:] {
+		for _, data := range seeds[len(seeds)-kindSeeds:] {
 			k, err := DetectKind(data)
 			if err != nil {
 				t.Fatal(err)
@@ -186,6 +186,8 @@ func csvOfKind(t testing.TB, k Kind, data []byte) []byte {
 		err = WriteCSV(&buf, b.UnitCosts)
 	case KindSupply:
 		err = WriteCSV(&buf, b.Supply)
+	case KindActivityHistory:
+		err = WriteCSV(&buf, b.ActivityHistory)
 	default:
 		t.Fatalf("no CSV writer for %s here", k)
 	}
@@ -312,7 +314,7 @@ func TestCSVProblemLimit(t *testing.T) {
 // never allocate more than AllocBound of the input's size.
 func FuzzReadCSV(f *testing.F) {
 	seeds := seedFiles(f)
-	for _, s := range seeds[len(seeds)-10:] {
+	for _, s := range seeds[len(seeds)-kindSeeds:] {
 		k, err := DetectKind(s)
 		if err != nil {
 			f.Fatal(err)

@@ -29,9 +29,13 @@ func seedFiles(t testing.TB) [][]byte {
 		encode(t, []ServiceActivity{{AreaCode: "E92000001", Year: 2013, Service: "home_care", AgeBand: "65+", Measure: "clients", Value: 10, Source: "s"}}),
 		encode(t, []UnitCost{{AreaCode: "E92000001", Year: 2022, Service: "nursing", Unit: "week", Cost: 900, PriceBase: "2022-23", Source: "s"}}),
 		encode(t, []Supply{{AreaCode: "E92000001", Year: 2022, Service: "nursing", Capacity: 100, Unit: "beds", Source: "s"}}),
+		encode(t, []ActivityHistory{{AreaCode: "E92000001", Year: 2013, Service: "residential", AgeBand: "65+", Provision: "total", Measure: "weeks", Definition: DefinitionPSSEX1, Value: 10, Source: "s"}}),
 	)
 	return seeds
 }
+
+// kindSeeds is the number of seedFiles that are small valid files, one per kind (the last ones).
+const kindSeeds = 11
 
 // FuzzRead feeds arbitrary bytes to the reader of every kind: it must never panic, and never
 // allocate more than AllocBound of the input's size and a 65,536-row cap, whatever row count

@@ -175,6 +175,8 @@ func Validate(k Kind, data []byte, opts ReadOptions) (Summary, error) {
 		return validateAs[Supply](data, opts)
 	case KindDeprivation:
 		return validateAs[Deprivation](data, opts)
+	case KindActivityHistory:
+		return validateAs[ActivityHistory](data, opts)
 	}
 	_, err := ParseKind(string(k))
 	return Summary{}, err

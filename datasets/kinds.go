@@ -27,12 +27,13 @@ const (
 	KindUnitCosts        Kind = "unit_costs"
 	KindSupply           Kind = "supply"
 	KindDeprivation      Kind = "deprivation"
+	KindActivityHistory  Kind = "activity_history"
 )
 
 // Kinds lists every canonical kind in a stable order.
 var Kinds = []Kind{KindAreas, KindPopulation, KindPopulationOldest, KindPopulationTotals,
 	KindMortality, KindFertility, KindMigration, KindLifeExpectancy, KindPrevalence,
-	KindServiceActivity, KindUnitCosts, KindSupply, KindDeprivation}
+	KindServiceActivity, KindUnitCosts, KindSupply, KindDeprivation, KindActivityHistory}
 
 // ParseKind returns the Kind named s, or an error listing the kinds.
 func ParseKind(s string) (Kind, error) {
@@ -253,10 +254,45 @@ type Deprivation struct {
 	Source   string  `parquet:"source,dict"`
 }
 
+// ActivityHistory is a row of the activity_history dataset: a council's use of Service by
+// people in AgeBand in the financial year starting in Year (2022 = 2022-23), from Provision
+// ("in_house", "external" or "total"), as the return named by Definition counted it:
+// "pss-ex1" (PSS-EX1, to 2013-14) or "ascfr" (ASC-FR, from 2014-15). The two returns define
+// their items differently, so levels are not comparable across the 2014-15 break.
+//
+// Service and Measure go together: "residential" and "nursing" in "weeks" (client weeks of
+// long-term care in the year), "home_care" in "hours" (hours of home care in the year) and
+// "day_care" in "clients_per_week" (day care clients a week, on average over the year). Home
+// care and day care come from PSS-EX1 items that are not split by age and have AgeBand "18+".
+type ActivityHistory struct {
+	AreaCode   string  `parquet:"area_code,dict"`
+	Year       int32   `parquet:"year"`
+	Service    string  `parquet:"service,dict"`
+	AgeBand    string  `parquet:"age_band,dict"`
+	Provision  string  `parquet:"provision,dict"`
+	Measure    string  `parquet:"measure,dict"`
+	Definition string  `parquet:"definition,dict"`
+	Value      float64 `parquet:"value"`
+	Source     string  `parquet:"source,dict"`
+}
+
+// The activity_history definitions and the first financial year (start) of ASC-FR.
+const (
+	DefinitionPSSEX1 = "pss-ex1"
+	DefinitionASCFR  = "ascfr"
+	FirstASCFRYear   = 2014 // 2014-15, the first year of ASC-FR
+)
+
+// HistoryMeasure returns the measure activity_history counts service in ("" for a service it
+// does not hold).
+func HistoryMeasure(service string) string { return historyMeasure[service] }
+
+var historyMeasure = map[string]string{"residential": "weeks", "nursing": "weeks", "home_care": "hours", "day_care": "clients_per_week"}
+
 // Record is the set of row types, one per Kind.
 type Record interface {
 	Area | Population | PopulationOldest | PopulationTotal | Mortality | Fertility | Migration |
-		LifeExpectancy | Prevalence | ServiceActivity | UnitCost | Supply | Deprivation
+		LifeExpectancy | Prevalence | ServiceActivity | UnitCost | Supply | Deprivation | ActivityHistory
 }
 
 // KindOf returns the Kind whose rows are of type T.
@@ -289,6 +325,8 @@ func KindOf[T Record]() Kind {
 		return KindSupply
 	case Deprivation:
 		return KindDeprivation
+	case ActivityHistory:
+		return KindActivityHistory
 	}
 	panic("unreachable")
 }
@@ -302,6 +340,10 @@ var (
 	flows          = []string{"in", "out", "net"}
 	exTypes        = []string{"period", "cohort"}
 	activityMeasrs = []string{"clients", "weeks", "hours", "clients_year_end", "clients_in_year"}
+	historySvcs    = []string{"residential", "nursing", "home_care", "day_care"}
+	historyMeasrs  = []string{"weeks", "hours", "clients_per_week"}
+	provisions     = []string{"in_house", "external", "total"}
+	definitions    = []string{DefinitionPSSEX1, DefinitionASCFR}
 )
 
 func sc(name string, doc string) colSpec { return colSpec{name: name, typ: colString, doc: doc} }
@@ -342,6 +384,10 @@ var specs = map[Kind][]colSpec{
 		sc("edition", "e.g. IoD2019"), sc("method", "published, or how it was derived"), sc("source", "publisher and edition")},
 	KindSupply: {sc("area_code", "GSS code"), ic("year", "year"), sc("service", "identifier"), fc("capacity", "amount"),
 		sc("unit", "beds|hours_per_week|staff_fte"), sc("source", "publisher and edition")},
+	KindActivityHistory: {sc("area_code", "GSS code of the council in force that year"), ic("year", "financial year start"),
+		sc("service", strings.Join(historySvcs, "|")), sc("age_band", "65+, or 18+ where the item is not by age"),
+		sc("provision", strings.Join(provisions, "|")), sc("measure", "weeks (residential, nursing)|hours (home_care)|clients_per_week (day_care)"),
+		sc("definition", "pss-ex1 (to 2013-14)|ascfr (from 2014-15)"), fc("value", "amount"), sc("source", "publisher and edition")},
 }
 
 // Columns returns the canonical column names of kind k, in order.
@@ -532,8 +578,35 @@ func decode[T Record](t *table, c *checker) []T {
 				Method: c.str(meth, i), Source: c.str(src, i)}
 		}
 		c.dupCheck(area, m, ed)
+	case []ActivityHistory:
+		decodeActivityHistory(rs, c)
 	}
 	return rows
+}
+
+func decodeActivityHistory(rs []ActivityHistory, c *checker) {
+	col := c.t.col
+	area, year, svc, band, prov, m, def, val, src := col("area_code"), col("year"), col("service"), col("age_band"), col("provision"),
+		col("measure"), col("definition"), col("value"), col("source")
+	for i := range rs {
+		if c.full() {
+			return
+		}
+		r := ActivityHistory{AreaCode: c.area(area, i), Year: c.year(year, i), Service: c.enum(svc, i, historySvcs...),
+			AgeBand: c.band(band, i), Provision: c.enum(prov, i, provisions...), Measure: c.enum(m, i, historyMeasrs...),
+			Definition: c.enum(def, i, definitions...), Value: c.count(val, i), Source: c.str(src, i)}
+		if want, ok := historyMeasure[r.Service]; ok && r.Measure != "" && r.Measure != want {
+			c.r.add(i+1, "measure", RuleInconsistent, "%s is counted in %s, not %s", r.Service, want, r.Measure)
+		}
+		switch {
+		case r.Definition == DefinitionPSSEX1 && r.Year >= FirstASCFRYear:
+			c.r.add(i+1, "definition", RuleInconsistent, "PSS-EX1 ended with 2013-14; %d-%02d is ASC-FR (ascfr)", r.Year, (r.Year+1)%100)
+		case r.Definition == DefinitionASCFR && r.Year < FirstASCFRYear && r.Year >= minYear:
+			c.r.add(i+1, "definition", RuleInconsistent, "ASC-FR began with 2014-15; %d-%02d is PSS-EX1 (pss-ex1)", r.Year, (r.Year+1)%100)
+		}
+		rs[i] = r
+	}
+	c.dupCheck(area, year, svc, band, prov, m)
 }
 
 func decodeAreas(rs []Area, c *checker) {

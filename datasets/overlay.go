@@ -88,6 +88,8 @@ func (b *Bundle) With(k Kind, file []byte, opts ReadOptions) (*Bundle, error) {
 		nb.Supply = up.Supply
 	case KindDeprivation:
 		nb.Deprivation = up.Deprivation
+	case KindActivityHistory:
+		nb.ActivityHistory = up.ActivityHistory
 	}
 
 	// Files stay in Kinds order; an upload goes after b's file of its kind, or replaces it.

@@ -156,6 +156,11 @@ func Summarize[T Record](rows []T) Summary {
 			areas.add(r.AreaCode)
 			measures.add(r.Edition + " " + r.Measure)
 			sources.add(r.Source)
+		case ActivityHistory:
+			areas.add(r.AreaCode)
+			years[r.Year] = true
+			measures.add(r.Service + " " + r.Measure + " " + r.AgeBand + " " + r.Definition)
+			sources.add(r.Source)
 		}
 	}
 	for p := range pairs {

@@ -75,6 +75,9 @@ func Build(raw fs.FS) (*datasets.Bundle, error) {
 		b.Deprivation = append(b.Deprivation, datasets.Deprivation{AreaCode: d.AreaCode, Measure: d.Measure, Value: d.Value,
 			Edition: "IoD2019", Method: d.Method, Source: d.Source})
 	}
+	if b.ActivityHistory, _, err = buildHistory(raw, b.Areas); err != nil {
+		return nil, fmt.Errorf("building activity history: %w", err)
+	}
 	sortRows(b)
 	return b, nil
 }
@@ -114,6 +117,7 @@ func sortRows(b *datasets.Bundle) {
 		return cmp.Or(cmp.Compare(x.Measure, y.Measure), cmp.Compare(x.EvidenceYear, y.EvidenceYear), cmp.Compare(x.Sex, y.Sex),
 			cmp.Compare(x.AgeFrom, y.AgeFrom))
 	})
+	slices.SortStableFunc(b.ActivityHistory, compareHistory)
 	slices.SortStableFunc(b.ServiceActivity, func(x, y datasets.ServiceActivity) int {
 		return cmp.Or(cmp.Compare(x.AreaCode, y.AreaCode), cmp.Compare(x.Year, y.Year), cmp.Compare(x.Service, y.Service),
 			cmp.Compare(x.Measure, y.Measure), cmp.Compare(x.AgeBand, y.AgeBand))
