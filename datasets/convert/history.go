@@ -37,7 +37,7 @@ const historyKeyedYear = 2017
 // and, for PSS-EX1 2009-10 to 2013-14, the items of PSS-EX1's own file that make each
 // provision's figure (TestHistoryAgreesWithPSSEX1 checks that they do, to the unit).
 type historyService struct {
-	service, ageBand string
+	service, ageBand  string
 	inHouse, external []string
 	note              string
 }
