@@ -32,16 +32,74 @@ func BundleBacktest(b *datasets.Bundle) BacktestSource {
 
 // BacktestReport is the answer of GET /v1/backtest.
 type BacktestReport struct {
-	Contest2018 *BacktestContest2018 `json:"contest_2018" doc:"The main contest: every district's people by age band in 2020 and 2022, carecast projecting from mid-2018 with only what ONS's 2018-based projection could know, side by side with that projection and with no change since 2018. Null when the data has no 2018-based projection."`
-	Headline    *BacktestSummary     `json:"headline" doc:"The contest's headline: people 60+ in 2020 in districts, carecast (from what was known in 2016) against the benchmark. Null when the data has no benchmark."`
-	Notes       []string             `json:"notes" doc:"What each back-test used, and what it could not avoid using."`
-	Sources     []string             `json:"sources" doc:"The publications of the data the back-tests used."`
+	Contest2018    *BacktestContest2018 `json:"contest_2018" doc:"The main contest: every district's people by age band in 2020 and 2022, carecast projecting from mid-2018 with only what ONS's 2018-based projection could know, side by side with that projection and with no change since 2018. Null when the data has no 2018-based projection."`
+	ServiceHistory *BacktestHistory     `json:"service_history" doc:"Councils' use of residential and nursing care by people 65+ over the activity history (2011-12 to 2022-23 with populations), rolling origins, horizons 1-5: carecast's method (demography times each council's use-rate trend shrunk to the national trend, the projection the engine makes) against no change and against rates that follow demography. Null without an activity history."`
+	Headline       *BacktestSummary     `json:"headline" doc:"The contest's headline: people 60+ in 2020 in districts, carecast (from what was known in 2016) against the benchmark. Null when the data has no benchmark."`
+	Notes          []string             `json:"notes" doc:"What each back-test used, and what it could not avoid using."`
+	Sources        []string             `json:"sources" doc:"The publications of the data the back-tests used."`
 	// Summaries and Rows are filtered by the query.
 	Summaries          []BacktestSummary         `json:"summaries" doc:"Scores by back-test, level, measure, age band, and year or horizon (both absent: pooled). Filtered like rows (area does not apply)."`
 	Sensitivity        []BacktestSensitivity     `json:"sensitivity" doc:"Each back-test's headline scored with variants of the method or of what it knows: the contest (population-2016) and every service measure together (services)."`
 	PopulationCoverage []BacktestPopCoverage     `json:"population_coverage" doc:"How often the outturn fell inside the 80% intervals of the population error model (fitted on population-2011) in the contest's districts, by age band: an out-of-sample check."`
 	ServiceCoverage    []BacktestServiceCoverage `json:"service_coverage" doc:"How often councils' service use fell inside the 80% intervals, by measure, age band and horizon (measure absent: every service together; horizon absent: pooled). Empty without service activity."`
 	Rows               []BacktestRow             `json:"rows" doc:"Every scored forecast that passes the filters: population rows sorted by back-test, level, area, age band and year; then service rows by measure, age band, council, origin and year."`
+}
+
+// BacktestHistory is the history back-test of 65+ service use (see forecast/backtest.History).
+type BacktestHistory struct {
+	Scores      []BacktestHistoryScore    `json:"scores" doc:"By service (absent: both), horizon (absent: pooled) and method."`
+	Coverage    []BacktestHistoryCoverage `json:"coverage" doc:"Out of sample (fitted on the other councils) coverage of carecast's 80% intervals."`
+	Selected    map[string]string         `json:"selected" doc:"By service, the trend settings the engine uses, chosen on every year of the history."`
+	Taus        map[string]*float64       `json:"taus" doc:"By service, the yearly spread τ of the widened intervals the engine's Monte Carlo uses (multiplier sd = sqrt(cv² + τ²·h))."`
+	Sensitivity []BacktestHistoryVariant  `json:"sensitivity" doc:"carecast's scores had one candidate setting been used at every origin."`
+	Notes       []string                  `json:"notes"`
+}
+
+// BacktestHistoryScore is one method's accuracy on one service and horizon.
+type BacktestHistoryScore struct {
+	Service string         `json:"service,omitempty"`
+	Horizon int            `json:"horizon,omitempty"`
+	Method  string         `json:"method"`
+	Scores  BacktestScores `json:"scores"`
+}
+
+// BacktestHistoryCoverage is the out-of-sample coverage of carecast's 80% intervals.
+type BacktestHistoryCoverage struct {
+	Service  string  `json:"service,omitempty"`
+	Horizon  int     `json:"horizon,omitempty"`
+	N        int     `json:"n"`
+	Coverage float64 `json:"coverage"`
+}
+
+// BacktestHistoryVariant is carecast's score with one candidate setting at every origin.
+type BacktestHistoryVariant struct {
+	Name   string                 `json:"name"`
+	Scores []BacktestHistoryScore `json:"scores"`
+}
+
+func historyBody(h *backtest.HistoryReport) *BacktestHistory {
+	scores := func(in []backtest.HistoryScore) []BacktestHistoryScore {
+		out := []BacktestHistoryScore{}
+		for _, s := range in {
+			out = append(out, BacktestHistoryScore{Service: s.Service, Horizon: s.Horizon, Method: s.Method, Scores: scoresBody(s.Scores)})
+		}
+		return out
+	}
+	b := &BacktestHistory{Scores: scores(h.Scores), Coverage: []BacktestHistoryCoverage{}, Selected: map[string]string{},
+		Taus: map[string]*float64{}, Sensitivity: []BacktestHistoryVariant{}, Notes: slices.Clone(h.Notes)}
+	for _, c := range h.Coverage {
+		b.Coverage = append(b.Coverage, BacktestHistoryCoverage{Service: c.Service, Horizon: c.Horizon, N: c.N, Coverage: c.Coverage})
+	}
+	for s, o := range h.Selected {
+		b.Selected[s] = o.String()
+	}
+	for s, t := range h.Taus {
+		b.Taus[s] = finite(t)
+	}
+	for _, v := range h.Sensitivity {
+		b.Sensitivity = append(b.Sensitivity, BacktestHistoryVariant{Name: v.Name, Scores: scores(v.Scores)})
+	}
+	return b
 }
 
 // BacktestContest2018 is the 2018-origin population contest (see forecast/backtest.Contest2018).
@@ -295,6 +353,9 @@ func backtestBody(rep *backtest.Report, svc *backtest.ServiceReport) *BacktestRe
 		out.PopulationCoverage = append(out.PopulationCoverage, BacktestPopCoverage{AgeBand: c.AgeBand, N: c.N,
 			BaseHorizon: c.BaseHorizon, OriginHorizon: c.OriginHorizon, Ours: finite(c.Ours), OursOrigin: finite(c.OursOrigin),
 			Benchmark: finite(c.Benchmark), BenchmarkN: c.BenchmarkN})
+	}
+	if svc != nil && svc.History != nil {
+		out.ServiceHistory = historyBody(svc.History)
 	}
 	if svc != nil {
 		summaries = append(slices.Clip(summaries), svc.Summaries...)

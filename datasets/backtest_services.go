@@ -52,28 +52,11 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 		areas[a.AreaCode] = a
 		children[a.ParentCode] = append(children[a.ParentCode], a.AreaCode)
 	}
-	est := map[string]map[int]*population.Pop90{}
-	srcs := map[string]bool{}
-	for _, r := range b.Population {
-		if r.Kind != "estimate" {
-			continue
-		}
-		s, err := forecast.ParseSex(r.Sex)
-		if err != nil {
-			return nil, fmt.Errorf("service back-test inputs: population %s %d: %w", r.AreaCode, r.Year, err)
-		}
-		m := est[r.AreaCode]
-		if m == nil {
-			m = map[int]*population.Pop90{}
-			est[r.AreaCode] = m
-		}
-		p := m[int(r.Year)]
-		if p == nil {
-			p = new(population.Pop90)
-			m[int(r.Year)] = p
-		}
-		p[s][r.Age] = r.Count
+	est, err := estimatesByArea(b)
+	if err != nil {
+		return nil, fmt.Errorf("service back-test inputs: %w", err)
 	}
+	srcs := map[string]bool{}
 	seen := map[string]bool{}
 	var councils []string
 	for _, r := range b.ServiceActivity {
@@ -100,17 +83,7 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 			return nil, fmt.Errorf("service back-test inputs: council %s is not in the areas table", c)
 		}
 		d.Councils = append(d.Councils, backtest.Council{Code: c, Name: a.AreaName})
-		leaves := []string{c}
-		if len(est[c]) == 0 {
-			leaves = nil
-			for _, k := range children[c] {
-				if a.ValidTo == "" && areas[k].ValidTo != "" {
-					continue
-				}
-				leaves = append(leaves, k)
-			}
-		}
-		p, apportioned, err := councilPopulation(leaves, est, areas)
+		p, apportioned, err := councilPopulation(councilLeaves(c, areas, children, est), est, areas)
 		if err != nil {
 			return nil, fmt.Errorf("service back-test inputs: council %s: %w", c, err)
 		}
@@ -153,6 +126,49 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 	}
 	sort.Strings(d.Sources)
 	return d, nil
+}
+
+// estimatesByArea returns the bundle's single-year population estimates by area and mid-year.
+func estimatesByArea(b *Bundle) (map[string]map[int]*population.Pop90, error) {
+	est := map[string]map[int]*population.Pop90{}
+	for _, r := range b.Population {
+		if r.Kind != "estimate" {
+			continue
+		}
+		s, err := forecast.ParseSex(r.Sex)
+		if err != nil {
+			return nil, fmt.Errorf("population %s %d: %w", r.AreaCode, r.Year, err)
+		}
+		m := est[r.AreaCode]
+		if m == nil {
+			m = map[int]*population.Pop90{}
+			est[r.AreaCode] = m
+		}
+		p := m[int(r.Year)]
+		if p == nil {
+			p = new(population.Pop90)
+			m[int(r.Year)] = p
+		}
+		p[s][r.Age] = r.Count
+	}
+	return est, nil
+}
+
+// councilLeaves returns the areas whose estimates make council c's population: c itself when it
+// has estimates, else its districts (those in force for a council in force; every district
+// that had it as parent for a council that has ended).
+func councilLeaves(c string, areas map[string]*Area, children map[string][]string, est map[string]map[int]*population.Pop90) []string {
+	if len(est[c]) > 0 {
+		return []string{c}
+	}
+	var leaves []string
+	for _, k := range children[c] {
+		if areas[c].ValidTo == "" && areas[k].ValidTo != "" {
+			continue
+		}
+		leaves = append(leaves, k)
+	}
+	return leaves
 }
 
 // councilPopulation sums the leaves' estimates in the years all of them have, after giving each

@@ -18,7 +18,8 @@ var popErrorBands = []struct {
 
 // RunBacktests runs carecast's back-tests on the bundle with the default options, as
 // `carecast backtest` does: the population back-tests, then, when the bundle has service
-// activity, the rolling-origin back-test of council service use (nil without).
+// activity, the rolling-origin back-test of council service use (nil without), with, when it
+// has an activity history, the history back-test of 65+ service use (ServiceReport.History).
 func RunBacktests(ctx context.Context, b *Bundle) (*backtest.Report, *backtest.ServiceReport, error) {
 	d, err := BacktestData(b)
 	if err != nil {
@@ -47,6 +48,15 @@ func RunBacktests(ctx context.Context, b *Bundle) (*backtest.Report, *backtest.S
 	svc, err := backtest.Services(ctx, sd, backtest.ServiceOptions{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("service back-test: %w", err)
+	}
+	if len(b.ActivityHistory) > 0 {
+		hd, err := HistoryBacktestData(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		if svc.History, err = backtest.History(ctx, hd, nil); err != nil {
+			return nil, nil, err
+		}
 	}
 	return rep, svc, nil
 }
@@ -90,6 +100,15 @@ func ErrorModels(rep *backtest.Report, svc *backtest.ServiceReport) (*engine.Err
 		for _, t := range svc.Widening.Taus {
 			if !math.IsNaN(t.Tau) {
 				em.ServiceTau[t.Measure+"|"+t.AgeBand] = t.Tau
+			}
+		}
+		// The history back-test's τ, fitted on 2011-12 to 2022-23 with the trend the engine
+		// uses, replaces the PSS-EX1 one for the services it scores (same Power).
+		if h := svc.History; h != nil && h.Power == em.ServicePower {
+			for s, tau := range h.Taus {
+				if !math.IsNaN(tau) {
+					em.ServiceTau["service."+s+"|65+"] = tau
+				}
 			}
 		}
 	}

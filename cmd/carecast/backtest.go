@@ -238,6 +238,11 @@ func printPopulationErrors(w io.Writer, rep *backtest.Report) error {
 // the coverage of the engine's and of the widened 80% intervals.
 func printServices(w io.Writer, svc *backtest.ServiceReport) error {
 	pct := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	if h := svc.History; h != nil {
+		if err := printHistory(w, h); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(w, "\nServices: rolling origins, %d forecasts of councils' activity (errors in %%; naive = the activity at the origin)\n", svc.Cells)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "measure\tband\th\tN\tMAPE\tmedian\tbias\tMASE\t|\tnaive MAPE\tmedian\tbias\tMASE\t|\t80% coverage\twidened\t")
@@ -275,6 +280,70 @@ func printServices(w io.Writer, svc *backtest.ServiceReport) error {
 			h = "all"
 		}
 		fmt.Fprintf(tw, "h = %s\t%d\t%.1f%%\t%.1f%%\t%.1f%% (%d)\t\n", h, c.N, 100*c.Engine, 100*c.Widened, 100*c.OutOfSample, c.OutOfSampleN)
+	}
+	return tw.Flush()
+}
+
+// printHistory prints the history back-test of 65+ service use: each method's MAPE and MASE
+// by service and horizon, and the out-of-sample coverage of carecast's 80% intervals.
+func printHistory(w io.Writer, h *backtest.HistoryReport) error {
+	f := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	fmt.Fprintf(w, "\nServices 65+ over the activity history: rolling origins, %d forecasts of councils' use (MAPE in %%; a forecast never crosses the 2014-15 definition break)\n", len(h.Rows))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "service\th\tN"
+	for _, m := range backtest.HistoryMethods {
+		head += "\t|\t" + m + " MAPE\tMASE"
+	}
+	fmt.Fprintln(tw, head+"\t|\t80% coverage\t")
+	for _, svc := range append(backtest.HistoryServices(), "") {
+		for hz := 1; hz <= backtest.HistoryMaxHorizon+1; hz++ {
+			hh := hz % (backtest.HistoryMaxHorizon + 1)
+			ours, ok := h.Score(svc, hh, backtest.HistoryCarecast)
+			if !ok {
+				continue
+			}
+			name, hs := svc, fmt.Sprint(hh)
+			if svc == "" {
+				name = "both"
+			}
+			if hh == 0 {
+				hs = "all"
+			}
+			line := fmt.Sprintf("%s\t%s\t%d", name, hs, ours.N)
+			for _, m := range backtest.HistoryMethods {
+				s, _ := h.Score(svc, hh, m)
+				line += "\t|\t" + f(s.MAPE) + "\t" + f(s.MASE)
+			}
+			cov := "-"
+			for _, c := range h.Coverage {
+				if c.Service == svc && c.Horizon == hh {
+					cov = fmt.Sprintf("%.1f%%", 100*c.Coverage)
+				}
+			}
+			fmt.Fprintln(tw, line+"\t|\t"+cov+"\t")
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, svc := range backtest.HistoryServices() {
+		if o, ok := h.Selected[svc]; ok {
+			fmt.Fprintf(w, "%s: the engine's trend settings (chosen on every year): %s; interval τ = %.4f\n", svc, o, h.Taus[svc])
+		}
+	}
+	fmt.Fprintln(w, "Sensitivity: carecast's MAPE / MASE, horizons pooled, had one candidate been used at every origin")
+	for _, v := range h.Sensitivity {
+		line := v.Name
+		for _, s := range v.Scores {
+			if s.Horizon == 0 {
+				name := s.Service
+				if name == "" {
+					name = "both"
+				}
+				line += fmt.Sprintf("\t%s %s / %s", name, f(s.MAPE), f(s.MASE))
+			}
+		}
+		fmt.Fprintln(tw, line+"\t")
 	}
 	return tw.Flush()
 }

@@ -189,6 +189,10 @@ type ServiceReport struct {
 	Options     ServiceOptions
 	Notes       []string
 	Sources     []string
+
+	// History is the history back-test of 65+ service use (History), set by callers whose
+	// data has an activity history; nil otherwise.
+	History *HistoryReport
 }
 
 // ServiceSensitivity is the service back-test's overall scores under another setting.
