@@ -556,7 +556,7 @@ const maxDriverRows = 100000
 
 // DriverPart is one cause's contribution to a measure's change.
 type DriverPart struct {
-	Part string  `json:"part" example:"demography" doc:"The cause: demography, prevalence_trend, or a lever's name."`
+	Part string  `json:"part" example:"demography" doc:"The cause: demography, use_trend (the data's use-rate trends), prices, or a lever's name."`
 	Mean float64 `json:"mean" doc:"Its contribution to the change from the base year, in the measure's unit (mean over draws)."`
 	P10  float64 `json:"p10" doc:"Lower quantile of the contribution."`
 	P50  float64 `json:"p50" doc:"Median contribution."`

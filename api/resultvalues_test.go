@@ -41,7 +41,7 @@ func TestUnknownFilterValues(t *testing.T) {
 		location string
 		names    []string // in the detail: the unknown value and some known ones
 	}{
-		{"measure=need.dementa", "query.measure", []string{`"need.dementa"`, "need.dementia", "service.home_care", "40 driver measures"}},
+		{"measure=need.dementa", "query.measure", []string{`"need.dementa"`, "need.dementia", "service.home_care", "60 driver measures"}}, // 20 targets × 3 parts, use_trend one of them
 		{"measure=need.dementia,ned.*", "query.measure", []string{`"ned.*"`, "need.dementia"}},
 		{"measure=driver.need.dementia.demograhy", "query.measure", []string{`"driver.need.dementia.demograhy"`, "driver.need.dementia.demography"}},
 		{"area=E09000001", "query.area", []string{`"E09000001"`, "E08000019"}},

@@ -1,12 +1,14 @@
 package datasets
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/forecast/engine"
 	"github.com/carecast/carecast/forecast/population"
 )
@@ -225,8 +227,55 @@ func EngineInputs(b *Bundle) (*engine.Inputs, error) {
 	for _, f := range b.Files {
 		in.Datasets = append(in.Datasets, engine.DatasetRef{Kind: string(f.Kind), File: f.File, ContentHash: f.ContentHash, Sources: f.Sources})
 	}
+	if len(b.ActivityHistory) > 0 && len(in.Activity) > 0 {
+		u, err := engineUseTrends(b, in.Activity)
+		if err != nil {
+			return nil, fmt.Errorf("engine inputs: %w", err)
+		}
+		in.UseTrends = u
+	}
 	in.DescribeData = (&dataYears{b: b}).describe
 	return in, nil
+}
+
+// engineUseTrends gives the engine the history back-test's method (backtest.UseTrends): each
+// council's trend in its 65+ use rates of the services the history scores, at the history's
+// last year, compounding from the latest activity year for backtest.HistoryMaxHorizon years.
+// Councils without a series of their own in the history's last year (those created in 2023)
+// take the national trend.
+func engineUseTrends(b *Bundle, activity []engine.Activity) (*engine.UseTrends, error) {
+	hd, err := HistoryBacktestData(b)
+	if err != nil {
+		return nil, err
+	}
+	ht, err := backtest.UseTrends(context.Background(), hd, nil)
+	if err != nil {
+		return nil, err
+	}
+	u := &engine.UseTrends{Annual: map[string]map[string]float64{}, National: map[string]float64{}, Damping: map[string]float64{},
+		Years: backtest.HistoryMaxHorizon}
+	for _, a := range activity {
+		u.From = max(u.From, a.Year)
+	}
+	var parts []string
+	for _, svc := range backtest.HistoryServices() {
+		tr := ht.Trends[svc]
+		if len(tr) == 0 {
+			continue
+		}
+		u.Damping[svc] = ht.Selected[svc].Damping
+		for area, t := range tr {
+			if u.Annual[area] == nil {
+				u.Annual[area] = map[string]float64{}
+			}
+			u.Annual[area][svc] = t.Annual
+			u.National[svc] = t.National
+		}
+		parts = append(parts, fmt.Sprintf("%s %+.1f%% a year nationally", svc, 100*math.Expm1(u.National[svc])))
+	}
+	u.Source = fmt.Sprintf("service use trend: the 65+ use rates of %s follow each council's trend in the activity history to %d-%02d (shrunk to the national trend; councils created in 2023 take the national one) for %d years after %d-%02d, then hold: the method that beat no change in the history back-test (services.use_trend none turns it off)",
+		strings.Join(parts, " and "), ht.Last, (ht.Last+1)%100, u.Years, u.From, (u.From+1)%100)
+	return u, nil
 }
 
 // RunProvenance turns an engine run's provenance into the provenance stored with its results

@@ -82,7 +82,17 @@ type ServicesSpec struct {
 	Drivers     []ServiceDriver `json:"drivers,omitempty" maxItems:"24" doc:"Which need measures drive each service for people 65+, and with what share of its base-year users. A service not listed follows need_measure alone. Omitted: the default, DefaultServiceDrivers: care homes 70% dementia, home care 60% dementia, the rest need_measure (Alzheimer's Society surveys, quoted in NICE's 2020 impact report on dementia)."`
 	PerHead     bool            `json:"per_head,omitempty" doc:"Drive services for 65+ by population instead of need (drivers are then ignored)."`
 	BaseYears   int             `json:"base_years,omitempty" minimum:"1" maximum:"5" doc:"Average use rates over this many of the latest activity years (default 3)."`
+	UseTrend    string          `json:"use_trend,omitempty" enum:"history,none" doc:"history (the default): each council's use rates of residential and nursing care by people 65+ follow their trend in the activity history, shrunk to the national trend, for the years the back-test scored (5) after the base year, then hold — the method that beat no change in the history back-test (GET /v1/backtest, service_history). none: rates hold from the base year."`
 }
+
+// DriverUseTrend names the driver part of the data's use-rate trends (services.use_trend).
+const DriverUseTrend = "use_trend"
+
+// Values of ServicesSpec.UseTrend.
+const (
+	UseTrendHistory = "history"
+	UseTrendNone    = "none"
+)
 
 // ServiceDriver gives one need measure a share of a service's users 65+: that share of the
 // base-year users is taken to use the service because of the measure, so it grows with the
@@ -490,6 +500,9 @@ func (s *Scenario) Check(in Catalog) error {
 	}
 	if _, ok := measures[s.Services.NeedMeasure]; !ok && !s.Services.PerHead {
 		add("services.need_measure", "unknown measure %q", s.Services.NeedMeasure)
+	}
+	if u := s.Services.UseTrend; u != "" && u != UseTrendHistory && u != UseTrendNone {
+		add("services.use_trend", "must be %q or %q, not %q", UseTrendHistory, UseTrendNone, u)
 	}
 	kinds := map[string]bool{}
 	for i, d := range s.Datasets {

@@ -477,13 +477,16 @@ func (s *site) waterfall(r *http.Request, run store.Run, doc forecast.Scenario, 
 	return nil
 }
 
-// partLabel names a driver part: "demography", "prices", or "<n>_<slug>" for lever n.
+// partLabel names a driver part: "demography", "prices", "use_trend" or "<n>_<slug>" for
+// lever n.
 func partLabel(part string, doc forecast.Scenario) string {
 	switch part {
 	case "demography":
 		return "Population change (demography)"
 	case "prices":
 		return "Prices (cash terms)"
+	case forecast.DriverUseTrend:
+		return "Trend in use rates (activity history)"
 	}
 	if n, _, ok := strings.Cut(part, "_"); ok {
 		if i, err := strconv.Atoi(n); err == nil && i >= 1 && i <= len(doc.Levers) {

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/carecast/carecast/datasets"
+	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/backtest"
+	"github.com/carecast/carecast/forecast/engine"
 )
 
 // The history back-test on the real activity history (2011-12 to 2022-23 with populations):
@@ -111,5 +113,66 @@ func TestHistoryPopulationRebased(t *testing.T) {
 	}
 	if sa, sb := sd(a), sd(b); sa > 1.5*sb || sa > 0.015 {
 		t.Errorf("spread of the 2020-21 change %.4f, of 2021-22 %.4f: want the rebased one as steady", sa, sb)
+	}
+}
+
+// The engine's default projection is the method the history back-test scored: Leeds's 65+
+// residential care in 2025 (three years after the 2022 base) is the projection without trends
+// times exp(3b), b Leeds's trend at 2022-23 from backtest.UseTrends, and from 2027 on the rate
+// holds at exp(5b); with services.use_trend "none" nothing moves.
+func TestEngineUsesHistoryTrend(t *testing.T) {
+	b := load(t)
+	in, err := datasets.EngineInputs(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.UseTrends == nil {
+		t.Fatal("no use-rate trends in the engine inputs of the default data")
+	}
+	hd, err := datasets.HistoryBacktestData(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ht, err := backtest.UseTrends(context.Background(), hd, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const leeds = "E08000035"
+	tr, ok := ht.Trends["residential"][leeds]
+	if !ok || ht.Last != 2022 {
+		t.Fatalf("no residential trend for Leeds at the history's last year (%d)", ht.Last)
+	}
+	// The national residential trend has been falling: between −6% and 0% a year.
+	if tr.National < -0.06 || tr.National > 0 {
+		t.Errorf("national residential trend %.4f a year", tr.National)
+	}
+	e, err := engine.New(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(useTrend string) map[int]float64 {
+		sc := forecast.Scenario{Name: "t", Areas: []string{leeds}, BaseYear: 2022, Horizon: 2030,
+			Services: forecast.ServicesSpec{UseTrend: useTrend}}
+		r, err := e.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int]float64{}
+		for row := range r.Rows() {
+			if row.AreaCode == leeds && row.Measure == "service.residential" && row.AgeBand == "65+" && row.Sex == "all" {
+				out[row.Year] = row.Mean
+			}
+		}
+		return out
+	}
+	with, without := run(""), run(forecast.UseTrendNone)
+	for _, c := range []struct {
+		year int
+		h    float64
+	}{{2022, 0}, {2023, 1}, {2025, 3}, {2027, 5}, {2030, 5}} {
+		want := without[c.year] * math.Exp(tr.Annual*c.h)
+		if math.Abs(with[c.year]/want-1) > 1e-9 {
+			t.Errorf("Leeds residential 65+ %d: %.2f, want %.2f × exp(%.4f × %v) = %.2f", c.year, with[c.year], without[c.year], tr.Annual, c.h, want)
+		}
 	}
 }

@@ -412,6 +412,54 @@ func trends(ss []histSeries, service string, origin int, o TrendOptions) map[str
 	return out
 }
 
+// HistoryUseTrends are what the engine's projection takes from the history: for each service
+// the settings chosen on every year of the history (as History chooses them), and the trend of
+// each council's use rate at the history's last year, estimated with them.
+type HistoryUseTrends struct {
+	Last     int                                // the history's last year
+	Selected map[string]TrendOptions            // by service
+	Trends   map[string]map[string]HistoryTrend // service → council → trend at Last
+}
+
+// UseTrends runs History's choice of settings without scoring (candidates nil:
+// HistoryCandidates) and returns the trends at the last year.
+func UseTrends(ctx context.Context, d *HistoryData, candidates []TrendOptions) (*HistoryUseTrends, error) {
+	if len(candidates) == 0 {
+		candidates = HistoryCandidates
+	}
+	cands := make([]TrendOptions, len(candidates))
+	for i, c := range candidates {
+		cands[i] = c.withDefaults()
+	}
+	ss, err := prepare(d)
+	if err != nil {
+		return nil, err
+	}
+	var per [][]HistoryRow
+	for _, c := range cands {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rows, _ := historyRows(ss, c)
+		per = append(per, rows)
+	}
+	if len(per[0]) == 0 {
+		return nil, fmt.Errorf("%s back-test: no forecast to score (no series has a use rate at two years)", HistoryBacktest)
+	}
+	rep := &HistoryReport{Selected: map[string]TrendOptions{}}
+	selectRows(per, cands, rep)
+	out := &HistoryUseTrends{Selected: rep.Selected, Trends: map[string]map[string]HistoryTrend{}}
+	for i := range ss {
+		for y := range ss[i].Values {
+			out.Last = max(out.Last, y)
+		}
+	}
+	for svc, o := range rep.Selected {
+		out.Trends[svc] = trends(ss, svc, out.Last, o)
+	}
+	return out, nil
+}
+
 // HistoryRow is one scored forecast of the history back-test: every method's forecast of one
 // council's use of one service in Year, made at Origin, against what happened.
 type HistoryRow struct {
@@ -573,31 +621,32 @@ func historyRows(ss []histSeries, o TrendOptions) ([]HistoryRow, map[string][2]i
 		all = append(all, y)
 	}
 	slices.Sort(all)
-	// Pooled relative yearly change of each service's use up to each year (for the MASE scale
-	// of series with fewer than minScaleChanges changes of their own).
 	var rows []HistoryRow
 	origins := map[string][2]int{}
 	for _, svc := range historyServices {
-		for _, t := range all {
-			tr := trends(ss, svc, t, o)
-			var absSum, prevSum float64
-			for i := range ss {
-				s := &ss[i]
-				if s.Service != svc {
-					continue
-				}
-				for y, v := range s.Values {
-					if p, ok := s.Values[y-1]; ok && y <= t {
-						absSum += math.Abs(v - p)
-						prevSum += p
-					}
+		var sv []histSeries
+		for i := range ss {
+			if ss[i].Service == svc {
+				sv = append(sv, ss[i])
+			}
+		}
+		// The pooled relative yearly change of the service's use up to each year, for the MASE
+		// scale of series with fewer than minScaleChanges changes of their own.
+		absBy, prevBy := map[int]float64{}, map[int]float64{}
+		for i := range sv {
+			for y, v := range sv[i].Values {
+				if p, ok := sv[i].Values[y-1]; ok {
+					absBy[y] += math.Abs(v - p)
+					prevBy[y] += p
 				}
 			}
-			for i := range ss {
-				s := &ss[i]
-				if s.Service != svc {
-					continue
-				}
+		}
+		var absSum, prevSum float64
+		for _, t := range all {
+			absSum, prevSum = absSum+absBy[t], prevSum+prevBy[t]
+			tr := trends(sv, svc, t, o)
+			for i := range sv {
+				s := &sv[i]
 				if _, ok := s.rate(t); !ok {
 					continue // (the council's series of the other definition may have a trend at t)
 				}
@@ -671,11 +720,22 @@ func fitTau(rows []*HistoryRow, power float64) float64 {
 	if len(rows) == 0 {
 		return math.NaN()
 	}
+	// The interval holds the outturn when |log(actual ÷ forecast) + s²/2| ≤ Z80·s, with s² =
+	// log(1 + sd²) depending on the horizon alone.
+	logs := make([]float64, len(rows))
+	for i, r := range rows {
+		logs[i] = math.Log(r.Actual / r.Carecast)
+	}
 	cover := func(tau float64) float64 {
+		var s2 [HistoryMaxHorizon + 1]float64
+		for h := 1; h <= HistoryMaxHorizon; h++ {
+			sd := sdAt(tau, h, power)
+			s2[h] = math.Log1p(sd * sd)
+		}
 		n := 0
-		for _, r := range rows {
-			lo, hi := bounds(r.Carecast, sdAt(tau, r.Horizon, power))
-			if lo <= r.Actual && r.Actual <= hi {
+		for i, r := range rows {
+			v := s2[r.Horizon]
+			if math.Abs(logs[i]+v/2) <= Z80*math.Sqrt(v) {
 				n++
 			}
 		}

@@ -78,6 +78,8 @@ type worker struct {
 	noisy   []population.Pop90                // a projection with population error applied
 	pcg     rand.PCG                          // the service multipliers' generator, reseeded for each draw
 	rng     *rand.Rand
+	// noUseTrend evaluates the chain without the data's use-rate trends (for the drivers).
+	noUseTrend bool
 }
 
 func (p *plan) newWorker() *worker {
@@ -287,6 +289,11 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 				}
 				if dr.mult != nil {
 					x *= dr.mult[k][s][g]
+				}
+				if g == grpOlder && p.useTrend != nil && !w.noUseTrend {
+					// The data's use-rate trend is part of the projection of council-funded
+					// residents, so the rest of the care-home market follows it too.
+					x *= p.useTrend[d][k][s]
 				}
 				if s == svcResidential || s == svcNursing {
 					careHomes += x

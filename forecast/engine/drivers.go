@@ -11,14 +11,16 @@ import (
 // drivers splits the change of headline measures since the base year into its causes. Each
 // part is the difference between two evaluations of the chain that differ by one cause,
 // switched on in this order: demography (the projected population instead of the base year's),
-// each population lever, each prevalence lever, each service lever, unit-cost growth, and for
-// cash terms the price path. The parts therefore add up exactly to the change.
+// each population lever, each prevalence lever, each service lever, unit-cost growth, the
+// use-rate trends of the data (Inputs.UseTrends, switched on first, on the base-year population)
+// and for cash terms the price path. The parts therefore add up exactly to the change.
 type drivers struct {
 	p       *plan
 	targets []dtarget
 	parts   []string
 	order   []int // lever indices in the order they are switched on
 	cash    bool
+	trend   int       // the part of the use-rate trends, or -1
 	names   []string  // [target][part]: measure names
 	leaf    []float64 // [leaf][year][target][part]
 	vals    []float64 // [area][year][target][part]
@@ -31,7 +33,7 @@ type dtarget struct {
 }
 
 func (p *plan) newDrivers() *drivers {
-	d := &drivers{p: p, cash: p.sc.Costs.Terms == "cash"}
+	d := &drivers{p: p, cash: p.sc.Costs.Terms == "cash", trend: -1}
 	add := func(m *measureDef, sex, b int) {
 		d.targets = append(d.targets, dtarget{m: m, cell: m.cell(sex, b), band: m.bands[b].name})
 	}
@@ -63,6 +65,10 @@ func (p *plan) newDrivers() *drivers {
 			}
 		}
 	}
+	if p.useTrend != nil {
+		d.trend = len(d.parts)
+		d.parts = append(d.parts, forecast.DriverUseTrend)
+	}
 	if d.cash {
 		d.parts = append(d.parts, "prices")
 	}
@@ -89,7 +95,9 @@ func (d *drivers) district(w *worker, j, dist int, dr *draw) error {
 	if err := w.project(dist, dr, active); err != nil {
 		return err
 	}
+	w.noUseTrend = true
 	w.chain(dist, dr, active, false, prev)
+	w.noUseTrend = false
 	leaf := d.leaf[j*len(p.years)*d.stride() : (j+1)*len(p.years)*d.stride()]
 	set := func(part int) {
 		for k := range p.years {
@@ -107,6 +115,11 @@ func (d *drivers) district(w *worker, j, dist int, dr *draw) error {
 				leaf[k*d.stride()+t*len(d.parts)+last] = prev[k*p.nCells+tg.cell] - prev[tg.cell]
 			}
 		}
+	}
+	if d.trend >= 0 {
+		w.chain(dist, dr, active, false, cur)
+		set(d.trend)
+		prev, cur = cur, prev
 	}
 	w.chain(dist, dr, active, true, cur)
 	set(0)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"slices"
 
 	"github.com/carecast/carecast/forecast"
@@ -38,6 +39,10 @@ type Inputs struct {
 	Prevalence []PrevalenceRate
 	// Activity lists councils' service use.
 	Activity []Activity
+	// UseTrends, when not nil, move councils' use rates of services by people 65+ with their
+	// trends (the method the history back-test chose: forecast/backtest.History), unless the
+	// scenario's services.use_trend is "none".
+	UseTrends *UseTrends
 	// UnitCosts lists councils' unit costs (overriding the illustrative defaults; a cost set in
 	// the scenario overrides both).
 	UnitCosts []UnitCost
@@ -202,4 +207,42 @@ func (in *Inputs) PrevalenceMeasures() map[string][]int {
 		slices.Sort(ys)
 	}
 	return out
+}
+
+// UseTrends are councils' trends in their use rates of services by people 65+: in year y the
+// engine multiplies a council's 65+ use rate of a service by exp(b × Σ_{j=1..h} φ^j), with h =
+// min(y − max(From, the run's base year), Years) (no change up to the base year) and b the council's Annual trend of the service,
+// else the service's National one, φ the service's Damping (1 when absent). After Years the rate
+// is held: the back-test scored horizons up to Years, and nothing says a trend lasts longer.
+type UseTrends struct {
+	Annual   map[string]map[string]float64 // council code → service → log change a year
+	National map[string]float64            // service → log change a year
+	Damping  map[string]float64            // service → φ
+	From     int                           // the year of the base use rates
+	Years    int
+	Source   string // for the run's provenance
+}
+
+// Factor returns the multiplier of council's use rate of service in year.
+func (u *UseTrends) Factor(council, service string, year int) float64 {
+	h := min(year-u.From, u.Years)
+	if h <= 0 {
+		return 1
+	}
+	b, ok := u.Annual[council][service]
+	if !ok {
+		if b, ok = u.National[service]; !ok {
+			return 1
+		}
+	}
+	phi := 1.0
+	if v, ok := u.Damping[service]; ok && v > 0 {
+		phi = v
+	}
+	years, p := 0.0, 1.0
+	for range h {
+		p *= phi
+		years += p
+	}
+	return math.Exp(b * years)
 }

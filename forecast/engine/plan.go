@@ -54,8 +54,11 @@ type plan struct {
 	scheds  []*schedule
 	drivers [numServices][]svcDriver // need schedules driving each service for 65+ (none per head)
 	rates   *serviceRates
-	notes   []string
-	proj    map[string]map[int]*population.Pop90 // the supplied projection, by area and year
+	// useTrend[d][k][s] multiplies district d's 65+ use rate of service s in year index k
+	// (Inputs.UseTrends); nil without trends.
+	useTrend [][][numServices]float64
+	notes    []string
+	proj     map[string]map[int]*population.Pop90 // the supplied projection, by area and year
 	// drawProj are the supplied variants the Monte Carlo draws from (Population.VariantWeights),
 	// drawCum their cumulative shares of the draws (the last is 1).
 	drawProj []map[string]map[int]*population.Pop90
@@ -122,6 +125,7 @@ func (e *Engine) newPlan(sc forecast.Scenario, checked bool) (*plan, error) {
 		return nil, err
 	}
 	p.notes = append(p.notes, p.rates.notes...)
+	p.prepareUseTrends()
 	p.layout()
 	p.prepareAreas() // before the levers: dwellings without areas spread over the run's districts
 	p.prepareMarket()
@@ -811,4 +815,27 @@ func (p *plan) resolveDrivers() error {
 		}
 	}
 	return nil
+}
+
+// prepareUseTrends fills p.useTrend from the inputs' use-rate trends for the services that
+// have one, unless the scenario turns them off.
+func (p *plan) prepareUseTrends() {
+	u := p.e.in.UseTrends
+	if u == nil || p.sc.Services.UseTrend == forecast.UseTrendNone {
+		return
+	}
+	// A run from a base year after the trends' From starts them there: the base year is the
+	// data.
+	from := *u
+	from.From = max(u.From, p.base)
+	p.useTrend = make([][][numServices]float64, len(p.e.districts))
+	for d := range p.e.districts {
+		p.useTrend[d] = make([][numServices]float64, len(p.years))
+		for k, y := range p.years {
+			for s, name := range serviceNames {
+				p.useTrend[d][k][s] = from.Factor(p.e.council[d], name, y)
+			}
+		}
+	}
+	p.notes = append(p.notes, u.Source)
 }

@@ -176,8 +176,8 @@ func TestDriversAddUp(t *testing.T) {
 			}
 		}
 		flush()
-		// demography, 12 levers, and prices in cash terms.
-		if want := 13 + map[string]int{"real": 0, "cash": 1}[terms]; len(parts) != want {
+		// demography, 12 levers, the data's use-rate trends, and prices in cash terms.
+		if want := 14 + map[string]int{"real": 0, "cash": 1}[terms]; len(parts) != want {
 			t.Errorf("%s: %d driver parts %v, want %d", terms, len(parts), parts, want)
 		}
 		if terms == "cash" && !parts["prices"] {
@@ -203,7 +203,8 @@ func TestDriversAddUp(t *testing.T) {
 }
 
 // TestDriversGroupOrder: the parts are named in the order they are switched on: demography,
-// population levers, prevalence levers, service levers, unit costs, prices.
+// population levers, prevalence levers, service levers, unit costs, the data's use-rate trends,
+// prices.
 func TestDriversGroupOrder(t *testing.T) {
 	_, _, e := realData(t)
 	sc := everyLever()
@@ -219,7 +220,7 @@ func TestDriversGroupOrder(t *testing.T) {
 	}
 	want := []string{"demography", "3_mortality_improvement", "4_migration", "5_dwellings", "6_dwellings", "1_prevalence_trend_dementia",
 		"2_morbidity_compression", "7_service_trend_home_care", "8_shift_residential_to_home_care", "9_admission_avoidance",
-		"10_eligibility_change", "12_not_council_funded_share", "11_unit_cost_growth", "prices"}
+		"10_eligibility_change", "12_not_council_funded_share", "11_unit_cost_growth", forecast.DriverUseTrend, "prices"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("driver parts\n got %v\nwant %v", got, want)
 	}
