@@ -404,7 +404,7 @@ func TestCombinationNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &combination{parts: []predictor{e, th}, fit: e.fit, failed: []string{"arima (no model could be estimated)"}}
+	c := &combination{parts: [nParts]predictor{partETS: e, partTheta: th}, fit: e.fit, failed: []string{"arima (no model could be estimated)"}}
 	m := &model{p: c, method: Auto, y: exFemale65, fallback: c.note()}
 	f := m.Forecast(2, nil)
 	if f.Fallback != "auto: left out arima (no model could be estimated); combined the rest" {
