@@ -301,8 +301,8 @@ func TestCompareWithRSet2(t *testing.T) {
 // from this test at that commit: first set, mean MASE 1.705 (ets() 1.871, auto.arima() 1.704),
 // median 1.247 (1.530, 1.468), 95% coverage 90.8%; second set, mean 1.614 (1.690, 1.700),
 // median 1.199 (1.234, 1.325), 95% coverage 91.8%. The one goal missed is the first set's mean
-// against auto.arima(), by 0.06%; there the test only asks for no more than 0.1% above it, so
-// that any further loss fails.
+// against auto.arima(), by 0.04% (1.7046 against 1.7039); there the test only asks for no
+// more than 0.1% above it, so that any further loss fails.
 func TestCombinationGoals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits every method to 573 series")
@@ -311,7 +311,7 @@ func TestCombinationGoals(t *testing.T) {
 		prefix    string
 		arimaMean float64 // the largest allowed ratio of auto's mean MASE to auto.arima()'s
 	}{
-		{"rref", 1.001}, // missed by 0.06%: see above
+		{"rref", 1.001}, // missed by 0.04%: see above
 		{"rref2", 1},
 	} {
 		c := compareSet(t, tc.prefix)
@@ -337,9 +337,11 @@ func TestCombinationGoals(t *testing.T) {
 		if v := a.cov95(); v < 0.90 {
 			t.Errorf("%s: auto 95%% coverage %.3f below 90%%", tc.prefix, v)
 		}
-		t.Logf("%s: auto mean %.3f (ets %.3f, arima %.3f), median %.3f (%.3f, %.3f), cover 80 %s, 95 %s", tc.prefix,
-			a.meanMASE(), c.theirs[ETS].meanMASE(), c.theirs[ARIMA].meanMASE(),
-			a.medianMASE(), c.theirs[ETS].medianMASE(), c.theirs[ARIMA].medianMASE(), pct(a.cov80()), pct(a.cov95()))
+		e, r := c.theirs[ETS], c.theirs[ARIMA]
+		t.Logf("%s: auto mean %.4f (ets %.4f, arima %.4f; ratios %.4f, %.4f), median %.4f (%.4f, %.4f; ratios %.4f, %.4f), cover 80 %s, 95 %s", tc.prefix,
+			a.meanMASE(), e.meanMASE(), r.meanMASE(), a.meanMASE()/e.meanMASE(), a.meanMASE()/r.meanMASE(),
+			a.medianMASE(), e.medianMASE(), r.medianMASE(), a.medianMASE()/e.medianMASE(), a.medianMASE()/r.medianMASE(),
+			pct(a.cov80()), pct(a.cov95()))
 	}
 }
 

@@ -29,7 +29,7 @@
 //     when the series is too short to validate).
 //
 // The methods follow the algorithms of R's forecast package version 8.20, the accuracy
-// reference; COMPARISON.md (in this directory) compares the two on 99 real series and lists
+// reference; COMPARISON.md (in this directory) compares the two on 573 real series and lists
 // where this package deliberately differs (short series, seasonal data). A constant series is
 // forecast as constant, with zero-width intervals.
 //
