@@ -35,7 +35,8 @@ known value are dropped; the note column says which periods were filled or dropp
 note also says when a series was too short for METHOD and the naive method was used instead.
 
 Methods: naive, drift, ses, holt, damped, ets, theta, arima, auto (the mean of ets, arima and
-theta).
+theta, the mean of those and damped, or the median of the four, whichever forecast the series'
+last 3 observations best).
 
 Exit status: 0 every series forecast; 3 partial: some series skipped for missing values (the
 others written; standard error lists the skipped); 1 bad input or nothing to forecast (the

@@ -404,7 +404,7 @@ func TestCombinationNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &combination{parts: []predictor{e, th}, fit: e.fit, failed: []string{"arima (no model could be estimated)"}}
+	c := &combination{parts: [nParts]predictor{partETS: e, partTheta: th}, fit: e.fit, failed: []string{"arima (no model could be estimated)"}}
 	m := &model{p: c, method: Auto, y: exFemale65, fallback: c.note()}
 	f := m.Forecast(2, nil)
 	if f.Fallback != "auto: left out arima (no model could be estimated); combined the rest" {
@@ -448,13 +448,17 @@ func FuzzFit(f *testing.F) {
 	})
 }
 
-// TestCombination checks the combination against its parts: the mean is the average of the
-// ETS, ARIMA and Theta means, and each interval bound is the quantile of the equal-weight
-// mixture of their (Gaussian) forecast distributions.
+// TestCombination checks the combination against its parts on a series where validation
+// chooses the mean of ETS, ARIMA and Theta: the mean is the average of their means, and each
+// interval bound is the quantile of the equal-weight mixture of their (Gaussian) forecast
+// distributions.
 func TestCombination(t *testing.T) {
 	m, err := Fit(exFemale65, Auto, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r := m.(*model).p.(*combination).rule; r != ruleMean3 {
+		t.Fatalf("rule %d, want the mean of ETS, ARIMA and Theta", r)
 	}
 	f := m.Forecast(5, nil)
 	var parts []Forecast
@@ -493,3 +497,119 @@ func TestCombination(t *testing.T) {
 
 func stdNormalQuantile(p float64) float64 { return normal{0, 1}.quantile(p) }
 func stdNormalCDF(z float64) float64      { return normal{0, 1}.cdf(z) }
+
+// TestCombinationRule recomputes auto's rolling-origin validation through the public API: for
+// each of the last 3 origins o (keeping at least 7 observations), ETS, ARIMA, Theta and damped
+// are fitted to y[:o] alone and forecast y[o:]; the absolute errors of the three rules summed
+// over origins and steps must be the combination's, and the rule the one with the smallest sum.
+// It also checks that the forecast is the chosen rule applied to the four models' forecasts.
+func TestCombinationRule(t *testing.T) {
+	series, _ := loadReference(t, "rref")
+	seen := map[combRule]bool{}
+	for _, s := range series[:40] {
+		y := s.train
+		mod, err := Fit(y, Auto, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mod.(*model).p.(*combination)
+		var want [nRules]float64
+		fc := func(x []float64, m Method, h int) []float64 {
+			if m == Damped && len(x) < Damped.MinLength() {
+				return nil
+			}
+			p, err := Fit(x, m, Options{NoFallback: true})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", s.id, m, err)
+			}
+			return p.Forecast(h, nil).Mean
+		}
+		apply := func(r combRule, f [][]float64, j int) float64 {
+			var v []float64
+			for i, x := range f {
+				if x != nil && !(r == ruleMean3 && i == partDamped) {
+					v = append(v, x[j])
+				}
+			}
+			return r.combine(v)
+		}
+		methods := []Method{ETS, ARIMA, Theta, Damped}
+		for o := max(len(y)-3, 7); o < len(y); o++ {
+			var f [][]float64
+			for _, m := range methods {
+				f = append(f, fc(y[:o], m, len(y)-o))
+			}
+			for r := range nRules {
+				for j := range len(y) - o {
+					want[r] += math.Abs(y[o+j] - apply(r, f, j))
+				}
+			}
+		}
+		best := ruleMean3
+		for r := range nRules {
+			if math.Abs(c.cvErr[r]-want[r]) > 1e-9*(1+want[r]) {
+				t.Errorf("%s: rule %d validation error %g, recomputed %g", s.id, r, c.cvErr[r], want[r])
+			}
+			if want[r] < want[best] {
+				best = r
+			}
+		}
+		if len(y) < 8 {
+			best = ruleMean3 // too short to validate
+		}
+		if c.rule != best {
+			t.Errorf("%s: rule %d, want %d", s.id, c.rule, best)
+		}
+		seen[c.rule] = true
+		var f [][]float64
+		for _, m := range methods {
+			f = append(f, fc(y, m, 5))
+		}
+		got := mod.Forecast(5, nil)
+		for j := range 5 {
+			if w := apply(c.rule, f, j); math.Abs(got.Mean[j]-w) > 1e-9*math.Abs(w) {
+				t.Errorf("%s step %d: mean %g, want %g", s.id, j+1, got.Mean[j], w)
+			}
+		}
+	}
+	if len(seen) != int(nRules) {
+		t.Errorf("rules chosen %v: want every rule among the first 40 series", seen)
+	}
+}
+
+// TestCombinationMedianInterval checks the median rule's distribution: the equal-weight mixture
+// of the four models' forecast distributions moved by the median of their means minus their
+// mean, so the interval bounds are the mixture's plus that shift.
+func TestCombinationMedianInterval(t *testing.T) {
+	series, _ := loadReference(t, "rref")
+	for _, s := range series {
+		mod, err := Fit(s.train, Auto, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mod.(*model).p.(*combination)
+		if c.rule != ruleMedianAll {
+			continue
+		}
+		var means [][]float64
+		var dists [][]marginal
+		for _, p := range c.parts {
+			mu, d := p.predict(3, Options{})
+			means, dists = append(means, mu), append(dists, d)
+		}
+		f := mod.Forecast(3, []float64{95})
+		for j := range 3 {
+			v := []float64{means[0][j], means[1][j], means[2][j], means[3][j]}
+			avg := (v[0] + v[1] + v[2] + v[3]) / 4
+			slices.Sort(v)
+			med := (v[1] + v[2]) / 2
+			mx := mixture{dists[0][j], dists[1][j], dists[2][j], dists[3][j]}
+			lo, hi := mx.quantile(0.025)+med-avg, mx.quantile(0.975)+med-avg
+			if math.Abs(f.Mean[j]-med) > 1e-12*math.Abs(med) || math.Abs(f.Lower[0][j]-lo) > 1e-9*math.Abs(lo) || math.Abs(f.Upper[0][j]-hi) > 1e-9*math.Abs(hi) {
+				t.Errorf("%s step %d: %g [%g, %g], want %g [%g, %g]", s.id, j+1, f.Mean[j], f.Lower[0][j], f.Upper[0][j], med, lo, hi)
+			}
+		}
+		return
+	}
+	t.Fatal("no series chose the median")
+}

@@ -46,6 +46,18 @@ func BenchmarkETSMany(b *testing.B) {
 	}
 }
 
+// BenchmarkAutoMany is BenchmarkETSMany's workload with the combination (auto), which fits
+// ETS, ARIMA, Theta and damped to each series and to up to three of its truncations.
+func BenchmarkAutoMany(b *testing.B) {
+	series := syntheticSeries(1000, 2024)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ForecastMany(context.Background(), series, Auto, 10, nil, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkFit times one fit per method on one series of each size tier.
 func BenchmarkFit(b *testing.B) {
 	for _, n := range []int{10, 20, 40} {

@@ -22,10 +22,14 @@
 //   - theta (7): the Theta method (simple exponential smoothing with drift, as R's thetaf).
 //   - arima (7): automatic non-seasonal ARIMA by the Hyndman–Khandakar stepwise search, with
 //     up to two differences chosen by KPSS tests at 5% and orders up to 5.
-//   - auto (7): the equal-weight combination of ets, arima and theta.
+//   - auto (7): a combination of ets, arima, theta and (non-seasonal series of at least 10
+//     observations) damped: the mean of the first three, the mean of all four or the median of
+//     all four, whichever forecast the series best when refitted to it up to each of its last 3
+//     observations (rolling-origin validation inside the series; the mean of the first three
+//     when the series is too short to validate).
 //
 // The methods follow the algorithms of R's forecast package version 8.20, the accuracy
-// reference; COMPARISON.md (in this directory) compares the two on 99 real series and lists
+// reference; COMPARISON.md (in this directory) compares the two on 573 real series and lists
 // where this package deliberately differs (short series, seasonal data). A constant series is
 // forecast as constant, with zero-width intervals.
 //
@@ -43,8 +47,9 @@
 // of Hyndman et al. (2008) classes 1 to 3 for every ETS model (ses, holt, damped, ets), of
 // thetaf for theta and of the state-space forecast for arima. With Options.Simulate the ETS
 // models instead simulate Options.Paths sample paths (5000 by default). The combination's
-// interval is taken from the equal-weight mixture of its models' forecast distributions, so it
-// covers their disagreement as well as their uncertainty. MASE and Covered score forecasts.
+// interval is taken from the equal-weight mixture of its models' forecast distributions
+// (shifted to the median for the median rule), so it covers their disagreement as well as
+// their uncertainty. MASE and Covered score forecasts.
 //
 // # Invariants
 //

@@ -60,7 +60,7 @@ func ExampleForecastMany() {
 		fmt.Printf("%s %.4g %q\n", f.Method, f.Mean, f.Fallback)
 	}
 	// Output:
-	// auto [5.514e+07 5.549e+07] ""
-	// auto [18.43 18.47] ""
+	// auto [5.519e+07 5.559e+07] ""
+	// auto [18.43 18.48] ""
 	// naive [12 12] "auto needs at least 7 observations, series has 2: used naive"
 }

@@ -19,7 +19,7 @@ const (
 	ETS    Method = "ets"    // automatic ETS chosen by AICc
 	Theta  Method = "theta"  // the Theta method of Assimakopoulos and Nikolopoulos (SES with drift)
 	ARIMA  Method = "arima"  // automatic ARIMA (Hyndman–Khandakar stepwise search)
-	Auto   Method = "auto"   // equal-weight combination of ETS, ARIMA and Theta
+	Auto   Method = "auto"   // combination of ETS, ARIMA, Theta and damped trend, its rule chosen by validation
 )
 
 // Methods returns every method in a fixed order, simplest first.
