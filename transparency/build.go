@@ -151,6 +151,14 @@ func pct(v float64) string {
 	return fmt.Sprintf("%.2f%%", v)
 }
 
+// signed formats a percentage with its sign and two decimals, "–" for NaN.
+func signed(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%+.2f%%", v)
+}
+
 // lowest names the forecast with the lowest MAPE among carecast's, ONS's and no change's
 // (carecast on ties, as the model card).
 func lowest(s backtest.ContestScore) string {
@@ -206,8 +214,8 @@ func populationModel(version string, rep *backtest.Report, head backtest.Summary
 	m.ModelPerformance.Contest2016 = &Scored{Backtest: backtest.Contest2016,
 		Description: fmt.Sprintf("People aged 60+ in 2020 in each of %d districts, projected from what was known in 2016.", head.Ours.N),
 		Carecast:    scores(head.Ours), BenchmarkName: head.BenchmarkName, Benchmark: scores(head.Benchmark)}
-	fmt.Fprintf(&b, "From 2016, people 60+ in 2020: carecast %s against %s's %s over %d districts. The model card (docs/model-card.md, `carecast backtest --model-card`) has every score, the sensitivity and the coverage of the ranges.",
-		pct(head.Ours.MAPE), head.BenchmarkName, pct(head.Benchmark.MAPE), head.Ours.N)
+	fmt.Fprintf(&b, "From 2016, people 60+ in 2020 over %d districts: carecast's MAPE %s, that of %s %s. The model card (docs/model-card.md, `carecast backtest --model-card`) has every score, the sensitivity and the coverage of the ranges.",
+		head.Ours.N, pct(head.Ours.MAPE), head.BenchmarkName, pct(head.Benchmark.MAPE))
 	m.ModelPerformance.Summary = b.String()
 	return m
 }
@@ -255,7 +263,7 @@ func servicesModel(version string, svc *backtest.ServiceReport, names []string) 
 	}
 	m.ModelPerformance.Summary = fmt.Sprintf("Back-tested on PSS-EX1 activity 2009-10 to 2013-14 (%d forecasts): carecast's constant-rate projection had a MAPE of %s and a bias of %s, "+
 		"and %s %s (MAPE %s). Use rates moved in those years; scenarios should set a service trend where a council expects its rates to keep changing.",
-		all.Ours.N, pct(all.Ours.MAPE), pct(all.Ours.Bias), verdict, all.BenchmarkName, pct(all.Benchmark.MAPE))
+		all.Ours.N, pct(all.Ours.MAPE), signed(all.Ours.Bias), verdict, all.BenchmarkName, pct(all.Benchmark.MAPE))
 	return m
 }
 
@@ -333,7 +341,7 @@ func risks(rep *backtest.Report, svc *backtest.ServiceReport) []Risk {
 	if svc != nil {
 		if all, ok := svc.Summary(backtest.ServiceKey("", "", 0)); ok {
 			out = append(out, Risk{
-				Risk:       fmt.Sprintf("Service use rates are held constant: in the back-test (2009-10 to 2013-14) the constant-rate projection had a bias of %s.", pct(all.Ours.Bias)),
+				Risk:       fmt.Sprintf("Service use rates are held constant: in the back-test (2009-10 to 2013-14) the constant-rate projection had a bias of %s.", signed(all.Ours.Bias)),
 				Mitigation: "Scenarios set service trends, shifts between services, admission avoidance and eligibility changes; councils can upload their own activity data."})
 		}
 	}
