@@ -121,7 +121,7 @@ func writeCard(w io.Writer, k transparency.DatasetCard) error {
 	fmt.Fprintf(&b, "- Publisher: %s\n- Edition: %s\n- Licence: %s. %s\n- Source: %s\n", k.Publisher, k.Edition, k.Licence, k.Attribution, k.SourceURL)
 	years := k.DataYears
 	if k.YearFrom > 0 {
-		years += fmt.Sprintf(" (rows %d–%d)", k.YearFrom, k.YearTo)
+		years += fmt.Sprintf(" (rows %d-%d)", k.YearFrom, k.YearTo)
 	}
 	fmt.Fprintf(&b, "- Years: %s\n- Rows: %d", years, k.Rows)
 	if k.Areas > 0 {

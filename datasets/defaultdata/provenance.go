@@ -74,7 +74,8 @@ var provenances = []Provenance{
 		Publisher: "Office for National Statistics (principal); the ten variants are The Strategy Unit's derivations from it with the national projection's variant assumptions, not ONS products",
 		Edition:   "ONS SNPP 2018, published 24 March 2020, as republished by The Strategy Unit (aging_pop_web_app)",
 		SourceURL: onsURL, DataYears: "2018-2043",
-		Converter: "writes one file per variant; the principal is read with the data straight into the engine's counts by area and year, each variant on first use",
+		Converter: "reshapes each variant's wide file (age_0 … age_90plus) to long rows for the areas of April 2023 and England, one file per variant; " +
+			"carecast reads the principal with the data and each variant on first use",
 		Quirks: []string{"Counties are left out: the engine sums their districts.", "The variants (high/low fertility, life expectancy, migration, population; young/old age structure) are not ONS products and every page and export names them so.",
 			"Projections on 2018 assumptions do not know of COVID-19 or of the Census 2021 revisions."},
 		IntendedUse: "Supplied population projections (population source \"supplied\") and the benchmark of the 2018 contest"},
