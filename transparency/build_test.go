@@ -14,23 +14,25 @@ import (
 
 // The fields of the ATRS v3.0 template, as JSON paths of the record. Where they come from:
 //
-//   - The v3.0 template's own navigation page (GOV.UK's "Algorithmic Transparency Recording
-//     Standard v3.0" spreadsheet template): a Metadata section, Tier 1 with one section
+//   - The v3.0 template's own info page (GOV.UK's "Algorithmic Transparency Recording Standard
+//     v3.0" spreadsheet template, "for browser"): a Metadata section, Tier 1 with one section
 //     ("Overview") and Tier 2 with five ("Owner and Responsibility", "Description and
-//     Rationale", "Decision-Making Process", "Tool Specification", "Risks, Mitigations and
-//     Impact Assessments"), and an optional dataset card.
-//   - Tier 1's fields and Tier 2 section 1's (organisation, team, senior responsible owner,
-//     third party involvement, its name, Companies House number, role, procurement procedure
-//     type and data access terms): the Standard's published field list
-//     (Algorithmic_transparency_data_standard.csv, GOV.UK) and the Standard's guidance page
-//     (fields 2.1.1 to 2.1.4.5).
-//   - The headings of the records published on GOV.UK under v3.0 ("2.1 - Detailed
-//     description" … "5.2 - Risks and mitigations"; "Human decisions and review", "Appeals and
-//     review", "Model performance", "Maintenance" and "Senior responsible owner" as a public
-//     audit of those records matches them).
+//     Rationale", then decision-making, tool specification and risks), and an optional
+//     dataset card.
+//   - Tier 1 (name, description, website URL, contact email) and Tier 2 section 1
+//     (organisation, team, senior responsible owner): the Standard's published field list
+//     (Algorithmic_transparency_data_standard.csv on assets.publishing.service.gov.uk); the
+//     third party's fields (name, Companies House number, role, procurement procedure type,
+//     terms of data access): the Standard's guidance page, fields 2.1.4 to 2.1.4.5.
+//   - Sections 2 to 5 (2.1 detailed description … 5.2 risks and mitigations) and the model and
+//     data specifications (4.2.x, 4.3.x): the field headings of the records published on
+//     GOV.UK under v3.0. Of these, "Human decisions and review", "Appeals and review", "Model
+//     performance", "Maintenance", "Impact assessment" and "Risks and mitigations" were checked
+//     against a public audit that parses those records' headings; the rest are the published
+//     headings as carecast's authors know them, not re-read from the template here.
 //
-// organisation and phase, which the Tier 1 overview of the template's guidance mentions, are
-// the metadata's and Tier 2's fields (1.1 organisation, 4.1.2 phase), checked there.
+// organisation and phase, sometimes listed with the overview, are the metadata's and Tier 2's
+// fields (1.1 organisation, 4.1.2 phase), checked there.
 var (
 	metadataFields = []string{"metadata.title", "metadata.organisation", "metadata.function", "metadata.phase", "metadata.region"}
 	tier1Fields    = []string{"tier_1.name", "tier_1.description", "tier_1.website_url", "tier_1.contact_email"}
