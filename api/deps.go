@@ -34,6 +34,10 @@ type Deps struct {
 	// Backtest computes the population back-tests served by /v1/backtest (see BundleBacktest).
 	// Nil: the endpoint answers 503.
 	Backtest BacktestSource
+	// Transparency builds the ATRS record served by /v1/transparency and the dataset cards of
+	// /v1/datasets/cards (cmd/carecast passes the service.Carecast of the default data). Nil:
+	// those endpoints answer 503.
+	Transparency TransparencySource
 	// Web, when not nil, serves the planner web pages (package web) at / on the same
 	// server. Its Backend and Results are filled in with the service.Service
 	// (Service.WebBackend), its Auth with Service.WebAuth; its API,

@@ -355,6 +355,18 @@ var shortNames = []struct{ phrase, name string }{
 	{"Health Survey for England", "HSE"},
 }
 
+// Publications returns the publications that sources (the values of a dataset's source
+// column) name, each in the short form a run's provenance uses ("PSS-EX1", "SALT", …),
+// sorted and without repeats.
+func Publications(sources []string) []string {
+	out := make([]string, 0, len(sources))
+	for _, s := range sources {
+		out = append(out, shortSource(s))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // shortSource is the short name of a row's source (see shortNames); a source carecast does not
 // know, such as a council's upload, is named by its first clause.
 func shortSource(s string) string {

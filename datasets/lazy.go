@@ -1,12 +1,15 @@
 package datasets
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // ProjectionsDir is the folder of a dataset directory that holds supplied projections, one
@@ -34,6 +37,28 @@ type LazyProjection struct {
 	cube     *PopulationCube
 	cubeErr  error
 	readCube func() (*PopulationCube, error)
+	stat     func() (FileStat, error)
+}
+
+// FileStat describes a dataset file without decoding its rows: its path inside the dataset
+// directory, size in bytes, content hash (hex SHA-256, as Summary.ContentHash) and the row
+// count its footer gives.
+type FileStat struct {
+	File        string
+	Bytes       int64
+	ContentHash string
+	Rows        int64
+}
+
+// Stat returns the projection file's size, content hash and row count (read from the Parquet
+// footer; no row is decoded). A projection held in memory (NewLazyProjection) has only its
+// row count. It fails if the file cannot be read or is not Parquet.
+func (l *LazyProjection) Stat() (FileStat, error) {
+	if l.stat == nil {
+		rows, err := l.Rows()
+		return FileStat{File: l.File, Rows: int64(len(rows))}, err
+	}
+	return l.stat()
 }
 
 // NewLazyProjection holds rows already in memory (the converter's), to be written by WriteDir.
@@ -97,6 +122,17 @@ func lazyProjections(fsys fs.FS, opts ReadOptions) ([]*LazyProjection, error) {
 				}
 			}
 			return rows, nil
+		}
+		l.stat = func() (FileStat, error) {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return FileStat{}, fmt.Errorf("loading %s: %w", name, err)
+			}
+			f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+			if err != nil {
+				return FileStat{}, fmt.Errorf("%s: %w", name, err)
+			}
+			return FileStat{File: name, Bytes: int64(len(data)), ContentHash: ContentHash(data), Rows: f.NumRows()}, nil
 		}
 		l.readCube = func() (*PopulationCube, error) {
 			data, err := fs.ReadFile(fsys, name)

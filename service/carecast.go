@@ -9,6 +9,7 @@ import (
 	"github.com/carecast/carecast/datasets/defaultdata"
 	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/forecast/engine"
+	"github.com/carecast/carecast/transparency"
 )
 
 // Carecast is carecast on one set of data: the bundle, the engine built from it with the
@@ -27,6 +28,10 @@ type Carecast struct {
 	baselines baselineCache // Baseline's answers
 	docOnce   sync.Once
 	doc       *ScenarioSchema // documents alone (docSchema)
+
+	cardsOnce sync.Once // DatasetCards
+	cards     []transparency.DatasetCard
+	cardsErr  error
 }
 
 // Open builds carecast on bundle b. The back-tests behind the engine's error models (and the

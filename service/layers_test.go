@@ -8,7 +8,8 @@ import (
 
 // TestLayers enforces the layering of docs/design.md §10 on every package, through `go list
 // -deps` (indirect imports count): the model (forecast/...) knows nothing of data files,
-// storage, HTTP or the faces; datasets knows nothing of the service or the faces; the service
+// storage, HTTP or the faces; datasets knows nothing of the service or the faces;
+// transparency (the ATRS record) knows only the model's back-test reports; the service
 // imports no face; the pages and the store do not import the API.
 func TestLayers(t *testing.T) {
 	goBin, err := exec.LookPath("go")
@@ -22,7 +23,11 @@ func TestLayers(t *testing.T) {
 	}{
 		{"./../forecast/...", []string{mod + "datasets/...", mod + "service/...", mod + "api/...", mod + "cmd/...",
 			"net/http", "github.com/danielgtaylor/huma/...", "github.com/parquet-go/...", "github.com/apache/arrow-go/..."}},
-		{"./../datasets/...", []string{mod + "service/...", mod + "api/...", mod + "cmd/..."}},
+		{"./../datasets/...", []string{mod + "service/...", mod + "api/...", mod + "cmd/...", mod + "transparency/..."}},
+		// The ATRS record takes the back-test reports and dataset cards as inputs: no data
+		// files, storage, HTTP or faces.
+		{"./../transparency/...", []string{mod + "datasets/...", mod + "service/...", mod + "api/...", mod + "web/...", mod + "cmd/...", mod + "store/...",
+			"net/http", "github.com/danielgtaylor/huma/...", "github.com/parquet-go/...", "github.com/apache/arrow-go/..."}},
 		{".", []string{mod + "api/...", mod + "web/...", mod + "cmd/..."}},
 		{"./../web/...", []string{mod + "api/...", mod + "cmd/..."}},
 		{"./../store/...", []string{mod + "api/...", mod + "web/...", mod + "service/...", mod + "cmd/..."}},

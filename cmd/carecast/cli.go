@@ -45,8 +45,9 @@ func commands() []command {
 		{"serve", "run the HTTP API and web pages on the embedded default data", runServe},
 		{"project", "run a projection (baseline or scenario) and write the results table", runProjectCmd},
 		{"backtest", "re-run past projections and score them against what happened", runBacktestCmd},
+		{"transparency", "print the Algorithmic Transparency Recording Standard (ATRS 3.0) record as JSON", runTransparency},
 		{"ts", "forecast any analyst's time series: ts forecast --method … --input in.csv", runTS},
-		{"datasets", "validate, describe or build canonical datasets", runDatasets},
+		{"datasets", "validate, describe, build canonical datasets, or print the built-in ones' cards", runDatasets},
 		{"scenario", "print the scenario JSON Schema or validate a scenario: scenario schema|validate FILE", runScenario},
 		{"keys", "create API keys: keys create --org NAME --role ROLE", runKeys},
 		{"openapi", "print the OpenAPI 3.1 document", runOpenAPI},
@@ -77,7 +78,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "carecast forecasts the adult social care needs of English councils.")
 	fmt.Fprintln(w, "\nUsage: carecast <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun carecast <command> -h for a command's flags.")
 }

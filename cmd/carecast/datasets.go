@@ -16,7 +16,7 @@ import (
 )
 
 func runDatasets(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const synopsis = "datasets validate --kind KIND FILE | datasets describe [--json] [FILE] | datasets build [--raw DIR] [--out DIR]"
+	const synopsis = "datasets validate --kind KIND FILE | datasets describe [--json] [FILE] | datasets cards [--json] [NAME] | datasets build [--raw DIR] [--out DIR]"
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "Usage: carecast %s\n", synopsis)
 		return exitUsage
@@ -28,6 +28,8 @@ func runDatasets(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return datasetsDescribe(args[1:], stdout, stderr)
 	case "build":
 		return datasetsBuild(args[1:], stdout, stderr)
+	case "cards":
+		return datasetsCards(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "carecast datasets: unknown subcommand %q\nUsage: carecast %s\n", args[0], synopsis)
 	return exitUsage

@@ -43,7 +43,8 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Backtest: func(context.Context) (*backtest.Report, *backtest.ServiceReport, error) {
 			return c.Backtests()
 		},
-		Web: &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Transparency: c,
+		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 

@@ -491,4 +491,8 @@ func (c *card) oversight() {
 	c.p("  accuracy cannot land without the card showing it.")
 	c.p("- Where the back-tests show large errors (the districts listed above; the oldest ages), users")
 	c.p("  should compare carecast with ONS's latest subnational projection and prefer local knowledge.")
+	c.p("- `carecast transparency` (and `GET /v1/transparency`) prints carecast's record under the")
+	c.p("  Algorithmic Transparency Recording Standard 3.0, built from these back-tests and the dataset")
+	c.p("  cards; the fields only the deploying council can fill (its owner, contact, phase, how the")
+	c.p("  projections enter its decisions, impact assessments) are marked and listed for it to complete.")
 }
