@@ -32,6 +32,7 @@ func openTemp(t *testing.T) (*Store, string) {
 }
 
 func TestConformance(t *testing.T) {
+	pgtest.Require(t)
 	storetest.Run(t, func(t *testing.T) store.Store { s, _ := openTemp(t); return s })
 }
 

@@ -12,16 +12,16 @@
 // Where the server comes from, in order:
 //   - CARECAST_TEST_POSTGRES, if set: the URL of a server on which the URL's user may create
 //     databases (postgres://user:password@host:port/postgres); nothing is started.
-//   - Otherwise Main starts one: initdb into a new temporary directory, then postgres listening
+//   - Otherwise Main starts one from the binaries FindBinaries finds: initdb into a new temporary directory, then postgres listening
 //     only on a Unix socket in that directory (no TCP port, so nothing to collide with), with
 //     fsync off (the cluster is thrown away). As root it runs them as user nobody, since
 //     PostgreSQL refuses to run as root. The server is stopped and the directory removed when
 //     the tests end; if the test binary dies first, the server gets SIGQUIT (its parent-death
 //     signal) and stops at once.
 //
-// Without PostgreSQL binaries, every test that calls Database is skipped with a message naming
-// the package to install, except when CI=true: then Main fails the package, so that CI cannot
-// pass without running the tests.
+// Without PostgreSQL binaries, every test that calls Database or Require is skipped with a
+// message naming the package to install, except when CI=true: then Main fails the package, so
+// that CI cannot pass without running the tests. CARECAST_SKIP_POSTGRES=1 skips them on purpose.
 package pgtest
 
 import (
@@ -49,6 +49,9 @@ import (
 // EnvURL names the environment variable that points the tests at an existing server.
 const EnvURL = "CARECAST_TEST_POSTGRES"
 
+// EnvSkip names the environment variable that, set to 1, skips the tests on purpose.
+const EnvSkip = "CARECAST_SKIP_POSTGRES"
+
 // Package is the Debian package that provides the binaries Main looks for.
 const Package = "postgresql"
 
@@ -65,6 +68,10 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if os.Getenv(EnvSkip) == "1" {
+		skipReason = EnvSkip + "=1: PostgreSQL store tests skipped"
+		return m.Run()
+	}
 	if u := os.Getenv(EnvURL); u != "" {
 		serverURL = u
 		return m.Run()
@@ -97,9 +104,20 @@ func run(m *testing.M) int {
 	return code
 }
 
-// FindBinaries returns the directory holding initdb and postgres: the newest
-// /usr/lib/postgresql/N/bin (Debian's layout), else the directory of an initdb on PATH.
+// EnvBin names the environment variable that tells FindBinaries where initdb and postgres are,
+// for installations laid out other than Debian's.
+const EnvBin = "CARECAST_TEST_POSTGRES_BIN"
+
+// FindBinaries returns the directory holding initdb and postgres: $CARECAST_TEST_POSTGRES_BIN
+// if set, else the newest /usr/lib/postgresql/N/bin (Debian's layout), else the directory of
+// an initdb on PATH.
 func FindBinaries() (string, error) {
+	if d := os.Getenv(EnvBin); d != "" {
+		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
+			return d, nil
+		}
+		return "", fmt.Errorf("no PostgreSQL server binaries (initdb, postgres) in %s=%s", EnvBin, d)
+	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	slices.SortFunc(dirs, func(a, b string) int { return pgMajor(b) - pgMajor(a) })
 	for _, d := range dirs {
@@ -273,14 +291,20 @@ func tail(path string) string {
 	return strings.Join(lines[max(0, len(lines)-15):], "\n")
 }
 
+// Require skips t when Main found no PostgreSQL (or was told to skip), saying why.
+func Require(t testing.TB) {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+}
+
 // Database creates a new empty database for t and returns its URL; the database is dropped
 // when t ends (after the cleanups t registers later, such as closing a store on it, have run).
 // It skips t when Main found no PostgreSQL, and fails t if Main was not used.
 func Database(t testing.TB) string {
 	t.Helper()
-	if skipReason != "" {
-		t.Skip(skipReason)
-	}
+	Require(t)
 	if serverURL == "" {
 		t.Fatal("pgtest.Database: the package's TestMain must call pgtest.Main")
 	}
