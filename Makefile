@@ -19,7 +19,7 @@ run: build
 
 test: test-deps lint test-go
 
-# Installs (or names, when it cannot) what the browser and notebook tests need.
+# Installs (or names, when it cannot) what the browser, PostgreSQL and notebook tests need.
 test-deps:
 	./scripts/test-deps.sh
 

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CancelRun", testCancelRun},
 		{"FailUnfinished", testFailUnfinished},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"ConcurrentKeys", testConcurrentKeys},
+		{"DeleteRacesRun", testDeleteRacesRun},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.f(t, open(t)) })
@@ -467,5 +469,68 @@ func testConcurrentWrites(t *testing.T, s store.Store) {
 	}
 	if accepted != limit {
 		t.Errorf("%d runs accepted, want exactly %d", accepted, limit)
+	}
+}
+
+// testConcurrentKeys creates keys for one organisation from many goroutines at once under a
+// limit: exactly the limit are accepted, every other attempt is ErrTooManyKeys, and another
+// organisation's keys are not counted.
+func testConcurrentKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := twoOrgs(t, s)
+	const n = 16
+	const limit = 4
+	if err := s.CreateKey(ctx, store.Key{ID: store.NewID("key"), OrgID: b.ID, Name: "theirs", Role: store.RoleViewer,
+		Hash: [32]byte{30}, Created: now}, limit); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			results[i] = s.CreateKey(ctx, store.Key{ID: store.NewID("key"), OrgID: a.ID, Name: "race", Role: store.RoleViewer,
+				Hash: [32]byte{31, byte(i)}, Created: now}, limit)
+		})
+	}
+	wg.Wait()
+	accepted := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			accepted++
+		case !errors.Is(err, store.ErrTooManyKeys):
+			t.Error(err)
+		}
+	}
+	if accepted != limit {
+		t.Errorf("%d keys accepted, want exactly %d", accepted, limit)
+	}
+	if keys := must(s.ListKeys(ctx, a.ID)); len(keys) != limit {
+		t.Errorf("organisation has %d keys, want %d", len(keys), limit)
+	}
+}
+
+// testDeleteRacesRun deletes scenarios while runs of them are being created: either the run
+// comes first and the delete is refused (ErrConflict), or the delete comes first and the run
+// is refused (ErrNotFound); never both succeed, which would leave an unfinished run of a
+// deleted scenario.
+func testDeleteRacesRun(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := twoOrgs(t, s)
+	for i := range 20 {
+		sc := newScenario(t, s, a, fmt.Sprint("race", i))
+		var runErr, delErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_, runErr = s.CreateRun(ctx, store.Run{ID: store.NewID("run"), OrgID: a.ID, ScenarioID: sc.ID, ScenarioVersion: 1, Created: now}, 0)
+		})
+		wg.Go(func() { delErr = s.DeleteScenario(ctx, a.ID, sc.ID, now) })
+		wg.Wait()
+		switch {
+		case runErr == nil && errors.Is(delErr, store.ErrConflict):
+		case errors.Is(runErr, store.ErrNotFound) && delErr == nil:
+		default:
+			t.Fatalf("round %d: CreateRun: %v; DeleteScenario: %v", i, runErr, delErr)
+		}
 	}
 }
