@@ -176,3 +176,28 @@ func TestEngineUsesHistoryTrend(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEngineInputs times turning the loaded default data into the engine's inputs, the
+// use-rate trends (the history back-test's choice of settings) included.
+func BenchmarkEngineInputs(b *testing.B) {
+	bd := load(b)
+	for b.Loop() {
+		if _, err := datasets.EngineInputs(bd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHistoryBacktest times the history back-test on the default data.
+func BenchmarkHistoryBacktest(b *testing.B) {
+	bd := load(b)
+	for b.Loop() {
+		d, err := datasets.HistoryBacktestData(bd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := backtest.History(context.Background(), d, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
