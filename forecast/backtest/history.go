@@ -641,16 +641,27 @@ func historyRows(ss []histSeries, o TrendOptions) ([]HistoryRow, map[string][2]i
 				}
 			}
 		}
+		// Rows come out sorted by area, definition, origin and year: the trends and pooled sums of
+		// every origin first, then each series in turn.
+		slices.SortFunc(sv, func(a, b histSeries) int {
+			return cmp.Or(cmp.Compare(a.Area, b.Area), cmp.Compare(a.Definition, b.Definition))
+		})
+		trAt := make([]map[string]HistoryTrend, len(all))
+		absAt, prevAt := make([]float64, len(all)), make([]float64, len(all))
 		var absSum, prevSum float64
-		for _, t := range all {
+		for j, t := range all {
 			absSum, prevSum = absSum+absBy[t], prevSum+prevBy[t]
-			tr := trends(sv, svc, t, o)
-			for i := range sv {
-				s := &sv[i]
+			absAt[j], prevAt[j] = absSum, prevSum
+			trAt[j] = trends(sv, svc, t, o)
+		}
+		for i := range sv {
+			s := &sv[i]
+			for j, t := range all {
+				absSum, prevSum := absAt[j], prevAt[j]
 				if _, ok := s.rate(t); !ok {
 					continue // (the council's series of the other definition may have a trend at t)
 				}
-				trd, ok := tr[s.Area]
+				trd, ok := trAt[j][s.Area]
 				if !ok {
 					continue
 				}
@@ -688,10 +699,6 @@ func historyRows(ss []histSeries, o TrendOptions) ([]HistoryRow, map[string][2]i
 			}
 		}
 	}
-	slices.SortFunc(rows, func(a, b HistoryRow) int {
-		return cmp.Or(cmp.Compare(slices.Index(historyServices, a.Service), slices.Index(historyServices, b.Service)),
-			cmp.Compare(a.Area, b.Area), cmp.Compare(a.Definition, b.Definition), cmp.Compare(a.Origin, b.Origin), cmp.Compare(a.Year, b.Year))
-	})
 	return rows, origins
 }
 
