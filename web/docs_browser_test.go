@@ -68,6 +68,22 @@ func (tw *tripwire) take() []string {
 	return s
 }
 
+// chromiumOwn reports whether a request line the tripwire caught is one chromium sends by
+// itself now and then (sign-in, optimisation hints), whatever the page: those are not the
+// page's, whose requests the test sees as network events.
+func chromiumOwn(line string) bool {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return false
+	}
+	host := f[1]
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	host, _, _ = strings.Cut(host, ":")
+	return host == "google.com" || strings.HasSuffix(host, ".google.com") || strings.HasSuffix(host, ".googleapis.com")
+}
+
 // TestBrowserDocsOffline is issue 14's "docs offline": with the network off for everything but
 // the loopback server, /docs renders every operation of the OpenAPI document, and the page
 // asks for nothing that is not on that server.
@@ -157,14 +173,19 @@ func TestBrowserDocsOffline(t *testing.T) {
 
 	do(t, ctx, chromedp.Navigate(s.URL+"/docs"))
 	waitPath(t, ctx, "/docs")
-	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(".opblock-summary-description")))
 	var shown []string
-	deadline = time.Now().Add(20 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && len(shown) < len(summaries) {
 		shown = eval[[]string](t, ctx, `[...document.querySelectorAll(".opblock .opblock-summary-description")].map(e => e.textContent.trim())`)
 		if len(shown) < len(summaries) {
 			time.Sleep(100 * time.Millisecond)
 		}
+	}
+	if len(shown) == 0 {
+		shot(t, ctx, "docs-offline.png")
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("/docs shows no operations after 30 s; the tripwire caught %q; requests %q; problems %q", tw.take(), requests, problems)
 	}
 	for _, want := range summaries {
 		if !slices.Contains(shown, want) {
@@ -181,8 +202,12 @@ func TestBrowserDocsOffline(t *testing.T) {
 	}
 	shot(t, ctx, "docs-offline.png")
 
-	if tripped := tw.take(); len(tripped) > 0 {
-		t.Errorf("/docs tried to reach the network: %q", tripped)
+	for _, line := range tw.take() {
+		if chromiumOwn(line) {
+			t.Logf("chromium's own background request, kept off the network: %s", line)
+			continue
+		}
+		t.Errorf("/docs tried to reach the network: %s", line)
 	}
 	mu.Lock()
 	defer mu.Unlock()
