@@ -11,7 +11,8 @@
 // dataset validators, the built-in dataset list — and calls Serve. Tests build a Service with
 // NewService and either serve Service.Handler on a loopback listener or call Service.Register
 // on humatest.New(t). OpenAPI returns the OpenAPI 3.1 document (also served at /openapi.json,
-// with interactive docs at /docs); testdata/openapi.golden.json holds it (refresh with
+// with interactive docs at /docs, which are Swagger UI embedded in the binary and so work
+// offline: see docs.go); testdata/openapi.golden.json holds it (refresh with
 // `go test ./api -run TestOpenAPIGolden -update`).
 //
 // Dependencies point one way: package api may import forecast and datasets; neither imports

@@ -104,12 +104,14 @@ func withDefaults(d Deps) Deps {
 }
 
 // Handler returns the whole HTTP handler: the Huma API (operations under /v1, /healthz,
-// /readyz, /openapi.json, /docs), /metrics, the web pages when Deps.Web is set, and the
-// request middleware (request IDs, access log, metrics, panic recovery).
+// /readyz, /openapi.json), the API docs at /docs (mountDocs), /metrics, the web pages when
+// Deps.Web is set, and the request middleware (request IDs, access log, metrics, panic
+// recovery).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, apiConfig())
 	s.Register(api)
+	mountDocs(mux)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.mountPages(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -121,6 +123,7 @@ func (s *Service) Handler() http.Handler {
 // apiConfig is the Huma configuration shared by the server and OpenAPI.
 func apiConfig() huma.Config {
 	c := huma.DefaultConfig(Title, APIVersion)
+	c.DocsPath = "" // Huma's page loads its script from a CDN: mountDocs serves /docs instead
 	c.Info.Description = "Forecasts of adult social care need, services, workforce and cost for English councils. " +
 		"Authenticate with an API key in `Authorization: Bearer <key>` or `X-API-Key: <key>`. " +
 		"Errors are RFC 9457 problem documents."

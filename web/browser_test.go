@@ -40,8 +40,9 @@ func chromium(t *testing.T) string {
 	return path
 }
 
-// browserCtx starts a headless chromium with a fresh profile and no network but loopback.
-func browserCtx(t *testing.T) context.Context {
+// browserCtx starts a headless chromium with a fresh profile, no background networking and
+// the extra options.
+func browserCtx(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -56,6 +57,7 @@ func browserCtx(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
