@@ -21,7 +21,6 @@ import (
 // widths are the viewports the checks run at.
 var widths = []int64{390, 1366}
 
-
 // TestBrowserTablesFitAPhone opens every page with a table at 390 and 1366 pixels, opens
 // every data table, and checks that the page itself never scrolls sideways: each table fits,
 // or sits in its own scroll region (whose first column stays in view while it scrolls).
