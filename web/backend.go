@@ -84,6 +84,16 @@ type Backend interface {
 	RunEvents(ctx context.Context, r store.Run, w service.EventWriter, closing <-chan struct{}, end func(store.Run) any)
 }
 
+// ScenarioChecker is what a Backend may offer besides: the scenario validator on its own, which
+// stores nothing (service.Service.ValidateScenario is one; orgID is the caller's
+// Principal.OrgID). The scenario form uses it to report, together with the problems it finds
+// itself (numbers that are not numbers, half-given ranges), every problem the validator finds
+// with the rest of the form, so that a planner sees them all at once rather than in rounds.
+// It returns nil or, for a refused document, an *InvalidError.
+type ScenarioChecker interface {
+	ValidateScenario(ctx context.Context, orgID string, doc []byte) error
+}
+
 // ResultFilter selects rows of a run's results (forecast.ResultFilter, its one home): the
 // meaning of the results API's query parameters.
 type ResultFilter = forecast.ResultFilter

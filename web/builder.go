@@ -113,8 +113,12 @@ type scenarioForm struct {
 	Extra       []string          // levers the form cannot show, kept as they are
 	extra       []forecast.LeverSpec
 	doc         forecast.Scenario // the stored document being edited
-	Errors      map[string]string
-	Summary     []fieldProblem
+	// AutoName is the name the form made from the area and levers when the planner gave none
+	// (autoName), sent back with the form: a name still equal to it is made again from the
+	// values sent, so that it follows corrections.
+	AutoName string
+	Errors   map[string]string
+	Summary  []fieldProblem
 }
 
 type fieldProblem struct {
@@ -205,6 +209,9 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 	f := s.newForm("")
 	f.ID, f.Version, f.doc = sc.ID, sc.Version, doc
 	f.Name, f.Description = doc.Name, doc.Description
+	if doc.Name != "" && doc.Name == s.autoName(doc) {
+		f.AutoName = doc.Name
+	}
 	if doc.BaseYear != 0 {
 		f.BaseYear = doc.BaseYear
 	}
@@ -349,6 +356,13 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 	pf := r.PostForm
 	get := func(k string) string { return strings.TrimSpace(pf.Get(k)) }
 	f.Name = get("name")
+	// A name the form made itself (empty, or as it was made) is made again from the values
+	// sent; only a name the planner typed is kept.
+	auto := f.Name == "" || f.Name == get("auto_name")
+	f.AutoName = ""
+	if auto && f.Name != "" {
+		f.AutoName = f.Name
+	}
 	f.Description = get("description")
 	if len(f.Areas) == 0 {
 		f.Area = get("area")
@@ -485,9 +499,10 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 		sc.Levers = append(sc.Levers, l)
 		from = append(from, "")
 	}
-	if f.Name == "" {
+	if auto {
+		// Only sc takes the name: shown again after a problem, the form keeps what was typed
+		// (nothing, or the name made before), and the name is made again when it is sent.
 		sc.Name = s.autoName(sc)
-		f.Name = sc.Name
 	}
 	return sc, from
 }
@@ -533,8 +548,14 @@ func (s *site) autoName(sc forecast.Scenario) string {
 
 var leverLoc = regexp.MustCompile(`^levers\[(\d+)\]\.?([a-z_]*)`)
 
-// placeProblems puts the validator's problems next to the form fields they are about.
+// placeProblems puts the validator's problems next to the form fields they are about. A
+// field that already has a problem of the form's own (a value that is not a number, say)
+// keeps that one alone: the validator saw another value in its place, or none.
 func placeProblems(f *scenarioForm, ps []Problem, from []string) {
+	own := map[string]bool{}
+	for k := range f.Errors {
+		own[k] = true
+	}
 	for _, p := range ps {
 		loc := normaliseLocation(p.Location)
 		field := ""
@@ -572,6 +593,9 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 		msg := strings.TrimPrefix(p.Message, p.Location+": ")
 		if field == "" {
 			f.Summary = append(f.Summary, fieldProblem{Message: strings.TrimSpace(loc + ": " + msg)})
+			continue
+		}
+		if own[field] {
 			continue
 		}
 		if _, ok := f.Errors[field]; ok {
@@ -836,6 +860,7 @@ func (s *site) save(w http.ResponseWriter, r *http.Request, p *Principal, f *sce
 		s.render(w, r, status, "builder", s.builder(r.Context(), p, f, title, action))
 	}
 	if len(f.Errors) > 0 {
+		s.checkToo(r.Context(), p, f, sc, from)
 		again(http.StatusUnprocessableEntity)
 		return
 	}
@@ -874,6 +899,28 @@ func (s *site) save(w http.ResponseWriter, r *http.Request, p *Principal, f *sce
 		return
 	}
 	http.Redirect(w, r, "/runs/"+run.ID, http.StatusSeeOther)
+}
+
+// checkToo gives the scenario validator (when the Backend is a ScenarioChecker) the document
+// parseForm built from a form with problems of its own, and places the validator's problems
+// with the form's, so that every problem shows at once. The levers the form could not read
+// are left out of sc, and problems about fields that already have one are dropped.
+func (s *site) checkToo(ctx context.Context, p *Principal, f *scenarioForm, sc forecast.Scenario, from []string) {
+	v, ok := s.d.Backend.(ScenarioChecker)
+	if !ok {
+		return
+	}
+	doc, err := json.Marshal(sc)
+	if err != nil {
+		return
+	}
+	var inv *InvalidError
+	switch err := v.ValidateScenario(ctx, p.OrgID, doc); {
+	case errors.As(err, &inv):
+		placeProblems(f, service.Problems(inv.Err), from)
+	case err != nil:
+		s.log.Warn("checking a scenario form with problems", "err", err)
+	}
 }
 
 func (s *site) scenarioView(w http.ResponseWriter, r *http.Request) {

@@ -80,7 +80,12 @@
 // # Accessibility
 //
 // Every control has a label and, where it helps, a hint; problems are listed in a summary that
-// links to each field and repeated by the field. Charts are <svg role="img"> with a <title>
-// and a <desc> that states the numbers, and a data table. Layout uses relative units and
-// reflows at 200% zoom; wide tables scroll inside focusable regions.
+// links to each field and repeated by the field. A scenario form shows every problem at once:
+// those the form finds itself and, when the Backend is a ScenarioChecker, those the scenario
+// validator finds in the rest of the form. A name the form made from the area and levers is
+// made again from the values sent, so that it follows corrections. Charts are <svg role="img">
+// with a <title> and a <desc> that states the numbers, and a data table; chart labels stay
+// inside the chart, and amounts of money are written compactly (£1.2m, −£850k). Layout uses
+// relative units and reflows at 200% zoom and on a 390-pixel phone; wide tables scroll inside
+// focusable regions, their first column kept in view.
 package web

@@ -334,6 +334,18 @@ func TestBuilderShowsProblemsByTheirFields(t *testing.T) {
 			t.Errorf("problem not shown: %s", want)
 		}
 	}
+	// The validator's problem is not put off until the form's own are fixed: both at once.
+	// And the automatic name is not filled in with the rejected value.
+	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "shift_value": {"ten"}, "shift_start": {"2023"}, "shift_end": {"2027"},
+		"avoid_value": {"150"}, "avoid_start": {"2023"}, "avoid_end": {"2027"}})
+	body := html.UnescapeString(p.body)
+	if !strings.Contains(body, `id="f-shift_value-error">Shift residential care to home care: the value must be a number, like 10.</p>`) ||
+		!strings.Contains(body, `id="f-avoid_value-error">must be within 0..100`) {
+		t.Errorf("the form's and the validator's problems are not shown together:\n%s", p.body)
+	}
+	if strings.Contains(body, `name="name" type="text" maxlength="200" value="Sheffield`) {
+		t.Error("the name field was filled with a name made from rejected values")
+	}
 	// Half a range.
 	p = c.post("/scenarios", url.Values{"area": {Sheffield}, "avoid_value": {"5"}, "avoid_low": {"2"}, "avoid_start": {"2023"}, "avoid_end": {"2027"}})
 	if !strings.Contains(p.body, "give both ends of the 80% range, or neither") {

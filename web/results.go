@@ -454,7 +454,7 @@ func (s *site) waterfall(r *http.Request, run store.Run, doc forecast.Scenario, 
 	start, _ := f.get(code, d.Driver, "all", band, f.first())
 	end, _ := f.get(code, d.Driver, "all", band, d.Year)
 	unit := f.units[d.Driver]
-	wf := chart.Waterfall{ID: "waterfall", Unit: unitWords(unit),
+	wf := chart.Waterfall{ID: "waterfall", Unit: unitWords(unit), Money: isMoney(unit),
 		Title:      fmt.Sprintf("What changes %s (%s) in %s between %d and %d", strings.ToLower(label(d.Driver)[:1])+label(d.Driver)[1:], bandWords(band), d.Area.Name, f.first(), d.Year),
 		StartLabel: fmt.Sprintf("%d level", f.first()), Start: start.Mean, EndLabel: fmt.Sprintf("%d level", d.Year), End: end.Mean}
 	total := start.Mean

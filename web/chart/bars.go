@@ -225,12 +225,18 @@ type Step struct {
 
 // Waterfall shows how a value moves from Start to End through named changes, drawn as
 // horizontal bars: the start, each change floating from the running total (increases and
-// decreases in different colours and with signed labels), and the end.
+// decreases in different colours and with signed labels), and the end. Every label stays
+// inside the chart: the right margin is as wide as the widest value label (up to a limit), a
+// value that still does not fit beside its bar goes inside it, and row labels wrap to their
+// column's width.
 type Waterfall struct {
 	ID, Title string
 	// Desc is the chart's description; empty: one is written from the data.
-	Desc       string
-	Unit       string
+	Desc string
+	Unit string
+	// Money formats values, changes and ticks as pounds (Money, SignedMoney: £1.2m, −£850k)
+	// rather than as numbers (Number, Signed, Short).
+	Money      bool
 	StartLabel string
 	Start      float64
 	Steps      []Step
@@ -238,10 +244,19 @@ type Waterfall struct {
 	End        float64
 }
 
+// formats returns the waterfall's formats of a value, a change and a tick.
+func (wf Waterfall) formats() (value, change, tick func(float64) string) {
+	if wf.Money {
+		return Money, SignedMoney, Money
+	}
+	return Number, Signed, Short
+}
+
 // Describe writes a description listing every step.
 func (wf Waterfall) Describe() string {
+	value, change, _ := wf.formats()
 	var b strings.Builder
-	fmt.Fprintf(&b, "From %s at %s to %s at %s", Number(wf.Start), wf.StartLabel, Number(wf.End), wf.EndLabel)
+	fmt.Fprintf(&b, "From %s at %s to %s at %s", value(wf.Start), wf.StartLabel, value(wf.End), wf.EndLabel)
 	if wf.Unit != "" {
 		fmt.Fprintf(&b, " (%s)", wf.Unit)
 	}
@@ -251,16 +266,24 @@ func (wf Waterfall) Describe() string {
 		if i == 0 {
 			sep = ""
 		}
-		fmt.Fprintf(&b, "%s %s %s", sep, st.Label, Signed(st.Delta))
+		fmt.Fprintf(&b, "%s %s %s", sep, st.Label, change(st.Delta))
 	}
 	b.WriteString(".")
 	return b.String()
 }
 
+// Font sizes of the waterfall's text, in viewBox units (style.css: svg.chart text, .tick,
+// .step-value).
+const (
+	labelPx = 13.0
+	tickPx  = 12.0
+	valuePx = 12.0
+)
+
 // SVG draws the chart.
 func (wf Waterfall) SVG() template.HTML {
 	const w = 640.0
-	const left, right, top, bottom = 236.0, 70.0, 16.0, 34.0
+	const left, top, bottom, pad = 236.0, 16.0, 34.0, 4.0
 	rows := len(wf.Steps) + 2
 	rowH := 36.0
 	h := top + bottom + rowH*float64(rows)
@@ -269,43 +292,86 @@ func (wf Waterfall) SVG() template.HTML {
 		desc = wf.Describe()
 	}
 	c := newCanvas(wf.ID, wf.Title, desc, w, h)
-	lo, hi := math.Min(0, wf.Start), math.Max(0, wf.Start)
+	value, change, tick := wf.formats()
+	type bar struct {
+		label, text string
+		from, to    float64
+		fill        string
+	}
+	bars := []bar{{wf.StartLabel, value(wf.Start), 0, wf.Start, "#6b6b6b"}}
 	acc := wf.Start
 	for _, st := range wf.Steps {
+		fill := "#D55E00" // increase
+		if st.Delta < 0 {
+			fill = "#0072B2"
+		}
+		bars = append(bars, bar{st.Label, change(st.Delta), acc, acc + st.Delta, fill})
 		acc += st.Delta
-		lo, hi = math.Min(lo, acc), math.Max(hi, acc)
 	}
-	lo, hi = math.Min(lo, wf.End), math.Max(hi, wf.End)
+	bars = append(bars, bar{wf.EndLabel, value(wf.End), 0, wf.End, "#3b3b3b"})
+	lo, hi := 0.0, 0.0
+	for _, b := range bars {
+		lo, hi = math.Min(lo, math.Min(b.from, b.to)), math.Max(hi, math.Max(b.from, b.to))
+	}
 	ticks := NiceTicks(lo, hi, 4)
+	// The right margin holds the widest value label beside the bar that reaches furthest
+	// right, and half of the last tick's label.
+	widest := 0.0
+	for _, b := range bars {
+		widest = math.Max(widest, textWidth(b.text, valuePx, true))
+	}
+	right := math.Max(widest+2*pad, textWidth(tick(ticks[len(ticks)-1]), tickPx, false)/2+pad)
+	right = math.Min(math.Max(right, 24), 170)
 	xs := scale{ticks[0], ticks[len(ticks)-1], left, w - right}
 
 	c.b.WriteString(`<g class="axis" aria-hidden="true">`)
 	for _, t := range ticks {
 		x := xs.at(t)
 		c.line(x, top, x, h-bottom, "grid")
-		c.text(x, h-bottom+16, "middle", "tick", Short(t))
+		c.text(x, h-bottom+16, "middle", "tick", tick(t))
 	}
 	if wf.Unit != "" {
-		c.text(w-right, h-bottom+30, "end", "axis-title", wf.Unit)
+		c.text(w-pad, h-bottom+30, "end", "axis-title", wf.Unit)
 	}
 	c.b.WriteString(`</g>`)
-	row := func(i int, label string, from, to float64, fill, valueText string) {
+	for i, b := range bars {
 		y := top + float64(i)*rowH + 5
-		c.lines(left-8, y+17, "end", "step-label", wrap(label, 30, 2))
-		x0, x1 := xs.at(from), xs.at(to)
-		c.rect(x0, y, x1-x0, rowH-10, fill, "step", label+": "+valueText)
-		c.text(math.Max(x0, x1)+4, y+17, "start", "step-value", valueText)
-	}
-	row(0, wf.StartLabel, 0, wf.Start, "#6b6b6b", Number(wf.Start))
-	acc = wf.Start
-	for i, st := range wf.Steps {
-		fill := "#D55E00" // increase
-		if st.Delta < 0 {
-			fill = "#0072B2"
+		c.lines(left-8, y+17, "end", "step-label", wrapWidth(b.label, left-8-pad, labelPx, 2))
+		x0, x1 := xs.at(b.from), xs.at(b.to)
+		c.rect(x0, y, x1-x0, rowH-10, b.fill, "step", b.label+": "+b.text)
+		tw := textWidth(b.text, valuePx, true)
+		lx, rx := math.Min(x0, x1), math.Max(x0, x1)
+		switch {
+		case rx+pad+tw <= w-pad: // beside the bar, on its right
+			c.text(rx+pad, y+17, "start", "step-value", b.text)
+		case rx-lx >= tw+2*pad: // inside the bar, against its right end
+			c.text(rx-pad, y+17, "end", "step-value inside "+onFill(b.fill), b.text)
+		case lx-pad-tw >= 0: // on the bar's left
+			c.text(lx-pad, y+17, "end", "step-value", b.text)
+		default:
+			c.text(w-pad, y+17, "end", "step-value", b.text)
 		}
-		row(i+1, st.Label, acc, acc+st.Delta, fill, Signed(st.Delta))
-		acc += st.Delta
 	}
-	row(rows-1, wf.EndLabel, 0, wf.End, "#3b3b3b", Number(wf.End))
 	return c.html()
+}
+
+// onFill names the text colour that reads best on a fill "#rrggbb": "on-dark" (white text)
+// or "on-light" (ink), by WCAG contrast.
+func onFill(fill string) string {
+	var r, g, b int
+	if _, err := fmt.Sscanf(fill, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return "on-light"
+	}
+	lin := func(c int) float64 {
+		v := float64(c) / 255
+		if v <= 0.03928 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+	if (1.05)/(l+0.05) >= (l+0.05)/0.05 {
+		return "on-dark"
+	}
+	return "on-light"
 }

@@ -148,3 +148,63 @@ func TestFormat(t *testing.T) {
 		t.Errorf("yearTicks = %v", got)
 	}
 }
+
+func TestMoney(t *testing.T) {
+	for _, c := range []struct {
+		v             float64
+		money, signed string
+	}{
+		{0, "£0", "£0"},
+		{-0.4, "£0", "£0"},
+		{850, "£850", "+£850"},
+		{999.6, "£1k", "+£1k"},
+		{12345, "£12.3k", "+£12.3k"},
+		{850000, "£850k", "+£850k"},
+		{999950, "£1m", "+£1m"},
+		{1.23e6, "£1.2m", "+£1.2m"},
+		{-1.23e6, "−£1.2m", "−£1.2m"},
+		{183_912_456, "£184m", "+£184m"},
+		{12.34e9, "£12.3bn", "+£12.3bn"},
+		{2.5e12, "£2500bn", "+£2500bn"},
+		{math.NaN(), "–", "–"},
+	} {
+		if got := Money(c.v); got != c.money {
+			t.Errorf("Money(%v) = %q, want %q", c.v, got, c.money)
+		}
+		if got := SignedMoney(c.v); got != c.signed {
+			t.Errorf("SignedMoney(%v) = %q, want %q", c.v, got, c.signed)
+		}
+	}
+}
+
+// TestWaterfallMoney: a waterfall in pounds labels values, changes and ticks as compact pounds,
+// and a change too wide for the room beside its bar is written inside the bar.
+func TestWaterfallMoney(t *testing.T) {
+	wf := Waterfall{ID: "w", Title: "Cost", Money: true, StartLabel: "2022 level", Start: 183_912_456, EndLabel: "2035 level", End: 229_800_000,
+		Steps: []Step{{"Population change (demography)", 25_300_000}, {"Shift from residential care to home care", -6_100_000}, {"Unit-cost growth", 26_687_544}}}
+	svg := string(wf.SVG())
+	_, desc := wellFormed(t, svg)
+	if desc != "From £184m at 2022 level to £230m at 2035 level: Population change (demography) +£25.3m, Shift from residential care to home care −£6.1m, Unit-cost growth +£26.7m." {
+		t.Errorf("desc %q", desc)
+	}
+	for _, want := range []string{`class="step-value">£184m</text>`, `class="step-value">−£6.1m</text>`, `class="tick">£200m</text>`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("svg lacks %s", want)
+		}
+	}
+	if strings.Contains(svg, "183,912,456") {
+		t.Error("full pounds in the chart")
+	}
+	// The widest label's room is reserved, so none goes inside a bar here; with a label far
+	// wider than the margin allows, the long bar takes it inside, in a colour that reads on it.
+	if strings.Contains(svg, "inside") {
+		t.Error("a label inside a bar although the margin holds them")
+	}
+	wide := Waterfall{ID: "x", Title: "x", StartLabel: "a", Start: 1, EndLabel: "b", End: 1e15, Steps: []Step{{"big", 1e15 - 1}}}
+	if svg := string(wide.SVG()); !strings.Contains(svg, "step-value inside on-dark") {
+		t.Errorf("no label inside a bar: %s", svg)
+	}
+	if got := wrapWidth("Trend in use rates (activity history) and a great deal more besides", 224, 13, 2); len(got) != 2 || !strings.HasSuffix(got[1], "…") {
+		t.Errorf("wrapWidth = %q", got)
+	}
+}
