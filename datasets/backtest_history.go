@@ -54,13 +54,7 @@ func HistoryBacktestData(b *Bundle) (*backtest.HistoryData, error) {
 	if len(b.ActivityHistory) == 0 {
 		return nil, fmt.Errorf("history back-test inputs: no activity history")
 	}
-	areas := map[string]*Area{}
-	children := map[string][]string{}
-	for i := range b.Areas {
-		a := &b.Areas[i]
-		areas[a.AreaCode] = a
-		children[a.ParentCode] = append(children[a.ParentCode], a.AreaCode)
-	}
+	areas, children := areaIndex(b)
 	est, err := estimatesByArea(b)
 	if err != nil {
 		return nil, fmt.Errorf("history back-test inputs: %w", err)

@@ -45,13 +45,7 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 		return nil, fmt.Errorf("service back-test inputs: no service activity")
 	}
 	d := &backtest.ServiceData{Population: map[string]map[int]*population.Pop90{}}
-	areas := map[string]*Area{}
-	children := map[string][]string{}
-	for i := range b.Areas {
-		a := &b.Areas[i]
-		areas[a.AreaCode] = a
-		children[a.ParentCode] = append(children[a.ParentCode], a.AreaCode)
-	}
+	areas, children := areaIndex(b)
 	est, err := estimatesByArea(b)
 	if err != nil {
 		return nil, fmt.Errorf("service back-test inputs: %w", err)
@@ -126,6 +120,18 @@ func ServiceBacktestData(b *Bundle) (*backtest.ServiceData, error) {
 	}
 	sort.Strings(d.Sources)
 	return d, nil
+}
+
+// areaIndex returns the bundle's areas by code and the codes of each area's children.
+func areaIndex(b *Bundle) (map[string]*Area, map[string][]string) {
+	areas := map[string]*Area{}
+	children := map[string][]string{}
+	for i := range b.Areas {
+		a := &b.Areas[i]
+		areas[a.AreaCode] = a
+		children[a.ParentCode] = append(children[a.ParentCode], a.AreaCode)
+	}
+	return areas, children
 }
 
 // estimatesByArea returns the bundle's single-year population estimates by area and mid-year.

@@ -15,8 +15,10 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -263,4 +265,42 @@ type Store interface {
 	// FailUnfinishedRuns marks every queued or running run failed with message msg and returns
 	// their IDs. The server calls it at start, before any worker runs.
 	FailUnfinishedRuns(ctx context.Context, msg string, at time.Time) ([]string, error)
+}
+
+// EncodeCursor returns the page cursor both stores use: base64url of "s" and the seq of the last
+// item shown (the next page lists items below it).
+func EncodeCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("s" + strconv.FormatInt(seq, 10)))
+}
+
+// DecodeCursor returns the seq a cursor names, or 0 for the first page.
+func DecodeCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 2 || b[0] != 's' {
+		return 0, ErrBadCursor
+	}
+	n, err := strconv.ParseInt(string(b[1:]), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, ErrBadCursor
+	}
+	return n, nil
+}
+
+// PageArgs returns the upper bound on seq and the limit for page p.
+func PageArgs(p Page) (int64, int, error) {
+	seq, err := DecodeCursor(p.Cursor)
+	if err != nil {
+		return 0, 0, err
+	}
+	if seq == 0 {
+		seq = 1<<63 - 1
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return seq, limit, nil
 }

@@ -23,7 +23,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,42 +159,6 @@ func parseTimePtr(s sql.NullString) (*time.Time, error) {
 	}
 	t, err := parseTime(s.String)
 	return &t, err
-}
-
-func encodeCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("s" + strconv.FormatInt(seq, 10)))
-}
-
-// decodeCursor returns the seq a cursor names, or 0 for the first page.
-func decodeCursor(c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) < 2 || b[0] != 's' {
-		return 0, store.ErrBadCursor
-	}
-	n, err := strconv.ParseInt(string(b[1:]), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, store.ErrBadCursor
-	}
-	return n, nil
-}
-
-// pageArgs returns the upper bound on seq and the limit for page p.
-func pageArgs(p store.Page) (int64, int, error) {
-	seq, err := decodeCursor(p.Cursor)
-	if err != nil {
-		return 0, 0, err
-	}
-	if seq == 0 {
-		seq = 1<<63 - 1
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	return seq, limit, nil
 }
 
 // EnsureOrg implements store.Store.
@@ -375,7 +338,7 @@ func (s *Store) GetDataset(ctx context.Context, orgID, id string) (store.Dataset
 
 // ListDatasets implements store.Store.
 func (s *Store) ListDatasets(ctx context.Context, orgID string, p store.Page) ([]store.Dataset, string, error) {
-	before, limit, err := pageArgs(p)
+	before, limit, err := store.PageArgs(p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -405,7 +368,7 @@ func trim[T any](items []T, seqs []int64, limit int) ([]T, string) {
 	if len(items) <= limit {
 		return items, ""
 	}
-	return items[:limit], encodeCursor(seqs[limit-1])
+	return items[:limit], store.EncodeCursor(seqs[limit-1])
 }
 
 // DeleteDataset implements store.Store.
@@ -501,7 +464,7 @@ func (s *Store) GetScenario(ctx context.Context, orgID, id string, version int) 
 
 // ListScenarios implements store.Store.
 func (s *Store) ListScenarios(ctx context.Context, orgID string, p store.Page) ([]store.Scenario, string, error) {
-	before, limit, err := pageArgs(p)
+	before, limit, err := store.PageArgs(p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -673,7 +636,7 @@ func getRun(ctx context.Context, q queryRower, id string) (store.Run, error) {
 
 // ListRuns implements store.Store.
 func (s *Store) ListRuns(ctx context.Context, orgID string, f store.RunFilter, p store.Page) ([]store.Run, string, error) {
-	before, limit, err := pageArgs(p)
+	before, limit, err := store.PageArgs(p)
 	if err != nil {
 		return nil, "", err
 	}
