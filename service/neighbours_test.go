@@ -123,7 +123,9 @@ func TestNeighboursOnDefaultData(t *testing.T) {
 // and the rescaling for a feature one council lacks.
 func TestNearestNeighboursSmall(t *testing.T) {
 	nan := math.NaN()
-	f := func(code string, v ...float64) service.Features { return service.Features{Code: code, Name: code, Values: v} }
+	f := func(code string, v ...float64) service.Features {
+		return service.Features{Code: code, Name: code, Values: v}
+	}
 	all := []service.Features{
 		f("A", 0, 0, 0, 0, 0),
 		f("B", 1, 1, 1, 1, 1),
