@@ -44,6 +44,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 			return c.Backtests()
 		},
 		Transparency: c,
+		Neighbours:   c,
 		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
