@@ -45,7 +45,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		},
 		Transparency: c,
 		Neighbours:   c,
-		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Web:          &web.Deps{Projector: c, Neighbours: c, Accuracy: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 
