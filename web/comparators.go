@@ -21,8 +21,8 @@ type comparatorRow struct {
 	Rank     int
 	Distance float64
 	// Features, in service.NeighbourFeatures order; HasIDAOPI false where not published.
-	Share65, Share85, IMD, IDAOPI float64
-	HasIDAOPI                     bool
+	Share65, Share75, Share85, IMD, IDAOPI float64
+	HasIDAOPI                              bool
 	// In the base year: people 65+, of them unable to manage at least one self-care activity
 	// without help, council-funded residents of care homes (residential and nursing, 18+),
 	// home-care clients (18+), and the cost per head of population 18+ (£ a year).
@@ -90,7 +90,7 @@ func (s *site) comparators(w http.ResponseWriter, r *http.Request) {
 // the same cached projection) and reads the page's numbers from it.
 func (s *site) comparatorRow(r *http.Request, f service.Features, rank int, dist float64, d *comparatorsPage) comparatorRow {
 	nan := math.NaN
-	row := comparatorRow{Self: rank == 0, Rank: rank, Distance: dist, Share65: f.Values[0], Share85: f.Values[2], IMD: f.Values[3],
+	row := comparatorRow{Self: rank == 0, Rank: rank, Distance: dist, Share65: f.Values[0], Share75: f.Values[1], Share85: f.Values[2], IMD: f.Values[3],
 		IDAOPI: f.Values[4], HasIDAOPI: f.Has(4),
 		Pop65: nan(), Need65: nan(), CareHomes: nan(), HomeCare: nan(), CostPerHead: nan(), Pop65Growth: "–", NeedGrowth: "–", CostGrowth: "–"}
 	if a := s.areas.get(f.Code); a != nil {
