@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
 )
 
@@ -181,5 +182,94 @@ func (s *Service) registerAreas(api huma.API) {
 			out.Body = append(out.Body, resultBody(r))
 		}
 		return out, nil
+	})
+}
+
+// NeighbourSource chooses councils' statistical neighbours (service.Carecast is one).
+type NeighbourSource interface {
+	// Neighbours returns the k nearest neighbours of a council in force (see
+	// service.Carecast.Neighbours).
+	Neighbours(code string, k int) (*service.NeighbourSet, error)
+}
+
+// NeighbourFeatures are the features a council's neighbours are chosen on.
+type NeighbourFeatures struct {
+	Share65 float64  `json:"share_65_plus" doc:"Share of the population aged 65 and over at the base year, 0-1."`
+	Share75 float64  `json:"share_75_plus" doc:"Share aged 75 and over, 0-1."`
+	Share85 float64  `json:"share_85_plus" doc:"Share aged 85 and over, 0-1."`
+	IMD     float64  `json:"imd_average_score" doc:"Index of Multiple Deprivation 2019, average score (higher is more deprived)."`
+	IDAOPI  *float64 `json:"idaopi_average_score" doc:"Income Deprivation Affecting Older People 2019, average score; null where not published (councils formed since April 2019)."`
+}
+
+// AreaNeighbour is one statistical neighbour.
+type AreaNeighbour struct {
+	Area
+	Rank     int               `json:"rank" doc:"1 for the nearest."`
+	Distance float64           `json:"distance" doc:"Euclidean distance between the two councils' standardised features (see method)."`
+	Features NeighbourFeatures `json:"features"`
+	Compared []string          `json:"compared" doc:"The features the distance was measured on: those both councils have."`
+}
+
+// AreaNeighbours is a council's statistical neighbours, nearest first.
+type AreaNeighbours struct {
+	Area       Area              `json:"area"`
+	BaseYear   int               `json:"base_year" doc:"The year of the population shares."`
+	Features   NeighbourFeatures `json:"features" doc:"The council's own features."`
+	Missing    []string          `json:"missing,omitempty" doc:"The council's features the data does not have, and what is used instead."`
+	Method     string            `json:"method" doc:"How the neighbours are chosen, and what the data lacks (rurality)."`
+	Neighbours []AreaNeighbour   `json:"neighbours"`
+}
+
+func neighbourFeatures(f service.Features) NeighbourFeatures {
+	nf := NeighbourFeatures{Share65: f.Values[0], Share75: f.Values[1], Share85: f.Values[2], IMD: f.Values[3]}
+	if f.Has(4) {
+		v := f.Values[4]
+		nf.IDAOPI = &v
+	}
+	return nf
+}
+
+func (s *Service) registerNeighbours(api huma.API) {
+	register(s, api, huma.Operation{
+		OperationID: "area-neighbours", Method: http.MethodGet, Path: "/areas/{code}/neighbours", Tags: []string{"Areas"},
+		Summary: "Statistical neighbours of a council",
+		Description: "The councils most alike in age structure (shares 65+, 75+ and 85+) and deprivation (IMD 2019, and IDAOPI " +
+			"where published), by Euclidean distance on standardised features, nearest first; `method` says how in full.",
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+	}, "area", store.RoleViewer, func(ctx context.Context, in *struct {
+		Code string `path:"code" pattern:"^E[0-9]{8}$" doc:"GSS code of a council with social services responsibilities."`
+		K    int    `query:"k" minimum:"1" maximum:"30" default:"10" doc:"How many neighbours (CIPFA's model gives 15)."`
+	}) (*struct{ Body AreaNeighbours }, error) {
+		if s.deps.Neighbours == nil {
+			return nil, huma.Error503ServiceUnavailable("no statistical neighbours in this build")
+		}
+		byCode := map[string]*forecast.AreaInfo{}
+		for i := range s.deps.Areas {
+			byCode[s.deps.Areas[i].Code] = &s.deps.Areas[i]
+		}
+		a := byCode[in.Code]
+		if a == nil {
+			return nil, store.ErrNotFound
+		}
+		if !a.IsCouncil() || a.ValidTo != "" {
+			return nil, huma.Error422UnprocessableEntity("statistical neighbours are chosen among the councils in force", &huma.ErrorDetail{
+				Location: "path.code", Message: a.Name + " is not a council with social services responsibilities in force", Value: in.Code})
+		}
+		set, err := s.deps.Neighbours.Neighbours(in.Code, in.K)
+		if err != nil {
+			return nil, err
+		}
+		out := AreaNeighbours{Area: areaBody(a), BaseYear: set.BaseYear, Features: neighbourFeatures(set.Council), Missing: set.Missing,
+			Method: set.Method, Neighbours: make([]AreaNeighbour, 0, len(set.Neighbours))}
+		for i, n := range set.Neighbours {
+			an := AreaNeighbour{Rank: i + 1, Distance: n.Distance, Features: neighbourFeatures(n.Features), Compared: n.Compared}
+			if b := byCode[n.Code]; b != nil {
+				an.Area = areaBody(b)
+			} else {
+				an.Area = Area{Code: n.Code, Name: n.Name, Council: true}
+			}
+			out.Neighbours = append(out.Neighbours, an)
+		}
+		return &struct{ Body AreaNeighbours }{Body: out}, nil
 	})
 }

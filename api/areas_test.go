@@ -39,6 +39,7 @@ func withEngine(t *testing.T) serverOpt {
 	return func(_ *Config, d *Deps) {
 		d.Areas = cc.Inputs.Areas
 		d.Projector = cc
+		d.Neighbours = cc
 	}
 }
 
@@ -158,4 +159,36 @@ func TestBaseline(t *testing.T) {
 	if p := r.problem(t); p.Detail == "" {
 		t.Fatalf("a base year without estimates should say why: %+v", p)
 	}
+}
+
+// TestAreaNeighbours checks GET /v1/areas/{code}/neighbours against service.Carecast.Neighbours:
+// the same councils in the same order with their distances; refusals of districts, unknown
+// codes and a k out of range.
+func TestAreaNeighbours(t *testing.T) {
+	ts := newTestServer(t, true, withEngine(t))
+	key := ts.key("alpha", store.RoleViewer)
+	var got AreaNeighbours
+	want(t, ts.do(http.MethodGet, "/v1/areas/E08000035/neighbours", key, nil), http.StatusOK).json(t, &got)
+	set, err := defaultCarecast(t).Neighbours("E08000035", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Area.Name != "Leeds" || len(got.Neighbours) != 10 || got.BaseYear != 2022 || !strings.Contains(got.Method, "rurality") {
+		t.Fatalf("Leeds: %+v", got)
+	}
+	for i, n := range got.Neighbours {
+		if n.Code != set.Neighbours[i].Code || n.Distance != set.Neighbours[i].Distance || n.Rank != i+1 || !n.Council {
+			t.Errorf("neighbour %d: %+v, want %s at %g", i, n, set.Neighbours[i].Code, set.Neighbours[i].Distance)
+		}
+		if n.Features.IDAOPI == nil || n.Features.Share65 != set.Neighbours[i].Values[0] {
+			t.Errorf("neighbour %d features %+v", i, n.Features)
+		}
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06000065/neighbours?k=15", key, nil), http.StatusOK).json(t, &got)
+	if len(got.Neighbours) != 15 || got.Features.IDAOPI != nil || len(got.Missing) != 1 || len(got.Neighbours[0].Compared) != 4 {
+		t.Errorf("North Yorkshire: %+v", got)
+	}
+	want(t, ts.do(http.MethodGet, "/v1/areas/E07000163/neighbours", key, nil), http.StatusUnprocessableEntity)
+	want(t, ts.do(http.MethodGet, "/v1/areas/E06999999/neighbours", key, nil), http.StatusNotFound)
+	want(t, ts.do(http.MethodGet, "/v1/areas/E08000035/neighbours?k=31", key, nil), http.StatusUnprocessableEntity)
 }

@@ -31,6 +31,10 @@ type Deps struct {
 	Areas []forecast.AreaInfo
 	// Projector answers quick baseline projections for one area. Nil: the endpoint answers 503.
 	Projector Projector
+	// Neighbours chooses councils' statistical neighbours, served by
+	// /v1/areas/{code}/neighbours (cmd/carecast passes the service.Carecast of the default
+	// data). Nil: the endpoint answers 503.
+	Neighbours NeighbourSource
 	// Backtest computes the population back-tests served by /v1/backtest (see BundleBacktest).
 	// Nil: the endpoint answers 503.
 	Backtest BacktestSource

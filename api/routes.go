@@ -30,6 +30,7 @@ func (s *Service) Register(api huma.API) {
 	s.registerDatasets(v1)
 	s.registerKeys(v1)
 	s.registerAreas(v1)
+	s.registerNeighbours(v1)
 	s.registerBacktest(v1)
 	s.registerTransparency(v1)
 }

@@ -24,8 +24,9 @@ type Carecast struct {
 	Scenarios *ScenarioSchema
 
 	backtests func() (*backtest.Report, *backtest.ServiceReport, error)
-	uploads   uploadCache   // Carecasts on uploaded data (ForScenario)
-	baselines baselineCache // Baseline's answers
+	uploads   uploadCache     // Carecasts on uploaded data (ForScenario)
+	baselines baselineCache   // Baseline's answers
+	features  councilFeatures // Neighbours' features, computed once
 	docOnce   sync.Once
 	doc       *ScenarioSchema // documents alone (docSchema)
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/web/chart"
 )
 
@@ -271,6 +272,11 @@ type overviewPage struct {
 	Deprivation []forecast.DeprivationLine
 	// DeprivationSources are the distinct sources of the deprivation figures.
 	DeprivationSources []string
+	// Comparators is whether the area has a comparators page (a council in force).
+	Comparators bool
+	// Accuracy is how far off projections like this one have been, in words ("" if the
+	// back-tests cover no area like it).
+	Accuracy string
 }
 
 type pyramidRow struct {
@@ -333,6 +339,16 @@ func (s *site) areaOverview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.DataYears = dataYears
+	d.Comparators = a.IsCouncil() && s.d.Neighbours != nil
+	if s.d.Accuracy != nil {
+		acc, err := s.d.Accuracy.Accuracy(r.Context(), a.Code)
+		switch {
+		case err == nil:
+			d.Accuracy = acc.Sentence
+		case !errors.Is(err, service.ErrNoAccuracy):
+			s.log.Error("area page: accuracy line", "area", a.Code, "err", err)
+		}
+	}
 	f := newFrame(rows)
 	d.BaseYear = f.first()
 	d.Years = f.years[1:]

@@ -143,3 +143,18 @@ type Projector interface {
 	// "population: ONS mid-2022 estimates, …; service use: PSS-EX1 2011-12 to 2013-14".
 	DataYears(sc forecast.Scenario) (string, error)
 }
+
+// NeighbourSource chooses councils' statistical neighbours (service.Carecast is one).
+type NeighbourSource interface {
+	// Neighbours returns the k nearest neighbours of a council in force, nearest first (see
+	// service.Carecast.Neighbours).
+	Neighbours(code string, k int) (*service.NeighbourSet, error)
+}
+
+// AccuracySource says how far off projections like an area's have been (service.Carecast is
+// one).
+type AccuracySource interface {
+	// Accuracy returns the area's accuracy line from the back-tests, or an error wrapping
+	// service.ErrNoAccuracy when they cover no area like it.
+	Accuracy(ctx context.Context, code string) (*service.Accuracy, error)
+}

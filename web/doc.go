@@ -12,7 +12,12 @@
 //	                           services with growth to 2030/2035/2045 and 80% ranges, need fan
 //	                           charts, population pyramid (base year and chosen year), service
 //	                           users by setting, and a one-field "what if" (shift residential
-//	                           care to home care)
+//	                           care to home care); for a council, a link to its comparators,
+//	                           and for councils and districts a line on how accurate such
+//	                           projections have been (Accuracy, from the back-tests)
+//	/areas/{code}/comparators  a council and its 10 statistical neighbours (Neighbours) side by
+//	                           side: people 65+, need, care homes, home care, cost per head of
+//	                           18+, growth to 2035; how the neighbours are chosen
 //	/scenarios, /scenarios/new?area=, /scenarios/{id}
 //	                           scenario list and builder: levers (prevalence trends, shift to
 //	                           home care, admission avoidance, extra homes, unit-cost path),

@@ -261,8 +261,9 @@ func startServer(t testing.TB, withKeys bool) *server {
 			s.keys[role] = secret
 		}
 	}
-	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test",
-		Web: &web.Deps{Results: s.runner, Projector: defaultCarecast(t), Areas: in.Areas, Catalog: in}}
+	cc := defaultCarecast(t)
+	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test", Areas: in.Areas, Projector: cc, Neighbours: cc,
+		Web: &web.Deps{Results: s.runner, Projector: cc, Neighbours: cc, Accuracy: cc, Areas: in.Areas, Catalog: in}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

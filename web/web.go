@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -47,6 +48,12 @@ type Deps struct {
 	// Projector projects one area at once, for area overviews and the baselines that runs are
 	// compared with (service.Carecast).
 	Projector Projector
+	// Neighbours chooses councils' statistical neighbours, for the comparators page
+	// (service.Carecast). Nil: the page says it has none.
+	Neighbours NeighbourSource
+	// Accuracy gives the accuracy line of area pages, from the back-tests (service.Carecast).
+	// Nil: the pages have no accuracy line.
+	Accuracy AccuracySource
 	// Areas is the areas table (areas that ended are shown with their successors).
 	Areas []forecast.AreaInfo
 	// Catalog gives the base years, the last year of the assumptions and the need measures
@@ -70,7 +77,7 @@ type Deps struct {
 
 // Routes lists the page routes Register adds, for documentation and tests.
 var Routes = []string{
-	"GET /{$}", "GET /areas", "GET /areas/{code}", "GET /areas/{code}/data.csv",
+	"GET /{$}", "GET /areas", "GET /areas/{code}", "GET /areas/{code}/data.csv", "GET /areas/{code}/comparators",
 	"GET /scenarios", "GET /scenarios/new", "POST /scenarios", "GET /scenarios/{id}", "POST /scenarios/{id}",
 	"POST /scenarios/{id}/runs", "GET /runs", "GET /runs/{id}", "GET /runs/{id}/status", "GET /runs/{id}/events",
 	"GET /runs/{id}/data.csv", "GET /runs/{id}/export", "GET /compare", "GET /compare/data.csv",
@@ -102,7 +109,7 @@ func Register(mux *http.ServeMux, d Deps) {
 	if d.Version == "" {
 		d.Version = "dev"
 	}
-	s := &site{d: d, log: d.Logger, areas: newAreaIndex(d.Areas), cache: newProjCache(24)}
+	s := &site{d: d, log: d.Logger, areas: newAreaIndex(d.Areas), cache: newProjCache(48)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -118,6 +125,7 @@ func Register(mux *http.ServeMux, d Deps) {
 	handle("GET /areas", s.areaSearch)
 	handle("GET /areas/{code}", s.areaOverview)
 	handle("GET /areas/{code}/data.csv", s.areaData)
+	handle("GET /areas/{code}/comparators", s.comparators)
 	handle("GET /scenarios", s.scenarioList)
 	handle("GET /scenarios/new", s.scenarioNew)
 	handle("POST /scenarios", s.scenarioCreate)
@@ -186,6 +194,8 @@ func parsePages() map[string]*template.Template {
 		"areatype":  func(t string) string { return areaTypeNames[t] },
 		"percent":   func(v float64) int { return int(v*100 + 0.5) },
 		"join":      strings.Join,
+		"share":     func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+		"minus1":    func(n int) int { return n - 1 },
 		"query":     url.QueryEscape,
 		"lower":     strings.ToLower,
 		"fmtTime":   func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },

@@ -44,7 +44,8 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 			return c.Backtests()
 		},
 		Transparency: c,
-		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Neighbours:   c,
+		Web:          &web.Deps{Projector: c, Neighbours: c, Accuracy: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
 
