@@ -465,3 +465,38 @@ func (c *Carecast) Councils() []string {
 	}
 	return out
 }
+
+// TopicColumns are the columns of a topic table's CSV and Excel downloads.
+var TopicColumns = []string{"area_code", "area_name", "year", "topic", "age_band", "sex", "count", "lo", "hi", "population", "population_source", "note"}
+
+// Sheet returns the table as a download: one row per TopicRow (empty cells where a value is
+// nil) and, for Excel, an about sheet naming the topic, its studies and every rate it applies
+// with its source.
+func (t *TopicTable) Sheet() *datasets.Sheet {
+	s := &datasets.Sheet{Name: "topic", Header: TopicColumns}
+	opt := func(p *float64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	for _, r := range t.Rows {
+		s.Rows = append(s.Rows, []any{r.Area, r.AreaName, r.Year, t.Topic.ID, r.Band, r.Sex, opt(r.Count), opt(r.Lo), opt(r.Hi),
+			r.Population, r.PopulationSource, r.Note})
+	}
+	s.About = [][2]string{{"topic", t.Topic.ID}, {"measure", t.Topic.Label}, {"population", t.Topic.Population},
+		{"programme", t.Topic.Programme}, {"counts", t.Topic.Unit}, {"how", t.Topic.Note}}
+	for _, st := range t.Studies {
+		s.About = append(s.About, [2]string{"study", st})
+	}
+	for _, n := range t.Notes {
+		s.About = append(s.About, [2]string{"note", n})
+	}
+	for _, r := range t.Topic.used() {
+		s.About = append(s.About, [2]string{"rate", fmt.Sprintf("%s %s: %g — %s; %s (%s)", r.Sex, bandLabel(r), r.Rate, r.Study, r.SourceURL, r.Locator)})
+	}
+	s.About = append(s.About,
+		[2]string{"population", "ONS mid-year estimates where every district has one for the year, else ONS 2018-based subnational projections (principal); Open Government Licence v3.0"},
+		[2]string{"licence", "Rates: the studies named above; POPPI and PANSI are the Institute of Public Care's (Oxford Brookes University) systems, from which nothing was taken directly"})
+	return s
+}

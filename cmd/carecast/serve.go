@@ -44,6 +44,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 			return c.Backtests()
 		},
 		Transparency: c,
+		Topics:       c,
 		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
 	}, nil
 }
