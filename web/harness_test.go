@@ -262,7 +262,7 @@ func startServer(t testing.TB, withKeys bool) *server {
 		}
 	}
 	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test",
-		Web: &web.Deps{Results: s.runner, Projector: defaultCarecast(t), Areas: in.Areas, Catalog: in}}
+		Web: &web.Deps{Results: s.runner, Projector: defaultCarecast(t), Areas: in.Areas, Catalog: in, Topics: defaultCarecast(t)}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -45,7 +45,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		},
 		Transparency: c,
 		Topics:       c,
-		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Web:          &web.Deps{Projector: c, Areas: e.Inputs().Areas, Catalog: e.Inputs(), Topics: c},
 	}, nil
 }
 
