@@ -42,6 +42,9 @@ type Deps struct {
 	// /v1/datasets/cards (cmd/carecast passes the service.Carecast of the default data). Nil:
 	// those endpoints answer 503.
 	Transparency TransparencySource
+	// Topics answers /v1/topics (cmd/carecast passes the service.Carecast of the default data).
+	// Nil: those endpoints answer 503.
+	Topics TopicSource
 	// Web, when not nil, serves the planner web pages (package web) at / on the same
 	// server. Its Backend and Results are filled in with the service.Service
 	// (Service.WebBackend), its Auth with Service.WebAuth; its API,

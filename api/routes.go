@@ -33,6 +33,7 @@ func (s *Service) Register(api huma.API) {
 	s.registerNeighbours(v1)
 	s.registerBacktest(v1)
 	s.registerTransparency(v1)
+	s.registerTopics(v1)
 }
 
 // register registers one operation. role "" makes it public; otherwise it needs that role (and

@@ -241,7 +241,7 @@ func kindName(t reflect.Type) string {
 		reflect.TypeFor[Migration](): KindMigration, reflect.TypeFor[LifeExpectancy](): KindLifeExpectancy,
 		reflect.TypeFor[Prevalence](): KindPrevalence, reflect.TypeFor[ServiceActivity](): KindServiceActivity,
 		reflect.TypeFor[UnitCost](): KindUnitCosts, reflect.TypeFor[Supply](): KindSupply, reflect.TypeFor[Deprivation](): KindDeprivation,
-		reflect.TypeFor[ActivityHistory](): KindActivityHistory,
+		reflect.TypeFor[ActivityHistory](): KindActivityHistory, reflect.TypeFor[TopicRate](): KindTopicRates,
 	} {
 		if k == t {
 			return string(s)

@@ -29,6 +29,7 @@ type Bundle struct {
 	Supply           []Supply
 	Deprivation      []Deprivation
 	ActivityHistory  []ActivityHistory
+	TopicRates       []TopicRate
 
 	// Projections are supplied population projections kept in files of their own
 	// (ProjectionsDir): EagerProjections read with the data, the others on first use.
@@ -175,6 +176,10 @@ func (b *Bundle) load(k Kind, data []byte, o ReadOptions) (Summary, error) {
 		if b.ActivityHistory, err = Read[ActivityHistory](data, o); err == nil {
 			s = Summarize(b.ActivityHistory)
 		}
+	case KindTopicRates:
+		if b.TopicRates, err = Read[TopicRate](data, o); err == nil {
+			s = Summarize(b.TopicRates)
+		}
 	default:
 		return s, fmt.Errorf("loading datasets: kind %q is not loadable here", k)
 	}
@@ -215,6 +220,7 @@ func (b *Bundle) WriteDir(dir string) error {
 		write(KindSupply, len(b.Supply), func(p string) error { return WriteFile(p, b.Supply) }),
 		write(KindDeprivation, len(b.Deprivation), func(p string) error { return WriteFile(p, b.Deprivation) }),
 		write(KindActivityHistory, len(b.ActivityHistory), func(p string) error { return WriteFile(p, b.ActivityHistory) }),
+		write(KindTopicRates, len(b.TopicRates), func(p string) error { return WriteFile(p, b.TopicRates) }),
 	)
 }
 

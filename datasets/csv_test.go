@@ -188,6 +188,8 @@ func csvOfKind(t testing.TB, k Kind, data []byte) []byte {
 		err = WriteCSV(&buf, b.Supply)
 	case KindActivityHistory:
 		err = WriteCSV(&buf, b.ActivityHistory)
+	case KindTopicRates:
+		err = WriteCSV(&buf, b.TopicRates)
 	default:
 		t.Fatalf("no CSV writer for %s here", k)
 	}

@@ -30,12 +30,14 @@ func seedFiles(t testing.TB) [][]byte {
 		encode(t, []UnitCost{{AreaCode: "E92000001", Year: 2022, Service: "nursing", Unit: "week", Cost: 900, PriceBase: "2022-23", Source: "s"}}),
 		encode(t, []Supply{{AreaCode: "E92000001", Year: 2022, Service: "nursing", Capacity: 100, Unit: "beds", Source: "s"}}),
 		encode(t, []ActivityHistory{{AreaCode: "E92000001", Year: 2013, Service: "residential", AgeBand: "65+", Provision: "total", Measure: "weeks", Definition: DefinitionPSSEX1, Value: 10, Source: "s"}}),
+		encode(t, []TopicRate{{Topic: "falls", Population: "65+", Label: "Falls", Sex: "male", AgeFrom: 85, AgeTo: TopicOpenAge, Rate: 0.43,
+			Basis: BasisPopulation, Study: "HSE 2005", SourceURL: "https://example.org", Locator: "T2.1", Source: "s"}}),
 	)
 	return seeds
 }
 
 // kindSeeds is the number of seedFiles that are small valid files, one per kind (the last ones).
-const kindSeeds = 11
+const kindSeeds = 12
 
 // FuzzRead feeds arbitrary bytes to the reader of every kind: it must never panic, and never
 // allocate more than AllocBound of the input's size and a 65,536-row cap, whatever row count

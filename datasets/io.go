@@ -177,6 +177,8 @@ func Validate(k Kind, data []byte, opts ReadOptions) (Summary, error) {
 		return validateAs[Deprivation](data, opts)
 	case KindActivityHistory:
 		return validateAs[ActivityHistory](data, opts)
+	case KindTopicRates:
+		return validateAs[TopicRate](data, opts)
 	}
 	_, err := ParseKind(string(k))
 	return Summary{}, err

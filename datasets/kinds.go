@@ -28,12 +28,13 @@ const (
 	KindSupply           Kind = "supply"
 	KindDeprivation      Kind = "deprivation"
 	KindActivityHistory  Kind = "activity_history"
+	KindTopicRates       Kind = "topic_rates"
 )
 
 // Kinds lists every canonical kind in a stable order.
 var Kinds = []Kind{KindAreas, KindPopulation, KindPopulationOldest, KindPopulationTotals,
 	KindMortality, KindFertility, KindMigration, KindLifeExpectancy, KindPrevalence,
-	KindServiceActivity, KindUnitCosts, KindSupply, KindDeprivation, KindActivityHistory}
+	KindServiceActivity, KindUnitCosts, KindSupply, KindDeprivation, KindActivityHistory, KindTopicRates}
 
 // ParseKind returns the Kind named s, or an error listing the kinds.
 func ParseKind(s string) (Kind, error) {
@@ -289,10 +290,53 @@ func HistoryMeasure(service string) string { return historyMeasure[service] }
 
 var historyMeasure = map[string]string{"residential": "weeks", "nursing": "weeks", "home_care": "hours", "day_care": "clients_per_week"}
 
+// TopicRate is a row of the topic_rates dataset: one published cell of a POPPI or PANSI topic
+// (Projecting Older People / Adult Needs and Service Information, Institute of Public Care), with
+// the study it comes from and a source that can be checked. Rate is the share (0..1) of people of
+// Sex ("female", "male" or "all") aged AgeFrom..AgeTo in Population who have the topic's
+// condition or need; AgeTo TopicOpenAge means "and over". RateLo and RateHi are the 95% interval
+// where published (nil otherwise).
+//
+// Basis says what Rate is a share of: "population" (the people in the band: a rate carecast
+// applies to population counts), "headline" (a study's summary figure, or the all-ages total of
+// the bands of the same table: listed, applied only as a stated assumption),
+// "share_of_people_with_dementia" (severity and subtype splits) and "share_of_households"
+// (households, not people). Only "population" rows count people directly.
+type TopicRate struct {
+	Topic      string   `parquet:"topic,dict"`
+	Population string   `parquet:"population,dict"`
+	Label      string   `parquet:"label,dict"`
+	Sex        string   `parquet:"sex,dict"`
+	AgeFrom    int32    `parquet:"age_from"`
+	AgeTo      int32    `parquet:"age_to"`
+	Rate       float64  `parquet:"rate"`
+	RateLo     *float64 `parquet:"rate_lo,optional"`
+	RateHi     *float64 `parquet:"rate_hi,optional"`
+	Basis      string   `parquet:"basis,dict"`
+	Study      string   `parquet:"study,dict"`
+	SourceURL  string   `parquet:"source_url,dict"`
+	Locator    string   `parquet:"locator,dict"`
+	Notes      string   `parquet:"notes,dict"`
+	Source     string   `parquet:"source,dict"`
+}
+
+// TopicOpenAge is the age_to of an open topic band: 120 means "and over".
+const TopicOpenAge = 120
+
+// The topic_rates bases (TopicRate.Basis).
+const (
+	BasisPopulation      = "population"
+	BasisHeadline        = "headline"
+	BasisDementiaShare   = "share_of_people_with_dementia"
+	BasisHouseholdsShare = "share_of_households"
+)
+
+var topicBases = []string{BasisPopulation, BasisHeadline, BasisDementiaShare, BasisHouseholdsShare}
+
 // Record is the set of row types, one per Kind.
 type Record interface {
 	Area | Population | PopulationOldest | PopulationTotal | Mortality | Fertility | Migration |
-		LifeExpectancy | Prevalence | ServiceActivity | UnitCost | Supply | Deprivation | ActivityHistory
+		LifeExpectancy | Prevalence | ServiceActivity | UnitCost | Supply | Deprivation | ActivityHistory | TopicRate
 }
 
 // KindOf returns the Kind whose rows are of type T.
@@ -327,6 +371,8 @@ func KindOf[T Record]() Kind {
 		return KindDeprivation
 	case ActivityHistory:
 		return KindActivityHistory
+	case TopicRate:
+		return KindTopicRates
 	}
 	panic("unreachable")
 }
@@ -388,6 +434,11 @@ var specs = map[Kind][]colSpec{
 		sc("service", strings.Join(historySvcs, "|")), sc("age_band", "65+, or 18+ where the item is not by age"),
 		sc("provision", strings.Join(provisions, "|")), sc("measure", "weeks (residential, nursing)|hours (home_care)|clients_per_week (day_care)"),
 		sc("definition", "pss-ex1 (to 2013-14)|ascfr (from 2014-15)"), fc("value", "amount"), sc("source", "publisher and edition")},
+	KindTopicRates: {sc("topic", "identifier"), sc("population", "the group the rate applies to"), sc("label", "the measure in POPPI/PANSI or the source's words"),
+		sc("sex", "female|male|all"), ic("age_from", "0..120"), ic("age_to", "0..120, 120 = and over"), fc("rate", "per person"),
+		ofc("rate_lo", "lower 95% bound"), ofc("rate_hi", "upper 95% bound"), sc("basis", strings.Join(topicBases, "|")),
+		sc("study", "the study the rate comes from"), sc("source_url", "where the rate can be checked"), sc("locator", "sheet, table, row or quote"),
+		osc("notes", "verification and caveats"), sc("source", "publisher and edition")},
 }
 
 // Columns returns the canonical column names of kind k, in order.
@@ -580,6 +631,8 @@ func decode[T Record](t *table, c *checker) []T {
 		c.dupCheck(area, m, ed)
 	case []ActivityHistory:
 		decodeActivityHistory(rs, c)
+	case []TopicRate:
+		decodeTopicRates(rs, c)
 	}
 	return rows
 }
@@ -607,6 +660,44 @@ func decodeActivityHistory(rs []ActivityHistory, c *checker) {
 		rs[i] = r
 	}
 	c.dupCheck(area, year, svc, band, prov, m)
+}
+
+func decodeTopicRates(rs []TopicRate, c *checker) {
+	col := c.t.col
+	topic, pop, label, sex, from, to, rate, rlo, rhi, basis, study, url, loc, notes, src := col("topic"), col("population"), col("label"),
+		col("sex"), col("age_from"), col("age_to"), col("rate"), col("rate_lo"), col("rate_hi"), col("basis"), col("study"),
+		col("source_url"), col("locator"), col("notes"), col("source")
+	for i := range rs {
+		if c.full() {
+			return
+		}
+		r := TopicRate{Topic: c.slug(topic, i), Population: c.str(pop, i), Label: c.str(label, i), Sex: c.enum(sex, i, sexesOrAll...),
+			AgeFrom: int32(c.int(from, i, 0, TopicOpenAge, RuleAge)), AgeTo: int32(c.int(to, i, 0, TopicOpenAge, RuleAge)),
+			Rate: c.rate(rate, i), Basis: c.enum(basis, i, topicBases...), Study: c.str(study, i), SourceURL: c.str(url, i),
+			Locator: c.str(loc, i), Notes: c.optStr(notes, i), Source: c.str(src, i)}
+		lo, okLo := c.optNum(rlo, i)
+		hi, okHi := c.optNum(rhi, i)
+		switch {
+		case okLo != okHi:
+			c.r.add(i+1, "rate_lo", RuleInconsistent, "give both rate_lo and rate_hi, or neither")
+		case okLo:
+			if lo < 0 || lo > 1 {
+				c.r.add(i+1, "rate_lo", RuleRate, "%v is outside [0,1]", lo)
+			}
+			if hi < 0 || hi > 1 {
+				c.r.add(i+1, "rate_hi", RuleRate, "%v is outside [0,1]", hi)
+			}
+			if lo > r.Rate || hi < r.Rate {
+				c.r.add(i+1, "rate_lo", RuleInconsistent, "interval [%v, %v] does not contain the rate %v", lo, hi, r.Rate)
+			}
+			r.RateLo, r.RateHi = &lo, &hi
+		}
+		if r.AgeFrom > r.AgeTo {
+			c.r.add(i+1, "age_to", RuleInconsistent, "age_to %d is below age_from %d", r.AgeTo, r.AgeFrom)
+		}
+		rs[i] = r
+	}
+	c.dupCheck(topic, label, study, sex, from, to)
 }
 
 func decodeAreas(rs []Area, c *checker) {

@@ -90,6 +90,8 @@ func (b *Bundle) With(k Kind, file []byte, opts ReadOptions) (*Bundle, error) {
 		nb.Deprivation = up.Deprivation
 	case KindActivityHistory:
 		nb.ActivityHistory = up.ActivityHistory
+	case KindTopicRates:
+		nb.TopicRates = up.TopicRates
 	}
 
 	// Files stay in Kinds order; an upload goes after b's file of its kind, or replaces it.

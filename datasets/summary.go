@@ -156,6 +156,11 @@ func Summarize[T Record](rows []T) Summary {
 			areas.add(r.AreaCode)
 			measures.add(r.Edition + " " + r.Measure)
 			sources.add(r.Source)
+		case TopicRate:
+			sexes.add(r.Sex)
+			age(r.AgeFrom)
+			measures.add(r.Topic)
+			sources.add(r.Source)
 		case ActivityHistory:
 			areas.add(r.AreaCode)
 			years[r.Year] = true

@@ -30,6 +30,9 @@ type Carecast struct {
 	docOnce   sync.Once
 	doc       *ScenarioSchema // documents alone (docSchema)
 
+	topicsOnce sync.Once // Topics
+	topics     []Topic
+
 	cardsOnce sync.Once // DatasetCards
 	cards     []transparency.DatasetCard
 	cardsErr  error

@@ -37,6 +37,12 @@
 //	                           up to six runs side by side, oldest first, in an area they all
 //	                           cover, with the first one's baseline when asked (or when only one
 //	                           run is chosen); values and changes are central projections
+//	/topics, /topics/{topic}?area=&from=&to=&sex=
+//	                           POPPI and PANSI topics (Topics): the list with their studies, and
+//	                           one topic for one council by 5-year band and year, with ranges
+//	                           where the rates have intervals and the studies named under the
+//	                           table; /topics/{topic}/data.csv and /topics/{topic}/data.xlsx
+//	                           download it (area=all: every council)
 //	/login, /logout            sign in with an API key (POST /login), sign out (POST /logout)
 //
 // Every chart is followed by its data table and a CSV download of its rows (the tidy table of

@@ -59,6 +59,8 @@ type Deps struct {
 	// Catalog gives the base years, the last year of the assumptions and the need measures
 	// that scenario forms offer (engine.Inputs is one). Nil: base year 2022, horizon up to 2045.
 	Catalog forecast.Catalog
+	// Topics answers the POPPI/PANSI topic pages (service.Carecast). Nil: those pages say so.
+	Topics TopicSource
 	// Closing, when closed, ends the run event streams (the server is shutting down). Nil:
 	// they end with their requests.
 	Closing <-chan struct{}
@@ -81,6 +83,7 @@ var Routes = []string{
 	"GET /scenarios", "GET /scenarios/new", "POST /scenarios", "GET /scenarios/{id}", "POST /scenarios/{id}",
 	"POST /scenarios/{id}/runs", "GET /runs", "GET /runs/{id}", "GET /runs/{id}/status", "GET /runs/{id}/events",
 	"GET /runs/{id}/data.csv", "GET /runs/{id}/export", "GET /compare", "GET /compare/data.csv",
+	"GET /topics", "GET /topics/{topic}", "GET /topics/{topic}/data.csv", "GET /topics/{topic}/data.xlsx",
 	"GET /login", "POST /login", "POST /logout", "GET /static/",
 }
 
@@ -140,6 +143,10 @@ func Register(mux *http.ServeMux, d Deps) {
 	handle("GET /runs/{id}/export", s.runExport)
 	handle("GET /compare", s.compare)
 	handle("GET /compare/data.csv", s.compareData)
+	handle("GET /topics", s.topicList)
+	handle("GET /topics/{topic}", s.topicPage)
+	handle("GET /topics/{topic}/data.csv", s.topicData)
+	handle("GET /topics/{topic}/data.xlsx", s.topicData)
 	handle("GET /login", s.loginPage)
 	handle("POST /login", s.login)
 	handle("POST /logout", s.logout)
@@ -196,6 +203,7 @@ func parsePages() map[string]*template.Template {
 		"join":      strings.Join,
 		"share":     func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
 		"minus1":    func(n int) int { return n - 1 },
+		"deref":     func(p *float64) float64 { return *p },
 		"query":     url.QueryEscape,
 		"lower":     strings.ToLower,
 		"fmtTime":   func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },

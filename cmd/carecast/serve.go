@@ -45,7 +45,8 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		},
 		Transparency: c,
 		Neighbours:   c,
-		Web:          &web.Deps{Projector: c, Neighbours: c, Accuracy: c, Areas: e.Inputs().Areas, Catalog: e.Inputs()},
+		Topics:       c,
+		Web:          &web.Deps{Projector: c, Neighbours: c, Accuracy: c, Areas: e.Inputs().Areas, Catalog: e.Inputs(), Topics: c},
 	}, nil
 }
 

@@ -78,6 +78,9 @@ func Build(raw fs.FS) (*datasets.Bundle, error) {
 	if b.ActivityHistory, _, err = buildHistory(raw, b.Areas); err != nil {
 		return nil, fmt.Errorf("building activity history: %w", err)
 	}
+	if b.TopicRates, err = buildTopicRates(raw); err != nil { // kept in the file's order
+		return nil, fmt.Errorf("building topic rates: %w", err)
+	}
 	sortRows(b)
 	return b, nil
 }

@@ -29,7 +29,7 @@ type Provenance struct {
 	Holds       string   // what it holds
 	Publisher   string   // who published the figures
 	Edition     string   // which edition or release
-	Licence     string   // always OGL here
+	Licence     string   // OGL unless the entry says otherwise (topic_rates: facts from several studies)
 	Attribution string   // the attribution the licence asks for
 	SourceURL   string   // the publisher's page (../shared/data/PROVENANCE.md names each raw file)
 	DataYears   string   // the years it covers, in words
@@ -170,6 +170,26 @@ var provenances = []Provenance{
 		Converter:   "matches each name to the council in force that year; leaves out aggregates, pre-2009 Cheshire and Bedfordshire and rows of unknown setting; takes 2016-17 from the keyed ASC-FR file",
 		Quirks:      []string{"Levels are not comparable across the 2013-14/2014-15 break (definition pss-ex1 against ascfr)."},
 		IntendedUse: "History for trends and back-tests; the engine does not read it yet"},
+	{Name: string(datasets.KindTopicRates), Files: "topic_rates.parquet",
+		Holds: "Published rates behind POPPI and PANSI topics (living alone, domestic tasks and self-care, dementia, falls, falls admissions, bladder incontinence, " +
+			"visual and hearing impairment, mobility, early-onset dementia, personality and psychotic disorders, and study headline figures), one published cell a row, " +
+			"each with its study, a source URL and where in it the figure is",
+		Publisher: "The studies named in each row (ONS LFS and GLS; NHS Digital HSE, HES and APMS; Alzheimer's Society Dementia UK; RNIB; Davis 1995; journal abstracts), " +
+			"as transcribed by West Sussex County Council public health and the stored pages each row names",
+		Edition:   "Rates as used by POPPI/PANSI up to 2022 (POPPI assumptions as transcribed by WSCC, October 2022; PANSI v7.0 exports, 2013)",
+		SourceURL: "https://github.com/psychty/projecting_older_adult_assumptions", DataYears: "studies from 1995 to 2019",
+		Licence: "Published facts from the cited studies: Open Government Licence v3.0 for the ONS and NHS Digital figures; Dementia UK © Alzheimer's Society; RNIB; " +
+			"journal abstracts. Only single figures are kept, each with its study and source; no table, workbook or text is copied",
+		Attribution: "Rates from the studies named in each row; POPPI and PANSI are the Institute of Public Care's (Oxford Brookes University) systems, " +
+			"from which nothing was taken directly. Contains public sector information licensed under the Open Government Licence v3.0.",
+		Converter: "copies each rate as published (proportions); persons becomes all, an open band's age_to 120; marks each topic's basis " +
+			"(population, headline, share of people with dementia, share of households) and an open all-ages total column as headline",
+		Quirks: []string{"Severity and subtype rows are shares of people with dementia, not of the population.",
+			"Headline figures (autism, depression 65+, learning disability known to services, Dementia UK summaries) are not age-band cells.",
+			"Falls admissions are admissions per person-year, not people.",
+			"POPPI's derived Dementia UK 2014 90+ rate was not found; carecast weights the 90-94 and 95+ rates by England's population at those ages, and says so.",
+			"Davis 1995 hearing bands (65-69, 70-79, 80+) are WSCC's mapping; severe hearing loss comes out 8% above POPPI's West Sussex count."},
+		IntendedUse: "Topic tables (one topic, council and years by 5-year band) at /v1/topics and on the topic pages"},
 }
 
 // Provenances returns the provenance of every built-in dataset, in datasets.Kinds order with
@@ -177,7 +197,9 @@ var provenances = []Provenance{
 func Provenances() []Provenance {
 	out := slices.Clone(provenances)
 	for i := range out {
-		out[i].Licence, out[i].Attribution = OGL, OGLAttribution
+		if out[i].Licence == "" {
+			out[i].Licence, out[i].Attribution = OGL, OGLAttribution
+		}
 		out[i].Quirks = slices.Clone(out[i].Quirks)
 	}
 	return out

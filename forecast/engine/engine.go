@@ -383,3 +383,52 @@ func (e *Engine) Warm(base int) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// SuppliedPopulation returns area's population at mid-year year in the supplied projection
+// variant (e.g. "principal"): the sum of the districts in force under it (DistrictsUnder), or
+// the area's own rows where it has no districts. ok is false when any of them lacks that year.
+// A variant read lazily is read on first use; its read error is returned.
+func (e *Engine) SuppliedPopulation(variant, area string, year int) (p population.Pop90, ok bool, err error) {
+	proj, err := e.projection(variant)
+	if err != nil {
+		return p, false, err
+	}
+	codes := e.DistrictsUnder(area)
+	if len(codes) == 0 {
+		codes = []string{area}
+	}
+	for _, d := range codes {
+		q := proj[d][year]
+		if q == nil {
+			return population.Pop90{}, false, nil
+		}
+		for s := range p {
+			for x := range p[s] {
+				p[s][x] += q[s][x]
+			}
+		}
+	}
+	return p, true, nil
+}
+
+// EstimatedPopulation returns area's mid-year estimate for year: the sum of the estimates of
+// the districts in force under it (the area's own where it has no districts). ok is false when
+// any of them has no estimate for that year (no interpolation).
+func (e *Engine) EstimatedPopulation(area string, year int) (p population.Pop90, ok bool) {
+	codes := e.DistrictsUnder(area)
+	if len(codes) == 0 {
+		codes = []string{area}
+	}
+	for _, d := range codes {
+		q := e.in.Estimates[d][year]
+		if q == nil {
+			return population.Pop90{}, false
+		}
+		for s := range p {
+			for x := range p[s] {
+				p[s][x] += q[s][x]
+			}
+		}
+	}
+	return p, true
+}
