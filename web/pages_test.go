@@ -533,7 +533,8 @@ func TestProgressPageAndFailedRun(t *testing.T) {
 	p := c.post("/scenarios", url.Values{"area": {Sheffield}, "draws": {"0"}, "shift_value": {"10"}, "shift_start": {"2023"}, "shift_end": {"2027"}})
 	runID := strings.TrimPrefix(p.header.Get("Location"), "/runs/")
 	// While it runs, the page shows progress (and refreshes itself without JavaScript).
-	for range 100 {
+	// Poll for up to 10 s: on a loaded machine the runner may take a while to report.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		p = c.get("/runs/" + runID)
 		if strings.Contains(p.body, `data-status="running"`) && strings.Contains(p.body, "25% done") {
 			break
