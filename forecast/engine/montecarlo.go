@@ -123,11 +123,18 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 	}
 	popFixed := !slices.ContainsFunc(p.levers, func(l leverPlan) bool { return l.group == 0 && l.spec.Low != nil }) && len(p.drawProj) == 0
 	var popCache [][]population.Pop90
+	var popRows [][]float64 // the population part of the chain for each projection in popCache (worker.popRows)
 	central := p.centralDraw()
 	if popFixed {
 		popCache = make([][]population.Pop90, maxLeaves)
 		for j := range popCache {
 			popCache[j] = make([]population.Pop90, len(p.years))
+		}
+		if em == nil { // with error models each draw moves the population
+			popRows = make([][]float64, maxLeaves)
+			for j := range popRows {
+				popRows[j] = make([]float64, len(p.years)*p.popStride())
+			}
 		}
 	}
 	allOn := func(w *worker) []bool {
@@ -156,6 +163,9 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 					return err
 				}
 				copy(popCache[j], w.own)
+				if popRows != nil {
+					w.popRowsTo(popRows[j])
+				}
 				return nil
 			}, p.newWorker)
 			if err != nil {
@@ -170,6 +180,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			all := allOn(w)
 			dr := &w.dr
 			*dr = common[i]
+			w.drawSeq++ // w.dr now holds another draw
 			if cv != nil {
 				w.multipliersTo(cv, councilSeed, i, em)
 				dr.mult = w.mult
@@ -179,8 +190,12 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			}
 			vals := w.scratch[:per]
 			for j, d := range leaves {
+				w.popRows = nil
 				if popFixed {
 					w.pop90 = popCache[j]
+					if popRows != nil {
+						w.popRows = popRows[j]
+					}
 				} else if err := w.project(d, dr, all); err != nil {
 					return err
 				}
@@ -188,6 +203,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 					w.popErrorTo(d, dr.popNat, i)
 				}
 				w.chain(d, dr, all, true, vals)
+				w.popRows = nil
 				for _, a := range containing[d] {
 					dst := bufOf[a][i*per : (i+1)*per]
 					for cell, v := range vals {
