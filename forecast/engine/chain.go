@@ -94,6 +94,11 @@ type worker struct {
 	lvOn    []bool
 	shifted [][forecast.NumAges]float64 // storage of lv's shifted rates
 	drawSeq uint64                      // incremented by callers that reuse a draw's memory for another draw
+	// sigma holds, for the council's cv and the error models multipliersTo was last called
+	// with, each service, group and year's lognormal σ and σ²/2.
+	sigma   [][2]float64
+	sigmaCV *[numServices][numGroups]float64
+	sigmaEM *ErrorModels
 }
 
 // leverYear is what the levers on for a district make of one year of a draw.

@@ -275,9 +275,7 @@ func summarize(buf []float32, n, per int, q []float64, r *Result, off, workers i
 					}
 					cell := off + c0 + b
 					r.mean[cell] = sum / float64(n)
-					r.lo[cell] = quantile(xs, q[0])
-					r.md[cell] = quantile(xs, q[1])
-					r.hi[cell] = quantile(xs, q[2])
+					r.lo[cell], r.md[cell], r.hi[cell] = quantiles(xs, q)
 				}
 			}
 		})
@@ -297,6 +295,54 @@ func quantile(xs []float32, p float64) float64 {
 	// After selection, xs[lo+1:] holds the larger values: the next order statistic is their min.
 	b := float64(slices.Min(xs[lo+1:]))
 	return a + (h-float64(lo))*(b-a)
+}
+
+// quantiles returns the q[0], q[1] and q[2] quantiles of xs (q increasing) as quantile does,
+// reordering xs: one selection over all the values for the middle one, then the lower within
+// the values below it and the upper within those above.
+func quantiles(xs []float32, q []float64) (lo, md, hi float64) {
+	n := len(xs)
+	// interp is R's type 7 between the order statistics k (a) and k+1 (b).
+	interp := func(h float64, k int, a, b float32) float64 {
+		if k+1 >= n {
+			return float64(a)
+		}
+		return float64(a) + (h-float64(k))*(float64(b)-float64(a))
+	}
+	hm := float64(n-1) * q[1]
+	km := int(math.Floor(hm))
+	m := selectK(xs, km)
+	var mNext float32 // order statistic km+1
+	if km+1 < n {
+		mNext = slices.Min(xs[km+1:])
+	}
+	md = interp(hm, km, m, mNext)
+
+	// xs[:km] now holds the km smallest values, xs[km+1:] the largest.
+	hl := float64(n-1) * q[0]
+	kl := int(math.Floor(hl))
+	switch {
+	case kl >= km:
+		lo = interp(hl, kl, m, mNext)
+	case kl+1 == km:
+		lo = interp(hl, kl, selectK(xs[:km], kl), m)
+	default:
+		a := selectK(xs[:km], kl)
+		lo = interp(hl, kl, a, slices.Min(xs[kl+1:km]))
+	}
+	hh := float64(n-1) * q[2]
+	kh := int(math.Floor(hh))
+	if kh <= km {
+		hi = interp(hh, kh, m, mNext)
+	} else {
+		a := selectK(xs[km+1:], kh-km-1)
+		var b float32
+		if kh+1 < n {
+			b = slices.Min(xs[kh+1:])
+		}
+		hi = interp(hh, kh, a, b)
+	}
+	return lo, md, hi
 }
 
 // selectK reorders xs so that xs[k] is the k-th smallest, smaller values before it and larger
@@ -416,7 +462,8 @@ func (p *plan) commonDraw(d *draw, i int) {
 // per year, from the council's own stream (seeded by the scenario's seed and the council's code,
 // councilSeed): a normal deviate per service and age group, scaled in year index k by the
 // council's coefficient of variation widened with the horizon (ErrorModels; cv alone without).
-// The worker's generator is reseeded, so nothing is allocated after the first call.
+// The worker's generator is reseeded, so nothing is allocated after the first call for a
+// council; the spreads, which do not depend on the draw, are computed once per council.
 func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed uint64, i int, em *ErrorModels) {
 	p := w.p
 	if w.rng == nil {
@@ -425,23 +472,36 @@ func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed 
 	if len(w.mult) != len(p.years) {
 		w.mult = make([][numServices][numGroups]float64, len(p.years))
 	}
+	if w.sigmaCV != cv || w.sigmaEM != em {
+		w.sigmaCV, w.sigmaEM = cv, em
+		w.sigma = w.sigma[:0]
+		for s := range numServices {
+			for g := range numGroups {
+				tau := 0.0
+				if em != nil {
+					tau = em.ServiceTau["service."+serviceNames[s]+"|"+groupBands[g].name]
+				}
+				for k := range p.years {
+					sd := cv[s][g]
+					if tau > 0 && k > 0 {
+						sd = math.Sqrt(sd*sd + tau*tau*math.Pow(float64(k), em.ServicePower))
+					}
+					// A lognormal multiplier with mean 1 and standard deviation sd: never
+					// negative, however wide the spread grows with the horizon.
+					sigma2 := math.Log1p(sd * sd)
+					w.sigma = append(w.sigma, [2]float64{math.Sqrt(sigma2), sigma2 / 2})
+				}
+			}
+		}
+	}
 	w.pcg.Seed(councilSeed, uint64(i)*2+2)
+	sig := w.sigma
 	for s := range numServices {
 		for g := range numGroups {
 			z := w.rng.NormFloat64()
-			tau := 0.0
-			if em != nil {
-				tau = em.ServiceTau["service."+serviceNames[s]+"|"+groupBands[g].name]
-			}
 			for k := range p.years {
-				sd := cv[s][g]
-				if tau > 0 && k > 0 {
-					sd = math.Sqrt(sd*sd + tau*tau*math.Pow(float64(k), em.ServicePower))
-				}
-				// A lognormal multiplier with mean 1 and standard deviation sd: never negative,
-				// however wide the spread grows with the horizon.
-				sigma2 := math.Log1p(sd * sd)
-				w.mult[k][s][g] = math.Exp(z*math.Sqrt(sigma2) - sigma2/2)
+				w.mult[k][s][g] = math.Exp(z*sig[0][0] - sig[0][1])
+				sig = sig[1:]
 			}
 		}
 	}
@@ -450,6 +510,7 @@ func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed 
 // popErrorTo applies draw i's population error to district d's projection in w.pop90: each
 // year's people aged x are multiplied by exp(−(σN·zN + σL·zL)) with the spreads of x's band at
 // that horizon (plan.popSD) and the draw's shared (zN) and the district's own (zL) deviates.
+// The factor is computed once for consecutive ages with the same spreads.
 func (w *worker) popErrorTo(d int, zN float64, i int) {
 	p := w.p
 	if len(w.noisy) != len(p.years) {
@@ -461,10 +522,15 @@ func (w *worker) popErrorTo(d int, zN float64, i int) {
 	w.pcg.Seed(uint64(p.sc.Uncertainty.Seed)^p.districtSeed[d], uint64(i)*2+3)
 	zL := w.rng.NormFloat64()
 	for k := range p.years {
-		for s := range forecast.NumSexes {
-			for x := range forecast.NumAges {
-				sd := &p.popSD[k][x]
-				w.noisy[k][s][x] = w.pop90[k][s][x] * math.Exp(-(sd[0]*zN + sd[1]*zL))
+		var last [2]float64
+		f := 0.0
+		for x := range forecast.NumAges {
+			if sd := p.popSD[k][x]; x == 0 || sd != last {
+				last = sd
+				f = math.Exp(-(sd[0]*zN + sd[1]*zL))
+			}
+			for s := range forecast.NumSexes {
+				w.noisy[k][s][x] = w.pop90[k][s][x] * f
 			}
 		}
 	}
