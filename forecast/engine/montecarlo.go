@@ -206,8 +206,9 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 				w.popRows = nil
 				for _, a := range containing[d] {
 					dst := bufOf[a][i*per : (i+1)*per]
-					for cell, v := range vals {
-						dst[cell] += float32(v)
+					src := vals[:len(dst)] // no bounds checks in the loop
+					for cell := range dst {
+						dst[cell] += float32(src[cell])
 					}
 				}
 			}
@@ -256,6 +257,7 @@ func summarize(buf []float32, n, per int, q []float64, r *Result, off, workers i
 	for range workers {
 		wg.Go(func() {
 			tmp := make([]float32, block*n)
+			var qs quantileScratch
 			for {
 				c0 := int(next.Add(block)) - block
 				if c0 >= per {
@@ -275,7 +277,7 @@ func summarize(buf []float32, n, per int, q []float64, r *Result, off, workers i
 					}
 					cell := off + c0 + b
 					r.mean[cell] = sum / float64(n)
-					r.lo[cell], r.md[cell], r.hi[cell] = quantiles(xs, q)
+					r.lo[cell], r.md[cell], r.hi[cell] = qs.quantiles(xs, q)
 				}
 			}
 		})
@@ -343,6 +345,109 @@ func quantiles(xs []float32, q []float64) (lo, md, hi float64) {
 		hi = interp(hh, kh, a, b)
 	}
 	return lo, md, hi
+}
+
+// quantileBuckets is the number of buckets quantileScratch spreads values over.
+const quantileBuckets = 256
+
+// quantileScratch is one goroutine's scratch space for quantiles by buckets.
+type quantileScratch struct {
+	bucket []uint8
+	count  [quantileBuckets]int32
+	start  [quantileBuckets]int32 // where each needed bucket's values go in sub (−1: not needed)
+	sub    []float32
+}
+
+// quantiles returns what the function quantiles returns, without reordering xs, from buckets:
+// the values are spread over equal widths of min..max (a monotone map, so the k-th smallest
+// lies in the bucket where the running count passes k) and only the few values in the buckets
+// of the order statistics needed are selected among. Short, constant or non-finite inputs go
+// to the function quantiles.
+func (qs *quantileScratch) quantiles(xs []float32, q []float64) (lo, md, hi float64) {
+	n := len(xs)
+	if n < 2*quantileBuckets {
+		return quantiles(xs, q)
+	}
+	mn, mx := xs[0], xs[0]
+	for _, v := range xs {
+		if v < mn {
+			mn = v
+		}
+		if v > mx {
+			mx = v
+		}
+	}
+	fmn, fmx := float64(mn), float64(mx)
+	if !(fmx > fmn) || math.IsInf(fmn, 0) || math.IsInf(fmx, 0) || slices.ContainsFunc(xs, func(v float32) bool { return v != v }) {
+		return quantiles(xs, q)
+	}
+	scale := quantileBuckets / (fmx - fmn)
+	if cap(qs.bucket) < n {
+		qs.bucket = make([]uint8, n)
+	}
+	bk := qs.bucket[:n]
+	clear(qs.count[:])
+	for i, v := range xs {
+		b := min(int((float64(v)-fmn)*scale), quantileBuckets-1)
+		bk[i] = uint8(b)
+		qs.count[b]++
+	}
+	// The order statistics needed: k and k+1 of each quantile.
+	var ranks [6]int
+	var hs [3]float64
+	for i, p := range q[:3] {
+		hs[i] = float64(n-1) * p
+		k := int(math.Floor(hs[i]))
+		ranks[2*i], ranks[2*i+1] = k, min(k+1, n-1)
+	}
+	// Buckets of each rank, and the rank within its bucket.
+	var rb, ro [6]int
+	for i := range qs.start {
+		qs.start[i] = -1
+	}
+	for i, r := range ranks {
+		below := 0
+		b := 0
+		for ; below+int(qs.count[b]) <= r; b++ {
+			below += int(qs.count[b])
+		}
+		rb[i], ro[i] = b, r-below
+		qs.start[b] = 0
+	}
+	total := int32(0)
+	for b := range qs.start {
+		if qs.start[b] == 0 {
+			qs.start[b] = total
+			total += qs.count[b]
+		}
+	}
+	if cap(qs.sub) < int(total) {
+		qs.sub = make([]float32, total, n)
+	}
+	sub := qs.sub[:total]
+	var fill [quantileBuckets]int32
+	for i, v := range xs {
+		if b := bk[i]; qs.start[b] >= 0 {
+			sub[qs.start[b]+fill[b]] = v
+			fill[b]++
+		}
+	}
+	var vals [6]float32
+	for i := range ranks {
+		b := rb[i]
+		vals[i] = selectK(sub[qs.start[b]:qs.start[b]+qs.count[b]], ro[i])
+	}
+	var out [3]float64
+	for i := range out {
+		k := ranks[2*i]
+		a, b := vals[2*i], vals[2*i+1]
+		if k+1 >= n {
+			out[i] = float64(a)
+		} else {
+			out[i] = float64(a) + (hs[i]-float64(k))*(float64(b)-float64(a))
+		}
+	}
+	return out[0], out[1], out[2]
 }
 
 // selectK reorders xs so that xs[k] is the k-th smallest, smaller values before it and larger

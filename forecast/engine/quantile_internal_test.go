@@ -75,8 +75,8 @@ func TestSelectKAndQuantile(t *testing.T) {
 func TestQuantilesAsQuantile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	qs := [][]float64{{0.1, 0.5, 0.9}, {0.025, 0.5, 0.975}, {0.4, 0.5, 0.6}, {0.499, 0.5, 0.501}, {0, 0.5, 1}, {0.01, 0.02, 0.03}}
-	for _, n := range []int{1, 2, 3, 4, 5, 7, 10, 31, 100, 1000, 1001} {
-		for kind := range 3 {
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 10, 31, 100, 511, 512, 1000, 1001, 5000} {
+		for kind := range 5 {
 			xs := make([]float32, n)
 			for i := range xs {
 				switch kind {
@@ -86,6 +86,13 @@ func TestQuantilesAsQuantile(t *testing.T) {
 					xs[i] = float32(rng.IntN(3))
 				case 2:
 					xs[i] = float32(n - i)
+				case 3: // heavy tailed: most values in one bucket
+					xs[i] = float32(math.Exp(3 * rng.NormFloat64()))
+				case 4: // a few distinct values, and an extreme
+					xs[i] = float32(rng.IntN(4))
+					if i == n/2 {
+						xs[i] = 1e30
+					}
 				}
 			}
 			for _, q := range qs {
@@ -96,6 +103,11 @@ func TestQuantilesAsQuantile(t *testing.T) {
 				lo, md, hi := quantiles(slices.Clone(xs), q)
 				if got := [3]float64{lo, md, hi}; got != want {
 					t.Errorf("n=%d kind=%d q=%v: quantiles %v, quantile %v", n, kind, q, got, want)
+				}
+				var qs quantileScratch
+				lo, md, hi = qs.quantiles(slices.Clone(xs), q)
+				if got := [3]float64{lo, md, hi}; got != want {
+					t.Errorf("n=%d kind=%d q=%v: quantiles by buckets %v, quantile %v", n, kind, q, got, want)
 				}
 			}
 		}
