@@ -147,6 +147,27 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 		return w.active
 	}
 
+	// Workers are kept from one council to the next (their scratch space, the spreads of
+	// service use, the shared lever effects): a parallel call takes them from free and
+	// reuse puts them back once it has returned.
+	var poolMu sync.Mutex
+	var free, lent []*worker
+	pooled := func() *worker {
+		poolMu.Lock()
+		defer poolMu.Unlock()
+		var w *worker
+		if k := len(free); k > 0 {
+			w, free = free[k-1], free[:k-1]
+		} else {
+			w = p.newWorker()
+		}
+		lent = append(lent, w)
+		return w
+	}
+	reuse := func() {
+		free, lent = append(free, lent...), lent[:0]
+	}
+
 	total := len(councils)*n + 1
 	var done atomic.Int64
 	for _, c := range councils {
@@ -167,7 +188,8 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 					w.popRowsTo(popRows[j])
 				}
 				return nil
-			}, p.newWorker)
+			}, pooled)
+			reuse()
 			if err != nil {
 				return nil, err
 			}
@@ -216,7 +238,8 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 				progress(int(done.Add(1)), total)
 			}
 			return nil
-		}, p.newWorker)
+		}, pooled)
+		reuse()
 		if err != nil {
 			return nil, err
 		}
