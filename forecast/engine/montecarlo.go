@@ -39,7 +39,12 @@ import (
 // England) keep every draw until the end. Draws are stored draw-major (all cells of a draw
 // together), so that a worker adds a district's draw into contiguous memory that no other
 // worker writes. Unless a population lever has an interval, the population is the same in
-// every draw: each district is projected once and its projection shared by the draws.
+// every draw: each district is projected once and its projection, and its population cells,
+// shared by the draws (without error models, which move the population in each draw). What
+// the levers make of a draw in each year (trends, prevalence shifted by compression of
+// morbidity, prices) is worked out once for all the districts with the same levers, and the
+// quantiles come from buckets over min..max (quantileScratch): the values are those of a full
+// sort, bit for bit.
 
 const maxDrawBytes = 768 << 20
 
