@@ -69,7 +69,6 @@ type worker struct {
 	plainV  int                // and the draw variant it is of (draw.variant)
 	base    population.Pop
 	lev     population.Levers
-	rate    [forecast.NumAges]float64
 	prefix  [forecast.NumAges + 1]float64
 	scratch []float64
 	active  []bool                            // lever switches, for callers
