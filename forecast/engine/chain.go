@@ -69,7 +69,6 @@ type worker struct {
 	plainV  int                // and the draw variant it is of (draw.variant)
 	base    population.Pop
 	lev     population.Levers
-	rate    [forecast.NumAges]float64
 	prefix  [forecast.NumAges + 1]float64
 	scratch []float64
 	active  []bool                            // lever switches, for callers
@@ -80,6 +79,172 @@ type worker struct {
 	rng     *rand.Rand
 	// noUseTrend evaluates the chain without the data's use-rate trends (for the drivers).
 	noUseTrend bool
+	prefix2    [forecast.NumAges + 1]float64 // the second sex's running sums (chain)
+	// popRows, if not nil, holds the population part of each year of the district chain
+	// evaluates next (popRowsTo of w.pop90): set by runDraws when every draw shares the
+	// projection, so that the draws do not sum it again.
+	popRows []float64
+	// The lever effects of each year (leverYears) for the draw lvDraw at drawSeq and the
+	// levers on (active and applying to the district) in lvOn: districts with the same levers
+	// share them within a draw.
+	lv      []leverYear
+	lvDraw  *draw
+	lvSeq   uint64
+	lvOn    []bool
+	shifted [][forecast.NumAges]float64 // storage of lv's shifted rates
+	drawSeq uint64                      // incremented by callers that reuse a draw's memory for another draw
+	// sigma holds, for the council's cv and the error models multipliersTo was last called
+	// with, each service, group and year's lognormal σ and σ²/2.
+	sigma   [][2]float64
+	sigmaCV *[numServices][numGroups]float64
+	sigmaEM *ErrorModels
+}
+
+// leverYear is what the levers on for a district make of one year of a draw.
+type leverYear struct {
+	needTrend  []float64                                       // by schedule: prevalence trends
+	needRate   [][forecast.NumSexes]*[forecast.NumAges]float64 // by schedule and sex: the draw's rates, shifted by compression of morbidity
+	svcTrend   [numServices]float64
+	elig       float64 // eligibility factor
+	avoid      float64 // share of care-home admissions avoided
+	shiftShare float64 // share of residential care moved to home care
+	price      float64 // unit-cost growth, and inflation in cash terms
+}
+
+// leverYears returns the effects of the active levers that apply to district d in each year of
+// draw dr, computed again only when the draw or the levers on differ from the last call's.
+func (w *worker) leverYears(d int, dr *draw, active []bool) []leverYear {
+	p := w.p
+	if len(w.lvOn) != len(p.levers) {
+		w.lvOn = make([]bool, len(p.levers))
+		w.lvDraw = nil
+	}
+	same := w.lvDraw == dr && w.lvSeq == w.drawSeq
+	for i := range p.levers {
+		on := active[i] && p.levers[i].appliesTo(d)
+		if on != w.lvOn[i] {
+			same = false
+			w.lvOn[i] = on
+		}
+	}
+	if same {
+		return w.lv
+	}
+	w.lvDraw, w.lvSeq = dr, w.drawSeq
+	if len(w.lv) != len(p.years) {
+		w.lv = make([]leverYear, len(p.years))
+		for k := range w.lv {
+			w.lv[k].needTrend = make([]float64, len(p.scheds))
+			w.lv[k].needRate = make([][forecast.NumSexes]*[forecast.NumAges]float64, len(p.scheds))
+		}
+		w.shifted = make([][forecast.NumAges]float64, len(p.years)*len(p.scheds)*forecast.NumSexes)
+	}
+	on := w.lvOn
+	for k, year := range p.years {
+		L := &w.lv[k]
+		for j, sch := range p.scheds {
+			trend, shift := 1.0, [forecast.NumSexes]float64{}
+			for i := range p.levers {
+				l := &p.levers[i]
+				if !on[i] {
+					continue
+				}
+				switch {
+				case l.spec.Type == forecast.LeverPrevalenceTrend && l.measure == j:
+					trend *= dr.cum[i][k]
+				case l.spec.Type == forecast.LeverMorbidityCompression:
+					for s := range shift {
+						shift[s] += dr.cum[i][k] * p.e65Gain[k][s]
+					}
+				}
+			}
+			L.needTrend[j] = trend
+			for s := range forecast.NumSexes {
+				L.needRate[j][s] = &dr.rates[j][s]
+				if shift[s] != 0 {
+					dst := &w.shifted[(k*len(p.scheds)+j)*forecast.NumSexes+s]
+					sch.shiftedRateTo(dst, s, shift[s], dr.rates[j])
+					L.needRate[j][s] = dst
+				}
+			}
+		}
+		L.elig, L.avoid, L.shiftShare = 1, 0, 0
+		for s := range L.svcTrend {
+			L.svcTrend[s] = 1
+		}
+		for i := range p.levers {
+			l := &p.levers[i]
+			if !on[i] {
+				continue
+			}
+			switch l.spec.Type {
+			case forecast.LeverServiceTrend:
+				L.svcTrend[l.service] *= dr.cum[i][k]
+			case forecast.LeverEligibility:
+				L.elig *= 1 + dr.cum[i][k]/100
+			case forecast.LeverAdmissionAvoidance:
+				L.avoid = 1 - (1-L.avoid)*(1-dr.cum[i][k]/100)
+			case forecast.LeverShiftToHomeCare:
+				L.shiftShare = 1 - (1-L.shiftShare)*(1-dr.cum[i][k]/100)
+			}
+		}
+		price := 1.0
+		for i := range p.levers {
+			if on[i] && p.levers[i].spec.Type == forecast.LeverUnitCostGrowth {
+				price *= dr.cum[i][k]
+			}
+		}
+		if p.sc.Costs.Terms == "cash" {
+			price *= math.Pow(1+p.sc.Costs.Inflation/100, float64(year-p.priceBase))
+		}
+		L.price = price
+	}
+	return w.lv
+}
+
+// popStride is the length of one year's population part in worker.popRows: the population
+// cells, then the people aged 18–64 and 65+.
+func (p *plan) popStride() int { return p.mPop.cells() + 2 }
+
+// popRowTo writes the population cells of one year from pop into row and returns the people
+// aged 18–64 and 65+.
+func (w *worker) popRowTo(pop *population.Pop90, row []float64) (working, older float64) {
+	m := w.p.mPop
+	for s := range forecast.NumSexes {
+		w.prefixTo(&pop[s], 0, forecast.OpenAge)
+		for b, bd := range m.bands {
+			row[m.cell(s, b)] = w.bandSum(bd)
+		}
+	}
+	for b := range m.bands {
+		row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
+	}
+	for s := range forecast.NumSexes {
+		for x := 18; x <= 64; x++ {
+			working += pop[s][x]
+		}
+	}
+	for s := range forecast.NumSexes {
+		for x := 65; x <= forecast.OpenAge; x++ {
+			older += pop[s][x]
+		}
+	}
+	return working, older
+}
+
+// popRowsTo writes into dst (len(years) × popStride) the population part of every year of
+// w.pop90, for worker.popRows.
+func (w *worker) popRowsTo(dst []float64) {
+	p := w.p
+	m := p.mPop
+	n := m.cells()
+	row := make([]float64, m.off+n)
+	for k := range p.years {
+		working, older := w.popRowTo(&w.pop90[k], row)
+		rec := dst[k*(n+2) : (k+1)*(n+2)]
+		copy(rec, row[m.off:])
+		rec[n], rec[n+1] = working, older
+	}
 }
 
 func (p *plan) newWorker() *worker {
@@ -177,72 +342,48 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 		hours = *h
 	}
 	staff := p.sc.Capacity.ContractedHours * p.sc.Capacity.ProductiveShare
-	for k, year := range p.years {
+	lv := w.leverYears(d, dr, active)
+	for k := range p.years {
 		row := out[k*p.nCells : (k+1)*p.nCells]
 		pop := &w.pop90[k]
 		if !demography {
 			pop = &w.pop90[0]
 		}
+		L := &lv[k]
 		// Population.
-		m := p.mPop
-		for s := range forecast.NumSexes {
-			w.prefixTo(&pop[s], 0, forecast.OpenAge)
-			for b, bd := range m.bands {
-				row[m.cell(s, b)] = w.bandSum(bd)
-			}
-		}
-		for b := range m.bands {
-			row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
-		}
-		// Need: rates × population × trend over the measure's ages only.
 		var olderPop, working float64
+		if w.popRows != nil {
+			m, n := p.mPop, p.mPop.cells()
+			rec := w.popRows[k*(n+2) : (k+1)*(n+2)]
+			copy(row[m.off:m.off+n], rec)
+			working, olderPop = rec[n], rec[n+1]
+		} else {
+			working, olderPop = w.popRowTo(pop, row)
+		}
+		// Need: rates × population × trend over the measure's ages only, both sexes in one
+		// pass.
 		var needOlder [maxSchedules]float64 // people 65+ with each measure
-		for s := range forecast.NumSexes {
-			for x := 18; x <= 64; x++ {
-				working += pop[s][x]
-			}
-		}
-		for s := range forecast.NumSexes {
-			for x := 65; x <= forecast.OpenAge; x++ {
-				olderPop += pop[s][x]
-			}
-		}
 		for j, sch := range p.scheds {
-			trend, shift := 1.0, [forecast.NumSexes]float64{}
-			for i := range p.levers {
-				l := &p.levers[i]
-				if !active[i] || !l.appliesTo(d) {
-					continue
-				}
-				switch {
-				case l.spec.Type == forecast.LeverPrevalenceTrend && l.measure == j:
-					trend *= dr.cum[i][k]
-				case l.spec.Type == forecast.LeverMorbidityCompression:
-					for s := range shift {
-						shift[s] += dr.cum[i][k] * p.e65Gain[k][s]
-					}
-				}
-			}
+			trend := L.needTrend[j]
 			m := p.mNeed[j]
-			for s := range forecast.NumSexes {
-				rate := &dr.rates[j][s]
-				if shift[s] != 0 {
-					sch.shiftedRateTo(&w.rate, s, shift[s], dr.rates[j])
-					rate = &w.rate
-				}
-				ps := &pop[s]
-				acc := 0.0
-				w.prefix[sch.from] = 0
-				for x := sch.from; x <= sch.to; x++ {
-					acc += ps[x] * rate[x] * trend
-					w.prefix[x+1] = acc
-				}
-				for b, bd := range m.bands {
-					row[m.cell(s, b)] = w.bandSum(bd)
-				}
-				if sch.from <= 65 && sch.to >= forecast.OpenAge {
-					needOlder[j] += w.bandSum(groupBands[grpOlder])
-				}
+			rf, rm := L.needRate[j][selFemale], L.needRate[j][selMale]
+			pf, pm := &pop[selFemale], &pop[selMale]
+			var accF, accM float64
+			w.prefix[sch.from], w.prefix2[sch.from] = 0, 0
+			for x := sch.from; x <= sch.to; x++ {
+				accF += pf[x] * rf[x] * trend
+				accM += pm[x] * rm[x] * trend
+				w.prefix[x+1] = accF
+				w.prefix2[x+1] = accM
+			}
+			for b, bd := range m.bands {
+				row[m.cell(selFemale, b)] = w.prefix[bd.to+1] - w.prefix[bd.from]
+				row[m.cell(selMale, b)] = w.prefix2[bd.to+1] - w.prefix2[bd.from]
+			}
+			if sch.from <= 65 && sch.to >= forecast.OpenAge {
+				g := groupBands[grpOlder]
+				needOlder[j] += w.prefix[g.to+1] - w.prefix[g.from]
+				needOlder[j] += w.prefix2[g.to+1] - w.prefix2[g.from]
 			}
 			for b := range m.bands {
 				row[m.cell(selAll, b)] = row[m.cell(selFemale, b)] + row[m.cell(selMale, b)]
@@ -251,27 +392,7 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 		// Services.
 		var svc [numServices][numGroups]float64
 		den := [numGroups]float64{working, olderPop}
-		elig, avoid, shiftShare := 1.0, 0.0, 0.0
-		var trend [numServices]float64
-		for k := range trend {
-			trend[k] = 1
-		}
-		for i := range p.levers {
-			l := &p.levers[i]
-			if !active[i] || !l.appliesTo(d) {
-				continue
-			}
-			switch l.spec.Type {
-			case forecast.LeverServiceTrend:
-				trend[l.service] *= dr.cum[i][k]
-			case forecast.LeverEligibility:
-				elig *= 1 + dr.cum[i][k]/100
-			case forecast.LeverAdmissionAvoidance:
-				avoid = 1 - (1-avoid)*(1-dr.cum[i][k]/100)
-			case forecast.LeverShiftToHomeCare:
-				shiftShare = 1 - (1-shiftShare)*(1-dr.cum[i][k]/100)
-			}
-		}
+		elig, avoid, shiftShare, trend := L.elig, L.avoid, L.shiftShare, &L.svcTrend
 		careHomes := 0.0 // council-supported care-home residents from population and need alone
 		for s := range numServices {
 			for g := range numGroups {
@@ -342,16 +463,7 @@ func (w *worker) chain(d int, dr *draw, active []bool, demography bool, out []fl
 			row[m.beds.off] = all / occ
 		}
 		// Cost.
-		price := 1.0
-		for i := range p.levers {
-			l := &p.levers[i]
-			if active[i] && l.spec.Type == forecast.LeverUnitCostGrowth && l.appliesTo(d) {
-				price *= dr.cum[i][k]
-			}
-		}
-		if p.sc.Costs.Terms == "cash" {
-			price *= math.Pow(1+p.sc.Costs.Inflation/100, float64(year-p.priceBase))
-		}
+		price := L.price
 		vol := [numServices]float64{
 			svcResidential:    tot[svcResidential] * 52,
 			svcNursing:        tot[svcNursing] * 52,

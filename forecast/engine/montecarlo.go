@@ -39,7 +39,12 @@ import (
 // England) keep every draw until the end. Draws are stored draw-major (all cells of a draw
 // together), so that a worker adds a district's draw into contiguous memory that no other
 // worker writes. Unless a population lever has an interval, the population is the same in
-// every draw: each district is projected once and its projection shared by the draws.
+// every draw: each district is projected once and its projection, and its population cells,
+// shared by the draws (without error models, which move the population in each draw). What
+// the levers make of a draw in each year (trends, prevalence shifted by compression of
+// morbidity, prices) is worked out once for all the districts with the same levers, and the
+// quantiles come from buckets over min..max (quantileScratch): the values are those of a full
+// sort, bit for bit.
 
 const maxDrawBytes = 768 << 20
 
@@ -123,11 +128,18 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 	}
 	popFixed := !slices.ContainsFunc(p.levers, func(l leverPlan) bool { return l.group == 0 && l.spec.Low != nil }) && len(p.drawProj) == 0
 	var popCache [][]population.Pop90
+	var popRows [][]float64 // the population part of the chain for each projection in popCache (worker.popRows)
 	central := p.centralDraw()
 	if popFixed {
 		popCache = make([][]population.Pop90, maxLeaves)
 		for j := range popCache {
 			popCache[j] = make([]population.Pop90, len(p.years))
+		}
+		if em == nil { // with error models each draw moves the population
+			popRows = make([][]float64, maxLeaves)
+			for j := range popRows {
+				popRows[j] = make([]float64, len(p.years)*p.popStride())
+			}
 		}
 	}
 	allOn := func(w *worker) []bool {
@@ -138,6 +150,27 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			}
 		}
 		return w.active
+	}
+
+	// Workers are kept from one council to the next (their scratch space, the spreads of
+	// service use, the shared lever effects): a parallel call takes them from free and
+	// reuse puts them back once it has returned.
+	var poolMu sync.Mutex
+	var free, lent []*worker
+	pooled := func() *worker {
+		poolMu.Lock()
+		defer poolMu.Unlock()
+		var w *worker
+		if k := len(free); k > 0 {
+			w, free = free[k-1], free[:k-1]
+		} else {
+			w = p.newWorker()
+		}
+		lent = append(lent, w)
+		return w
+	}
+	reuse := func() {
+		free, lent = append(free, lent...), lent[:0]
 	}
 
 	total := len(councils)*n + 1
@@ -156,8 +189,12 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 					return err
 				}
 				copy(popCache[j], w.own)
+				if popRows != nil {
+					w.popRowsTo(popRows[j])
+				}
 				return nil
-			}, p.newWorker)
+			}, pooled)
+			reuse()
 			if err != nil {
 				return nil, err
 			}
@@ -170,6 +207,7 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			all := allOn(w)
 			dr := &w.dr
 			*dr = common[i]
+			w.drawSeq++ // w.dr now holds another draw
 			if cv != nil {
 				w.multipliersTo(cv, councilSeed, i, em)
 				dr.mult = w.mult
@@ -179,8 +217,12 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 			}
 			vals := w.scratch[:per]
 			for j, d := range leaves {
+				w.popRows = nil
 				if popFixed {
 					w.pop90 = popCache[j]
+					if popRows != nil {
+						w.popRows = popRows[j]
+					}
 				} else if err := w.project(d, dr, all); err != nil {
 					return err
 				}
@@ -188,10 +230,12 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 					w.popErrorTo(d, dr.popNat, i)
 				}
 				w.chain(d, dr, all, true, vals)
+				w.popRows = nil
 				for _, a := range containing[d] {
 					dst := bufOf[a][i*per : (i+1)*per]
-					for cell, v := range vals {
-						dst[cell] += float32(v)
+					src := vals[:len(dst)] // no bounds checks in the loop
+					for cell := range dst {
+						dst[cell] += float32(src[cell])
 					}
 				}
 			}
@@ -199,7 +243,8 @@ func (e *Engine) runDraws(ctx context.Context, p *plan, opts RunOptions, progres
 				progress(int(done.Add(1)), total)
 			}
 			return nil
-		}, p.newWorker)
+		}, pooled)
+		reuse()
 		if err != nil {
 			return nil, err
 		}
@@ -240,6 +285,7 @@ func summarize(buf []float32, n, per int, q []float64, r *Result, off, workers i
 	for range workers {
 		wg.Go(func() {
 			tmp := make([]float32, block*n)
+			var qs quantileScratch
 			for {
 				c0 := int(next.Add(block)) - block
 				if c0 >= per {
@@ -259,9 +305,7 @@ func summarize(buf []float32, n, per int, q []float64, r *Result, off, workers i
 					}
 					cell := off + c0 + b
 					r.mean[cell] = sum / float64(n)
-					r.lo[cell] = quantile(xs, q[0])
-					r.md[cell] = quantile(xs, q[1])
-					r.hi[cell] = quantile(xs, q[2])
+					r.lo[cell], r.md[cell], r.hi[cell] = qs.quantiles(xs, q)
 				}
 			}
 		})
@@ -281,6 +325,157 @@ func quantile(xs []float32, p float64) float64 {
 	// After selection, xs[lo+1:] holds the larger values: the next order statistic is their min.
 	b := float64(slices.Min(xs[lo+1:]))
 	return a + (h-float64(lo))*(b-a)
+}
+
+// quantiles returns the q[0], q[1] and q[2] quantiles of xs (q increasing) as quantile does,
+// reordering xs: one selection over all the values for the middle one, then the lower within
+// the values below it and the upper within those above.
+func quantiles(xs []float32, q []float64) (lo, md, hi float64) {
+	n := len(xs)
+	// interp is R's type 7 between the order statistics k (a) and k+1 (b).
+	interp := func(h float64, k int, a, b float32) float64 {
+		if k+1 >= n {
+			return float64(a)
+		}
+		return float64(a) + (h-float64(k))*(float64(b)-float64(a))
+	}
+	hm := float64(n-1) * q[1]
+	km := int(math.Floor(hm))
+	m := selectK(xs, km)
+	var mNext float32 // order statistic km+1
+	if km+1 < n {
+		mNext = slices.Min(xs[km+1:])
+	}
+	md = interp(hm, km, m, mNext)
+
+	// xs[:km] now holds the km smallest values, xs[km+1:] the largest.
+	hl := float64(n-1) * q[0]
+	kl := int(math.Floor(hl))
+	switch {
+	case kl >= km:
+		lo = interp(hl, kl, m, mNext)
+	case kl+1 == km:
+		lo = interp(hl, kl, selectK(xs[:km], kl), m)
+	default:
+		a := selectK(xs[:km], kl)
+		lo = interp(hl, kl, a, slices.Min(xs[kl+1:km]))
+	}
+	hh := float64(n-1) * q[2]
+	kh := int(math.Floor(hh))
+	if kh <= km {
+		hi = interp(hh, kh, m, mNext)
+	} else {
+		a := selectK(xs[km+1:], kh-km-1)
+		var b float32
+		if kh+1 < n {
+			b = slices.Min(xs[kh+1:])
+		}
+		hi = interp(hh, kh, a, b)
+	}
+	return lo, md, hi
+}
+
+// quantileBuckets is the number of buckets quantileScratch spreads values over.
+const quantileBuckets = 256
+
+// quantileScratch is one goroutine's scratch space for quantiles by buckets.
+type quantileScratch struct {
+	bucket []uint8
+	count  [quantileBuckets]int32
+	start  [quantileBuckets]int32 // where each needed bucket's values go in sub (−1: not needed)
+	sub    []float32
+}
+
+// quantiles returns what the function quantiles returns, without reordering xs, from buckets:
+// the values are spread over equal widths of min..max (a monotone map, so the k-th smallest
+// lies in the bucket where the running count passes k) and only the few values in the buckets
+// of the order statistics needed are selected among. Short, constant or non-finite inputs go
+// to the function quantiles.
+func (qs *quantileScratch) quantiles(xs []float32, q []float64) (lo, md, hi float64) {
+	n := len(xs)
+	if n < 2*quantileBuckets {
+		return quantiles(xs, q)
+	}
+	mn, mx := xs[0], xs[0]
+	for _, v := range xs {
+		if v < mn {
+			mn = v
+		}
+		if v > mx {
+			mx = v
+		}
+	}
+	fmn, fmx := float64(mn), float64(mx)
+	if !(fmx > fmn) || math.IsInf(fmn, 0) || math.IsInf(fmx, 0) || slices.ContainsFunc(xs, func(v float32) bool { return v != v }) {
+		return quantiles(xs, q)
+	}
+	scale := quantileBuckets / (fmx - fmn)
+	if cap(qs.bucket) < n {
+		qs.bucket = make([]uint8, n)
+	}
+	bk := qs.bucket[:n]
+	clear(qs.count[:])
+	for i, v := range xs {
+		b := min(int((float64(v)-fmn)*scale), quantileBuckets-1)
+		bk[i] = uint8(b)
+		qs.count[b]++
+	}
+	// The order statistics needed: k and k+1 of each quantile.
+	var ranks [6]int
+	var hs [3]float64
+	for i, p := range q[:3] {
+		hs[i] = float64(n-1) * p
+		k := int(math.Floor(hs[i]))
+		ranks[2*i], ranks[2*i+1] = k, min(k+1, n-1)
+	}
+	// Buckets of each rank, and the rank within its bucket.
+	var rb, ro [6]int
+	for i := range qs.start {
+		qs.start[i] = -1
+	}
+	for i, r := range ranks {
+		below := 0
+		b := 0
+		for ; below+int(qs.count[b]) <= r; b++ {
+			below += int(qs.count[b])
+		}
+		rb[i], ro[i] = b, r-below
+		qs.start[b] = 0
+	}
+	total := int32(0)
+	for b := range qs.start {
+		if qs.start[b] == 0 {
+			qs.start[b] = total
+			total += qs.count[b]
+		}
+	}
+	if cap(qs.sub) < int(total) {
+		qs.sub = make([]float32, total, n)
+	}
+	sub := qs.sub[:total]
+	var fill [quantileBuckets]int32
+	for i, v := range xs {
+		if b := bk[i]; qs.start[b] >= 0 {
+			sub[qs.start[b]+fill[b]] = v
+			fill[b]++
+		}
+	}
+	var vals [6]float32
+	for i := range ranks {
+		b := rb[i]
+		vals[i] = selectK(sub[qs.start[b]:qs.start[b]+qs.count[b]], ro[i])
+	}
+	var out [3]float64
+	for i := range out {
+		k := ranks[2*i]
+		a, b := vals[2*i], vals[2*i+1]
+		if k+1 >= n {
+			out[i] = float64(a)
+		} else {
+			out[i] = float64(a) + (hs[i]-float64(k))*(float64(b)-float64(a))
+		}
+	}
+	return out[0], out[1], out[2]
 }
 
 // selectK reorders xs so that xs[k] is the k-th smallest, smaller values before it and larger
@@ -400,7 +595,8 @@ func (p *plan) commonDraw(d *draw, i int) {
 // per year, from the council's own stream (seeded by the scenario's seed and the council's code,
 // councilSeed): a normal deviate per service and age group, scaled in year index k by the
 // council's coefficient of variation widened with the horizon (ErrorModels; cv alone without).
-// The worker's generator is reseeded, so nothing is allocated after the first call.
+// The worker's generator is reseeded, so nothing is allocated after the first call for a
+// council; the spreads, which do not depend on the draw, are computed once per council.
 func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed uint64, i int, em *ErrorModels) {
 	p := w.p
 	if w.rng == nil {
@@ -409,23 +605,36 @@ func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed 
 	if len(w.mult) != len(p.years) {
 		w.mult = make([][numServices][numGroups]float64, len(p.years))
 	}
+	if w.sigmaCV != cv || w.sigmaEM != em {
+		w.sigmaCV, w.sigmaEM = cv, em
+		w.sigma = w.sigma[:0]
+		for s := range numServices {
+			for g := range numGroups {
+				tau := 0.0
+				if em != nil {
+					tau = em.ServiceTau["service."+serviceNames[s]+"|"+groupBands[g].name]
+				}
+				for k := range p.years {
+					sd := cv[s][g]
+					if tau > 0 && k > 0 {
+						sd = math.Sqrt(sd*sd + tau*tau*math.Pow(float64(k), em.ServicePower))
+					}
+					// A lognormal multiplier with mean 1 and standard deviation sd: never
+					// negative, however wide the spread grows with the horizon.
+					sigma2 := math.Log1p(sd * sd)
+					w.sigma = append(w.sigma, [2]float64{math.Sqrt(sigma2), sigma2 / 2})
+				}
+			}
+		}
+	}
 	w.pcg.Seed(councilSeed, uint64(i)*2+2)
+	sig := w.sigma
 	for s := range numServices {
 		for g := range numGroups {
 			z := w.rng.NormFloat64()
-			tau := 0.0
-			if em != nil {
-				tau = em.ServiceTau["service."+serviceNames[s]+"|"+groupBands[g].name]
-			}
 			for k := range p.years {
-				sd := cv[s][g]
-				if tau > 0 && k > 0 {
-					sd = math.Sqrt(sd*sd + tau*tau*math.Pow(float64(k), em.ServicePower))
-				}
-				// A lognormal multiplier with mean 1 and standard deviation sd: never negative,
-				// however wide the spread grows with the horizon.
-				sigma2 := math.Log1p(sd * sd)
-				w.mult[k][s][g] = math.Exp(z*math.Sqrt(sigma2) - sigma2/2)
+				w.mult[k][s][g] = math.Exp(z*sig[0][0] - sig[0][1])
+				sig = sig[1:]
 			}
 		}
 	}
@@ -434,6 +643,7 @@ func (w *worker) multipliersTo(cv *[numServices][numGroups]float64, councilSeed 
 // popErrorTo applies draw i's population error to district d's projection in w.pop90: each
 // year's people aged x are multiplied by exp(−(σN·zN + σL·zL)) with the spreads of x's band at
 // that horizon (plan.popSD) and the draw's shared (zN) and the district's own (zL) deviates.
+// The factor is computed once for consecutive ages with the same spreads.
 func (w *worker) popErrorTo(d int, zN float64, i int) {
 	p := w.p
 	if len(w.noisy) != len(p.years) {
@@ -445,10 +655,15 @@ func (w *worker) popErrorTo(d int, zN float64, i int) {
 	w.pcg.Seed(uint64(p.sc.Uncertainty.Seed)^p.districtSeed[d], uint64(i)*2+3)
 	zL := w.rng.NormFloat64()
 	for k := range p.years {
-		for s := range forecast.NumSexes {
-			for x := range forecast.NumAges {
-				sd := &p.popSD[k][x]
-				w.noisy[k][s][x] = w.pop90[k][s][x] * math.Exp(-(sd[0]*zN + sd[1]*zL))
+		var last [2]float64
+		f := 0.0
+		for x := range forecast.NumAges {
+			if sd := p.popSD[k][x]; x == 0 || sd != last {
+				last = sd
+				f = math.Exp(-(sd[0]*zN + sd[1]*zL))
+			}
+			for s := range forecast.NumSexes {
+				w.noisy[k][s][x] = w.pop90[k][s][x] * f
 			}
 		}
 	}

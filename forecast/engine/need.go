@@ -244,8 +244,13 @@ func (s *schedule) shiftedRateTo(dst *[forecast.NumAges]float64, sex int, shift 
 	r := &rate[sex]
 	fl := math.Floor(-shift)
 	off, f := int(fl), -shift-fl // x − shift = (x + off) + f, 0 ≤ f < 1
+	g := 1 - f
 	for x := s.from; x <= s.to; x++ {
 		lo := x + off
-		dst[x] = (1-f)*r[min(max(lo, s.from), s.to)] + f*r[min(max(lo+1, s.from), s.to)]
+		if lo >= s.from && lo < s.to {
+			dst[x] = g*r[lo] + f*r[lo+1]
+			continue
+		}
+		dst[x] = g*r[min(max(lo, s.from), s.to)] + f*r[min(max(lo+1, s.from), s.to)]
 	}
 }

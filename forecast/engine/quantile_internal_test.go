@@ -70,6 +70,50 @@ func TestSelectKAndQuantile(t *testing.T) {
 	}
 }
 
+// TestQuantilesAsQuantile: quantiles gives the three values quantile gives one at a time, bit
+// for bit, for increasing triples that share order statistics or not.
+func TestQuantilesAsQuantile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	qs := [][]float64{{0.1, 0.5, 0.9}, {0.025, 0.5, 0.975}, {0.4, 0.5, 0.6}, {0.499, 0.5, 0.501}, {0, 0.5, 1}, {0.01, 0.02, 0.03}}
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 10, 31, 100, 511, 512, 1000, 1001, 5000} {
+		for kind := range 5 {
+			xs := make([]float32, n)
+			for i := range xs {
+				switch kind {
+				case 0:
+					xs[i] = float32(rng.NormFloat64())
+				case 1:
+					xs[i] = float32(rng.IntN(3))
+				case 2:
+					xs[i] = float32(n - i)
+				case 3: // heavy tailed: most values in one bucket
+					xs[i] = float32(math.Exp(3 * rng.NormFloat64()))
+				case 4: // a few distinct values, and an extreme
+					xs[i] = float32(rng.IntN(4))
+					if i == n/2 {
+						xs[i] = 1e30
+					}
+				}
+			}
+			for _, q := range qs {
+				var want [3]float64
+				for i, p := range q {
+					want[i] = quantile(slices.Clone(xs), p)
+				}
+				lo, md, hi := quantiles(slices.Clone(xs), q)
+				if got := [3]float64{lo, md, hi}; got != want {
+					t.Errorf("n=%d kind=%d q=%v: quantiles %v, quantile %v", n, kind, q, got, want)
+				}
+				var qs quantileScratch
+				lo, md, hi = qs.quantiles(slices.Clone(xs), q)
+				if got := [3]float64{lo, md, hi}; got != want {
+					t.Errorf("n=%d kind=%d q=%v: quantiles by buckets %v, quantile %v", n, kind, q, got, want)
+				}
+			}
+		}
+	}
+}
+
 // TestQuantileMatchesR: the quantiles of 1..10 by R's quantile(1:10, c(.1, .5, .9)) (type 7)
 // are 1.9, 5.5 and 9.1.
 func TestQuantileMatchesR(t *testing.T) {
