@@ -7,6 +7,7 @@ import (
 
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/datasets/defaultdata"
+	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/forecast/engine"
 	"github.com/carecast/carecast/transparency"
@@ -44,6 +45,12 @@ func Open(b *datasets.Bundle) (*Carecast, error) {
 	in, err := datasets.EngineInputs(b)
 	if err != nil {
 		return nil, err
+	}
+	// The POPPI and PANSI topics are need measures a scenario opts into (service.TopicMeasure).
+	if len(b.TopicRates) > 0 {
+		rows, optIn, _ := topicNeeds(buildTopics(b), in.Oldest[nearestYear(in.Oldest, forecast.DefaultBaseYear)])
+		in.Prevalence = append(in.Prevalence, rows...)
+		in.OptIn = optIn
 	}
 	type reports struct {
 		rep *backtest.Report

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/carecast/carecast/datasets"
 	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
 	"github.com/carecast/carecast/forecast/population"
 )
 
@@ -499,4 +502,67 @@ func (t *TopicTable) Sheet() *datasets.Sheet {
 		[2]string{"population", "ONS mid-year estimates where every district has one for the year, else ONS 2018-based subnational projections (principal); Open Government Licence v3.0"},
 		[2]string{"licence", "Rates: the studies named above; POPPI and PANSI are the Institute of Public Care's (Oxford Brookes University) systems, from which nothing was taken directly"})
 	return s
+}
+
+// TopicMeasure is the need measure a topic becomes in the engine: "topic_" and its ID.
+func TopicMeasure(id string) string { return "topic_" + id }
+
+// topicNeeds turns the topics whose rates are population rates by sex and age into the engine's
+// prevalence rates, one row per sex and single age (90 = 90+, from England's oldest ages of
+// base as topicRates weights them), measure TopicMeasure(id), each opt-in: a run includes a
+// topic when its scenario names the measure in its prevalence list. Left out, with the reason:
+// headline figures (not age-band rates), shares of people with dementia or of households, falls
+// admissions (admissions, not people), and topics whose rates leave an age without a rate for a
+// sex inside the ages they cover (the engine's need schedules must be complete).
+func topicNeeds(topics []Topic, oldest *population.Pop) (rows []engine.PrevalenceRate, optIn map[string]bool, left map[string]string) {
+	optIn, left = map[string]bool{}, map[string]string{}
+	yearRE := regexp.MustCompile(`\b(19|20)\d\d\b`)
+	for _, t := range topics {
+		switch {
+		case t.Basis != datasets.BasisPopulation:
+			left[t.ID] = "not an age-band rate of the population"
+			continue
+		case t.Unit != "people":
+			left[t.ID] = "counts " + t.Unit + ", not people"
+			continue
+		}
+		rt := topicRates(t.used(), oldest)
+		from, to := forecast.OpenAge+1, -1
+		for s := range 2 {
+			for x := range forecast.NumAges {
+				if rt[s][x].ok {
+					from, to = min(from, x), max(to, x)
+				}
+			}
+		}
+		complete := to >= from
+		for s := range 2 {
+			for x := from; x <= to && complete; x++ {
+				complete = rt[s][x].ok
+			}
+		}
+		if !complete {
+			left[t.ID] = "its rates leave an age without a rate for a sex"
+			continue
+		}
+		year := 0
+		if m := yearRE.FindString(strings.Join(t.Studies, " ")); m != "" {
+			year, _ = strconv.Atoi(m)
+		}
+		measure := TopicMeasure(t.ID)
+		src := strings.Join(t.Studies, "; ")
+		for s, sex := range []forecast.Sex{forecast.Female, forecast.Male} {
+			for x := from; x <= to; x++ {
+				a := rt[s][x]
+				lo, hi := math.NaN(), math.NaN()
+				if a.interval {
+					lo, hi = a.lo, a.hi
+				}
+				rows = append(rows, engine.PrevalenceRate{Measure: measure, Sex: int(sex), AgeFrom: x, AgeTo: x, Rate: a.rate, Lo: lo, Hi: hi,
+					EvidenceYear: year, Source: src})
+			}
+		}
+		optIn[measure] = true
+	}
+	return rows, optIn, left
 }

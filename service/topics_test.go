@@ -1,8 +1,13 @@
 package service
 
 import (
+	"context"
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/carecast/carecast/forecast"
+	"github.com/carecast/carecast/forecast/engine"
 )
 
 // TestTopicsReproducePOPPI checks that POPPI's own rates × carecast's mid-2018 estimates (the
@@ -62,5 +67,48 @@ func TestTopicsReproducePOPPI(t *testing.T) {
 	t.Logf("%-38s carecast %8.0f  POPPI %6.0f  %+5.1f%% (known band-mapping gap)", "hearing_severe_loss", got, 16200.0, 100*diff)
 	if diff < 0.05 || diff > 0.11 {
 		t.Errorf("severe hearing loss: carecast %.0f against POPPI's 16,200 (%+.1f%%): the known +8%% gap has changed", got, 100*diff)
+	}
+}
+
+// Topics feed the engine like any need measure: a scenario that names topic_falls in its
+// prevalence list gets need.topic_falls, and West Sussex's people 65+ who fell in 2018 (the base
+// year, the mid-2018 estimate) are the topic table's count; a scenario that names no topic has no
+// topic measure.
+func TestTopicsAsNeedMeasures(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const westSussex = "E10000032"
+	tab, err := c.TopicTable("falls", []string{westSussex}, 2018, 2018)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	for _, r := range tab.Rows {
+		if r.Sex == "all" && r.Count != nil {
+			want += *r.Count
+		}
+	}
+	run := func(prev []forecast.PrevalenceSpec) map[string]float64 {
+		sc := forecast.Scenario{Name: "t", Areas: []string{westSussex}, BaseYear: 2018, Horizon: 2020, Prevalence: prev}
+		r, err := c.Engine.Run(context.Background(), sc, engine.RunOptions{NoDrivers: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for row := range r.Rows() {
+			if row.AreaCode == westSussex && row.Year == 2018 && row.Sex == "all" && strings.HasPrefix(row.Measure, "need.topic_") {
+				out[row.Measure+"|"+row.AgeBand] = row.Mean
+			}
+		}
+		return out
+	}
+	if got := run(nil); len(got) != 0 {
+		t.Errorf("a scenario naming no topic has topic measures: %v", got)
+	}
+	got := run([]forecast.PrevalenceSpec{{Measure: TopicMeasure("falls")}})
+	if v, ok := got["need.topic_falls|65+"]; !ok || math.Abs(v/want-1) > 1e-9 {
+		t.Errorf("need.topic_falls 65+ in 2018: %v (%v), want the topic table's %.1f (POPPI 52,700)", v, got, want)
 	}
 }

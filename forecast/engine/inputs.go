@@ -37,6 +37,9 @@ type Inputs struct {
 	E65 map[int][forecast.NumSexes]float64
 	// Prevalence lists need rates by measure, sex, age band and evidence year.
 	Prevalence []PrevalenceRate
+	// OptIn names the prevalence measures a run includes only when its scenario names them in
+	// its prevalence list (the POPPI and PANSI topics); every other measure is in every run.
+	OptIn map[string]bool
 	// Activity lists councils' service use.
 	Activity []Activity
 	// UseTrends, when not nil, move councils' use rates of services by people 65+ with their

@@ -157,8 +157,8 @@ func (e *Engine) schedules(sc *forecast.Scenario) (out []*schedule, notes []stri
 		familyYear[f[0]] = forecast.FamilyEvidenceYear(f, usable, bands)
 	}
 	for _, m := range sortedKeys(byMeasure) {
-		spec := chosen[m]
-		if spec.Exclude {
+		spec, named := chosen[m]
+		if spec.Exclude || (e.in.OptIn[m] && !named) {
 			continue
 		}
 		years := sortedInts(byMeasure[m])
