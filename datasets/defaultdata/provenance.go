@@ -169,7 +169,7 @@ var provenances = []Provenance{
 		SourceURL: nhsdURL, DataYears: "financial years 2000-01 to 2022-23",
 		Converter:   "matches each name to the council in force that year; leaves out aggregates, pre-2009 Cheshire and Bedfordshire and rows of unknown setting; takes 2016-17 from the keyed ASC-FR file",
 		Quirks:      []string{"Levels are not comparable across the 2013-14/2014-15 break (definition pss-ex1 against ascfr)."},
-		IntendedUse: "History for trends and back-tests; the engine does not read it yet"},
+		IntendedUse: "The engine's 65+ residential and nursing use-rate trends, and the history back-test that scores them"},
 	{Name: string(datasets.KindTopicRates), Files: "topic_rates.parquet",
 		Holds: "Published rates behind POPPI and PANSI topics (living alone, domestic tasks and self-care, dementia, falls, falls admissions, bladder incontinence, " +
 			"visual and hearing impairment, mobility, early-onset dementia, personality and psychotic disorders, and study headline figures), one published cell a row, " +
