@@ -47,6 +47,7 @@ func commands() []command {
 		{"backtest", "re-run past projections and score them against what happened", runBacktestCmd},
 		{"transparency", "print the Algorithmic Transparency Recording Standard (ATRS 3.0) record as JSON", runTransparency},
 		{"ts", "forecast any analyst's time series: ts forecast --method … --input in.csv", runTS},
+		{"topics", "list POPPI/PANSI topics, or write one topic's table: topics TOPIC --area CODE [--out FILE]", runTopics},
 		{"datasets", "validate, describe, build canonical datasets, or print the built-in ones' cards", runDatasets},
 		{"scenario", "print the scenario JSON Schema or validate a scenario: scenario schema|validate FILE", runScenario},
 		{"keys", "create API keys: keys create --org NAME --role ROLE", runKeys},
