@@ -153,16 +153,7 @@ func (s *Service) registerTopics(api huma.API) {
 		if s.deps.Topics == nil {
 			return nil, huma.Error503ServiceUnavailable("no topics in this build")
 		}
-		from, to := in.From, in.To
-		if from == 0 {
-			from = min(2023, max(to, service.TopicFirstYear))
-			if to == 0 {
-				from = 2023
-			}
-		}
-		if to == 0 {
-			to = max(2040, from)
-		}
+		from, to := service.TopicYears(in.From, in.To)
 		if to < from {
 			return nil, huma.Error422UnprocessableEntity("invalid years", &huma.ErrorDetail{Location: "query.to", Message: "to must not be before from", Value: to})
 		}

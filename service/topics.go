@@ -566,3 +566,19 @@ func topicNeeds(topics []Topic, oldest *population.Pop) (rows []engine.Prevalenc
 	}
 	return rows, optIn, left
 }
+
+// TopicYears fills in a topic table's default years, as the API and the CLI take them: from
+// 2023 (or, with only to given, to itself when it is earlier, not before TopicFirstYear) to
+// 2040 (or from, when later).
+func TopicYears(from, to int) (int, int) {
+	if from == 0 {
+		from = 2023
+		if to != 0 {
+			from = min(2023, max(to, TopicFirstYear))
+		}
+	}
+	if to == 0 {
+		to = max(2040, from)
+	}
+	return from, to
+}

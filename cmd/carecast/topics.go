@@ -93,7 +93,7 @@ func runTopics(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return usage("--%s %d: a topic table covers %d to %d", y.name, y.v, service.TopicFirstYear, service.TopicLastYear)
 		}
 	}
-	first, last := topicYears(*from, *to)
+	first, last := service.TopicYears(*from, *to)
 	if last < first {
 		return usage("--to %d is before --from %d", last, first)
 	}
@@ -145,21 +145,6 @@ func runTopics(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "carecast topics: %s for %s, %d to %d: %d rows in %s\n", pos[0], *area, first, last, len(tab.Rows), *out)
 	return exitOK
-}
-
-// topicYears fills in the years a request leaves out as GET /v1/topics/{topic} does: 2023 to
-// 2040, a lone --from after 2040 runs to itself, a lone --to before 2023 starts at itself.
-func topicYears(from, to int) (int, int) {
-	if from == 0 {
-		from = 2023
-		if to != 0 {
-			from = min(2023, max(to, service.TopicFirstYear))
-		}
-	}
-	if to == 0 {
-		to = max(2040, from)
-	}
-	return from, to
 }
 
 // listTopics prints one line a topic: its id, programme, population, whether it is counted,
