@@ -10,6 +10,7 @@ import (
 
 	"github.com/carecast/carecast/forecast"
 	"github.com/carecast/carecast/service"
+	"github.com/carecast/carecast/web/chart"
 )
 
 // AssumptionSource gives the data behind the assumptions the scenario form prefills for a
@@ -309,4 +310,47 @@ func supplyOf(src *service.Assumptions, svc string) (row struct{ Capacity float6
 	r, ok := src.Supply[svc]
 	row.Capacity = r.Capacity
 	return row, ok
+}
+
+// ownAssumptions words the scenario's own unit costs, supply and capacity assumptions for the
+// results page, each with the data's value it replaces where the data has one: the gaps are
+// reckoned against the supply given here.
+func (s *site) ownAssumptions(doc forecast.Scenario) []string {
+	var out []string
+	for _, u := range doc.Costs.UnitCosts {
+		name := costLabels[u.Service]
+		if name == "" {
+			name = u.Service
+		}
+		out = append(out, fmt.Sprintf("%s unit cost: £%s per %s (yours)", name, chart.Number(u.Cost), forecast.DefaultUnitCosts[u.Service].Unit))
+	}
+	for _, x := range doc.Capacity.Supply {
+		label, unit := x.Service, forecast.SupplyUnits[x.Service]
+		for _, ss := range supplyServices {
+			if ss.Service == x.Service {
+				label, unit = ss.Label, ss.Unit
+			}
+		}
+		line := fmt.Sprintf("%s, %s: %s %s (yours", label, s.areas.name(x.Area), chart.Number(x.Capacity), unit)
+		if s.d.Assumptions != nil {
+			if src, err := s.d.Assumptions.Assumptions(forecast.Scenario{Name: "Assumptions", BaseYear: doc.BaseYear, Horizon: doc.Horizon, Areas: []string{x.Area}}, x.Area); err == nil {
+				if row, ok := src.Supply[x.Service]; ok {
+					line += fmt.Sprintf("; the data has %s, %s", chart.Number(row.Capacity), src.SupplySource)
+				} else {
+					line += "; the data has none"
+				}
+			}
+		}
+		out = append(out, line+"): the gap is what is needed less this")
+	}
+	for _, cf := range capacityFields {
+		if v := cf.get(&doc.Capacity); v != nil {
+			line := fmt.Sprintf("%s: %s %s (yours", cf.label, fnum(*v), cf.unit)
+			if cf.def != "" {
+				line += "; default " + cf.def
+			}
+			out = append(out, line+")")
+		}
+	}
+	return out
 }

@@ -211,12 +211,12 @@ func parsePages() map[string]*template.Template {
 				Form *scenarioForm
 			}{a, f}
 		},
-		"share":     func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
-		"minus1":    func(n int) int { return n - 1 },
-		"deref":     func(p *float64) float64 { return *p },
-		"query":     url.QueryEscape,
-		"lower":     strings.ToLower,
-		"fmtTime":   func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
+		"share":   func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+		"minus1":  func(n int) int { return n - 1 },
+		"deref":   func(p *float64) float64 { return *p },
+		"query":   url.QueryEscape,
+		"lower":   strings.ToLower,
+		"fmtTime": func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
