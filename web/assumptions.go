@@ -251,13 +251,15 @@ func (s *site) assumptionsOf(ctx context.Context, f *scenarioForm) *assumptions 
 			if svc == "home_care" {
 				vol = head("capacity.home_care_hours") * 52
 			}
-			data := ""
-			if c := head("cost."+svc) / vol; vol > 0 && !math.IsNaN(c) {
-				data = strconv.FormatFloat(c, 'f', 2, 64)
-			}
 			source := ""
 			if src != nil {
 				source = src.UnitCosts[svc]
+			}
+			data := ""
+			if c := head("cost."+svc) / vol; vol > 0 && !math.IsNaN(c) {
+				data = strings.TrimSuffix(strconv.FormatFloat(c, 'f', 2, 64), ".00")
+			} else if source == "" || strings.Contains(source, "illustrative default") {
+				data = fnum(d.Cost) // no use in the base year to read it from: the default
 			}
 			switch {
 			case source == "" || strings.Contains(source, "illustrative default"):
