@@ -180,7 +180,22 @@ type CapacitySpec struct {
 	ProductiveShare     float64  `json:"productive_share,omitempty" minimum:"0.1" maximum:"1" doc:"Share of paid hours spent on care, net of travel, training and leave (default 0.75)."`
 	ResidentialStaffing float64  `json:"residential_care_hours_per_resident_week,omitempty" minimum:"0" maximum:"168" doc:"Hands-on care hours per residential resident per week (default 25)."`
 	NursingStaffing     float64  `json:"nursing_care_hours_per_resident_week,omitempty" minimum:"0" maximum:"168" doc:"Care and nursing hours per nursing resident per week (default 35)."`
+	// Supply replaces the data's supply of a service in a council in every year: the gaps
+	// (capacity.*_gap) and the whole care-home market are then reckoned against it.
+	Supply []SupplySpec `json:"supply,omitempty" maxItems:"100" doc:"The supply in place, council by council, in place of the data's (CQC care-home beds) or where the data has none (home-care hours): the capacity gaps are what is needed less this supply, in every year."`
 }
+
+// SupplySpec is a council's capacity of one service, in the service's supply unit
+// (SupplyUnits): beds for care homes, hours a week for home care.
+type SupplySpec struct {
+	Area     string  `json:"area" pattern:"^E(06|08|09|10)[0-9]{6}$" doc:"GSS code of a council with social care responsibilities."`
+	Service  string  `json:"service" enum:"residential,nursing,home_care" doc:"Service: residential or nursing (beds) or home_care (hours a week)."`
+	Capacity float64 `json:"capacity" minimum:"0" maximum:"10000000" doc:"Beds (residential, nursing) or home-care hours a week (home_care)."`
+}
+
+// SupplyUnits are the units of the supply a scenario can set, by service (the units of the
+// supply dataset, docs/design.md §3).
+var SupplyUnits = map[string]string{"residential": "beds", "nursing": "beds", "home_care": "hours_per_week"}
 
 // CostSpec holds unit costs and the price path.
 type CostSpec struct {
@@ -544,6 +559,24 @@ func (s *Scenario) Check(in Catalog) error {
 	for i, u := range s.Costs.UnitCosts {
 		if _, ok := DefaultUnitCosts[u.Service]; !ok {
 			add(fmt.Sprintf("costs.unit_costs[%d].service", i), "unknown service %q", u.Service)
+		}
+	}
+	supplied := map[[2]string]bool{}
+	for i, u := range s.Capacity.Supply {
+		p := fmt.Sprintf("capacity.supply[%d]", i)
+		if _, ok := SupplyUnits[u.Service]; !ok {
+			add(p+".service", "supply of %q cannot be set; set residential, nursing or home_care", u.Service)
+		}
+		if a := in.Area(u.Area); a == nil || !a.IsCouncil() {
+			add(p+".area", "%q is not a council with social care responsibilities (supply is set council by council)", u.Area)
+		}
+		if !(u.Capacity >= 0) || math.IsInf(u.Capacity, 0) {
+			add(p+".capacity", "must be a finite number, 0 or more, not %v", u.Capacity)
+		}
+		if k := [2]string{u.Area, u.Service}; supplied[k] {
+			add(p, "the supply of %s in %s is set twice", u.Service, u.Area)
+		} else {
+			supplied[k] = true
 		}
 	}
 	for i, l := range s.Levers {

@@ -96,3 +96,42 @@ func (c *Carecast) Baseline(ctx context.Context, area string, from, to int) ([]f
 	}
 	return rows, nil
 }
+
+// Assumptions are the data behind the assumptions a scenario form prefills for one council:
+// where each unit cost comes from and the supply the data has.
+type Assumptions struct {
+	// UnitCosts says, by service, the unit cost a run would use and its source, as the run's
+	// provenance records it (engine.Provenance.UnitCosts).
+	UnitCosts map[string]string
+	// Supply is the council's latest supply in the data by service (residential and nursing
+	// beds; home care, in hours a week, where the data has it), for the services a scenario
+	// can set (forecast.SupplyUnits).
+	Supply map[string]engine.SupplyRow
+	// SupplySource names the supply data ("CQC care home beds, 1 February 2021"), "" if none.
+	SupplySource string
+}
+
+// Assumptions returns the data behind the assumptions of sc (a scenario for one council,
+// without its own unit costs or supply) for its council area. A problem with sc is a
+// forecast.ScenarioError.
+func (c *Carecast) Assumptions(sc forecast.Scenario, area string) (*Assumptions, error) {
+	p, err := c.Engine.Describe(sc)
+	if err != nil {
+		return nil, err
+	}
+	a := &Assumptions{UnitCosts: p.UnitCosts, Supply: map[string]engine.SupplyRow{}}
+	for _, d := range p.DataYears {
+		if d.Topic == "supply" {
+			a.SupplySource = d.Data
+		}
+	}
+	for _, s := range c.Inputs.Supply {
+		if s.Area != area || forecast.SupplyUnits[s.Service] != s.Unit {
+			continue
+		}
+		if old, ok := a.Supply[s.Service]; !ok || s.Year > old.Year {
+			a.Supply[s.Service] = s
+		}
+	}
+	return a, nil
+}

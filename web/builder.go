@@ -119,6 +119,11 @@ type scenarioForm struct {
 	AutoName string
 	Errors   map[string]string
 	Summary  []fieldProblem
+	// Assume holds the values of "Your assumptions" as sent or stored, by form field; a
+	// field not in it shows the data's value (assumptionsOf).
+	Assume     map[string]string
+	costFrom   []string // the form field of each of the document's unit costs
+	supplyFrom []string // the form field of each of the document's supply entries ("" if none)
 }
 
 type fieldProblem struct {
@@ -225,6 +230,7 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 	} else {
 		f.Areas = doc.Areas
 	}
+	f.assumeFromDoc(doc)
 	for i := range f.Levers {
 		f.Levers[i] = s.defaultLever(f.Levers[i].slot, f.BaseYear)
 	}
@@ -420,6 +426,7 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 	} else {
 		bad("area", "Choose the area the scenario is about.")
 	}
+	s.parseAssumptions(get, f, &sc, bad)
 	sc.Levers = nil
 	var from []string
 	for i := range f.Levers {
@@ -582,6 +589,16 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 			default:
 				field = k + "_value"
 			}
+		case strings.HasPrefix(loc, "costs.unit_costs["):
+			field = indexedField(loc, "costs.unit_costs[", f.costFrom)
+		case strings.HasPrefix(loc, "capacity.supply["):
+			field = indexedField(loc, "capacity.supply[", f.supplyFrom)
+		case strings.HasPrefix(loc, "capacity."):
+			for _, cf := range capacityFields {
+				if loc == cf.path {
+					field = cf.key
+				}
+			}
 		case loc == "name", loc == "base_year", loc == "horizon", loc == "description":
 			field = loc
 		case strings.HasPrefix(loc, "areas"):
@@ -605,6 +622,17 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 		}
 		f.Summary = append(f.Summary, fieldProblem{Field: field, Message: fieldTitle(f, field) + ": " + msg})
 	}
+}
+
+// indexedField is the form field of the list entry loc ("costs.unit_costs[2].cost") names,
+// from the fields the entries came from; "" if none.
+func indexedField(loc, prefix string, from []string) string {
+	n, _, _ := strings.Cut(strings.TrimPrefix(loc, prefix), "]")
+	i, err := strconv.Atoi(n)
+	if err != nil || i < 0 || i >= len(from) {
+		return ""
+	}
+	return from[i]
 }
 
 // normaliseLocation turns "/levers/0/value", "body.levers[0].value" or "$.levers[0].value" into
@@ -637,6 +665,19 @@ func fieldTitle(f *scenarioForm, field string) string {
 			return lf.Title
 		}
 	}
+	if strings.HasPrefix(field, "uc_") {
+		return costLabels[strings.TrimPrefix(field, "uc_")] + " unit cost"
+	}
+	for _, ss := range supplyServices {
+		if field == "sup_"+ss.Service {
+			return ss.Label
+		}
+	}
+	for _, cf := range capacityFields {
+		if field == cf.key {
+			return cf.label
+		}
+	}
 	switch field {
 	case "base_year":
 		return "Base year"
@@ -666,6 +707,8 @@ type builderPage struct {
 	Action    string
 	// RateExample is the worked example of an annual rate's end year (rateExample).
 	RateExample string
+	// Assume is the "Your assumptions" section.
+	Assume *assumptions
 	// Data offers, for each kind the organisation has uploads of, the built-in data or one of
 	// them.
 	Data []dataChoice
@@ -751,6 +794,7 @@ func (s *site) builder(ctx context.Context, p *Principal, f *scenarioForm, title
 	} else {
 		s.log.Warn("listing datasets for the scenario form", "err", err)
 	}
+	d.Assume = s.assumptionsOf(ctx, f)
 	for y := f.BaseYear + 5; y <= s.lastYear(); y += 5 {
 		d.Horizons = append(d.Horizons, y-y%5)
 	}

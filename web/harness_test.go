@@ -263,7 +263,7 @@ func startServer(t testing.TB, withKeys bool) *server {
 	}
 	cc := defaultCarecast(t)
 	deps := api.Deps{Runner: s.runner, Scenarios: validator{in}, Version: "test", Areas: in.Areas, Projector: cc, Neighbours: cc,
-		Web: &web.Deps{Results: s.runner, Projector: cc, Neighbours: cc, Accuracy: cc, Areas: in.Areas, Catalog: in, Topics: cc}}
+		Web: &web.Deps{Results: s.runner, Projector: cc, Neighbours: cc, Accuracy: cc, Areas: in.Areas, Catalog: in, Topics: cc, Assumptions: cc}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

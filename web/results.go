@@ -189,6 +189,9 @@ type resultsPage struct {
 	PerHead       bool           // services for 65+ follow population instead
 	Problem       string
 	Headline      string
+	// Own lists the scenario's own assumptions (unit costs, supply, capacity) with the data's
+	// values they replace (ownAssumptions).
+	Own []string
 }
 
 // keyFamilies are the tables of a results page, in order.
@@ -285,6 +288,7 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d.BaselineNote = "This scenario has no levers: it is a baseline."
 	}
+	d.Own = s.ownAssumptions(doc)
 	for _, kf := range keyFamilies {
 		t := keyTable{ID: kf.id, Title: fmt.Sprintf("%s in %d", kf.title, d.Year)}
 		for _, m := range f.family(kf.fam) {

@@ -59,6 +59,9 @@ type Deps struct {
 	// Catalog gives the base years, the last year of the assumptions and the need measures
 	// that scenario forms offer (engine.Inputs is one). Nil: base year 2022, horizon up to 2045.
 	Catalog forecast.Catalog
+	// Assumptions says where the unit costs the scenario form prefills come from and what
+	// supply the data has (service.Carecast). Nil: the form shows the values without sources.
+	Assumptions AssumptionSource
 	// Topics answers the POPPI/PANSI topic pages (service.Carecast). Nil: those pages say so.
 	Topics TopicSource
 	// Closing, when closed, ends the run event streams (the server is shutting down). Nil:
@@ -201,12 +204,19 @@ func parsePages() map[string]*template.Template {
 		"areatype":  func(t string) string { return areaTypeNames[t] },
 		"percent":   func(v float64) int { return int(v*100 + 0.5) },
 		"join":      strings.Join,
-		"share":     func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
-		"minus1":    func(n int) int { return n - 1 },
-		"deref":     func(p *float64) float64 { return *p },
-		"query":     url.QueryEscape,
-		"lower":     strings.ToLower,
-		"fmtTime":   func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
+		// assumeArgs passes one assumption and the form to the "assumption" template.
+		"assumeArgs": func(a assumption, f *scenarioForm) any {
+			return struct {
+				A    assumption
+				Form *scenarioForm
+			}{a, f}
+		},
+		"share":   func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+		"minus1":  func(n int) int { return n - 1 },
+		"deref":   func(p *float64) float64 { return *p },
+		"query":   url.QueryEscape,
+		"lower":   strings.ToLower,
+		"fmtTime": func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

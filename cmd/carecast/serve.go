@@ -46,7 +46,7 @@ var serveDeps = func(cfg api.Config) (api.Deps, error) {
 		Transparency: c,
 		Neighbours:   c,
 		Topics:       c,
-		Web:          &web.Deps{Projector: c, Neighbours: c, Accuracy: c, Areas: e.Inputs().Areas, Catalog: e.Inputs(), Topics: c},
+		Web:          &web.Deps{Projector: c, Neighbours: c, Accuracy: c, Areas: e.Inputs().Areas, Catalog: e.Inputs(), Topics: c, Assumptions: c},
 	}, nil
 }
 

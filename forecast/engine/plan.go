@@ -190,7 +190,7 @@ func (p *plan) layout() {
 		p.mCost[k] = p.add("cost."+name, p.costUnit, sexAll, band18)
 	}
 	p.mCostTot = p.add("cost.total", p.costUnit, sexAll, band18)
-	if len(p.e.in.Supply) > 0 {
+	if len(p.e.in.Supply) > 0 || len(p.sc.Capacity.Supply) > 0 {
 		for _, g := range []struct {
 			of       *measureDef
 			services []string
@@ -222,9 +222,15 @@ type gapDef struct {
 	unit     string
 }
 
-// supplyAt returns area's supply of a service in a unit in year: the latest given at or before
-// year (or the earliest given, for years before the data).
+// supplyAt returns area's supply of a service in a unit in year: the scenario's, else the
+// data's latest given at or before year (or the earliest given, for years before the data).
 func (p *plan) supplyAt(area, service, unit string, year int) (float64, bool) {
+	// The scenario's own supply (forecast.CapacitySpec.Supply) holds in every year.
+	for _, s := range p.sc.Capacity.Supply {
+		if s.Area == area && s.Service == service && forecast.SupplyUnits[s.Service] == unit {
+			return s.Capacity, true
+		}
+	}
 	best, bestYear, found := 0.0, 0, false
 	for _, s := range p.e.supply[supplyKey{area, service, unit}] {
 		better := !found || (s.Year <= year && (bestYear > year || s.Year > bestYear)) || (s.Year > year && bestYear > year && s.Year < bestYear)
