@@ -66,6 +66,18 @@ func TestScenarioCheck(t *testing.T) {
 			`areas[1]: "W06000001" is not an English GSS area code`,
 			"areas[2]: area E06999999 is not in the areas table",
 			"areas[3]: area E10000002 (Buckinghamshire) ended on 2020-03-31; use E06000060"}},
+		{"supply", Scenario{Name: "x", Capacity: CapacitySpec{Supply: []SupplySpec{
+			{Area: "E08000019", Service: "residential", Capacity: 1500},
+			{Area: "E08000019", Service: "meals", Capacity: 1},
+			{Area: "E12000003", Service: "nursing", Capacity: 1},
+			{Area: "E08000019", Service: "home_care", Capacity: -1},
+			{Area: "E08000019", Service: "residential", Capacity: 1},
+		}}}, []string{
+			`capacity.supply[1].service: supply of "meals" cannot be set`,
+			`capacity.supply[2].area: "E12000003" is not a council`,
+			"capacity.supply[3].capacity: must be a finite number, 0 or more",
+			"capacity.supply[4]: the supply of residential in E08000019 is set twice"}},
+		{"use trend", Scenario{Name: "x", Services: ServicesSpec{UseTrend: "sometimes"}}, []string{`services.use_trend: must be "history" or "none"`}},
 		{"population source", Scenario{Name: "x", Population: PopulationSpec{Source: "census"}}, []string{`population.source: "census" is not cohort or supplied`}},
 		{"population variant", Scenario{Name: "x", Population: PopulationSpec{Source: "supplied", Variant: "high"}}, []string{"population.variant: only the principal"}},
 		{"prevalence", Scenario{Name: "x", Prevalence: []PrevalenceSpec{{Measure: "adl_need_help", EvidenceYear: 2014}, {Measure: "falls"}, {Measure: "dementia", EvidenceYear: 2020}}}, []string{
