@@ -445,3 +445,33 @@ func parseAgeBand(s string) (ageBand, error) {
 	}
 	return b, nil
 }
+
+// rateInterval reads row i's optional interval of a rate (columns rlo, rhi): both or neither,
+// each in [0, 1], holding rate. It returns nil pointers when there is none or it is refused.
+func (c *checker) rateInterval(rlo, rhi *column, i int, rate float64) (*float64, *float64) {
+	lo, okLo := c.optNum(rlo, i)
+	hi, okHi := c.optNum(rhi, i)
+	switch {
+	case okLo != okHi:
+		c.r.add(i+1, "rate_lo", RuleInconsistent, "give both rate_lo and rate_hi, or neither")
+	case okLo:
+		if lo < 0 || lo > 1 {
+			c.r.add(i+1, "rate_lo", RuleRate, "%v is outside [0,1]", lo)
+		}
+		if hi < 0 || hi > 1 {
+			c.r.add(i+1, "rate_hi", RuleRate, "%v is outside [0,1]", hi)
+		}
+		if lo > rate || hi < rate {
+			c.r.add(i+1, "rate_lo", RuleInconsistent, "interval [%v, %v] does not contain the rate %v", lo, hi, rate)
+		}
+		return &lo, &hi
+	}
+	return nil, nil
+}
+
+// ageOrder refuses row i when its band's age_to is below its age_from.
+func (c *checker) ageOrder(i int, from, to int32) {
+	if from > to {
+		c.r.add(i+1, "age_to", RuleInconsistent, "age_to %d is below age_from %d", to, from)
+	}
+}

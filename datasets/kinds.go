@@ -675,26 +675,8 @@ func decodeTopicRates(rs []TopicRate, c *checker) {
 			AgeFrom: int32(c.int(from, i, 0, TopicOpenAge, RuleAge)), AgeTo: int32(c.int(to, i, 0, TopicOpenAge, RuleAge)),
 			Rate: c.rate(rate, i), Basis: c.enum(basis, i, topicBases...), Study: c.str(study, i), SourceURL: c.str(url, i),
 			Locator: c.str(loc, i), Notes: c.optStr(notes, i), Source: c.str(src, i)}
-		lo, okLo := c.optNum(rlo, i)
-		hi, okHi := c.optNum(rhi, i)
-		switch {
-		case okLo != okHi:
-			c.r.add(i+1, "rate_lo", RuleInconsistent, "give both rate_lo and rate_hi, or neither")
-		case okLo:
-			if lo < 0 || lo > 1 {
-				c.r.add(i+1, "rate_lo", RuleRate, "%v is outside [0,1]", lo)
-			}
-			if hi < 0 || hi > 1 {
-				c.r.add(i+1, "rate_hi", RuleRate, "%v is outside [0,1]", hi)
-			}
-			if lo > r.Rate || hi < r.Rate {
-				c.r.add(i+1, "rate_lo", RuleInconsistent, "interval [%v, %v] does not contain the rate %v", lo, hi, r.Rate)
-			}
-			r.RateLo, r.RateHi = &lo, &hi
-		}
-		if r.AgeFrom > r.AgeTo {
-			c.r.add(i+1, "age_to", RuleInconsistent, "age_to %d is below age_from %d", r.AgeTo, r.AgeFrom)
-		}
+		r.RateLo, r.RateHi = c.rateInterval(rlo, rhi, i, r.Rate)
+		c.ageOrder(i, r.AgeFrom, r.AgeTo)
 		rs[i] = r
 	}
 	c.dupCheck(topic, label, study, sex, from, to)
@@ -775,26 +757,8 @@ func decodePrevalence(rs []Prevalence, c *checker) {
 		r := Prevalence{Measure: c.slug(measure, i), Sex: c.enum(sex, i, sexesOrAll...),
 			AgeFrom: int32(c.int(from, i, 0, 90, RuleAge)), AgeTo: int32(c.int(to, i, 0, 90, RuleAge)),
 			Rate: c.rate(rate, i), EvidenceYear: c.year(ey, i), Source: c.str(src, i)}
-		lo, okLo := c.optNum(rlo, i)
-		hi, okHi := c.optNum(rhi, i)
-		switch {
-		case okLo != okHi:
-			c.r.add(i+1, "rate_lo", RuleInconsistent, "give both rate_lo and rate_hi, or neither")
-		case okLo:
-			if lo < 0 || lo > 1 {
-				c.r.add(i+1, "rate_lo", RuleRate, "%v is outside [0,1]", lo)
-			}
-			if hi < 0 || hi > 1 {
-				c.r.add(i+1, "rate_hi", RuleRate, "%v is outside [0,1]", hi)
-			}
-			if lo > r.Rate || hi < r.Rate {
-				c.r.add(i+1, "rate_lo", RuleInconsistent, "interval [%v, %v] does not contain the rate %v", lo, hi, r.Rate)
-			}
-			r.RateLo, r.RateHi = &lo, &hi
-		}
-		if r.AgeFrom > r.AgeTo {
-			c.r.add(i+1, "age_to", RuleInconsistent, "age_to %d is below age_from %d", r.AgeTo, r.AgeFrom)
-		}
+		r.RateLo, r.RateHi = c.rateInterval(rlo, rhi, i, r.Rate)
+		c.ageOrder(i, r.AgeFrom, r.AgeTo)
 		rs[i] = r
 	}
 	c.dupCheck(measure, ey, sex, from, to)
