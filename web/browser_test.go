@@ -180,24 +180,7 @@ func TestBrowserPlannerFlow(t *testing.T) {
 	s.runner.pause = make(chan struct{})
 	out := outDir(t)
 	dl := filepath.Join(out, "downloads")
-	os.RemoveAll(dl)
-	os.MkdirAll(dl, 0o755)
-	downloads := make(chan string, 8)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
-			select {
-			case downloads <- e.GUID:
-			default:
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	do(t, ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: ptr(true)})
-		return err
-	}))
+	downloads := allowDownloads(t, ctx, dl)
 
 	// 1. The start page: find the council by name.
 	do(t, ctx, chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#q")))
@@ -406,3 +389,28 @@ func waitDownload(t *testing.T, guids <-chan string, dir string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// allowDownloads empties dir and lets the browser save downloads there, each under its GUID;
+// the channel receives the GUID of each finished download.
+func allowDownloads(t *testing.T, ctx context.Context, dir string) <-chan string {
+	t.Helper()
+	os.RemoveAll(dir)
+	os.MkdirAll(dir, 0o755)
+	downloads := make(chan string, 8)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
+			select {
+			case downloads <- e.GUID:
+			default:
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptr(true)})
+		return err
+	}))
+	return downloads
+}

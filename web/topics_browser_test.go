@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
@@ -227,24 +226,7 @@ func TestBrowserTopicTable(t *testing.T) {
 	ctx := browserCtx(t)
 	base := startTopicServer(t)
 	dl := filepath.Join(outDir(t), "downloads-topics")
-	os.RemoveAll(dl)
-	os.MkdirAll(dl, 0o755)
-	downloads := make(chan string, 8)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
-			select {
-			case downloads <- e.GUID:
-			default:
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	do(t, ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dl, EventsEnabled: ptr(true)})
-		return err
-	}))
+	downloads := allowDownloads(t, ctx, dl)
 
 	years := []int{}
 	for y := 2018; y <= 2030; y++ {
