@@ -49,7 +49,8 @@ type BacktestReport struct {
 type BacktestHistory struct {
 	Scores      []BacktestHistoryScore    `json:"scores" doc:"By service (absent: both), horizon (absent: pooled) and method."`
 	Coverage    []BacktestHistoryCoverage `json:"coverage" doc:"Out of sample (fitted on the other councils) coverage of carecast's 80% intervals."`
-	Selected    map[string]string         `json:"selected" doc:"By service, the trend settings the engine uses, chosen on every year of the history."`
+	Selected    map[string]string         `json:"selected" doc:"By service, the trend settings chosen on every year of the history (the engine's, for the services in engine_services)."`
+	Engine      []string                  `json:"engine_services" doc:"The services whose series reach the history's last year: those the engine takes a trend for."`
 	Taus        map[string]*float64       `json:"taus" doc:"By service, the yearly spread τ of the widened intervals the engine's Monte Carlo uses (multiplier sd = sqrt(cv² + τ²·h))."`
 	Sensitivity []BacktestHistoryVariant  `json:"sensitivity" doc:"carecast's scores had one candidate setting been used at every origin."`
 	Notes       []string                  `json:"notes"`
@@ -86,7 +87,7 @@ func historyBody(h *backtest.HistoryReport) *BacktestHistory {
 		return out
 	}
 	b := &BacktestHistory{Scores: scores(h.Scores), Coverage: []BacktestHistoryCoverage{}, Selected: map[string]string{},
-		Taus: map[string]*float64{}, Sensitivity: []BacktestHistoryVariant{}, Notes: slices.Clone(h.Notes)}
+		Taus: map[string]*float64{}, Sensitivity: []BacktestHistoryVariant{}, Notes: slices.Clone(h.Notes), Engine: slices.Clone(h.Engine)}
 	for _, c := range h.Coverage {
 		b.Coverage = append(b.Coverage, BacktestHistoryCoverage{Service: c.Service, Horizon: c.Horizon, N: c.N, Coverage: c.Coverage})
 	}

@@ -81,6 +81,27 @@ func HistoryBacktestData(b *Bundle) (*backtest.HistoryData, error) {
 		src, _, _ := strings.Cut(r.Source, "; ")
 		srcs[src] = true
 	}
+	// Home care for people 65+: the history has only hours for people 18+, so the series is
+	// PSS-EX1's clients 65+ at 31 March (service_activity, 2009-10 to 2013-14).
+	for _, r := range b.ServiceActivity {
+		if r.Service != "home_care" || r.AgeBand != "65+" || r.Measure != "clients" || r.Year >= FirstASCFRYear {
+			continue
+		}
+		k := key{r.AreaCode, r.Service, DefinitionPSSEX1}
+		s := series[k]
+		if s == nil {
+			a := areas[r.AreaCode]
+			if a == nil {
+				return nil, fmt.Errorf("history back-test inputs: council %s is not in the areas table", r.AreaCode)
+			}
+			s = &backtest.HistorySeries{Area: r.AreaCode, Name: a.AreaName, Service: r.Service, Unit: "clients", Definition: DefinitionPSSEX1,
+				Values: map[int]float64{}}
+			series[k] = s
+		}
+		s.Values[int(r.Year)] = r.Value
+		src, _, _ := strings.Cut(r.Source, "; items ")
+		srcs[src] = true
+	}
 	d := &backtest.HistoryData{Pop65: map[string]map[int]float64{}}
 	keys := make([]key, 0, len(series))
 	for k := range series {

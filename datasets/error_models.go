@@ -103,10 +103,10 @@ func ErrorModels(rep *backtest.Report, svc *backtest.ServiceReport) (*engine.Err
 			}
 		}
 		// The history back-test's τ, fitted on 2011-12 to 2022-23 with the trend the engine
-		// uses, replaces the PSS-EX1 one for the services it scores (same Power).
+		// uses, replaces the PSS-EX1 one for the services the engine trends (same Power).
 		if h := svc.History; h != nil && h.Power == em.ServicePower {
-			for s, tau := range h.Taus {
-				if !math.IsNaN(tau) {
+			for _, s := range h.Engine {
+				if tau, ok := h.Taus[s]; ok && !math.IsNaN(tau) {
 					em.ServiceTau["service."+s+"|65+"] = tau
 				}
 			}

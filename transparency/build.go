@@ -277,7 +277,7 @@ func servicesModel(version string, svc *backtest.ServiceReport, names []string) 
 	}
 	// The history back-test scores the method the engine uses: it leads.
 	m.ModelPerformance.Services = &Scored{Backtest: backtest.HistoryBacktest,
-		Description: fmt.Sprintf("Councils' residential and nursing care for people 65+, %d forecasts from rolling origins in 2011-12 to 2021-22, horizons 1-%d pooled.", ours.N, backtest.HistoryMaxHorizon),
+		Description: fmt.Sprintf("Councils' care homes (2011-12 to 2022-23) and home care (PSS-EX1, 2011-12 to 2013-14) for people 65+, %d forecasts from rolling origins, horizons 1-%d pooled.", ours.N, backtest.HistoryMaxHorizon),
 		Carecast:    scores(ours), BenchmarkName: backtest.HistoryNoChange, Benchmark: scores(same)}
 	verdict = "beat"
 	if ours.MAPE >= same.MAPE {
@@ -289,7 +289,7 @@ func servicesModel(version string, svc *backtest.ServiceReport, names []string) 
 			cov = append(cov, fmt.Sprintf("%d years %s%%", c.Horizon, pct(100*c.Coverage)))
 		}
 	}
-	m.ModelPerformance.Summary = fmt.Sprintf("Care homes for 65+, back-tested over the activity history (%d forecasts, horizons 1-%d): the engine's method had a MAPE of %s and %s no change (MAPE %s); "+
+	m.ModelPerformance.Summary = fmt.Sprintf("Care homes and home care for 65+, back-tested over the activity history (%d forecasts, horizons 1-%d): the engine's method had a MAPE of %s and %s no change (MAPE %s); "+
 		"its 80%% intervals held the outturn out of sample at %s. %s", ours.N, backtest.HistoryMaxHorizon, pct(ours.MAPE), verdict, pct(same.MAPE), strings.Join(cov, ", "), pss)
 	return m
 }

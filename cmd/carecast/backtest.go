@@ -304,7 +304,7 @@ func printHistory(w io.Writer, h *backtest.HistoryReport) error {
 			}
 			name, hs := svc, fmt.Sprint(hh)
 			if svc == "" {
-				name = "both"
+				name = "all"
 			}
 			if hh == 0 {
 				hs = "all"
@@ -327,8 +327,12 @@ func printHistory(w io.Writer, h *backtest.HistoryReport) error {
 		return err
 	}
 	for _, svc := range backtest.HistoryServices() {
-		if o, ok := h.Selected[svc]; ok {
+		o, ok := h.Selected[svc]
+		switch {
+		case ok && slices.Contains(h.Engine, svc):
 			fmt.Fprintf(w, "%s: the engine's trend settings (chosen on every year): %s; interval τ = %.4f\n", svc, o, h.Taus[svc])
+		case ok:
+			fmt.Fprintf(w, "%s: scored on PSS-EX1 years only; no series reaches the history's last year, so the engine holds its rate\n", svc)
 		}
 	}
 	fmt.Fprintln(w, "Sensitivity: carecast's MAPE / MASE, horizons pooled, had one candidate been used at every origin")
@@ -338,7 +342,7 @@ func printHistory(w io.Writer, h *backtest.HistoryReport) error {
 			if s.Horizon == 0 {
 				name := s.Service
 				if name == "" {
-					name = "both"
+					name = "all"
 				}
 				line += fmt.Sprintf("\t%s %s / %s", name, f(s.MAPE), f(s.MASE))
 			}

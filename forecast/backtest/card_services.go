@@ -364,7 +364,7 @@ func (c *card) serviceCoverage() error {
 
 // history writes the history back-test of 65+ residential and nursing use.
 func (c *card) history(h *HistoryReport) {
-	c.p("### Services: councils' residential and nursing care for people 65+, 2011-12 to 2022-23")
+	c.p("### Services: councils' care homes and home care for people 65+, 2011-12 to 2022-23")
 	c.p("")
 	c.p("From every financial year with a use rate (the origin), each method forecasts each council's")
 	c.p("use 1 to %d years ahead within the same series: %d forecasts. A series is one council, service and", HistoryMaxHorizon, len(h.Rows))
@@ -388,7 +388,7 @@ func (c *card) history(h *HistoryReport) {
 			dm, _ := h.Score(svc, hh, HistoryDemography)
 			name, hs := svc, fmt.Sprint(hh)
 			if svc == "" {
-				name = "both"
+				name = "all"
 			}
 			if hh == 0 {
 				hs = "all"
@@ -428,8 +428,10 @@ func (c *card) history(h *HistoryReport) {
 		}
 	}
 	c.p("fifth; the Monte Carlo uses the τ fitted on all of them (%s).", strings.Join(taus, ", "))
-	c.p("Home care and day care are not scored here: the history holds them only for")
-	c.p("2008-09 to 2013-14 (home-care hours for people 18+), and the populations start at mid-2011.")
+	c.p("Home care is scored on PSS-EX1 clients 65+ alone (2011-12 to 2013-14: the populations start")
+	c.p("at mid-2011 and SALT's community support that follows is another measure), so from two origins")
+	c.p("with at most one yearly change to take a trend from; no home-care series reaches 2022-23, so the")
+	c.p("engine takes no trend for it. Day care is not scored.")
 	c.p("")
 }
 

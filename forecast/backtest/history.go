@@ -509,10 +509,13 @@ type HistoryReport struct {
 	Sensitivity []HistorySensitivity // each candidate's scores had it been used at every origin
 	Candidates  []TrendOptions
 	// Selected is, by service, the candidate chosen on every year of the history: the settings
-	// the engine's projection uses.
+	// the engine's projection uses for the services in Engine.
 	Selected map[string]TrendOptions
-	Notes    []string
-	Sources  []string
+	// Engine lists the services with a series that reaches the history's last year: those the
+	// engine's projection takes a trend for (UseTrends), in the engine's order.
+	Engine  []string
+	Notes   []string
+	Sources []string
 }
 
 // Score returns method's scores on service ("" all) at horizon h (0 pooled), or false.
@@ -573,6 +576,17 @@ func History(ctx context.Context, d *HistoryData, candidates []TrendOptions) (*H
 	rep := &HistoryReport{Candidates: candidates, Power: DefaultWideningPower, Folds: HistoryFolds, Origins: origins,
 		Taus: map[string]float64{}, Selected: map[string]TrendOptions{}}
 	rep.Rows = selectRows(per, candidates, rep)
+	last := 0
+	for i := range ss {
+		for y := range ss[i].Values {
+			last = max(last, y)
+		}
+	}
+	for _, svc := range historyServices {
+		if slices.ContainsFunc(ss, func(s histSeries) bool { _, ok := s.rate(last); return s.Service == svc && ok }) {
+			rep.Engine = append(rep.Engine, svc)
+		}
+	}
 	historyIntervals(rep)
 	rep.Scores = historyScores(rep.Rows, HistoryMethods)
 	rep.Coverage = historyCoverage(rep.Rows)
