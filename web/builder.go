@@ -126,17 +126,21 @@ type scenarioForm struct {
 	Version     int
 	Name        string
 	Description string
-	Area        string
-	Areas       []string // when the scenario covers several areas (set through the API)
-	BaseYear    int
-	Horizon     int
-	Draws       int
-	Seed        int64
-	Levers      []leverField
-	Data        map[string]string // dataset kind → the upload chosen (forecast.Scenario.Datasets)
-	Extra       []string          // levers the form cannot show, kept as they are
-	extra       []forecast.LeverSpec
-	doc         forecast.Scenario // the stored document being edited
+	Area        string // the scenario's first area, the one its assumptions are about
+	// MoreAreas are the other areas the scenario reports, as typed: names or GSS codes,
+	// separated by commas (areaRefs).
+	MoreAreas string
+	// Districts asks for the districts under each area as well (forecast.Scenario.Districts).
+	Districts bool
+	BaseYear  int
+	Horizon   int
+	Draws     int
+	Seed      int64
+	Levers    []leverField
+	Data      map[string]string // dataset kind → the upload chosen (forecast.Scenario.Datasets)
+	Extra     []string          // levers the form cannot show, kept as they are
+	extra     []forecast.LeverSpec
+	doc       forecast.Scenario // the stored document being edited
 	// AutoName is the name the form made from the area and levers when the planner gave none
 	// (autoName), sent back with the form: a name still equal to it is made again from the
 	// values sent, so that it follows corrections.
@@ -271,11 +275,11 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 	}
 	f.Draws, f.Seed = doc.Uncertainty.Draws, doc.Uncertainty.Seed
 	f.Data = doc.Uploads()
-	if len(doc.Areas) == 1 {
+	if len(doc.Areas) > 0 {
 		f.Area = doc.Areas[0]
-	} else {
-		f.Areas = doc.Areas
+		f.MoreAreas = s.areaRefs(doc.Areas[1:])
 	}
+	f.Districts = doc.Districts
 	f.assumeFromDoc(doc)
 	for i := range f.Levers {
 		f.Levers[i] = s.defaultLever(f.Levers[i].slot, f.BaseYear)
@@ -425,9 +429,8 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 		f.AutoName = f.Name
 	}
 	f.Description = get("description")
-	if len(f.Areas) == 0 {
-		f.Area = get("area")
-	}
+	f.Area, f.MoreAreas = get("area"), get("more_areas")
+	f.Districts = get("districts") != ""
 	bad := func(field, msg string) {
 		if _, ok := f.Errors[field]; !ok {
 			f.Errors[field] = msg
@@ -471,9 +474,8 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 			sc.Datasets = append(sc.Datasets, forecast.DatasetChoice{Kind: k.Kind, Dataset: id})
 		}
 	}
-	if len(f.Areas) > 0 {
-		sc.Areas = f.Areas
-	} else if f.Area != "" {
+	sc.Areas = nil
+	if f.Area != "" {
 		sc.Areas = []string{f.Area}
 		if s.areas.get(f.Area) == nil {
 			bad("area", "Choose an area from the list.")
@@ -481,6 +483,16 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 	} else {
 		bad("area", "Choose the area the scenario is about.")
 	}
+	more, problems := s.parseAreaRefs(f.MoreAreas)
+	if len(problems) > 0 {
+		bad("more_areas", strings.Join(problems, " "))
+	}
+	for _, a := range more {
+		if !slices.Contains(sc.Areas, a) {
+			sc.Areas = append(sc.Areas, a)
+		}
+	}
+	sc.Districts = f.Districts
 	s.parseAssumptions(get, f, &sc, bad)
 	sc.Levers = nil
 	var from []string
@@ -575,6 +587,60 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 	return sc, from
 }
 
+// areaRefs writes areas for the form's "other areas" field: each by its name when the name
+// finds the area again (parseAreaRefs), else by its code.
+func (s *site) areaRefs(codes []string) string {
+	var out []string
+	for _, c := range codes {
+		ref := c
+		if a := s.areas.get(c); a != nil {
+			if got, _ := s.parseAreaRefs(a.Name); len(got) == 1 && got[0] == c {
+				ref = a.Name
+			}
+		}
+		out = append(out, ref)
+	}
+	return strings.Join(out, ", ")
+}
+
+// parseAreaRefs reads the form's "other areas" field: names or GSS codes separated by commas
+// (or semicolons, or new lines), names compared as forecast.SearchKey. It returns the codes, in
+// the order given and without repeats, and a problem for each entry that is not an area in
+// force, naming the areas whose names contain it.
+func (s *site) parseAreaRefs(v string) ([]string, []string) {
+	var codes, problems []string
+	for _, ref := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
+		ref = strings.TrimSpace(ref)
+		if ref == "" {
+			continue
+		}
+		code := ""
+		if a := s.areas.get(strings.ToUpper(ref)); a != nil && a.ValidTo == "" {
+			code = a.Code
+		}
+		hits := s.areas.search(ref, 4)
+		if code == "" && len(hits) > 0 && forecast.SearchKey(hits[0].Name) == forecast.SearchKey(ref) {
+			code = hits[0].Code
+		}
+		if code == "" {
+			msg := fmt.Sprintf("“%s” is not an area carecast knows.", ref)
+			if len(hits) > 0 {
+				var names []string
+				for _, h := range hits {
+					names = append(names, h.Name)
+				}
+				msg = fmt.Sprintf("“%s” is not an area carecast knows: did you mean %s?", ref, strings.Join(names, ", "))
+			}
+			problems = append(problems, msg)
+			continue
+		}
+		if !slices.Contains(codes, code) {
+			codes = append(codes, code)
+		}
+	}
+	return codes, problems
+}
+
 // endWhat names a lever's end year in error messages.
 func endWhat(leverType string) string {
 	if forecast.IsAnnualRate(leverType) {
@@ -666,8 +732,12 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 			}
 		case loc == "name", loc == "base_year", loc == "horizon", loc == "description":
 			field = loc
-		case strings.HasPrefix(loc, "areas"):
+		case strings.HasPrefix(loc, "areas[0]"), loc == "areas":
 			field = "area"
+		case strings.HasPrefix(loc, "areas"):
+			field = "more_areas"
+		case loc == "districts":
+			field = "districts"
 		case strings.HasPrefix(loc, "uncertainty"):
 			field = "draws"
 		}
@@ -750,6 +820,10 @@ func fieldTitle(f *scenarioForm, field string) string {
 		return "Last year"
 	case "area":
 		return "Area"
+	case "more_areas":
+		return "Other areas"
+	case "districts":
+		return "Districts"
 	case "draws":
 		return "Ranges"
 	}
