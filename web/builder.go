@@ -288,7 +288,11 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 	for _, l := range doc.Levers {
 		i := slices.IndexFunc(f.Levers, func(lf leverField) bool { return lf.Type == l.Type && lf.Measure == l.Measure && !lf.Measures })
 		if i < 0 {
-			i = slices.IndexFunc(f.Levers, func(lf leverField) bool { return lf.Type == l.Type && lf.Measures })
+			// The form's select offers only the other measures in the data: a lever on
+			// another measure is kept as it is.
+			i = slices.IndexFunc(f.Levers, func(lf leverField) bool {
+				return lf.Type == l.Type && lf.Measures && slices.Contains(s.otherMeasures(), l.Measure)
+			})
 		}
 		if i < 0 || used[i] || len(l.Areas) > 0 {
 			f.extra = append(f.extra, l)
