@@ -75,7 +75,7 @@ func TestBuilderTakesSeveralAreas(t *testing.T) {
 	if !strings.HasPrefix(doc.Name, "3 areas: ") {
 		t.Errorf("name %q", doc.Name)
 	}
-	if p = c.get("/scenarios/" + id); !strings.Contains(p.body, `name="more_areas" type="text" value="Rotherham, Barnsley"`) {
+	if p = c.get("/scenarios/" + id); !strings.Contains(p.body, `name="more_areas" type="text" value="Rotherham, Barnsley" list="more-areas-list"`) {
 		t.Errorf("the edit form does not show the other areas:\n%s", p.body)
 	}
 	runID := runOf(t, c, url.Values{"area": {Sheffield}, "more_areas": {"Rotherham"}})

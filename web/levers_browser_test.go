@@ -24,9 +24,13 @@ func TestBrowserLeversAreasAndDistricts(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#f-svctrend_service"), "day_care"),
 		chromedp.SendKeys(chromedp.CSS("#f-svctrend_value"), "-2"),
 		chromedp.SendKeys(chromedp.CSS("#f-migration_value"), "-20"),
-		chromedp.SendKeys(chromedp.CSS("#f-more_areas"), "Medway"),
-		chromedp.Click(chromedp.CSS("#f-districts")),
+		chromedp.SendKeys(chromedp.CSS("#f-more_areas"), "Sheffield, Medw"),
 	)
+	// The field suggests names for the entry being typed, keeping the ones before it.
+	if got := eval[string](t, ctx, `[...document.querySelectorAll("#more-areas-list option")].map(o => o.value).join("|")`); got != "Sheffield, Medway" {
+		t.Errorf("suggestions %q", got)
+	}
+	do(t, ctx, chromedp.SetValue(chromedp.CSS("#f-more_areas"), "Medway"), chromedp.Click(chromedp.CSS("#f-districts")))
 	shot(t, ctx, "levers-builder.png")
 	do(t, ctx, chromedp.Click(chromedp.CSS(`button[value="run"]`)))
 	runPath := waitPath(t, ctx, "/runs/run_")
