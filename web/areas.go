@@ -130,6 +130,29 @@ func (ix *areaIndex) search(q string, limit int) []forecast.AreaInfo {
 	return out
 }
 
+// districtsUnder returns the districts in force that make up the area code, other than code
+// itself, in the index's order: the lowest-tier areas (non-metropolitan, metropolitan and
+// unitary districts, London boroughs) whose chain of parents reaches code. They are the areas
+// a scenario with forecast.Scenario.Districts reports under code (the engine's DistrictsUnder).
+func (ix *areaIndex) districtsUnder(code string) []forecast.AreaInfo {
+	var out []forecast.AreaInfo
+	for _, a := range ix.all {
+		if a.ValidTo != "" || a.Code == code || !lowestTier[a.Type] {
+			continue
+		}
+		for p, n := ix.byCode[a.Parent], 0; p != nil && n < 8; p, n = ix.byCode[p.Parent], n+1 {
+			if p.Code == code {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// lowestTier are the area types with no areas under them.
+var lowestTier = map[string]bool{"non_metropolitan_district": true, "metropolitan_district": true, "unitary": true, "london_borough": true}
+
 // regionGroup is a region and its councils, for the index on the home page.
 type regionGroup struct {
 	Region   forecast.AreaInfo

@@ -221,7 +221,7 @@ func (s *site) assumptionsOf(ctx context.Context, f *scenarioForm) *assumptions 
 	}
 	var fr *frame
 	info := s.areas.get(f.Area)
-	if len(f.Areas) == 0 && info != nil && info.IsCouncil() {
+	if info != nil && info.IsCouncil() {
 		a.Council, a.CouncilName = f.Area, info.Name
 		rows, err := s.project(ctx, forecast.Scenario{Name: "Assumptions", BaseYear: f.BaseYear, Horizon: f.BaseYear + 1, Areas: []string{f.Area}})
 		if err == nil {

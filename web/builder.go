@@ -22,13 +22,18 @@ type slot struct {
 	Key     string // form field prefix
 	Type    string // forecast lever type
 	Measure string // need measure (prevalence trends)
-	Title   string
-	Help    string
-	Unit    string // shown after the value
-	Min     string
-	Max     string
-	Step    string
-	Example string
+	// Services, when set, makes the form ask which service the lever is about (service_trend).
+	Services bool
+	// Measures, when set, makes the form ask which need measure the lever is about
+	// (prevalence_trend, for the measures without a lever of their own).
+	Measures bool
+	Title    string
+	Help     string
+	Unit     string // shown after the value
+	Min      string
+	Max      string
+	Step     string
+	Example  string
 }
 
 // slots are the levers of the scenario form, in the order shown.
@@ -48,6 +53,24 @@ var slots = []slot{
 	{Key: "dementia", Type: forecast.LeverPrevalenceTrend, Measure: "dementia", Title: "Trend in dementia prevalence",
 		Help: "How fast age-specific dementia prevalence changes each year. Studies have found it falling by about 1–2% a year.",
 		Unit: "% a year", Min: "-20", Max: "20", Step: "any", Example: "-1"},
+	{Key: "morbidity", Type: forecast.LeverMorbidityCompression, Title: "Compression of morbidity",
+		Help: "The share of the gain in life expectancy at 65 since the base year by which the need curve moves to older ages: 0 keeps need by age as it is, 1 moves it by the whole gain (people live longer and healthier).",
+		Unit: "of the life-expectancy gain (0 to 1)", Min: "0", Max: "1", Step: "any", Example: "0.5"},
+	{Key: "mortality", Type: forecast.LeverMortalityImprovement, Title: "Extra mortality improvement",
+		Help: "An extra change in death rates each year, on top of ONS's assumptions. Negative: people die later (death rates fall faster), so there are more older people.",
+		Unit: "% a year", Min: "-20", Max: "20", Step: "any", Example: "-0.5"},
+	{Key: "migration", Type: forecast.LeverMigration, Title: "Change in net migration",
+		Help: "Net migration into the area above or below the trend: −100 removes it, 50 makes it one and a half times as large.",
+		Unit: "% change", Min: "-100", Max: "500", Step: "any", Example: "-20"},
+	{Key: "svctrend", Type: forecast.LeverServiceTrend, Services: true, Title: "Trend in the use of a service",
+		Help: "How fast the share of people using one service changes each year, beyond what population and need give, for example fewer day-care places or more direct payments.",
+		Unit: "% a year", Min: "-20", Max: "20", Step: "any", Example: "-2"},
+	{Key: "eligibility", Type: forecast.LeverEligibility, Title: "Change in eligibility",
+		Help: "A change in how many people qualify for council-supported care, applied to every service's use: 10 means 10% more users, −10 10% fewer.",
+		Unit: "% change in every service's use", Min: "-100", Max: "200", Step: "any", Example: "-5"},
+	{Key: "prevalence", Type: forecast.LeverPrevalenceTrend, Measures: true, Title: "Trend in the prevalence of another need",
+		Help: "How fast the age-specific prevalence of the need measure chosen changes each year.",
+		Unit: "% a year", Min: "-20", Max: "20", Step: "any", Example: "-0.5"},
 	{Key: "homes", Type: forecast.LeverDwellings, Title: "Extra new homes",
 		Help: "Homes built over the years below beyond those in the population trend, each bringing new residents.",
 		Unit: "homes", Min: "0", Max: "1000000", Step: "1", Example: "4000"},
@@ -90,6 +113,7 @@ type leverField struct {
 	slot
 	Value, Low, High, Start, End, Profile string
 	PersonsPerHome, AgeProfile            string
+	Service                               string // the service of a service_trend
 	Open                                  bool
 	// Effect is the cumulative effect an annual-rate lever implies in the years the pages
 	// report ("≈ −3.1% by 2035, −10.5% by 2045"), or "" (see leverEffect).
@@ -102,17 +126,21 @@ type scenarioForm struct {
 	Version     int
 	Name        string
 	Description string
-	Area        string
-	Areas       []string // when the scenario covers several areas (set through the API)
-	BaseYear    int
-	Horizon     int
-	Draws       int
-	Seed        int64
-	Levers      []leverField
-	Data        map[string]string // dataset kind → the upload chosen (forecast.Scenario.Datasets)
-	Extra       []string          // levers the form cannot show, kept as they are
-	extra       []forecast.LeverSpec
-	doc         forecast.Scenario // the stored document being edited
+	Area        string // the scenario's first area, the one its assumptions are about
+	// MoreAreas are the other areas the scenario reports, as typed: names or GSS codes,
+	// separated by commas (areaRefs).
+	MoreAreas string
+	// Districts asks for the districts under each area as well (forecast.Scenario.Districts).
+	Districts bool
+	BaseYear  int
+	Horizon   int
+	Draws     int
+	Seed      int64
+	Levers    []leverField
+	Data      map[string]string // dataset kind → the upload chosen (forecast.Scenario.Datasets)
+	Extra     []string          // levers the form cannot show, kept as they are
+	extra     []forecast.LeverSpec
+	doc       forecast.Scenario // the stored document being edited
 	// AutoName is the name the form made from the area and levers when the planner gave none
 	// (autoName), sent back with the form: a name still equal to it is made again from the
 	// values sent, so that it follows corrections.
@@ -171,6 +199,9 @@ func (s *site) formSlots() []slot {
 		measures = s.d.Catalog.PrevalenceMeasures()
 	}
 	for _, sl := range slots {
+		if sl.Measures && len(s.otherMeasures()) == 0 {
+			continue
+		}
 		if sl.Measure != "" && measures != nil {
 			if _, ok := measures[sl.Measure]; !ok {
 				continue
@@ -178,6 +209,22 @@ func (s *site) formSlots() []slot {
 		}
 		out = append(out, sl)
 	}
+	return out
+}
+
+// otherMeasures are the need measures in the data with no form slot of their own, sorted; the
+// prevalence slot with Measures asks for one of them.
+func (s *site) otherMeasures() []string {
+	if s.d.Catalog == nil {
+		return nil
+	}
+	var out []string
+	for m := range s.d.Catalog.PrevalenceMeasures() {
+		if !slices.ContainsFunc(slots, func(sl slot) bool { return sl.Measure == m }) {
+			out = append(out, m)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -196,6 +243,9 @@ func (s *site) newForm(area string) *scenarioForm {
 
 func (s *site) defaultLever(sl slot, base int) leverField {
 	lf := leverField{slot: sl, Start: strconv.Itoa(base + 1), End: strconv.Itoa(base + 5), Profile: "linear"}
+	if sl.Services {
+		lf.Service = forecast.ServiceNames[0]
+	}
 	if sl.Type == forecast.LeverDwellings {
 		lf.PersonsPerHome = "2.3"
 		lf.AgeProfile = "migrants"
@@ -225,18 +275,25 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 	}
 	f.Draws, f.Seed = doc.Uncertainty.Draws, doc.Uncertainty.Seed
 	f.Data = doc.Uploads()
-	if len(doc.Areas) == 1 {
+	if len(doc.Areas) > 0 {
 		f.Area = doc.Areas[0]
-	} else {
-		f.Areas = doc.Areas
+		f.MoreAreas = s.areaRefs(doc.Areas[1:])
 	}
+	f.Districts = doc.Districts
 	f.assumeFromDoc(doc)
 	for i := range f.Levers {
 		f.Levers[i] = s.defaultLever(f.Levers[i].slot, f.BaseYear)
 	}
 	used := make([]bool, len(f.Levers))
 	for _, l := range doc.Levers {
-		i := slices.IndexFunc(f.Levers, func(lf leverField) bool { return lf.Type == l.Type && lf.Measure == l.Measure })
+		i := slices.IndexFunc(f.Levers, func(lf leverField) bool { return lf.Type == l.Type && lf.Measure == l.Measure && !lf.Measures })
+		if i < 0 {
+			// The form's select offers only the other measures in the data: a lever on
+			// another measure is kept as it is.
+			i = slices.IndexFunc(f.Levers, func(lf leverField) bool {
+				return lf.Type == l.Type && lf.Measures && slices.Contains(s.otherMeasures(), l.Measure)
+			})
+		}
 		if i < 0 || used[i] || len(l.Areas) > 0 {
 			f.extra = append(f.extra, l)
 			desc := describeLever(l)
@@ -255,6 +312,12 @@ func (s *site) formFromDoc(sc store.Scenario) (*scenarioForm, error) {
 		lf.Start, lf.End = strconv.Itoa(l.Start), strconv.Itoa(l.End)
 		if l.Profile != "" {
 			lf.Profile = l.Profile
+		}
+		if lf.Measures {
+			lf.Measure = l.Measure
+		}
+		if lf.Services && l.Service != "" {
+			lf.Service = l.Service
 		}
 		if l.Type == forecast.LeverDwellings {
 			if l.PersonsPerHome != 0 {
@@ -370,9 +433,8 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 		f.AutoName = f.Name
 	}
 	f.Description = get("description")
-	if len(f.Areas) == 0 {
-		f.Area = get("area")
-	}
+	f.Area, f.MoreAreas = get("area"), get("more_areas")
+	f.Districts = get("districts") != ""
 	bad := func(field, msg string) {
 		if _, ok := f.Errors[field]; !ok {
 			f.Errors[field] = msg
@@ -416,9 +478,8 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 			sc.Datasets = append(sc.Datasets, forecast.DatasetChoice{Kind: k.Kind, Dataset: id})
 		}
 	}
-	if len(f.Areas) > 0 {
-		sc.Areas = f.Areas
-	} else if f.Area != "" {
+	sc.Areas = nil
+	if f.Area != "" {
 		sc.Areas = []string{f.Area}
 		if s.areas.get(f.Area) == nil {
 			bad("area", "Choose an area from the list.")
@@ -426,6 +487,16 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 	} else {
 		bad("area", "Choose the area the scenario is about.")
 	}
+	more, problems := s.parseAreaRefs(f.MoreAreas)
+	if len(problems) > 0 {
+		bad("more_areas", strings.Join(problems, " "))
+	}
+	for _, a := range more {
+		if !slices.Contains(sc.Areas, a) {
+			sc.Areas = append(sc.Areas, a)
+		}
+	}
+	sc.Districts = f.Districts
 	s.parseAssumptions(get, f, &sc, bad)
 	sc.Levers = nil
 	var from []string
@@ -436,6 +507,12 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 		lf.Start, lf.End, lf.Profile = get(k+"_start"), get(k+"_end"), get(k+"_profile")
 		if lf.Type == forecast.LeverDwellings {
 			lf.PersonsPerHome, lf.AgeProfile = get(k+"_pph"), get(k+"_ages")
+		}
+		if lf.Services {
+			lf.Service = get(k + "_service")
+		}
+		if lf.Measures {
+			lf.Measure = get(k + "_measure")
 		}
 		if lf.Profile == "" {
 			lf.Profile = "linear"
@@ -452,7 +529,7 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 			}
 			return x, true
 		}
-		l := forecast.LeverSpec{Type: lf.Type, Measure: lf.Measure, Profile: lf.Profile}
+		l := forecast.LeverSpec{Type: lf.Type, Measure: lf.Measure, Service: lf.Service, Profile: lf.Profile}
 		ok := true
 		if lf.Value == "" {
 			bad(k+"_value", lf.Title+": give the central value as well as the range.")
@@ -512,6 +589,60 @@ func (s *site) parseForm(r *http.Request, f *scenarioForm) (forecast.Scenario, [
 		sc.Name = s.autoName(sc)
 	}
 	return sc, from
+}
+
+// areaRefs writes areas for the form's "other areas" field: each by its name when the name
+// finds the area again (parseAreaRefs), else by its code.
+func (s *site) areaRefs(codes []string) string {
+	var out []string
+	for _, c := range codes {
+		ref := c
+		if a := s.areas.get(c); a != nil {
+			if got, _ := s.parseAreaRefs(a.Name); len(got) == 1 && got[0] == c {
+				ref = a.Name
+			}
+		}
+		out = append(out, ref)
+	}
+	return strings.Join(out, ", ")
+}
+
+// parseAreaRefs reads the form's "other areas" field: names or GSS codes separated by commas
+// (or semicolons, or new lines), names compared as forecast.SearchKey. It returns the codes, in
+// the order given and without repeats, and a problem for each entry that is not an area in
+// force, naming the areas whose names contain it.
+func (s *site) parseAreaRefs(v string) ([]string, []string) {
+	var codes, problems []string
+	for _, ref := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
+		ref = strings.TrimSpace(ref)
+		if ref == "" {
+			continue
+		}
+		code := ""
+		if a := s.areas.get(strings.ToUpper(ref)); a != nil && a.ValidTo == "" {
+			code = a.Code
+		}
+		hits := s.areas.search(ref, 4)
+		if code == "" && len(hits) > 0 && forecast.SearchKey(hits[0].Name) == forecast.SearchKey(ref) {
+			code = hits[0].Code
+		}
+		if code == "" {
+			msg := fmt.Sprintf("“%s” is not an area carecast knows.", ref)
+			if len(hits) > 0 {
+				var names []string
+				for _, h := range hits {
+					names = append(names, h.Name)
+				}
+				msg = fmt.Sprintf("“%s” is not an area carecast knows: did you mean %s?", ref, strings.Join(names, ", "))
+			}
+			problems = append(problems, msg)
+			continue
+		}
+		if !slices.Contains(codes, code) {
+			codes = append(codes, code)
+		}
+	}
+	return codes, problems
 }
 
 // endWhat names a lever's end year in error messages.
@@ -586,6 +717,10 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 				field = k + "_pph"
 			case "age_profile":
 				field = k + "_ages"
+			case "service":
+				field = k + "_service"
+			case "measure":
+				field = k + "_measure"
 			default:
 				field = k + "_value"
 			}
@@ -601,8 +736,12 @@ func placeProblems(f *scenarioForm, ps []Problem, from []string) {
 			}
 		case loc == "name", loc == "base_year", loc == "horizon", loc == "description":
 			field = loc
-		case strings.HasPrefix(loc, "areas"):
+		case strings.HasPrefix(loc, "areas[0]"), loc == "areas":
 			field = "area"
+		case strings.HasPrefix(loc, "areas"):
+			field = "more_areas"
+		case loc == "districts":
+			field = "districts"
 		case strings.HasPrefix(loc, "uncertainty"):
 			field = "draws"
 		}
@@ -685,6 +824,10 @@ func fieldTitle(f *scenarioForm, field string) string {
 		return "Last year"
 	case "area":
 		return "Area"
+	case "more_areas":
+		return "Other areas"
+	case "districts":
+		return "Districts"
 	case "draws":
 		return "Ranges"
 	}
@@ -699,6 +842,10 @@ type builderPage struct {
 	BaseYears []int
 	Horizons  []int
 	Profiles  []struct{ Value, Label string }
+	// Services are the services a service_trend lever may be about.
+	Services []struct{ Value, Label string }
+	// Measures are the need measures the generic prevalence_trend lever may be about.
+	Measures  []struct{ Value, Label string }
 	DrawsOpts []drawsOption
 	Runs      []runRow
 	CanPlan   bool
@@ -764,6 +911,16 @@ func rateExample() string {
 	return fmt.Sprintf("For example −1%% a year from 2025, linear, reached in full by 2045 is about %s by 2035; reached in full by 2026, about %s by 2035.", at(2045), at(2026))
 }
 
+// serviceChoices are the services a service_trend lever may be about, in forecast.ServiceNames
+// order, with their names for people.
+func serviceChoices() []struct{ Value, Label string } {
+	var out []struct{ Value, Label string }
+	for _, sv := range forecast.ServiceNames {
+		out = append(out, struct{ Value, Label string }{sv, costLabels[sv]})
+	}
+	return out
+}
+
 type areaChoice struct {
 	Group string
 	Areas []areaOption
@@ -788,13 +945,16 @@ var drawsOptions = []drawsOption{
 func (s *site) builder(ctx context.Context, p *Principal, f *scenarioForm, title, action string) *builderPage {
 	f.effects()
 	d := &builderPage{base: base{Title: title, User: p, Section: "scenarios"}, Form: f, BaseYears: s.baseYears(),
-		Profiles: profiles, DrawsOpts: drawsOptions, CanPlan: p.CanPlan(), Action: action, RateExample: rateExample()}
+		Profiles: profiles, Services: serviceChoices(), DrawsOpts: drawsOptions, CanPlan: p.CanPlan(), Action: action, RateExample: rateExample()}
 	if ds, err := s.d.Backend.Datasets(ctx, *p, 200); err == nil {
 		d.Data = dataChoices(ds, f.Data)
 	} else {
 		s.log.Warn("listing datasets for the scenario form", "err", err)
 	}
 	d.Assume = s.assumptionsOf(ctx, f)
+	for _, m := range s.otherMeasures() {
+		d.Measures = append(d.Measures, struct{ Value, Label string }{m, shortLabel("need." + m)})
+	}
 	for y := f.BaseYear + 5; y <= s.lastYear(); y += 5 {
 		d.Horizons = append(d.Horizons, y-y%5)
 	}

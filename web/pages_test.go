@@ -406,9 +406,10 @@ func TestBuilderPicksAnUploadedDataset(t *testing.T) {
 func TestEditKeepsVersionsAndOtherLevers(t *testing.T) {
 	s := startServer(t, false)
 	c := s.client()
-	// A scenario made through the API with a lever the form has no slot for.
+	// A scenario made through the API with a lever the form has no slot for (one restricted
+	// to some areas).
 	doc := `{"schema_version":1,"name":"API made","areas":["E08000019"],"levers":[` +
-		`{"type":"service_trend","service":"day_care","value":-2,"start":2023,"end":2030},` +
+		`{"type":"service_trend","service":"day_care","areas":["E08000019"],"value":-2,"start":2023,"end":2030},` +
 		`{"type":"admission_avoidance","value":5,"low":2,"high":8,"start":2023,"end":2027,"profile":"front_loaded"}]}`
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/scenarios", strings.NewReader(doc))
 	req.Header.Set("Content-Type", "application/json")
@@ -420,7 +421,7 @@ func TestEditKeepsVersionsAndOtherLevers(t *testing.T) {
 	json.Unmarshal([]byte(created.body), &sc)
 	p := c.get("/scenarios/" + sc.ID)
 	for _, want := range []string{`name="avoid_value" type="text" inputmode="decimal" size="10" value="5"`, `name="avoid_low" type="text" inputmode="decimal" size="8" value="2"`,
-		`<option value="front_loaded" selected>`, "Service use trend (day care): -2% a year, 2023–2030", "Version 1."} {
+		`<option value="front_loaded" selected>`, "Service use trend (day care): -2% a year, 2023–2030 in E08000019", "Version 1."} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("edit form lacks %q", want)
 		}

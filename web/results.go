@@ -157,11 +157,16 @@ type wfRow struct {
 
 type resultsPage struct {
 	base
-	Run           runRow
-	Scenario      store.Scenario
-	Levers        []string
-	Area          forecast.AreaInfo
-	Areas         []areaOption
+	Run      runRow
+	Scenario store.Scenario
+	Levers   []string
+	Area     forecast.AreaInfo
+	Areas    []areaOption
+	// Districts are the districts under the area shown, when the scenario reports them
+	// (forecast.Scenario.Districts); Parent is the area a district shown is part of, when
+	// the run reports it.
+	Districts     []areaOption
+	Parent        *areaOption
 	Year          int
 	Years         []int
 	BaseYear      int
@@ -234,9 +239,35 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if doc.Districts {
+		// The run reports the districts under each area too: offer them, each after its area.
+		var all []string
+		for _, a := range areas {
+			all = append(all, a)
+			for _, d := range s.areas.districtsUnder(a) {
+				all = append(all, d.Code)
+			}
+		}
+		areas = nil
+		for _, a := range all {
+			if !slices.Contains(areas, a) {
+				areas = append(areas, a)
+			}
+		}
+	}
 	code := r.URL.Query().Get("area")
 	if s.areas.get(code) == nil {
 		code = areas[0]
+	}
+	if doc.Districts {
+		for _, a := range s.areas.districtsUnder(code) {
+			d.Districts = append(d.Districts, areaOption{Code: a.Code, Name: a.Name})
+		}
+		if a := s.areas.get(code); a != nil && lowestTier[a.Type] {
+			if par := s.areas.get(a.Parent); par != nil && slices.Contains(areas, par.Code) {
+				d.Parent = &areaOption{Code: par.Code, Name: par.Name}
+			}
+		}
 	}
 	if a := s.areas.get(code); a != nil {
 		d.Area = *a

@@ -40,3 +40,31 @@
   es.addEventListener("end", function () { es.close(); finished(); });
   es.onerror = function () { es.close(); poll(); };
 })();
+
+// The scenario form's "other areas" field: suggest area names (those of the area list) for the
+// entry being typed after the last comma. Without this script the field takes typed names.
+(function () {
+  var input = document.getElementById("f-more_areas");
+  var list = document.getElementById("more-areas-list");
+  var select = document.getElementById("f-area");
+  if (!input || !list || !select) return;
+  var names = [];
+  for (var i = 0; i < select.options.length; i++) {
+    if (select.options[i].value) names.push(select.options[i].text);
+  }
+  input.addEventListener("input", function () {
+    var v = input.value, cut = v.lastIndexOf(",");
+    var prefix = cut < 0 ? "" : v.slice(0, cut + 1) + " ";
+    var q = v.slice(cut + 1).trim().toLowerCase();
+    list.textContent = "";
+    if (q.length < 2) return;
+    var shown = 0;
+    for (var j = 0; j < names.length && shown < 10; j++) {
+      if (names[j].toLowerCase().indexOf(q) < 0) continue;
+      var o = document.createElement("option");
+      o.value = prefix + names[j];
+      list.appendChild(o);
+      shown++;
+    }
+  });
+})();
