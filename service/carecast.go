@@ -47,8 +47,9 @@ func Open(b *datasets.Bundle) (*Carecast, error) {
 		return nil, err
 	}
 	// The POPPI and PANSI topics are need measures a scenario opts into (service.TopicMeasure).
+	topics := buildTopics(b)
 	if len(b.TopicRates) > 0 {
-		rows, optIn, _ := topicNeeds(buildTopics(b), in.Oldest[nearestYear(in.Oldest, forecast.DefaultBaseYear)])
+		rows, optIn, _ := topicNeeds(topics, in.Oldest[nearestYear(in.Oldest, forecast.DefaultBaseYear)])
 		in.Prevalence = append(in.Prevalence, rows...)
 		in.OptIn = optIn
 	}
@@ -69,7 +70,9 @@ func Open(b *datasets.Bundle) (*Carecast, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Carecast{Bundle: b, Inputs: in, Engine: e, Scenarios: NewScenarioSchema(e.Inputs()), backtests: bt}, nil
+	c := &Carecast{Bundle: b, Inputs: in, Engine: e, Scenarios: NewScenarioSchema(e.Inputs()), backtests: bt}
+	c.topicsOnce.Do(func() { c.topics = topics })
+	return c, nil
 }
 
 // Default returns carecast on the embedded default data, built once per process.
