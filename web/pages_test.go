@@ -167,6 +167,15 @@ func TestShiftToHomeCareAnswersTheQuestion(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("results: %d\n%s", p.status, p.body)
 	}
+	// Caveats beside the numbers they qualify: the cost table names its unit costs' data, the
+	// services table its service use (Sheffield's costs are its own ASC-FR 2021-22 ones, its use
+	// SALT 2021-22).
+	for _, want := range []string{`id="cost-note">Data: unit costs: ASC-FR 2021-22`, `id="services-note">Data: service use: SALT 2021-22`} {
+		if !strings.Contains(p.body, want) {
+			i := strings.Index(p.body, `id="cost-table"`)
+			t.Errorf("results page lacks %q near its tables:\n%s", want, p.body[max(i, 0):min(len(p.body), max(i, 0)+4000)])
+		}
+	}
 	// What was stored, and what the engine makes of it.
 	var got struct {
 		Document forecast.Scenario `json:"document"`

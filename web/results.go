@@ -132,7 +132,11 @@ func (s *site) runStatus(w http.ResponseWriter, r *http.Request) {
 // scenario, range and change.
 type keyTable struct {
 	ID, Title, Caption string
-	Rows               []keyRow
+	// Note names the data the table's numbers rest on, from the run's data-years line (the
+	// unit costs beside the costs, the service use beside the services, the supply beside the
+	// capacity gaps), "" when the line has none.
+	Note string
+	Rows []keyRow
 }
 
 type keyRow struct {
@@ -200,12 +204,35 @@ type resultsPage struct {
 }
 
 // keyFamilies are the tables of a results page, in order.
-var keyFamilies = []struct{ fam, id, title string }{
-	{forecast.FamilyCapacity, "capacity", "Capacity needed"},
-	{forecast.FamilyWorkforce, "workforce", "Workforce needed"},
-	{forecast.FamilyCost, "cost", "Cost"},
-	{forecast.FamilyService, "services", "People using services"},
-	{forecast.FamilyNeed, "need", "People in need"},
+var keyFamilies = []struct{ fam, id, title, data string }{
+	{forecast.FamilyCapacity, "capacity", "Capacity needed", "supply"},
+	{forecast.FamilyWorkforce, "workforce", "Workforce needed", ""},
+	{forecast.FamilyCost, "cost", "Cost", "unit costs"},
+	{forecast.FamilyService, "services", "People using services", "service use"},
+	{forecast.FamilyNeed, "need", "People in need", "need"},
+}
+
+// dataTopics are the topics of a run's data-years line (datasets' dataYears), in its order.
+var dataTopics = []string{"population", "need", "service use", "unit costs", "supply"}
+
+// dataFor returns what a run's data-years line ("population: …; need: …; unit costs: …") says
+// of topic, or "".
+func dataFor(line, topic string) string {
+	var out []string
+	in := false
+	for _, part := range strings.Split(line, "; ") {
+		head, _, _ := strings.Cut(part, ": ")
+		switch {
+		case slices.Contains(dataTopics, head):
+			in = head == topic
+			if in {
+				out = append(out, strings.TrimPrefix(part, head+": "))
+			}
+		case in:
+			out = append(out, part)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
@@ -322,6 +349,11 @@ func (s *site) runPage(w http.ResponseWriter, r *http.Request) {
 	d.Own = s.ownAssumptions(doc)
 	for _, kf := range keyFamilies {
 		t := keyTable{ID: kf.id, Title: fmt.Sprintf("%s in %d", kf.title, d.Year)}
+		if kf.data != "" {
+			if v := dataFor(service.DataYearsOf(run.Provenance), kf.data); v != "" {
+				t.Note = kf.data + ": " + v
+			}
+		}
 		for _, m := range f.family(kf.fam) {
 			t.Rows = append(t.Rows, keyRowOf(f, bf, code, m, d.Year))
 		}
