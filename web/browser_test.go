@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -413,4 +414,31 @@ func allowDownloads(t *testing.T, ctx context.Context, dir string) <-chan string
 		return err
 	}))
 	return downloads
+}
+
+// headingsStay scrolls the table with id to its right end inside its .table-wrap and reports
+// whether the row headings stayed in place (a sticky first column). A table that does not
+// need to scroll passes, unless mustScroll.
+func headingsStay(t *testing.T, ctx context.Context, id string, mustScroll bool) bool {
+	t.Helper()
+	return eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const wrap = document.getElementById(%q).closest(".table-wrap");
+		if (wrap.scrollWidth <= wrap.clientWidth) return %t;
+		const th = wrap.querySelector("tbody th"), before = th.getBoundingClientRect().left;
+		wrap.scrollLeft = wrap.scrollWidth;
+		return Math.abs(th.getBoundingClientRect().left - before) < 1;
+	})()`, id, !mustScroll))
+}
+
+// viewShot scrolls sel into view and saves a screenshot of the viewport as it is.
+func viewShot(t *testing.T, ctx context.Context, sel, name string) {
+	t.Helper()
+	do(t, ctx, chromedp.ScrollIntoView(chromedp.CSS(sel)))
+	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outDir(t), name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,24 +81,10 @@ func TestBrowserTablesFitAPhone(t *testing.T) {
 	// A scrolled table keeps its row headings in view.
 	do(t, ctx, chromedp.EmulateViewport(390, 900), chromedp.Navigate(s.URL+"/runs/"+runID))
 	waitPath(t, ctx, "/runs/")
-	stuck := eval[bool](t, ctx, `(() => {
-		const tb = document.getElementById("capacity-table"), wrap = tb.closest(".table-wrap");
-		if (wrap.scrollWidth <= wrap.clientWidth) return true; // nothing to scroll
-		const th = tb.querySelector("tbody th"), before = th.getBoundingClientRect().left;
-		wrap.scrollLeft = wrap.scrollWidth;
-		return Math.abs(th.getBoundingClientRect().left - before) < 1;
-	})()`)
-	if !stuck {
+	if !headingsStay(t, ctx, "capacity-table", false) {
 		t.Error("the capacity table's row headings scroll out of view")
 	}
-	do(t, ctx, chromedp.ScrollIntoView(chromedp.CSS("#capacity")))
-	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(outDir(t), "fit-capacity-table-scrolled-390.png"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	viewShot(t, ctx, "#capacity", "fit-capacity-table-scrolled-390.png")
 }
 
 // moneyLabel is a waterfall value label in pounds: £850, £12.3k, −£1.2m, +£12.3bn.
