@@ -35,6 +35,9 @@ var (
 	ErrVersionMismatch = errors.New("version mismatch")
 	// ErrTooManyRuns means the organisation already has as many unfinished runs as it may.
 	ErrTooManyRuns = errors.New("too many unfinished runs")
+	// ErrBusy means the organisation already has as many running runs as it may (TakeRun):
+	// the run stays queued, to be taken later.
+	ErrBusy = errors.New("organisation's running-run limit reached")
 	// ErrTooManyKeys means the organisation already has as many API keys as it may.
 	ErrTooManyKeys = errors.New("too many API keys")
 	// ErrBadCursor means a page cursor was not one this store issued.
@@ -148,7 +151,11 @@ type Run struct {
 	Error           string  // why it failed or was cancelled; empty otherwise
 	CancelRequested bool
 	Seed            *int64 // the seed asked for, or (once finished) the seed used; nil if neither
-	ResultPath      string // relative to the data directory; empty until it succeeds
+	// Attempt counts the times the run was taken to execute: 0 while queued, 1 once started,
+	// 2 or more when a job-queue worker took over a run whose previous worker stopped
+	// (TakeRun).
+	Attempt    int
+	ResultPath string // relative to the data directory; empty until it succeeds
 	// ResultHashes are the SHA-256 hashes ("sha256:" + 64 lower-case hex digits) of the run's
 	// result files, by file path relative to the data directory, recorded when the files were
 	// written. Nil for runs finished before carecast recorded them (or by a Runner that does
@@ -169,7 +176,10 @@ type Outcome struct {
 	ResultHashes map[string]string
 	Provenance   json.RawMessage
 	Seed         *int64 // the seed the engine used, if it reports one
-	At           time.Time
+	// Attempt, when above 0, is the attempt that executed the run: FinishRun refuses
+	// (ErrConflict) an outcome from an attempt that no longer holds the run.
+	Attempt int
+	At      time.Time
 }
 
 // Page asks for one page of a list: at most Limit items after the position Cursor names ("" for
@@ -251,12 +261,23 @@ type Store interface {
 	RunByID(ctx context.Context, id string) (Run, error)
 	// ListRuns returns a page of the organisation's runs and the cursor of the next page.
 	ListRuns(ctx context.Context, orgID string, f RunFilter, p Page) ([]Run, string, error)
-	// StartRun moves a queued run to running; ErrConflict if it is no longer queued.
+	// StartRun moves a queued run to running at attempt 1; ErrConflict if it is no longer
+	// queued.
 	StartRun(ctx context.Context, id string, at time.Time) (Run, error)
+	// TakeRun gives run id to the attempt'th attempt (1, 2, …) of a job-queue worker's job
+	// and returns the run as taken, its progress 0:
+	//   - a queued run becomes running (Started = at), unless maxRunning > 0 and its
+	//     organisation already has maxRunning or more running runs (ErrBusy: it stays
+	//     queued); the count and the change are atomic, so the limit holds across workers;
+	//   - a running run held by an earlier attempt (whose worker stopped) is taken over
+	//     (Started is kept);
+	//   - otherwise (finished, or running at this attempt or a later one) ErrConflict.
+	TakeRun(ctx context.Context, id string, attempt, maxRunning int, at time.Time) (Run, error)
 	// SetRunProgress records the progress (0..1) of a running run; ErrConflict if it is not
 	// running.
 	SetRunProgress(ctx context.Context, id string, progress float64) error
-	// FinishRun records how a running run ended; ErrConflict if it is not running.
+	// FinishRun records how a running run ended; ErrConflict if it is not running (or, when
+	// o.Attempt > 0, not running at that attempt).
 	FinishRun(ctx context.Context, id string, o Outcome) (Run, error)
 	// CancelRun cancels one of the organisation's runs: a queued run becomes cancelled at once;
 	// a running run is flagged CancelRequested and stays running until its worker stops it.

@@ -110,6 +110,10 @@ func diskFull(err error) error {
 	return err
 }
 
+// Pool returns the store's connection pool, for the job queue (package cluster), whose tables
+// live in the same database.
+func (s *Store) Pool() *pgxpool.Pool { return s.db }
+
 // Ping implements store.Store.
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
@@ -499,14 +503,14 @@ func (s *Store) DeleteScenario(ctx context.Context, orgID, id string, at time.Ti
 	})
 }
 
-const runCols = `seq, id, org_id, scenario_id, scenario_version, status, progress, error, cancel_requested, seed, result_path, result_hashes, provenance, created, started, finished`
+const runCols = `seq, id, org_id, scenario_id, scenario_version, status, progress, error, cancel_requested, seed, attempt, result_path, result_hashes, provenance, created, started, finished`
 
 func scanRun(row pgx.Row) (store.Run, int64, error) {
 	var r store.Run
 	var seq int64
 	var status, hashes, prov string
 	if err := row.Scan(&seq, &r.ID, &r.OrgID, &r.ScenarioID, &r.ScenarioVersion, &status, &r.Progress, &r.Error,
-		&r.CancelRequested, &r.Seed, &r.ResultPath, &hashes, &prov, &r.Created, &r.Started, &r.Finished); err != nil {
+		&r.CancelRequested, &r.Seed, &r.Attempt, &r.ResultPath, &hashes, &prov, &r.Created, &r.Started, &r.Finished); err != nil {
 		return store.Run{}, 0, err
 	}
 	r.Status = store.RunStatus(status)
@@ -522,6 +526,15 @@ func scanRun(row pgx.Row) (store.Run, int64, error) {
 
 // CreateRun implements store.Store.
 func (s *Store) CreateRun(ctx context.Context, r store.Run, maxUnfinished int) (store.Run, error) {
+	return s.CreateRunTx(ctx, r, maxUnfinished, nil)
+}
+
+// CreateRunTx is CreateRun with also, when not nil, called inside the same transaction after
+// the run's row is inserted: the job queue inserts the run's job there, so that the run and
+// its job are committed together or not at all. An error from also rolls back the run. also
+// may be called more than once (the transaction is retried after a deadlock), so it must
+// change nothing outside tx.
+func (s *Store) CreateRunTx(ctx context.Context, r store.Run, maxUnfinished int, also func(context.Context, pgx.Tx) error) (store.Run, error) {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		// The share lock on the scenario keeps DeleteScenario from hiding it before this run
 		// is committed.
@@ -546,9 +559,14 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, maxUnfinished int) (
 				return fmt.Errorf("organisation has %d unfinished runs (limit %d): %w", n, maxUnfinished, store.ErrTooManyRuns)
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO runs (id, org_id, scenario_id, scenario_version, status, seed, created) VALUES ($1, $2, $3, $4, 'queued', $5, $6)`,
-			r.ID, r.OrgID, r.ScenarioID, r.ScenarioVersion, r.Seed, ts(r.Created))
-		return err
+		if _, err = tx.Exec(ctx, `INSERT INTO runs (id, org_id, scenario_id, scenario_version, status, seed, created) VALUES ($1, $2, $3, $4, 'queued', $5, $6)`,
+			r.ID, r.OrgID, r.ScenarioID, r.ScenarioVersion, r.Seed, ts(r.Created)); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(ctx, tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return store.Run{}, err
@@ -630,7 +648,54 @@ func (s *Store) transition(ctx context.Context, id, what string, upd string, arg
 // StartRun implements store.Store.
 func (s *Store) StartRun(ctx context.Context, id string, at time.Time) (store.Run, error) {
 	return s.transition(ctx, id, "start",
-		`UPDATE runs SET status = 'running', started = $1 WHERE id = $2 AND status = 'queued'`, ts(at), id)
+		`UPDATE runs SET status = 'running', attempt = 1, started = $1 WHERE id = $2 AND status = 'queued'`, ts(at), id)
+}
+
+// TakeRun implements store.Store. It locks the run's row, then (to take a queued run under a
+// limit) the organisation's row before counting its running runs, so concurrent TakeRuns of one
+// organisation count one after another and the limit holds on every worker.
+func (s *Store) TakeRun(ctx context.Context, id string, attempt, maxRunning int, at time.Time) (store.Run, error) {
+	if attempt < 1 {
+		return store.Run{}, fmt.Errorf("take run %s at attempt %d: attempts count from 1", id, attempt)
+	}
+	var r store.Run
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var orgID, status string
+		var cur int
+		err := tx.QueryRow(ctx, `SELECT org_id, status, attempt FROM runs WHERE id = $1 FOR UPDATE`, id).Scan(&orgID, &status, &cur)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("run %s: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case store.RunStatus(status) == store.RunQueued:
+			if maxRunning > 0 {
+				if err := lockOrg(ctx, tx, orgID); err != nil {
+					return err
+				}
+				var n int
+				if err := tx.QueryRow(ctx, `SELECT count(*) FROM runs WHERE org_id = $1 AND status = 'running'`, orgID).Scan(&n); err != nil {
+					return err
+				}
+				if n >= maxRunning {
+					return fmt.Errorf("run %s: organisation has %d running runs (limit %d): %w", id, n, maxRunning, store.ErrBusy)
+				}
+			}
+			_, err = tx.Exec(ctx, `UPDATE runs SET status = 'running', attempt = $1, progress = 0, started = $2 WHERE id = $3`, attempt, ts(at), id)
+		case store.RunStatus(status) == store.RunRunning && cur < attempt:
+			_, err = tx.Exec(ctx, `UPDATE runs SET attempt = $1, progress = 0 WHERE id = $2`, attempt, id)
+		default:
+			return fmt.Errorf("run %s is %s at attempt %d, cannot take it at attempt %d: %w", id, status, cur, attempt, store.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		r, err = getRun(ctx, tx, id)
+		return err
+	})
+	return r, err
 }
 
 // SetRunProgress implements store.Store.
@@ -652,8 +717,8 @@ func (s *Store) FinishRun(ctx context.Context, id string, o store.Outcome) (stor
 	}
 	return s.transition(ctx, id, "finish",
 		`UPDATE runs SET status = $1, error = $2, result_path = $3, result_hashes = $4, provenance = $5, seed = coalesce($6, seed),
-		 finished = $7, progress = `+progress+` WHERE id = $8 AND status = 'running'`,
-		string(o.Status), o.Error, o.ResultPath, hashesText(o.ResultHashes), jsonOrEmpty(o.Provenance), o.Seed, ts(o.At), id)
+		 finished = $7, progress = `+progress+` WHERE id = $8 AND status = 'running' AND ($9 = 0 OR attempt = $9)`,
+		string(o.Status), o.Error, o.ResultPath, hashesText(o.ResultHashes), jsonOrEmpty(o.Provenance), o.Seed, ts(o.At), id, o.Attempt)
 }
 
 // CancelRun implements store.Store.

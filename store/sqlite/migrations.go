@@ -79,4 +79,8 @@ CREATE INDEX runs_unfinished ON runs(org_id) WHERE status IN ('queued', 'running
 	// 2: each run's result files' SHA-256 hashes, a JSON object by path; '{}' for runs
 	// finished before (their files are read unchecked).
 	`ALTER TABLE runs ADD COLUMN result_hashes TEXT NOT NULL DEFAULT '{}';`,
+	// 3: how many times each run was taken to execute (store.Run.Attempt): 1 for runs
+	// started before.
+	`ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0);
+UPDATE runs SET attempt = 1 WHERE started IS NOT NULL;`,
 }

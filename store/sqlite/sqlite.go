@@ -542,7 +542,7 @@ func (s *Store) DeleteScenario(ctx context.Context, orgID, id string, at time.Ti
 	})
 }
 
-const runCols = `seq, id, org_id, scenario_id, scenario_version, status, progress, error, cancel_requested, seed, result_path, result_hashes, provenance, created, started, finished`
+const runCols = `seq, id, org_id, scenario_id, scenario_version, status, progress, error, cancel_requested, seed, attempt, result_path, result_hashes, provenance, created, started, finished`
 
 func scanRun(sc interface{ Scan(...any) error }) (store.Run, int64, error) {
 	var r store.Run
@@ -551,7 +551,7 @@ func scanRun(sc interface{ Scan(...any) error }) (store.Run, int64, error) {
 	var seed sql.NullInt64
 	var started, finished sql.NullString
 	if err := sc.Scan(&seq, &r.ID, &r.OrgID, &r.ScenarioID, &r.ScenarioVersion, &status, &r.Progress, &r.Error,
-		&r.CancelRequested, &seed, &r.ResultPath, &hashes, &prov, &created, &started, &finished); err != nil {
+		&r.CancelRequested, &seed, &r.Attempt, &r.ResultPath, &hashes, &prov, &created, &started, &finished); err != nil {
 		return r, 0, err
 	}
 	r.Status = store.RunStatus(status)
@@ -702,7 +702,45 @@ func (s *Store) transition(ctx context.Context, id, what string, upd string, arg
 // StartRun implements store.Store.
 func (s *Store) StartRun(ctx context.Context, id string, at time.Time) (store.Run, error) {
 	return s.transition(ctx, id, "start",
-		`UPDATE runs SET status = 'running', started = ? WHERE id = ? AND status = 'queued'`, fmtTime(at), id)
+		`UPDATE runs SET status = 'running', attempt = 1, started = ? WHERE id = ? AND status = 'queued'`, fmtTime(at), id)
+}
+
+// TakeRun implements store.Store. The write transaction is IMMEDIATE, so the count of running
+// runs and the change cannot interleave with another TakeRun.
+func (s *Store) TakeRun(ctx context.Context, id string, attempt, maxRunning int, at time.Time) (store.Run, error) {
+	if attempt < 1 {
+		return store.Run{}, fmt.Errorf("take run %s at attempt %d: attempts count from 1", id, attempt)
+	}
+	var r store.Run
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := getRun(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.Status == store.RunQueued:
+			if maxRunning > 0 {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE org_id = ? AND status = 'running'`, cur.OrgID).Scan(&n); err != nil {
+					return err
+				}
+				if n >= maxRunning {
+					return fmt.Errorf("run %s: organisation has %d running runs (limit %d): %w", id, n, maxRunning, store.ErrBusy)
+				}
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'running', attempt = ?, progress = 0, started = ? WHERE id = ?`, attempt, fmtTime(at), id)
+		case cur.Status == store.RunRunning && cur.Attempt < attempt:
+			_, err = tx.ExecContext(ctx, `UPDATE runs SET attempt = ?, progress = 0 WHERE id = ?`, attempt, id)
+		default:
+			return fmt.Errorf("run %s is %s at attempt %d, cannot take it at attempt %d: %w", id, cur.Status, cur.Attempt, attempt, store.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		r, err = getRun(ctx, tx, id)
+		return err
+	})
+	return r, err
 }
 
 // SetRunProgress implements store.Store.
@@ -724,8 +762,8 @@ func (s *Store) FinishRun(ctx context.Context, id string, o store.Outcome) (stor
 	}
 	return s.transition(ctx, id, "finish",
 		`UPDATE runs SET status = ?, error = ?, result_path = ?, result_hashes = ?, provenance = ?, seed = coalesce(?, seed), finished = ?, progress = `+progress+`
-		 WHERE id = ? AND status = 'running'`,
-		string(o.Status), o.Error, o.ResultPath, string(mustHashes(o.ResultHashes)), jsonOrEmpty(o.Provenance), nullSeed(o.Seed), fmtTime(o.At), id)
+		 WHERE id = ? AND status = 'running' AND (? = 0 OR attempt = ?)`,
+		string(o.Status), o.Error, o.ResultPath, string(mustHashes(o.ResultHashes)), jsonOrEmpty(o.Provenance), nullSeed(o.Seed), fmtTime(o.At), id, o.Attempt, o.Attempt)
 }
 
 // CancelRun implements store.Store.

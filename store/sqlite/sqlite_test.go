@@ -103,7 +103,8 @@ func TestIDs(t *testing.T) {
 
 // TestUpgradeKeepsRunsWithoutHashes opens a database of schema version 1 (before result hashes
 // were recorded) holding a succeeded run: the run reads back with its result path and no
-// hashes, so its file is read unchecked.
+// hashes, so its file is read unchecked; and (migration 3) at attempt 1, as every run that
+// started before attempts were counted.
 func TestUpgradeKeepsRunsWithoutHashes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "carecast.db")
 	db, err := sql.Open("sqlite", "file:"+path)
@@ -134,7 +135,7 @@ func TestUpgradeKeepsRunsWithoutHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != store.RunSucceeded || r.ResultPath != "runs/run_1/results.parquet" || r.ResultHashes != nil {
+	if r.Status != store.RunSucceeded || r.ResultPath != "runs/run_1/results.parquet" || r.ResultHashes != nil || r.Attempt != 1 {
 		t.Fatalf("upgraded run: %+v", r)
 	}
 }

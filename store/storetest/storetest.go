@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Runs", testRuns},
 		{"RunLimit", testRunLimit},
 		{"CancelRun", testCancelRun},
+		{"TakeRun", testTakeRun},
+		{"ConcurrentTakeRun", testConcurrentTakeRun},
 		{"FailUnfinished", testFailUnfinished},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentKeys", testConcurrentKeys},
@@ -305,8 +307,11 @@ func testRuns(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrConflict)
 
 	started := now.Add(time.Second)
+	if r.Attempt != 0 {
+		t.Errorf("queued run at attempt %d, want 0", r.Attempt)
+	}
 	r = must(s.StartRun(ctx, r.ID, started))
-	if r.Status != store.RunRunning || r.Started == nil || !r.Started.Equal(started) {
+	if r.Status != store.RunRunning || r.Started == nil || !r.Started.Equal(started) || r.Attempt != 1 {
 		t.Fatalf("started %+v", r)
 	}
 	_, err = s.StartRun(ctx, r.ID, started)
@@ -394,6 +399,109 @@ func testCancelRun(t *testing.T, s store.Store) {
 	r = must(s.FinishRun(ctx, r.ID, store.Outcome{Status: store.RunCancelled, Error: "cancelled by request", At: now}))
 	if r.Status != store.RunCancelled {
 		t.Errorf("finish cancelled: %+v", r)
+	}
+}
+
+// testTakeRun follows one run through a worker that dies: taken at attempt 1, taken over at
+// attempt 2 (the first worker's late outcome refused), and finished by attempt 2; and the
+// per-organisation limit on running runs.
+func testTakeRun(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := twoOrgs(t, s)
+	sa, sb := newScenario(t, s, a, "a"), newScenario(t, s, b, "b")
+	r := must(newRun(t, s, sa, 0))
+	_, err := s.TakeRun(ctx, "run_missing", 1, 0, now)
+	wantErr(t, err, store.ErrNotFound)
+	if _, err := s.TakeRun(ctx, r.ID, 0, 0, now); err == nil {
+		t.Error("TakeRun at attempt 0 succeeded")
+	}
+
+	t1 := now.Add(time.Second)
+	got := must(s.TakeRun(ctx, r.ID, 1, 2, t1))
+	if got.Status != store.RunRunning || got.Attempt != 1 || got.Started == nil || !got.Started.Equal(t1) || got.Progress != 0 {
+		t.Fatalf("taken at attempt 1: %+v", got)
+	}
+	// The same attempt again (a duplicate delivery) and an earlier one are refused.
+	_, err = s.TakeRun(ctx, r.ID, 1, 2, t1)
+	wantErr(t, err, store.ErrConflict)
+	if err := s.SetRunProgress(ctx, r.ID, 0.6); err != nil {
+		t.Fatal(err)
+	}
+
+	// The worker dies; the job's second attempt takes the run over from the start.
+	got = must(s.TakeRun(ctx, r.ID, 2, 2, t1.Add(time.Minute)))
+	if got.Status != store.RunRunning || got.Attempt != 2 || got.Progress != 0 || !got.Started.Equal(t1) {
+		t.Fatalf("taken over at attempt 2: %+v (want started kept at %v)", got, t1)
+	}
+	_, err = s.TakeRun(ctx, r.ID, 1, 2, t1)
+	wantErr(t, err, store.ErrConflict)
+	// The first worker, come back, cannot record its outcome over attempt 2's.
+	_, err = s.FinishRun(ctx, r.ID, store.Outcome{Status: store.RunFailed, Error: "late", Attempt: 1, At: t1})
+	wantErr(t, err, store.ErrConflict)
+	done := must(s.FinishRun(ctx, r.ID, store.Outcome{Status: store.RunSucceeded, Attempt: 2, At: t1.Add(2 * time.Minute)}))
+	if done.Status != store.RunSucceeded || done.Attempt != 2 || done.Error != "" {
+		t.Errorf("finished by attempt 2: %+v", done)
+	}
+	_, err = s.TakeRun(ctx, r.ID, 3, 2, t1)
+	wantErr(t, err, store.ErrConflict)
+
+	// At most two of a's runs run at once; b is not held up by a, and a queued run refused
+	// as busy stays queued, to be taken once one of a's runs finishes.
+	var runs []store.Run
+	for range 3 {
+		runs = append(runs, must(newRun(t, s, sa, 0)))
+	}
+	must(s.TakeRun(ctx, runs[0].ID, 1, 2, now))
+	must(s.TakeRun(ctx, runs[1].ID, 1, 2, now))
+	_, err = s.TakeRun(ctx, runs[2].ID, 1, 2, now)
+	wantErr(t, err, store.ErrBusy)
+	if q := must(s.GetRun(ctx, a.ID, runs[2].ID)); q.Status != store.RunQueued || q.Attempt != 0 {
+		t.Errorf("busy run changed: %+v", q)
+	}
+	must(s.TakeRun(ctx, must(newRun(t, s, sb, 0)).ID, 1, 2, now))
+	// A takeover is not limited: the run is already counted as running.
+	must(s.TakeRun(ctx, runs[0].ID, 2, 2, now))
+	must(s.FinishRun(ctx, runs[1].ID, store.Outcome{Status: store.RunSucceeded, At: now}))
+	if q := must(s.TakeRun(ctx, runs[2].ID, 1, 2, now)); q.Status != store.RunRunning {
+		t.Errorf("after one finished: %+v", q)
+	}
+	// No limit when maxRunning is 0.
+	must(s.TakeRun(ctx, must(newRun(t, s, sa, 0)).ID, 1, 0, now))
+}
+
+// testConcurrentTakeRun takes twelve queued runs of one organisation from twelve goroutines
+// at once with a limit of three: exactly three are taken, the rest are busy and stay queued.
+func testConcurrentTakeRun(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := twoOrgs(t, s)
+	sc := newScenario(t, s, a, "a")
+	const n, limit = 12, 3
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = must(newRun(t, s, sc, 0)).ID
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() { _, errs[i] = s.TakeRun(ctx, ids[i], 1, limit, now) })
+	}
+	wg.Wait()
+	taken := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			taken++
+		case errors.Is(err, store.ErrBusy):
+		default:
+			t.Errorf("TakeRun %d: %v", i, err)
+		}
+	}
+	if taken != limit {
+		t.Errorf("%d runs taken at once, want exactly %d", taken, limit)
+	}
+	running, _, err := s.ListRuns(ctx, a.ID, store.RunFilter{Status: store.RunRunning}, store.Page{})
+	if err != nil || len(running) != limit {
+		t.Errorf("%d runs running (%v), want %d", len(running), err, limit)
 	}
 }
 
