@@ -33,6 +33,22 @@ type Config struct {
 	// upload, its validation and a run's results. 0 turns the check off.
 	MinFreeBytes int64
 
+	// Database is the URL of a PostgreSQL database shared by several servers and workers
+	// (postgres://user:password@host:port/database?…, or key=value settings); empty (the
+	// default) keeps the records in the data directory's SQLite file and executes runs in
+	// this process. With a database the server executes no runs: `carecast worker` processes
+	// over the same database take them from its job queue (package cluster), and result files
+	// and uploads are kept in the database too, so the data directory is only a local cache.
+	// Pass the password through CARECAST_DATABASE or a PGPASSFILE rather than a flag, which
+	// other users of the machine can see.
+	Database string
+	// JobTimeout is the longest one run's job may take on a worker (worker only). Default 5m.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before the queue considers its worker
+	// dead and retries it elsewhere (worker only); it must exceed JobTimeout. Default
+	// JobTimeout + 1m.
+	RescueAfter time.Duration
+
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string
 	// LogFormat is text or json. Default text.
@@ -43,6 +59,8 @@ type Config struct {
 	// WorkersPerOrg is how many of the workers one organisation's runs may hold at once; the
 	// organisations' queues are served round-robin. 0 (the default) means Workers−1 when there
 	// are two or more workers, so one is always left for the others, and 1 with one worker.
+	// With a Database it is the limit over every worker together (counted in the database),
+	// each worker applying its own setting: give them all the same.
 	WorkersPerOrg int
 	// MaxRunsPerOrg is how many unfinished (queued or running) runs one organisation may have.
 	// Default 4.
@@ -122,6 +140,7 @@ func DefaultConfig() Config {
 		IdleTimeout:       120 * time.Second,
 		UploadTimeout:     10 * time.Minute,
 		ShutdownTimeout:   30 * time.Second,
+		JobTimeout:        5 * time.Minute,
 	}
 }
 
@@ -136,6 +155,9 @@ var settings = []setting{
 	{"addr", "host:port to listen on; any non-loopback address needs API keys", func(c *Config) flag.Value { return (*stringValue)(&c.Addr) }},
 	{"data-dir", "directory for the database, uploads and run results", func(c *Config) flag.Value { return (*stringValue)(&c.DataDir) }},
 	{"min-free-bytes", "free space the data directory needs for /readyz to answer 200 (e.g. 512MiB; 0: no check)", func(c *Config) flag.Value { return (*bytesValue)(&c.MinFreeBytes) }},
+	{"database", "PostgreSQL URL shared by servers and workers (empty: SQLite in the data directory; prefer the variable, flags are visible to other users)", func(c *Config) flag.Value { return (*stringValue)(&c.Database) }},
+	{"job-timeout", "worker: longest one run's job may take", func(c *Config) flag.Value { return (*durationValue)(&c.JobTimeout) }},
+	{"rescue-after", "worker: time after which a running job's worker is taken for dead (0: job-timeout + 1m)", func(c *Config) flag.Value { return (*durationValue)(&c.RescueAfter) }},
 	{"log-level", "debug, info, warn or error", func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
 	{"log-format", "text or json", func(c *Config) flag.Value { return (*stringValue)(&c.LogFormat) }},
 	{"workers", "runs executed at once", func(c *Config) flag.Value { return (*intValue)(&c.Workers) }},
@@ -173,6 +195,12 @@ func EnvName(name string) string {
 // names every bad flag, variable or value. With -h or -help it writes the usage to usage and
 // returns flag.ErrHelp.
 func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	return ParseConfigFor("serve", args, getenv, usage)
+}
+
+// ParseConfigFor is ParseConfig for the carecast command called cmd (serve or worker), whose
+// name the usage shows.
+func ParseConfigFor(cmd string, args []string, getenv func(string) string, usage io.Writer) (Config, error) {
 	cfg := DefaultConfig()
 	var errs []error
 	for _, s := range settings {
@@ -182,7 +210,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 			}
 		}
 	}
-	fs := flag.NewFlagSet("carecast serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet("carecast "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	for _, s := range settings {
 		fs.Var(s.value(&cfg), s.name, s.usage+" (env "+EnvName(s.name)+")")
@@ -191,7 +219,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			if usage != nil {
-				fmt.Fprintln(usage, "usage: carecast serve [flags]")
+				fmt.Fprintf(usage, "usage: carecast %s [flags]\n", cmd)
 				fs.SetOutput(usage)
 				fs.PrintDefaults()
 			}
@@ -260,11 +288,17 @@ func (c Config) Validate() error {
 	}{
 		{"run-timeout", c.RunTimeout}, {"read-header-timeout", c.ReadHeaderTimeout}, {"read-timeout", c.ReadTimeout},
 		{"write-timeout", c.WriteTimeout}, {"idle-timeout", c.IdleTimeout}, {"upload-timeout", c.UploadTimeout},
-		{"shutdown-timeout", c.ShutdownTimeout},
+		{"shutdown-timeout", c.ShutdownTimeout}, {"job-timeout", c.JobTimeout},
 	} {
 		if d.v <= 0 {
 			bad("%s must be positive, got %v", d.name, d.v)
 		}
+	}
+	if c.RescueAfter < 0 || c.RescueAfter > 0 && c.RescueAfter <= c.JobTimeout {
+		bad("rescue-after (%v) must exceed job-timeout (%v), or be 0 for job-timeout + 1m", c.RescueAfter, c.JobTimeout)
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") && !strings.Contains(c.Database, "=") {
+		bad("database: want a PostgreSQL URL (postgres://…) or key=value settings")
 	}
 	if c.ReadHeaderTimeout > c.ReadTimeout && c.ReadTimeout > 0 {
 		bad("read-header-timeout (%v) is longer than read-timeout (%v)", c.ReadHeaderTimeout, c.ReadTimeout)
@@ -419,9 +453,9 @@ func (v *bytesValue) Set(s string) error {
 }
 func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
 
-// serviceConfig is what the service.Service needs of c; version is the software version
+// ServiceConfig is what the service.Service needs of c; version is the software version
 // recorded with every run.
-func (c Config) serviceConfig(version string) service.Config {
+func (c Config) ServiceConfig(version string) service.Config {
 	return service.Config{DataDir: c.DataDir, Workers: c.Workers, OrgWorkers: c.OrgWorkers(),
 		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, Version: version,
 		MaxScenarioBytes: c.MaxBodyBytes, MaxPageSize: c.MaxPageSize, MaxKeysPerOrg: c.MaxKeysPerOrg}

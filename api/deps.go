@@ -27,6 +27,10 @@ type Deps struct {
 	Builtin []BuiltinDataset
 	// Version is the software version recorded with every run ("dev" if empty).
 	Version string
+	// Files and Queue put the server in shared mode (service.Parts): Serve sets them from
+	// Config.Database; nil: runs execute in this process and files stay in the data directory.
+	Files service.Files
+	Queue service.Queue
 	// Areas is the areas table served by /v1/areas (empty: no areas are listed).
 	Areas []forecast.AreaInfo
 	// Projector answers quick baseline projections for one area. Nil: the endpoint answers 503.

@@ -25,6 +25,7 @@ type Run struct {
 	Error           string          `json:"error,omitempty" doc:"Why the run failed or was cancelled."`
 	CancelRequested bool            `json:"cancel_requested,omitempty" doc:"A cancel was asked for and the run is stopping."`
 	Seed            *int64          `json:"seed,omitempty" doc:"The random seed asked for, or once finished the seed used."`
+	Attempt         int             `json:"attempt,omitempty" minimum:"0" doc:"How many times a worker has taken the run: 1 once it started; 2 or more when the worker executing it stopped (a machine lost) and another took it over, starting again from the beginning (the same scenario version and seed give the same numbers). Absent while queued."`
 	HasResult       bool            `json:"has_result" doc:"True when the run succeeded and its results can be read."`
 	Provenance      json.RawMessage `json:"provenance,omitempty" doc:"What the run used: dataset content hashes, software version, seed, scenario version."`
 	Created         time.Time       `json:"created"`
@@ -36,7 +37,7 @@ func runBody(r store.Run) Run {
 	out := Run{
 		ID: r.ID, URL: "/v1/runs/" + r.ID, EventsURL: "/v1/runs/" + r.ID + "/events",
 		ScenarioID: r.ScenarioID, ScenarioVersion: r.ScenarioVersion, Status: r.Status, Progress: r.Progress,
-		Error: r.Error, CancelRequested: r.CancelRequested && !r.Status.Final(), Seed: r.Seed,
+		Error: r.Error, CancelRequested: r.CancelRequested && !r.Status.Final(), Seed: r.Seed, Attempt: r.Attempt,
 		HasResult: r.Status == store.RunSucceeded && r.ResultPath != "",
 		Created:   r.Created, Started: r.Started, Finished: r.Finished,
 	}

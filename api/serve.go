@@ -13,6 +13,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/carecast/carecast/cluster"
+	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/store/postgres"
 	"github.com/carecast/carecast/store/sqlite"
 )
 
@@ -28,6 +31,25 @@ func OpenStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
 	return sqlite.Open(ctx, filepath.Join(dataDir, DatabaseFile))
 }
 
+// OpenShared opens the PostgreSQL store that cfg.Database names, applying its migrations and
+// the job queue's, and returns it with the queue a server submits runs to. The data directory
+// is created if needed: it becomes a local cache of the shared files.
+func OpenShared(ctx context.Context, cfg Config) (*postgres.Store, *cluster.Queue, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	pg, err := postgres.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := cluster.NewQueue(ctx, pg)
+	if err != nil {
+		pg.Close()
+		return nil, nil, err
+	}
+	return pg, q, nil
+}
+
 // Serve runs the HTTP server until ctx is done, then shuts down gracefully: it stops accepting
 // connections, ends event streams, waits up to cfg.ShutdownTimeout for requests, cancels
 // running runs (recorded as interrupted) and closes the database. It returns nil after a clean
@@ -37,9 +59,19 @@ func Serve(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) erro
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration: %w", err)
 	}
-	st, err := OpenStore(ctx, cfg.DataDir)
-	if err != nil {
-		return err
+	var st store.Store
+	if cfg.Database != "" {
+		pg, q, err := OpenShared(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		st, deps.Files, deps.Queue = pg, pg.Files(), q
+	} else {
+		sq, err := OpenStore(ctx, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		st = sq
 	}
 	defer st.Close()
 	svc, err := NewService(ctx, cfg, deps, st, logger)
@@ -55,7 +87,7 @@ func Serve(ctx context.Context, cfg Config, deps Deps, logger *slog.Logger) erro
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("carecast serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", svc.deps.Version,
-		"workers", cfg.Workers, "open", svc.svc.Open())
+		"workers", cfg.Workers, "open", svc.svc.Open(), "shared", cfg.Database != "")
 
 	var serveErr error
 	select {

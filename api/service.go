@@ -74,9 +74,9 @@ func NewService(ctx context.Context, cfg Config, deps Deps, st store.Store, logg
 		pages:   newPageCache(),
 		closing: make(chan struct{}),
 	}
-	s.svc, err = service.New(ctx, cfg.serviceConfig(s.deps.Version), st,
+	s.svc, err = service.New(ctx, cfg.ServiceConfig(s.deps.Version), st,
 		service.Parts{Runner: s.deps.Runner, Scenarios: s.deps.Scenarios, Datasets: s.deps.Datasets,
-			Metrics: runMetrics{s.metrics}}, logger)
+			Metrics: runMetrics{s.metrics}, Files: s.deps.Files, Queue: s.deps.Queue}, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -133,8 +133,17 @@ func (s *Service) AddDataset(ctx context.Context, orgID, kind, name string, body
 	d := store.Dataset{ID: id, OrgID: orgID, Kind: kind, Name: name,
 		ContentHash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: n, Path: rel,
 		Summary: summary, Created: time.Now().UTC().Truncate(time.Microsecond)}
+	if s.Shared() {
+		if err := s.putFile(context.WithoutCancel(ctx), filepath.ToSlash(rel)); err != nil {
+			os.Remove(final)
+			return store.Dataset{}, err
+		}
+	}
 	if err := s.st.CreateDataset(context.WithoutCancel(ctx), d); err != nil {
 		os.Remove(final)
+		if s.Shared() {
+			s.files.Delete(context.WithoutCancel(ctx), filepath.ToSlash(rel))
+		}
 		return store.Dataset{}, err
 	}
 	return d, nil
@@ -151,6 +160,12 @@ func (s *Service) DeleteDataset(ctx context.Context, orgID, id string) (store.Da
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			// The record is gone; the file is swept at the next start.
 			s.log.Warn("remove deleted dataset file", "path", d.Path, "err", err)
+		}
+	}
+	if s.Shared() {
+		// Other machines' local copies are caches: with the record gone nothing reads them.
+		if err := s.files.Delete(context.WithoutCancel(ctx), filepath.ToSlash(d.Path)); err != nil {
+			s.log.Warn("remove deleted dataset from the shared files", "path", d.Path, "err", err)
 		}
 	}
 	return d, nil

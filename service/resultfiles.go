@@ -257,6 +257,13 @@ func (s *Service) resultFilePath(r store.Run) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("run %s: %w", r.ID, err)
 	}
+	if s.Shared() {
+		// Shared-mode runs record their result file itself, never a directory.
+		if err := s.ensureLocal(context.Background(), filepath.ToSlash(r.ResultPath)); err != nil {
+			return "", fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		return p, nil
+	}
 	if st, err := os.Stat(p); err == nil && st.IsDir() {
 		p = filepath.Join(p, ResultFile)
 	}
@@ -291,6 +298,11 @@ func (s *Service) OpenCentral(r store.Run, rf *datasets.ResultFile) (*datasets.R
 		return nil, nil, err
 	}
 	cp := filepath.Join(filepath.Dir(p), CentralFileName)
+	if rel, err := s.relPath(cp); err == nil && r.ResultHashes[filepath.ToSlash(rel)] != "" {
+		if err := s.ensureLocal(context.Background(), filepath.ToSlash(rel)); err != nil {
+			return nil, nil, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+	}
 	if _, err := os.Stat(cp); errors.Is(err, os.ErrNotExist) {
 		return nil, nil, ErrNoCentral
 	}

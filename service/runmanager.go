@@ -95,13 +95,15 @@ func (l *liveRun) update(f func(*liveRun)) {
 	l.mu.Unlock()
 }
 
-func newRunManager(s *Service) *runManager {
+// newRunManager starts a run manager with the given number of worker goroutines (0 in shared
+// mode, where runs execute only through Service.Execute).
+func newRunManager(s *Service, workers int) *runManager {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	m := &runManager{s: s, perOrg: s.cfg.OrgWorkers, ctx: ctx, cancel: cancel,
 		queues: map[string][]string{}, served: map[string]uint64{}, running: map[string]int{}, live: map[string]*liveRun{},
 		backoff: finishBackoff, retryEvery: 10 * time.Second}
 	m.ready = sync.NewCond(&m.mu)
-	for range s.cfg.Workers {
+	for range workers {
 		m.wg.Go(m.work)
 	}
 	return m
@@ -623,6 +625,9 @@ func (m *runManager) close(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		err = fmt.Errorf("runs still stopping: %w", ctx.Err())
+	}
+	if m.s.Shared() {
+		return err // the job queue's runs are the workers' to finish or hand on
 	}
 	var ids []string
 	ferr := m.s.withReserve(func() (err error) {

@@ -25,15 +25,27 @@ func (s *Service) startRun(ctx context.Context, orgID, scenarioID string, versio
 		}
 		version = sc.Version
 	}
-	r, err := s.st.CreateRun(ctx, store.Run{
+	r := store.Run{
 		ID: store.NewID("run"), OrgID: orgID, ScenarioID: scenarioID, ScenarioVersion: version,
 		Seed: seed, Created: time.Now().UTC().Truncate(time.Microsecond),
-	}, s.cfg.MaxRunsPerOrg)
+	}
+	var err error
+	switch {
+	case s.queue != nil:
+		r, err = s.queue.Submit(ctx, r, s.cfg.MaxRunsPerOrg)
+	case s.Shared():
+		return store.Run{}, ErrNoQueue
+	default:
+		r, err = s.st.CreateRun(ctx, r, s.cfg.MaxRunsPerOrg)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Run{}, ErrVersionNotFound
 	}
 	if err != nil {
 		return store.Run{}, err
+	}
+	if s.Shared() {
+		return r, nil // a worker takes it from the queue
 	}
 	if err := s.runs.enqueue(r); err != nil {
 		return store.Run{}, err
@@ -106,6 +118,9 @@ func (s *Service) UploadsFor(ctx context.Context, orgID string, doc []byte) (map
 			continue
 		}
 		if err != nil {
+			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
+		}
+		if err := s.ensureLocal(ctx, ds.Path); err != nil {
 			return nil, fmt.Errorf("reading dataset %s: %w", d.Dataset, err)
 		}
 		out[ds.ID] = Upload{ID: ds.ID, Kind: ds.Kind, Path: filepath.Join(s.dataDir, ds.Path), Hash: ds.ContentHash}

@@ -93,6 +93,13 @@ type Parts struct {
 	Datasets DatasetValidator
 	// Metrics is told about runs; nil: nobody is.
 	Metrics Metrics
+	// Files, when set, puts the Service in shared mode (see shared.go): result files and
+	// uploads are kept in it for every machine, and no run executes in this process except
+	// through Execute.
+	Files Files
+	// Queue commits runs with their jobs in shared mode; nil in a worker, which accepts no
+	// runs. Ignored without Files.
+	Queue Queue
 }
 
 // Service is carecast's application over one store and one data directory, below the faces:
@@ -111,6 +118,8 @@ type Service struct {
 
 	runs    *runManager
 	results *resultFiles // open result files of succeeded runs
+	files   Files        // shared mode: the files every machine reads (shared.go)
+	queue   Queue        // shared mode: where runs go
 
 	closed    atomic.Bool
 	reserveMu sync.Mutex // the disk reserve (reserve.go)
@@ -137,9 +146,17 @@ func New(ctx context.Context, cfg Config, st store.Store, parts Parts, logger *s
 	s := &Service{cfg: cfg, st: st, runner: parts.Runner, scenarios: parts.Scenarios, datasets: parts.Datasets,
 		metrics: parts.Metrics,
 		log:     logger, dataDir: dataDir,
-		results: newResultFiles()}
+		results: newResultFiles(), files: parts.Files}
+	if parts.Files != nil {
+		s.queue = parts.Queue
+	}
 	if err := s.prepareDataDir(ctx); err != nil {
 		return nil, err
+	}
+	if s.Shared() {
+		// Unfinished runs belong to the job queue's workers, not to this process.
+		s.runs = newRunManager(s, 0)
+		return s, nil
 	}
 	var ids []string
 	err = s.withReserve(func() (err error) {
@@ -152,7 +169,7 @@ func New(ctx context.Context, cfg Config, st store.Store, parts Parts, logger *s
 	if len(ids) > 0 {
 		logger.Warn("marked runs interrupted by the last stop as failed", "runs", len(ids), "ids", ids)
 	}
-	s.runs = newRunManager(s)
+	s.runs = newRunManager(s, cfg.Workers)
 	return s, nil
 }
 

@@ -43,6 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTP API and web pages on the embedded default data", runServe},
+		{"worker", "execute runs from a shared PostgreSQL database's job queue: worker --database URL", runWorker},
 		{"project", "run a projection (baseline or scenario) and write the results table", runProjectCmd},
 		{"backtest", "re-run past projections and score them against what happened", runBacktestCmd},
 		{"transparency", "print the Algorithmic Transparency Recording Standard (ATRS 3.0) record as JSON", runTransparency},
