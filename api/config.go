@@ -259,7 +259,12 @@ func (c Config) Validate() error {
 		}
 	}
 	positive("workers", int64(c.Workers))
-	if c.WorkersPerOrg < 0 || c.WorkersPerOrg > c.Workers && c.Workers > 0 {
+	switch {
+	case c.WorkersPerOrg < 0:
+		bad("workers-per-org must be 0 (workers-1) or positive, got %d", c.WorkersPerOrg)
+	case c.Database == "" && c.WorkersPerOrg > c.Workers && c.Workers > 0:
+		// With a database the limit counts every worker's runs, so it may exceed one
+		// process's workers.
 		bad("workers-per-org must be 0 (workers-1) or 1..workers (%d), got %d", c.Workers, c.WorkersPerOrg)
 	}
 	positive("max-runs-per-org", int64(c.MaxRunsPerOrg))
