@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/store/postgres"
 	"github.com/carecast/carecast/store/postgres/pgtest"
 )
 
@@ -291,4 +293,29 @@ func TestClusterTwoServersTwoWorkers(t *testing.T) {
 	a.do("POST", "/v1/runs/"+second.ID+"/cancel", "", 202, nil)
 	c := b.waitRun(second.ID, 10*time.Second, "cancelled", func(r clusterRun) bool { return r.Status == "cancelled" })
 	t.Logf("run %s cancelled through server A %.1f s after the request (%s)", c.ID, time.Since(asked).Seconds(), c.Error)
+}
+
+// TestKeysOnSharedDatabase: `carecast keys --database` keeps keys in the shared PostgreSQL
+// database, where every server of the deployment reads them, and the data directory is not
+// touched.
+func TestKeysOnSharedDatabase(t *testing.T) {
+	db := pgtest.Database(t)
+	dir := t.TempDir()
+	var out, errb strings.Builder
+	if code := runKeys(t.Context(), []string{"create", "--org", "kent", "--role", "planner", "--database", db, "--data-dir", dir}, &out, &errb); code != exitOK {
+		t.Fatalf("create: exit %d: %s", code, errb.String())
+	}
+	secret := strings.TrimSpace(out.String())
+	st, err := postgres.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k, err := st.KeyByHash(t.Context(), sha256.Sum256([]byte(secret)))
+	if err != nil || k.OrgName != "kent" || k.Role != "planner" {
+		t.Fatalf("the key in the shared database: %+v, %v", k, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the data directory was written: %d entries", len(entries))
+	}
 }

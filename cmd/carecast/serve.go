@@ -16,6 +16,7 @@ import (
 	"github.com/carecast/carecast/forecast/backtest"
 	"github.com/carecast/carecast/service"
 	"github.com/carecast/carecast/store"
+	"github.com/carecast/carecast/store/postgres"
 	"github.com/carecast/carecast/web"
 )
 
@@ -82,16 +83,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 const keysUsage = `usage:
-  carecast keys create --org NAME --role viewer|planner|admin [--name LABEL] [--data-dir DIR]
-  carecast keys list   --org NAME [--data-dir DIR]
-  carecast keys delete --org NAME [--data-dir DIR] KEY_ID
+  carecast keys create --org NAME --role viewer|planner|admin [--name LABEL] [--data-dir DIR | --database URL]
+  carecast keys list   --org NAME [--data-dir DIR | --database URL]
+  carecast keys delete --org NAME [--data-dir DIR | --database URL] KEY_ID
 
 create prints the new key once, on standard output: store it safely.
-The data directory defaults to $CARECAST_DATA_DIR, else .carecast.
+The keys are kept in the data directory's database (default $CARECAST_DATA_DIR, else
+.carecast), or with --database (default $CARECAST_DATABASE) in the PostgreSQL database a
+shared deployment's servers use.
 `
 
 // runKeys is `carecast keys create|list|delete`: API key management on the data directory's
-// database (safe while a server runs on it).
+// database, or the shared PostgreSQL database (safe while servers run on either).
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, keysUsage)
@@ -108,6 +111,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		dataDir = d
 	}
 	fs.StringVar(&dataDir, "data-dir", dataDir, "data directory")
+	database := fs.String("database", os.Getenv(api.EnvName("database")), "PostgreSQL URL of a shared deployment")
 	org := fs.String("org", "", "organisation name")
 	role := fs.String("role", "", "viewer, planner or admin")
 	name := fs.String("name", "", "a label for the key")
@@ -141,7 +145,13 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("unknown subcommand")
 	}
 
-	st, err := api.OpenStore(ctx, dataDir)
+	var st store.Store
+	var err error
+	if *database != "" {
+		st, err = postgres.Open(ctx, *database)
+	} else {
+		st, err = api.OpenStore(ctx, dataDir)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "carecast keys: %v\n", err)
 		return exitFail
