@@ -237,9 +237,12 @@ func TestClusterTwoServersTwoWorkers(t *testing.T) {
 	if victim == nil {
 		t.Fatal("no worker logged starting the run")
 	}
-	if r := b.run(started.ID); r.Status != "running" {
-		t.Fatalf("the run finished before the kill (%+v): the scenario is too quick to test a kill mid-run", r)
+	// B, which executes nothing, reads the worker's progress from the database.
+	mid := b.waitRun(started.ID, 20*time.Second, "part done", func(r clusterRun) bool { return r.Progress > 0 || r.Status != "running" })
+	if mid.Status != "running" {
+		t.Fatalf("the run finished before the kill (%+v): the scenario is too quick to test a kill mid-run", mid)
 	}
+	t.Logf("server B sees the run %.0f%% done on %s before the kill", 100*mid.Progress, victim.name)
 	killed := time.Now()
 	victim.cmd.Process.Kill()
 	<-victim.done
