@@ -10,3 +10,6 @@ run() {
   else go test -run '^$' -bench . -benchmem -count "$count" "$@"; fi
 }
 run ./datasets/... ./forecast/... ./api/...
+# The shared deployment (River on a throwaway PostgreSQL, as the tests start it): runs per
+# second with one and two workers, and what the queue adds to a run against one machine.
+run ./cmd/carecast
