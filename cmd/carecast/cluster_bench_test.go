@@ -32,7 +32,9 @@ type benchDeployment struct {
 	p      service.Principal
 }
 
-func startBenchDeployment(b *testing.B, workers int) benchDeployment {
+// startBenchDeployment starts one with the given number of workers (one run at a time each)
+// and per-organisation limit of running runs.
+func startBenchDeployment(b testing.TB, workers, perOrg int) benchDeployment {
 	b.Helper()
 	ctx := context.Background()
 	c, err := service.Default()
@@ -55,7 +57,7 @@ func startBenchDeployment(b *testing.B, workers int) benchDeployment {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	newService := func(queue service.Queue) *service.Service {
 		cfg := api.DefaultConfig()
-		cfg.DataDir, cfg.Workers, cfg.WorkersPerOrg, cfg.MaxRunsPerOrg = b.TempDir(), 1, workers, 1000
+		cfg.DataDir, cfg.Workers, cfg.WorkersPerOrg, cfg.MaxRunsPerOrg = b.TempDir(), 1, perOrg, 1000
 		svc, err := service.New(ctx, cfg.ServiceConfig("bench"), st, service.Parts{
 			Runner: c, Scenarios: c, Files: st.Files(), Queue: queue,
 			Datasets: api.DatasetFiles{Known: known, MaxBytes: cfg.MaxUploadBytes, MaxRows: cfg.MaxUploadRows},
@@ -74,15 +76,20 @@ func startBenchDeployment(b *testing.B, workers int) benchDeployment {
 		}
 		b.Cleanup(func() { w.Stop(context.Background()) })
 	}
-	org, err := st.EnsureOrg(ctx, "bench")
+	return benchDeployment{server: server, st: st, p: principal(b, st, "bench")}
+}
+
+// principal is an admin of the organisation called name, created if need be.
+func principal(tb testing.TB, st store.Store, name string) service.Principal {
+	org, err := st.EnsureOrg(context.Background(), name)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	return benchDeployment{server: server, st: st, p: service.Principal{OrgID: org.ID, OrgName: org.Name, Role: store.RoleAdmin}}
+	return service.Principal{OrgID: org.ID, OrgName: org.Name, Role: store.RoleAdmin}
 }
 
 // runAll submits n runs of the scenario and waits until every one has succeeded.
-func (d benchDeployment) runAll(b *testing.B, scenarioID string, n int) {
+func (d benchDeployment) runAll(b testing.TB, scenarioID string, n int) {
 	b.Helper()
 	ctx := context.Background()
 	ids := make([]string, n)
@@ -117,7 +124,7 @@ func BenchmarkClusterRuns(b *testing.B) {
 	pgtest.Require(b)
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			d := startBenchDeployment(b, workers)
+			d := startBenchDeployment(b, workers, workers)
 			sc, err := d.server.CreateScenario(context.Background(), d.p, []byte(benchKent))
 			if err != nil {
 				b.Fatal(err)
@@ -138,7 +145,7 @@ func BenchmarkClusterRuns(b *testing.B) {
 // result files' round trip through the database.
 func BenchmarkClusterOverhead(b *testing.B) {
 	pgtest.Require(b)
-	d := startBenchDeployment(b, 1)
+	d := startBenchDeployment(b, 1, 1)
 	sc, err := d.server.CreateScenario(context.Background(), d.p, []byte(benchTiny))
 	if err != nil {
 		b.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carecast/carecast/store"
 	"github.com/carecast/carecast/store/postgres"
 	"github.com/carecast/carecast/store/postgres/pgtest"
 )
@@ -321,4 +322,73 @@ func TestKeysOnSharedDatabase(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("the data directory was written: %d entries", len(entries))
 	}
+}
+
+// TestClusterFairness: with two workers and at most one running run per organisation, an
+// organisation that queued four long runs does not hold both workers, and another
+// organisation's run, queued after all four, starts at once on the free worker and finishes
+// before the first organisation's last run starts. Checked from the runs' recorded start and
+// finish times.
+func TestClusterFairness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs five Kent runs of 1,000 draws on a real PostgreSQL; skipped with -short")
+	}
+	d := startBenchDeployment(t, 2, 1)
+	ctx := t.Context()
+	pa, pb := principal(t, d.st, "kent"), principal(t, d.st, "medway")
+	scA, err := d.server.CreateScenario(ctx, pa, []byte(benchKent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scB, err := d.server.CreateScenario(ctx, pb, []byte(benchKent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 4 {
+		r, err := d.server.StartRun(ctx, pa, scA.ID, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	rb, err := d.server.StartRun(ctx, pb, scB.ID, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := func(id string) store.Run {
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) {
+			r, err := d.st.RunByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status.Final() {
+				if r.Status != store.RunSucceeded {
+					t.Fatalf("run %s %s: %s", id, r.Status, r.Error)
+				}
+				return r
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("run %s not finished within 2 minutes", id)
+		return store.Run{}
+	}
+	b := final(rb.ID)
+	var a []store.Run
+	for _, id := range ids {
+		a = append(a, final(id))
+	}
+	slices.SortFunc(a, func(x, y store.Run) int { return x.Started.Compare(*y.Started) })
+	for i := 1; i < len(a); i++ {
+		if a[i].Started.Before(*a[i-1].Finished) {
+			t.Errorf("kent's runs %s and %s ran at once (%v–%v, %v–%v): the limit is one", a[i-1].ID, a[i].ID,
+				a[i-1].Started, a[i-1].Finished, a[i].Started, a[i].Finished)
+		}
+	}
+	if !b.Finished.Before(*a[len(a)-1].Started) {
+		t.Errorf("medway's run finished at %v, after kent's last run started (%v): it waited behind kent's queue", b.Finished, a[len(a)-1].Started)
+	}
+	t.Logf("medway's run, queued fifth, started %.2f s after kent's first and finished %.2f s before kent's last started",
+		b.Started.Sub(*a[0].Started).Seconds(), a[len(a)-1].Started.Sub(*b.Finished).Seconds())
 }
