@@ -13,3 +13,6 @@ run ./datasets/... ./forecast/... ./api/...
 # The shared deployment (River on a throwaway PostgreSQL, as the tests start it): runs per
 # second with one and two workers, and what the queue adds to a run against one machine.
 run ./cmd/carecast
+# England deterministic against a vectorised NumPy version of the same chain (skipped, saying
+# so, without a Python that has NumPy).
+./bench/numpy_compare.sh
