@@ -96,10 +96,12 @@ type plan struct {
 	out          []outArea
 }
 
-// outArea is an area reported, with the districts it sums.
+// outArea is an area reported, with the districts it sums and their councils (each once, in
+// the districts' order).
 type outArea struct {
 	code, name string
 	districts  []int
+	councils   []string
 }
 
 // newPlan checks the scenario against the data and prepares a run.
@@ -265,21 +267,15 @@ func (p *plan) areaSupply(area outArea, services []string, unit string, year int
 	if info == nil || (info.Type != "region" && info.Type != "country") {
 		return 0, false
 	}
-	var councils []string
-	for _, d := range area.districts {
-		if c := p.e.council[d]; !slices.Contains(councils, c) {
-			councils = append(councils, c)
-		}
-	}
 	sum := 0.0
-	for _, c := range councils {
+	for _, c := range area.councils {
 		v, ok := p.supplyOf(c, services, unit, year)
 		if !ok {
 			return 0, false
 		}
 		sum += v
 	}
-	return sum, len(councils) > 0
+	return sum, len(area.councils) > 0
 }
 
 // applyGaps turns the gap cells of every reported area into need minus supply, or NaN (left
@@ -467,16 +463,25 @@ func (p *plan) prepareCosts() error {
 		}
 		return u.Cost, 1
 	}
-	// dataCost is area's latest unit cost of service k in the data.
-	dataCost := func(area string, k int) (UnitCost, bool) {
-		var best UnitCost
-		ok := false
-		for _, u := range p.e.in.UnitCosts {
-			if u.Area == area && u.Service == serviceNames[k] && u.Unit == forecast.DefaultUnitCosts[serviceNames[k]].Unit && (!ok || u.Year > best.Year) {
-				best, ok = u, true
-			}
+	// dataCost is area's latest unit cost of service k in the data (the first given, of
+	// several in that year).
+	type costKey struct {
+		area string
+		k    int
+	}
+	latest := map[costKey]UnitCost{}
+	for _, u := range p.e.in.UnitCosts {
+		k := slices.Index(serviceNames, u.Service)
+		if k < 0 || u.Unit != forecast.DefaultUnitCosts[u.Service].Unit {
+			continue
 		}
-		return best, ok
+		if best, ok := latest[costKey{u.Area, k}]; !ok || u.Year > best.Year {
+			latest[costKey{u.Area, k}] = u
+		}
+	}
+	dataCost := func(area string, k int) (UnitCost, bool) {
+		u, ok := latest[costKey{area, k}]
+		return u, ok
 	}
 	inScenario := map[int]bool{}
 	for _, u := range p.sc.Costs.UnitCosts {
@@ -608,7 +613,13 @@ func (p *plan) prepareAreas() {
 			return
 		}
 		seen[code] = true
-		p.out = append(p.out, outArea{code: code, name: e.areas[code].Name, districts: e.under[code]})
+		a := outArea{code: code, name: e.areas[code].Name, districts: e.under[code]}
+		for _, d := range a.districts {
+			if c := e.council[d]; !slices.Contains(a.councils, c) {
+				a.councils = append(a.councils, c)
+			}
+		}
+		p.out = append(p.out, a)
 	}
 	for _, c := range codes {
 		add(c)
