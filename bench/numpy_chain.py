@@ -20,7 +20,11 @@ import os
 import sys
 import time
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    sys.exit(f"numpy: {sys.executable} has no numpy; run this with a python3 that has it "
+             "(such as /usr/bin/python3), or use bench/numpy_compare.sh, which finds one")
 
 NAMES = ["est90", "oldref", "loc_mortality", "loc_fertility", "loc_migration", "q", "qbirth",
          "fertility", "male_births", "need_rate", "need_trend", "svc_trend", "eligibility",

@@ -7,12 +7,13 @@
 # report their best. PYTHONS lists the interpreters to try (default /usr/bin/python3 python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+pythons=${PYTHONS:-/usr/bin/python3 python3}
 py=
-for c in ${PYTHONS:-/usr/bin/python3 python3}; do
+for c in $pythons; do
   if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import numpy' 2>/dev/null; then py=$c; break; fi
 done
 if [ -z "$py" ]; then
-  echo "numpy comparison: skipped (no python3 with numpy; /usr/bin/python3 -c 'import numpy' failed)"
+  echo "numpy comparison: skipped (none of $pythons imports numpy; set PYTHONS to a python3 that does)"
   exit 0
 fi
 count=${COUNT:-3}
@@ -20,7 +21,11 @@ count=${COUNT:-3}
 reps=${REPS:-20}
 dir=$(mktemp -d /tmp/carecast-numpy.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-go test -count=1 -run '^TestNumpyInputs$' ./forecast/engine/ -numpy.dir "$dir" >/dev/null
+if ! exp=$(go test -count=1 -run '^TestNumpyInputs$' ./forecast/engine/ -numpy.dir "$dir" 2>&1); then
+  echo "$exp" >&2
+  echo "numpy comparison: writing the engine's inputs failed" >&2
+  exit 1
+fi
 goout=$(go test -run '^$' -bench '^BenchmarkEnglandDeterministic$/^drivers=false$' -benchmem -count "$count" ./forecast/engine/)
 echo "$goout" | grep '^Benchmark'
 gons=$(echo "$goout" | awk '/^BenchmarkEnglandDeterministic/ { if (best == "" || $3 < best) best = $3 } END { print best }')
