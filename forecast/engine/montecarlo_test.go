@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/carecast/carecast/forecast"
@@ -136,5 +137,75 @@ func TestHotLoopsAllocateNothing(t *testing.T) {
 	}
 	if project != 0 || chain != 0 || draw != 0 {
 		t.Errorf("allocations: projection %v, chain %v, draw %v; want none", project, chain, draw)
+	}
+}
+
+// TestMonteCarloCouncilIndependentOfItsRun: a council's cells, and its districts', are the same
+// bit for bit whether the council is run alone or with other councils: every draw's random
+// streams are keyed by council, district and draw, never by a position in the run. This is
+// what lets a run of many councils be split over several machines by council and put back
+// together unchanged. The one exception is a dwellings lever without areas of its own: its
+// homes are spread over the run's areas, so each council's share depends on its companions
+// (checked last, so that a split knows to keep such runs whole).
+func TestMonteCarloCouncilIndependentOfItsRun(t *testing.T) {
+	_, _, e := realData(t)
+	const kent, surrey = "E10000016", "E10000030"
+	spread := func(l forecast.LeverSpec) bool { return l.Type == forecast.LeverDwellings && len(l.Areas) == 0 }
+	sc := func(areas ...string) forecast.Scenario {
+		s := mcScenario(24, 42)
+		s.Levers = slices.DeleteFunc(s.Levers, spread)
+		s.Areas = areas
+		return s
+	}
+	alone := run(t, e, sc(kent), engine.RunOptions{Workers: 2})
+	within := run(t, e, sc(lancs, kent, surrey), engine.RunOptions{Workers: 2})
+	type key struct {
+		area, measure, sex, band string
+		year                     int
+	}
+	cells := map[key]forecast.ResultRow{}
+	for row := range within.Rows() {
+		cells[key{row.AreaCode, row.Measure, row.Sex, row.AgeBand, row.Year}] = row
+	}
+	n, areas := 0, map[string]bool{}
+	for a := range alone.Rows() {
+		b, ok := cells[key{a.AreaCode, a.Measure, a.Sex, a.AgeBand, a.Year}]
+		if !ok {
+			t.Fatalf("%s %d %s %s %s: not in the three-council run", a.AreaCode, a.Year, a.Measure, a.Sex, a.AgeBand)
+		}
+		if a.Mean != b.Mean || a.P10 != b.P10 || a.P50 != b.P50 || a.P90 != b.P90 {
+			if n++; n <= 5 {
+				t.Errorf("%s %d %s %s %s: alone %v/%v/%v/%v, with others %v/%v/%v/%v", a.AreaCode, a.Year, a.Measure, a.Sex, a.AgeBand,
+					a.Mean, a.P10, a.P50, a.P90, b.Mean, b.P10, b.P50, b.P90)
+			}
+		}
+		areas[a.AreaCode] = true
+	}
+	// Kent and its 12 districts.
+	if len(areas) != 13 {
+		t.Errorf("the Kent run reports %d areas, want Kent and its 12 districts", len(areas))
+	}
+	if n > 0 {
+		t.Fatalf("%d cells differ", n)
+	}
+
+	// With 2,000 homes spread over the run's areas, Kent's population depends on its
+	// companions.
+	withSpread := func(areas ...string) float64 {
+		s := mcScenario(24, 42)
+		s.Areas = areas
+		if !slices.ContainsFunc(s.Levers, spread) {
+			t.Fatal("mcScenario has no dwellings lever without areas")
+		}
+		for row := range run(t, e, s, engine.RunOptions{Workers: 2}).Rows() {
+			if row.AreaCode == kent && row.Year == 2030 && row.Measure == "population" && row.Sex == "all" && row.AgeBand == "all" {
+				return row.Mean
+			}
+		}
+		t.Fatal("no Kent population in 2030")
+		return 0
+	}
+	if a, b := withSpread(kent), withSpread(lancs, kent, surrey); a == b {
+		t.Errorf("Kent's 2030 population %v alone and with others: the spread homes should differ", a)
 	}
 }
