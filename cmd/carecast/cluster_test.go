@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -69,11 +70,39 @@ func (p *proc) waitLine(t *testing.T, within time.Duration, parts ...string) str
 	return ""
 }
 
+// carecastBin is how the cluster test starts carecast: path, then pre, then carecast's own
+// arguments.
+type carecastBin struct {
+	path string
+	pre  []string
+}
+
+// clusterBinary returns the program the cluster test runs as its servers and workers: the
+// test binary itself (see TestMain), except in a -race build, where a run takes ten times as
+// long and four race-instrumented processes would crowd the machine: then carecast built
+// without the race detector into a temporary directory of t. The race detector still covers
+// the same code in-process (TestClusterFairness and the service tests).
+func clusterBinary(t *testing.T) carecastBin {
+	t.Helper()
+	if !raceEnabled {
+		return carecastBin{os.Args[0], []string{"-test.run=^$", "--"}}
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	path := filepath.Join(t.TempDir(), "carecast")
+	if out, err := exec.Command(goTool, "build", "-o", path, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building carecast without the race detector for the cluster test: %v: %s", err, out)
+	}
+	return carecastBin{path: path}
+}
+
 // startProc runs `carecast args…` with the shared database and JSON logs until the test ends
 // (SIGTERM, then SIGKILL after 20 s).
-func startProc(t *testing.T, name, db string, args ...string) *proc {
+func startProc(t *testing.T, bin carecastBin, name, db string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
+	cmd := exec.Command(bin.path, append(slices.Clone(bin.pre), args...)...)
 	cmd.Env = append(os.Environ(), execEnv+"=1", "CARECAST_DATABASE="+db, "CARECAST_LOG_FORMAT=json",
 		"CARECAST_SHUTDOWN_TIMEOUT=5s", "CARECAST_RATE_LIMIT=100000", "CARECAST_RATE_BURST=100000",
 		"CARECAST_ORG_RATE_LIMIT=100000", "CARECAST_ORG_RATE_BURST=100000", "CARECAST_MIN_FREE_BYTES=0")
@@ -113,9 +142,9 @@ func startProc(t *testing.T, name, db string, args ...string) *proc {
 
 // startClusterServer starts `carecast serve --database` on a free loopback port and returns
 // its base URL.
-func startClusterServer(t *testing.T, name, db string) (*proc, string) {
+func startClusterServer(t *testing.T, bin carecastBin, name, db string) (*proc, string) {
 	t.Helper()
-	p := startProc(t, name, db, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	p := startProc(t, bin, name, db, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
 	line := p.waitLine(t, 60*time.Second, `"carecast serving"`)
 	var rec struct{ Addr string }
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Addr == "" {
@@ -203,14 +232,15 @@ func TestClusterTwoServersTwoWorkers(t *testing.T) {
 		t.Skip("starts PostgreSQL, two servers and two workers and waits for a rescue; skipped with -short")
 	}
 	db := pgtest.Database(t)
+	bin := clusterBinary(t)
 	workerArgs := func() []string {
 		return []string{"worker", "--data-dir", t.TempDir(), "--workers", "1", "--workers-per-org", "2",
 			"--job-timeout", "15s", "--rescue-after", "20s"}
 	}
 	// The first server applies the migrations; the others find them applied.
-	_, baseA := startClusterServer(t, "server A", db)
-	_, baseB := startClusterServer(t, "server B", db)
-	workers := []*proc{startProc(t, "worker 1", db, workerArgs()...), startProc(t, "worker 2", db, workerArgs()...)}
+	_, baseA := startClusterServer(t, bin, "server A", db)
+	_, baseB := startClusterServer(t, bin, "server B", db)
+	workers := []*proc{startProc(t, bin, "worker 1", db, workerArgs()...), startProc(t, bin, "worker 2", db, workerArgs()...)}
 	for _, w := range workers {
 		w.waitLine(t, 60*time.Second, `"carecast worker ready"`)
 	}
@@ -264,8 +294,11 @@ func TestClusterTwoServersTwoWorkers(t *testing.T) {
 	if err := os.WriteFile(scPath, []byte(clusterScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runCLI(t, "project", "--scenario", scPath, "--out", outPath); code != exitOK {
-		t.Fatalf("carecast project: exit %d: %s", code, errOut)
+	// The same program as the workers (so, without the race detector, as quick as theirs).
+	project := exec.Command(bin.path, append(slices.Clone(bin.pre), "project", "--scenario", scPath, "--out", outPath)...)
+	project.Env = append(os.Environ(), execEnv+"=1")
+	if out, err := project.CombinedOutput(); err != nil {
+		t.Fatalf("carecast project: %v: %s", err, out)
 	}
 	cliData, err := os.ReadFile(outPath)
 	if err != nil {
@@ -325,22 +358,25 @@ func TestKeysOnSharedDatabase(t *testing.T) {
 }
 
 // TestClusterFairness: with two workers and at most one running run per organisation, an
-// organisation that queued four long runs does not hold both workers, and another
+// organisation that queued four runs does not hold both workers, and another
 // organisation's run, queued after all four, starts at once on the free worker and finishes
 // before the first organisation's last run starts. Checked from the runs' recorded start and
 // finish times.
 func TestClusterFairness(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs five Kent runs of 1,000 draws on a real PostgreSQL; skipped with -short")
+		t.Skip("runs five Kent runs with draws on a real PostgreSQL; skipped with -short")
 	}
+	// 250 draws: long enough for the runs to overlap if the limit let them, even without
+	// the race detector (about 0.1 s a run), and not a minute with it.
+	doc := strings.Replace(benchKent, `"draws": 1000`, `"draws": 250`, 1)
 	d := startBenchDeployment(t, 2, 1)
 	ctx := t.Context()
 	pa, pb := principal(t, d.st, "kent"), principal(t, d.st, "medway")
-	scA, err := d.server.CreateScenario(ctx, pa, []byte(benchKent))
+	scA, err := d.server.CreateScenario(ctx, pa, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	scB, err := d.server.CreateScenario(ctx, pb, []byte(benchKent))
+	scB, err := d.server.CreateScenario(ctx, pb, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
