@@ -676,7 +676,7 @@ func (s *Store) TakeRun(ctx context.Context, id string, attempt, maxRunning int,
 					return err
 				}
 				var n int
-				if err := tx.QueryRow(ctx, `SELECT count(*) FROM runs WHERE org_id = $1 AND status = 'running'`, orgID).Scan(&n); err != nil {
+				if err := tx.QueryRow(ctx, runningCount, orgID).Scan(&n); err != nil {
 					return err
 				}
 				if n >= maxRunning {
