@@ -42,6 +42,10 @@ type Config struct {
 	// Pass the password through CARECAST_DATABASE or a PGPASSFILE rather than a flag, which
 	// other users of the machine can see.
 	Database string
+	// SplitParts is the most parts a server splits a run of several councils with draws
+	// into, with a Database: each part is a job that any worker takes, and the parts merge
+	// into the numbers of the whole run, bit for bit. Below 2: runs execute whole. Default 8.
+	SplitParts int
 	// JobTimeout is the longest one run's job may take on a worker (worker only). Default 5m.
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may stay running before the queue considers its worker
@@ -141,6 +145,7 @@ func DefaultConfig() Config {
 		UploadTimeout:     10 * time.Minute,
 		ShutdownTimeout:   30 * time.Second,
 		JobTimeout:        5 * time.Minute,
+		SplitParts:        8,
 	}
 }
 
@@ -156,6 +161,7 @@ var settings = []setting{
 	{"data-dir", "directory for the database, uploads and run results", func(c *Config) flag.Value { return (*stringValue)(&c.DataDir) }},
 	{"min-free-bytes", "free space the data directory needs for /readyz to answer 200 (e.g. 512MiB; 0: no check)", func(c *Config) flag.Value { return (*bytesValue)(&c.MinFreeBytes) }},
 	{"database", "PostgreSQL URL shared by servers and workers (empty: SQLite in the data directory; prefer the variable, flags are visible to other users)", func(c *Config) flag.Value { return (*stringValue)(&c.Database) }},
+	{"split-parts", "with a database: most parts (jobs for any worker) a run of several councils with draws is split into (below 2: never split)", func(c *Config) flag.Value { return (*intValue)(&c.SplitParts) }},
 	{"job-timeout", "worker: longest one run's job may take", func(c *Config) flag.Value { return (*durationValue)(&c.JobTimeout) }},
 	{"rescue-after", "worker: time after which a running job's worker is taken for dead (0: job-timeout + 1m)", func(c *Config) flag.Value { return (*durationValue)(&c.RescueAfter) }},
 	{"log-level", "debug, info, warn or error", func(c *Config) flag.Value { return (*stringValue)(&c.LogLevel) }},
@@ -462,6 +468,6 @@ func (v *bytesValue) String() string { return strconv.FormatInt(int64(*v), 10) }
 // recorded with every run.
 func (c Config) ServiceConfig(version string) service.Config {
 	return service.Config{DataDir: c.DataDir, Workers: c.Workers, OrgWorkers: c.OrgWorkers(),
-		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, Version: version,
+		MaxRunsPerOrg: c.MaxRunsPerOrg, RunTimeout: c.RunTimeout, SplitParts: c.SplitParts, Version: version,
 		MaxScenarioBytes: c.MaxBodyBytes, MaxPageSize: c.MaxPageSize, MaxKeysPerOrg: c.MaxKeysPerOrg}
 }

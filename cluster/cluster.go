@@ -60,6 +60,21 @@ func (RunArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueName, MaxAttempts: maxAttempts}
 }
 
+// PartArgs is the job that executes one part of a run executed in parts
+// (service.Service.ExecutePart).
+type PartArgs struct {
+	RunID string `json:"run_id"`
+	Part  int    `json:"part"`
+}
+
+// Kind implements river.JobArgs.
+func (PartArgs) Kind() string { return "carecast_run_part" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (PartArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: maxAttempts}
+}
+
 // migrateLock is the advisory lock under which River's migrations are applied, so that
 // servers and workers starting at once do not race.
 const migrateLock = 0x6361726563726976 // "carecriv": not the key postgres.Open migrates under
@@ -107,12 +122,26 @@ func NewQueue(ctx context.Context, st *postgres.Store) (*Queue, error) {
 	return &Queue{st: st, client: client}, nil
 }
 
-// Submit implements service.Queue: the run's row and its job are one transaction, so a worker
-// never sees a job without its run, nor a run without its job.
-func (q *Queue) Submit(ctx context.Context, r store.Run, maxUnfinished int) (store.Run, error) {
+// Submit implements service.Queue: the run's row and its job (or its parts and their jobs)
+// are one transaction, so a worker never sees a job without its run, nor a run without its
+// jobs.
+func (q *Queue) Submit(ctx context.Context, r store.Run, maxUnfinished int, parts [][]string) (store.Run, error) {
 	return q.st.CreateRunTx(ctx, r, maxUnfinished, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := q.client.InsertTx(ctx, tx, RunArgs{RunID: r.ID}, nil); err != nil {
-			return fmt.Errorf("queue the run's job: %w", err)
+		if len(parts) == 0 {
+			if _, err := q.client.InsertTx(ctx, tx, RunArgs{RunID: r.ID}, nil); err != nil {
+				return fmt.Errorf("queue the run's job: %w", err)
+			}
+			return nil
+		}
+		if err := postgres.CreatePartsTx(ctx, tx, r.ID, parts); err != nil {
+			return err
+		}
+		jobs := make([]river.InsertManyParams, len(parts))
+		for n := range parts {
+			jobs[n] = river.InsertManyParams{Args: PartArgs{RunID: r.ID, Part: n}}
+		}
+		if _, err := q.client.InsertManyTx(ctx, tx, jobs); err != nil {
+			return fmt.Errorf("queue the jobs of the run's %d parts: %w", len(parts), err)
 		}
 		return nil
 	})

@@ -67,7 +67,7 @@ func jobsOf(t *testing.T, st *postgres.Store, id string) []string {
 func TestSubmit(t *testing.T) {
 	st, q, sc := queueFixture(t)
 	ctx := t.Context()
-	r, err := q.Submit(ctx, newRun(sc), 1)
+	r, err := q.Submit(ctx, newRun(sc), 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestSubmit(t *testing.T) {
 		t.Errorf("job queue %q (%v), want %q", queue, err, QueueName)
 	}
 	refused := newRun(sc)
-	if _, err := q.Submit(ctx, refused, 1); !errors.Is(err, store.ErrTooManyRuns) {
+	if _, err := q.Submit(ctx, refused, 1, nil); !errors.Is(err, store.ErrTooManyRuns) {
 		t.Fatalf("second run over a limit of 1: %v, want ErrTooManyRuns", err)
 	}
 	if _, err := st.RunByID(ctx, refused.ID); !errors.Is(err, store.ErrNotFound) {
@@ -98,11 +98,11 @@ func TestSubmit(t *testing.T) {
 func TestSweep(t *testing.T) {
 	st, q, sc := queueFixture(t)
 	ctx := t.Context()
-	live, err := q.Submit(ctx, newRun(sc), 0)
+	live, err := q.Submit(ctx, newRun(sc), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gaveUp, err := q.Submit(ctx, newRun(sc), 0)
+	gaveUp, err := q.Submit(ctx, newRun(sc), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

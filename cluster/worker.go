@@ -97,6 +97,36 @@ func (rw *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	return err
 }
 
+// partWorker is River's worker of PartArgs jobs: runWorker for one part of a run.
+type partWorker struct {
+	river.WorkerDefaults[PartArgs]
+	w *Worker
+}
+
+// Timeout implements river.Worker.
+func (pw *partWorker) Timeout(*river.Job[PartArgs]) time.Duration { return pw.w.cfg.JobTimeout }
+
+// Work implements river.Worker: it executes the part (service.Service.ExecutePart), and
+// merges the run when the part is its last; busy and last attempts as runWorker.Work.
+func (pw *partWorker) Work(ctx context.Context, job *river.Job[PartArgs]) error {
+	err := pw.w.svc.ExecutePart(ctx, job.Args.RunID, job.Args.Part, job.Attempt)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrBusy):
+		return river.JobSnooze(pw.w.cfg.BusyWait)
+	case job.Attempt >= job.MaxAttempts:
+		pw.w.log.Error("part job: last attempt failed", "run_id", job.Args.RunID, "part", job.Args.Part, "attempt", job.Attempt, "err", err)
+		msg := fmt.Sprintf("part %d of the run could not be completed in %d attempts on the job queue's workers; start it again", job.Args.Part+1, job.Attempt)
+		if ferr := pw.w.svc.FailRun(context.WithoutCancel(ctx), job.Args.RunID, 0, msg); ferr != nil && !errors.Is(ferr, store.ErrConflict) {
+			return errors.Join(err, ferr)
+		}
+		return nil
+	}
+	pw.w.log.Warn("part job: attempt failed; it will be retried", "run_id", job.Args.RunID, "part", job.Args.Part, "attempt", job.Attempt, "err", err)
+	return err
+}
+
 // StartWorker starts a worker over st, executing runs through svc (a service in shared mode
 // over the same store), after applying the job queue's migrations.
 func StartWorker(ctx context.Context, st *postgres.Store, svc *service.Service, cfg WorkerConfig, logger *slog.Logger) (*Worker, error) {
@@ -113,6 +143,7 @@ func StartWorker(ctx context.Context, st *postgres.Store, svc *service.Service, 
 	w := &Worker{cfg: cfg, st: st, svc: svc, log: logger, swept: make(chan struct{})}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runWorker{w: w})
+	river.AddWorker(workers, &partWorker{w: w})
 	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
 		ID:                   cfg.ID,
 		Queues:               map[string]river.QueueConfig{QueueName: {MaxWorkers: cfg.Workers}},
@@ -180,9 +211,9 @@ func (w *Worker) sweep(ctx context.Context) {
 func Sweep(ctx context.Context, st *postgres.Store) ([]string, error) {
 	rows, err := st.Pool().Query(ctx, `UPDATE runs SET status = 'failed', error = $1, finished = now()
 		WHERE status IN ('queued', 'running') AND NOT EXISTS (
-			SELECT 1 FROM river_job j WHERE j.kind = $2 AND j.args->>'run_id' = runs.id
+			SELECT 1 FROM river_job j WHERE j.kind IN ($2, $3) AND j.args->>'run_id' = runs.id
 			AND j.state NOT IN ('completed', 'cancelled', 'discarded'))
-		RETURNING id`, sweepMsg, RunArgs{}.Kind())
+		RETURNING id`, sweepMsg, RunArgs{}.Kind(), PartArgs{}.Kind())
 	if err != nil {
 		return nil, err
 	}

@@ -446,21 +446,9 @@ func (m *runManager) removeFiles(id string, log *slog.Logger) {
 // saves progress once a second while it works.
 func (m *runManager) call(ctx context.Context, run store.Run, l *liveRun) (out RunOutput, err error) {
 	s := m.s
-	sc, err := s.st.GetScenario(ctx, run.OrgID, run.ScenarioID, run.ScenarioVersion)
-	if err != nil {
-		return out, fmt.Errorf("read scenario: %w", err)
-	}
-	dir := filepath.Join(s.dataDir, "runs", run.ID)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return out, err
-	}
-	uploads, err := s.UploadsFor(ctx, run.OrgID, sc.Document)
+	spec, err := s.runSpec(ctx, run)
 	if err != nil {
 		return out, err
-	}
-	spec := RunSpec{
-		RunID: run.ID, OrgID: run.OrgID, ScenarioID: run.ScenarioID, ScenarioVersion: run.ScenarioVersion,
-		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.cfg.Version, Uploads: uploads,
 	}
 	saverDone := make(chan struct{})
 	saverCtx, stopSaver := context.WithCancel(context.Background())
@@ -489,6 +477,26 @@ func (m *runManager) call(ctx context.Context, run store.Run, l *liveRun) (out R
 		})
 	}
 	return s.runner.Run(ctx, spec, progress)
+}
+
+// runSpec reads what the Runner needs to execute run and makes the run's directory.
+func (s *Service) runSpec(ctx context.Context, run store.Run) (RunSpec, error) {
+	sc, err := s.st.GetScenario(ctx, run.OrgID, run.ScenarioID, run.ScenarioVersion)
+	if err != nil {
+		return RunSpec{}, fmt.Errorf("read scenario: %w", err)
+	}
+	dir := filepath.Join(s.dataDir, "runs", run.ID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return RunSpec{}, err
+	}
+	uploads, err := s.UploadsFor(ctx, run.OrgID, sc.Document)
+	if err != nil {
+		return RunSpec{}, err
+	}
+	return RunSpec{
+		RunID: run.ID, OrgID: run.OrgID, ScenarioID: run.ScenarioID, ScenarioVersion: run.ScenarioVersion,
+		Scenario: sc.Document, Seed: run.Seed, DataDir: s.dataDir, Dir: dir, Version: s.cfg.Version, Uploads: uploads,
+	}, nil
 }
 
 // saveProgress writes the live progress to the store whenever it changed, at most once per

@@ -86,12 +86,18 @@ func (c *Carecast) Run(ctx context.Context, spec RunSpec, progress func(done, to
 	if err != nil {
 		return RunOutput{}, err
 	}
+	return c.writeRun(ctx, on, sc, spec, res.Provenance, res.Rows())
+}
+
+// writeRun writes a run's result file (rows, with the run's provenance) under spec.Dir and,
+// for a run with draws, its central projection beside it, and returns the run's output.
+func (c *Carecast) writeRun(ctx context.Context, on *Carecast, sc forecast.Scenario, spec RunSpec, eprov engine.Provenance, rows iter.Seq[forecast.ResultRow]) (RunOutput, error) {
 	seed := sc.Uncertainty.Seed
-	prov := datasets.RunProvenance(res.Provenance)
+	prov := datasets.RunProvenance(eprov)
 	prov.Scenario, prov.ScenarioVersion = spec.Scenario, spec.ScenarioVersion
 	path := filepath.Join(spec.Dir, ResultFile)
 	hashes := map[string]string{}
-	if err := writeResultFile(path, prov, res.Rows(), spec.DataDir, hashes); err != nil {
+	if err := writeResultFile(path, prov, rows, spec.DataDir, hashes); err != nil {
 		return RunOutput{}, err
 	}
 	if sc.Uncertainty.Draws > 0 {
@@ -111,11 +117,144 @@ func (c *Carecast) Run(ctx context.Context, spec RunSpec, progress func(done, to
 	if err != nil {
 		return RunOutput{}, err
 	}
-	full, err := json.Marshal(res.Provenance)
+	full, err := json.Marshal(eprov)
 	if err != nil {
 		return RunOutput{}, err
 	}
 	return RunOutput{ResultPath: rel, ResultHashes: hashes, Provenance: full, Seed: &seed}, nil
+}
+
+var _ SplitRunner = (*Carecast)(nil)
+
+// Split implements SplitRunner: the parts of engine.Engine.Split. A scenario that does not
+// parse is left whole (its run reports the problem).
+func (c *Carecast) Split(spec RunSpec, maxParts int) ([][]string, error) {
+	sc, on, err := c.Parse(spec.Scenario, spec.Uploads)
+	if err != nil {
+		return nil, nil
+	}
+	split, err := on.Engine.Split(sc, maxParts)
+	if err != nil || split == nil {
+		return nil, nil
+	}
+	return split.Parts, nil
+}
+
+// RunPart implements SplitRunner: the scenario over areas, its rows written as a result file.
+func (c *Carecast) RunPart(ctx context.Context, spec RunSpec, areas []string, path string, progress func(done, total int)) error {
+	sc, on, err := c.Parse(spec.Scenario, spec.Uploads)
+	if err != nil {
+		return PublicError(err)
+	}
+	if spec.Seed != nil {
+		sc.Uncertainty.Seed = *spec.Seed
+	}
+	sc.Areas = areas
+	res, err := on.Engine.Run(ctx, sc, engine.RunOptions{ScenarioID: spec.ScenarioID, RunID: spec.RunID, Version: spec.Version, Checked: true}, progress)
+	var se forecast.ScenarioError
+	if errors.As(err, &se) {
+		return PublicError(err)
+	}
+	if err != nil {
+		return err
+	}
+	return writeResultFile(path, datasets.RunProvenance(res.Provenance), res.Rows(), spec.DataDir, map[string]string{})
+}
+
+// Merge implements SplitRunner: the parts' rows area by area in the whole run's order
+// (engine.Split.Order), with the whole run's provenance (engine.Engine.Describe), written as
+// Run writes them: the same bytes.
+func (c *Carecast) Merge(ctx context.Context, spec RunSpec, parts []string) (RunOutput, error) {
+	sc, on, err := c.Parse(spec.Scenario, spec.Uploads)
+	if err != nil {
+		return RunOutput{}, PublicError(err)
+	}
+	if spec.Seed != nil {
+		sc.Uncertainty.Seed = *spec.Seed
+	}
+	split, err := on.Engine.Split(sc, len(parts))
+	if err != nil {
+		return RunOutput{}, err
+	}
+	if split == nil {
+		return RunOutput{}, errors.New("merge: the run's scenario cannot execute in parts")
+	}
+	prov, err := on.Engine.Describe(sc)
+	if err != nil {
+		return RunOutput{}, err
+	}
+	prov.ScenarioID, prov.RunID, prov.Version = spec.ScenarioID, spec.RunID, spec.Version
+	files := make([]*datasets.ResultFile, len(parts))
+	for i, p := range parts {
+		if files[i], err = datasets.OpenResultFile(p, datasets.ResultOptions{Name: fmt.Sprintf("part %d", i)}); err != nil {
+			return RunOutput{}, fmt.Errorf("merge: %w", err)
+		}
+		defer files[i].Close()
+	}
+	var mergeErr error
+	rows := func(yield func(forecast.ResultRow) bool) {
+		type cursor struct {
+			next func() (forecast.ResultRow, error, bool)
+			stop func()
+			row  forecast.ResultRow
+			ok   bool
+		}
+		cs := make([]*cursor, len(files))
+		advance := func(c *cursor) bool {
+			var err error
+			c.row, err, c.ok = c.next()
+			if err != nil {
+				mergeErr, c.ok = err, false
+				return false
+			}
+			return true
+		}
+		for i, f := range files {
+			seq := func(yield func(forecast.ResultRow, error) bool) {
+				err := f.Scan(ctx, forecast.ResultFilter{}, datasets.ScanOptions{Uncached: true}, func(_ int64, row forecast.ResultRow) bool {
+					return yield(row, nil)
+				})
+				if err != nil {
+					yield(forecast.ResultRow{}, err)
+				}
+			}
+			next, stop := iter.Pull2(seq)
+			defer stop()
+			cs[i] = &cursor{next: next, stop: stop}
+			if !advance(cs[i]) {
+				return
+			}
+		}
+		for _, area := range split.Order {
+			var c *cursor
+			for _, x := range cs {
+				if x.ok && x.row.AreaCode == area {
+					c = x
+					break
+				}
+			}
+			if c == nil {
+				mergeErr = fmt.Errorf("merge: no part has the rows of %s", area)
+				return
+			}
+			for c.ok && c.row.AreaCode == area {
+				if !yield(c.row) || !advance(c) {
+					return
+				}
+			}
+		}
+		for i, c := range cs {
+			if c.ok {
+				mergeErr = fmt.Errorf("merge: part %d has rows of %s, not an area of the run or out of order", i, c.row.AreaCode)
+				return
+			}
+		}
+	}
+	out, err := c.writeRun(ctx, on, sc, spec, prov, rows)
+	if err == nil && mergeErr != nil {
+		err = mergeErr
+	}
+	return out, err
 }
 
 // writeResultFile writes rows as a result file at path with its provenance, synced to disk,

@@ -32,7 +32,7 @@ func (s *Service) startRun(ctx context.Context, orgID, scenarioID string, versio
 	var err error
 	switch {
 	case s.queue != nil:
-		r, err = s.queue.Submit(ctx, r, s.cfg.MaxRunsPerOrg)
+		r, err = s.queue.Submit(ctx, r, s.cfg.MaxRunsPerOrg, s.splitRun(ctx, r))
 	case s.Shared():
 		return store.Run{}, ErrNoQueue
 	default:

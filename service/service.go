@@ -33,6 +33,10 @@ type Config struct {
 	MaxRunsPerOrg int
 	// RunTimeout stops a run that takes longer.
 	RunTimeout time.Duration
+	// SplitParts is, in shared mode, the most parts a run of several councils with draws is
+	// split into, each a job that any worker may take (see parts.go); below 2, runs execute
+	// whole.
+	SplitParts int
 	// Version is the software version recorded with every run.
 	Version string
 	// MaxScenarioBytes is the largest scenario document accepted (0: no limit).

@@ -33,8 +33,10 @@ import (
 type Queue interface {
 	// Submit stores r as a queued run, exactly as store.Store.CreateRun(ctx, r,
 	// maxUnfinished) does, and enqueues the job that will execute it, in one transaction:
-	// either both are committed or neither.
-	Submit(ctx context.Context, r store.Run, maxUnfinished int) (store.Run, error)
+	// either both are committed or neither. With parts (the scenario areas of each), the run
+	// executes in parts: the parts are recorded with it and each has its own job, which calls
+	// Service.ExecutePart.
+	Submit(ctx context.Context, r store.Run, maxUnfinished int, parts [][]string) (store.Run, error)
 }
 
 // Files keeps files that every machine of a shared deployment reads: result files and

@@ -167,6 +167,17 @@ type Run struct {
 	Finished     *time.Time
 }
 
+// Part is one part of a run executed in parts on several workers (a split run, shared mode
+// only: postgres.Store.TakePart).
+type Part struct {
+	// N numbers the part from 0; Of is how many parts the run has.
+	N, Of int
+	// Areas are the scenario areas the part runs, in place of the scenario's own.
+	Areas []string
+	// Merge says every part is done and the run's results are still to be merged from them.
+	Merge bool
+}
+
 // Outcome is how a running run ended.
 type Outcome struct {
 	Status     RunStatus // RunSucceeded, RunFailed or RunCancelled

@@ -143,7 +143,7 @@ func startProc(t *testing.T, bin carecastBin, name, db string, args ...string) *
 // its base URL.
 func startClusterServer(t *testing.T, bin carecastBin, name, db string) (*proc, string) {
 	t.Helper()
-	p := startProc(t, bin, name, db, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	p := startProc(t, bin, name, db, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--split-parts", "2")
 	line := p.waitLine(t, 60*time.Second, `"carecast serving"`)
 	var rec struct{ Addr string }
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Addr == "" {
@@ -219,10 +219,12 @@ func (c apiClient) waitRun(id string, within time.Duration, what string, ok func
 // (pgtest), two servers (carecast serve --database, each with its own data directory: nothing
 // shared but the database) and two workers (carecast worker), all separate processes.
 //
-//   - A run started on server A is seen running on server B (progress from the database).
-//   - The worker that took it is killed with SIGKILL mid-run; River rescues the job after
-//     --rescue-after (20 s here) plus up to 30 s (its rescuer's interval), and the other worker
-//     takes the run over: the run succeeds at attempt 2.
+//   - A run of seven councils with 1,000 draws started on server A is split into two parts
+//     (--split-parts 2), one for each worker, and seen running on server B (progress from the
+//     database).
+//   - A worker is killed with SIGKILL in the middle of its part; River rescues the part's job
+//     after --rescue-after (20 s here) plus up to 30 s (its rescuer's interval), and the other
+//     worker takes the part over and merges the run: the run succeeds at attempt 2.
 //   - Its results, read through server B (which fetches the result file from the database),
 //     are the same bit for bit, cell by cell, as `carecast project` computes on one machine.
 //   - A run started on B and cancelled through A stops within a few seconds.
@@ -251,28 +253,38 @@ func TestClusterTwoServersTwoWorkers(t *testing.T) {
 	a.do("POST", "/v1/runs", fmt.Sprintf(`{"scenario_id": %q}`, sc.ID), 202, &started)
 	b.waitRun(started.ID, 30*time.Second, "running on a worker", func(r clusterRun) bool { return r.Status == "running" && r.Attempt == 1 })
 
-	// Which worker has it: its log says so.
-	var victim, survivor *proc
-	deadline := time.Now().Add(10 * time.Second)
-	for victim == nil && time.Now().Before(deadline) {
-		for i, w := range workers {
-			for _, l := range w.lines() {
-				if strings.Contains(l, `"run started"`) && strings.Contains(l, started.ID) {
-					victim, survivor = w, workers[1-i]
-				}
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if victim == nil {
-		t.Fatal("no worker logged starting the run")
-	}
-	// B, which executes nothing, reads the worker's progress from the database.
+	// B, which executes nothing, reads the workers' progress from the database.
 	mid := b.waitRun(started.ID, 20*time.Second, "part done", func(r clusterRun) bool { return r.Progress > 0 || r.Status != "running" })
 	if mid.Status != "running" {
 		t.Fatalf("the run finished before the kill (%+v): the scenario is too quick to test a kill mid-run", mid)
 	}
-	t.Logf("server B sees the run %.0f%% done on %s before the kill", 100*mid.Progress, victim.name)
+	// The run is split in two parts (--split-parts 2), one on each worker: the victim is a
+	// worker whose log says it started a part of the run and has not finished it.
+	var victim, survivor *proc
+	deadline := time.Now().Add(10 * time.Second)
+	for victim == nil && time.Now().Before(deadline) {
+		for i, w := range workers {
+			busy := false
+			for _, l := range w.lines() {
+				if strings.Contains(l, started.ID) {
+					if strings.Contains(l, `"part started"`) {
+						busy = true
+					} else if strings.Contains(l, `"part finished"`) {
+						busy = false
+					}
+				}
+			}
+			if busy {
+				victim, survivor = w, workers[1-i]
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if victim == nil {
+		t.Fatal("no worker logged executing a part of the run")
+	}
+	t.Logf("server B sees the run %.1f%% done before %s, in the middle of a part, is killed", 100*mid.Progress, victim.name)
 	killed := time.Now()
 	victim.cmd.Process.Kill()
 	<-victim.done
@@ -283,8 +295,9 @@ func TestClusterTwoServersTwoWorkers(t *testing.T) {
 	if done.Status != "succeeded" || done.Attempt != 2 {
 		t.Fatalf("after the kill: %+v, want succeeded at attempt 2", done)
 	}
-	survivor.waitLine(t, time.Second, "taking over a run whose worker stopped", started.ID)
-	t.Logf("%s killed mid-run; %s took the run over and finished it %.0f s after the kill", victim.name, survivor.name, time.Since(killed).Seconds())
+	survivor.waitLine(t, time.Second, "taking over a part of a run whose worker stopped", started.ID)
+	survivor.waitLine(t, time.Second, `"run finished"`, started.ID)
+	t.Logf("%s killed mid-part; %s took the part over and merged the run %.0f s after the kill", victim.name, survivor.name, time.Since(killed).Seconds())
 
 	// The numbers, through server B (which executed nothing and has no file of its own), are
 	// one machine's numbers.

@@ -37,23 +37,23 @@ const runningCount = `SELECT
 		WHERE r.org_id = $1 AND r.status = 'running' AND p.state = 'running')`
 
 // TakePart takes part n of run id for the attempt'th attempt of the part's job, at time at,
-// and returns the run (running) and the part's areas. It is TakeRun for one part:
+// and returns the run (running) and the part. It is TakeRun for one part:
 //   - a queued part starts, unless the organisation already has maxRunning runs or parts
 //     running (when maxRunning > 0; ErrBusy, nothing changed); the run starts with its first
 //     part (Attempt 1);
 //   - a part running at a lower attempt (its worker died) is taken over: its progress goes
 //     back to 0, and the run's Attempt becomes the highest of its parts';
-//   - a part already done, of a run still running whose every part is done, returns merge
+//   - a part already done, of a run still running whose every part is done, returns Merge
 //     true: the job that finished the last part stopped before merging, and this attempt
 //     merges;
 //   - anything else (the run final: cancelled or failed; the part done or running at this
 //     attempt or a later one) is ErrConflict: nothing is left for this job to do.
-func (s *Store) TakePart(ctx context.Context, id string, n, attempt, maxRunning int, at time.Time) (r store.Run, areas []string, merge bool, err error) {
+func (s *Store) TakePart(ctx context.Context, id string, n, attempt, maxRunning int, at time.Time) (r store.Run, part store.Part, err error) {
 	if attempt < 1 {
-		return r, nil, false, fmt.Errorf("take part %d of run %s at attempt %d: attempts count from 1", n, id, attempt)
+		return r, part, fmt.Errorf("take part %d of run %s at attempt %d: attempts count from 1", n, id, attempt)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
-		merge = false
+		part = store.Part{N: n}
 		var orgID, status string
 		err := tx.QueryRow(ctx, `SELECT org_id, status FROM runs WHERE id = $1 FOR UPDATE`, id).Scan(&orgID, &status)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -67,7 +67,7 @@ func (s *Store) TakePart(ctx context.Context, id string, n, attempt, maxRunning 
 		}
 		var state string
 		var cur int
-		err = tx.QueryRow(ctx, `SELECT state, attempt, areas FROM run_parts WHERE run_id = $1 AND n = $2`, id, n).Scan(&state, &cur, &areas)
+		err = tx.QueryRow(ctx, `SELECT state, attempt, areas FROM run_parts WHERE run_id = $1 AND n = $2`, id, n).Scan(&state, &cur, &part.Areas)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("part %d of run %s: %w", n, id, store.ErrNotFound)
 		}
@@ -99,7 +99,7 @@ func (s *Store) TakePart(ctx context.Context, id string, n, attempt, maxRunning 
 			if left > 0 {
 				return fmt.Errorf("part %d of run %s is done: %w", n, id, store.ErrConflict)
 			}
-			merge = true
+			part.Merge = true
 		default:
 			return fmt.Errorf("part %d of run %s is %s at attempt %d, cannot take it at attempt %d: %w", n, id, state, cur, attempt, store.ErrConflict)
 		}
@@ -110,10 +110,13 @@ func (s *Store) TakePart(ctx context.Context, id string, n, attempt, maxRunning 
 			attempt = greatest(attempt, $2) WHERE id = $3`, ts(at), attempt, id); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM run_parts WHERE run_id = $1`, id).Scan(&part.Of); err != nil {
+			return err
+		}
 		r, err = getRun(ctx, tx, id)
 		return err
 	})
-	return r, areas, merge, err
+	return r, part, err
 }
 
 // SetPartProgress records the progress of part n of run id, running at attempt, and sets the

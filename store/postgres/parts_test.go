@@ -41,21 +41,21 @@ func TestParts(t *testing.T) {
 	whole := newRun(nil)
 	const limit = 2
 
-	r, areas, merge, err := s.TakePart(ctx, split.ID, 1, 1, limit, now)
-	if err != nil || merge || r.Status != store.RunRunning || r.Attempt != 1 || !slices.Equal(areas, []string{"E10000030", "E07000207"}) {
-		t.Fatalf("take part 1: %+v %v %v %v", r, areas, merge, err)
+	r, part, err := s.TakePart(ctx, split.ID, 1, 1, limit, now)
+	if err != nil || part.Merge || part.Of != 3 || r.Status != store.RunRunning || r.Attempt != 1 || !slices.Equal(part.Areas, []string{"E10000030", "E07000207"}) {
+		t.Fatalf("take part 1: %+v %+v %v", r, part, err)
 	}
-	if _, _, _, err := s.TakePart(ctx, split.ID, 0, 1, limit, now); err != nil {
+	if _, _, err := s.TakePart(ctx, split.ID, 0, 1, limit, now); err != nil {
 		t.Fatalf("take part 0: %v", err)
 	}
 	// Two parts running: the organisation is at its limit, for parts and whole runs alike.
-	if _, _, _, err := s.TakePart(ctx, split.ID, 2, 1, limit, now); !errors.Is(err, store.ErrBusy) {
+	if _, _, err := s.TakePart(ctx, split.ID, 2, 1, limit, now); !errors.Is(err, store.ErrBusy) {
 		t.Fatalf("take part 2 with two parts running, limit 2: %v, want ErrBusy", err)
 	}
 	if _, err := s.TakeRun(ctx, whole.ID, 1, limit, now); !errors.Is(err, store.ErrBusy) {
 		t.Fatalf("take a whole run with two parts running, limit 2: %v, want ErrBusy", err)
 	}
-	if _, _, _, err := s.TakePart(ctx, split.ID, 1, 1, limit, now); !errors.Is(err, store.ErrConflict) {
+	if _, _, err := s.TakePart(ctx, split.ID, 1, 1, limit, now); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("take part 1 again at the same attempt: %v, want ErrConflict", err)
 	}
 	if err := s.SetPartProgress(ctx, split.ID, 1, 1, 0.6); err != nil {
@@ -68,11 +68,11 @@ func TestParts(t *testing.T) {
 	if r, _ := s.RunByID(ctx, split.ID); r.Progress < 0.533 || r.Progress > 0.534 {
 		t.Errorf("run progress %v, want 0.533", r.Progress)
 	}
-	if _, _, _, err := s.TakePart(ctx, split.ID, 2, 1, limit, now); err != nil {
+	if _, _, err := s.TakePart(ctx, split.ID, 2, 1, limit, now); err != nil {
 		t.Fatalf("take part 2 once part 0 is done: %v", err)
 	}
 	// Part 1's worker died: its job's second attempt takes it over, and the run says so.
-	r, _, _, err = s.TakePart(ctx, split.ID, 1, 2, limit, now)
+	r, _, err = s.TakePart(ctx, split.ID, 1, 2, limit, now)
 	if err != nil || r.Attempt != 2 {
 		t.Fatalf("take over part 1 at attempt 2: %+v, %v", r, err)
 	}
@@ -85,20 +85,20 @@ func TestParts(t *testing.T) {
 	if left, err := s.FinishPart(ctx, split.ID, 1, 2); err != nil || left != 1 {
 		t.Fatalf("finish part 1: %d left, %v; want 1", left, err)
 	}
-	if _, _, _, err := s.TakePart(ctx, split.ID, 0, 2, limit, now); !errors.Is(err, store.ErrConflict) {
+	if _, _, err := s.TakePart(ctx, split.ID, 0, 2, limit, now); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("take part 0, done, with part 2 running: %v, want ErrConflict", err)
 	}
 	if left, err := s.FinishPart(ctx, split.ID, 2, 1); err != nil || left != 0 {
 		t.Fatalf("finish part 2: %d left, %v; want 0 (merge)", left, err)
 	}
 	// The job of the last part died before merging: its retry merges.
-	if _, _, merge, err := s.TakePart(ctx, split.ID, 2, 2, limit, now); err != nil || !merge {
-		t.Fatalf("retry of the last part before the merge: merge %v, %v; want true", merge, err)
+	if _, part, err := s.TakePart(ctx, split.ID, 2, 2, limit, now); err != nil || !part.Merge {
+		t.Fatalf("retry of the last part before the merge: %+v, %v; want Merge", part, err)
 	}
 	if _, err := s.FinishRun(ctx, split.ID, store.Outcome{Status: store.RunSucceeded, At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := s.TakePart(ctx, split.ID, 2, 3, limit, now); !errors.Is(err, store.ErrConflict) {
+	if _, _, err := s.TakePart(ctx, split.ID, 2, 3, limit, now); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("take a part of a finished run: %v, want ErrConflict", err)
 	}
 	// No part running now: the whole run starts.
