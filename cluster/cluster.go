@@ -21,6 +21,9 @@
 //     WorkerConfig.RunsPerOrg runs running on all workers together (counted in the store,
 //     atomically); otherwise the job is snoozed for WorkerConfig.BusyWait without counting an
 //     attempt, and the workers take other organisations' jobs meanwhile.
+//   - Splitting: a run of several councils with draws is committed with its parts
+//     (service.Config.SplitParts at most) and one PartArgs job a part; the job that finishes
+//     the last part merges them into the run's results (service.Service.ExecutePart).
 //   - Sweeping: every worker fails, now and then, unfinished runs whose job can no longer
 //     execute (discarded after its last attempt), so that no run stays "running" for ever.
 package cluster

@@ -23,6 +23,8 @@ import (
 //     (store.TakeRun), so a run whose worker died is taken over by the retry on another worker
 //     and its Attempt says so; the per-organisation limit of running runs (Config.OrgWorkers)
 //     holds across every worker, counted in the store.
+//   - A run of several councils with draws may be split into parts, one job each, merged by
+//     the job that finishes the last (parts.go, ExecutePart).
 //   - Result files and uploads are written to the file store as well as the local data
 //     directory, which becomes a cache: any server fetches a run's files the first time it
 //     reads them.
