@@ -36,6 +36,13 @@ type benchDeployment struct {
 // and per-organisation limit of running runs.
 func startBenchDeployment(b testing.TB, workers, perOrg int) benchDeployment {
 	b.Helper()
+	return startSplitDeployment(b, workers, perOrg, api.DefaultConfig().SplitParts)
+}
+
+// startSplitDeployment is startBenchDeployment whose server splits runs into at most
+// splitParts parts (below 2: never).
+func startSplitDeployment(b testing.TB, workers, perOrg, splitParts int) benchDeployment {
+	b.Helper()
 	ctx := context.Background()
 	c, err := service.Default()
 	if err != nil {
@@ -57,7 +64,7 @@ func startBenchDeployment(b testing.TB, workers, perOrg int) benchDeployment {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	newService := func(queue service.Queue) *service.Service {
 		cfg := api.DefaultConfig()
-		cfg.DataDir, cfg.Workers, cfg.WorkersPerOrg, cfg.MaxRunsPerOrg = b.TempDir(), 1, perOrg, 1000
+		cfg.DataDir, cfg.Workers, cfg.WorkersPerOrg, cfg.MaxRunsPerOrg, cfg.SplitParts = b.TempDir(), 1, perOrg, 1000, splitParts
 		svc, err := service.New(ctx, cfg.ServiceConfig("bench"), st, service.Parts{
 			Runner: c, Scenarios: c, Files: st.Files(), Queue: queue,
 			Datasets: api.DatasetFiles{Known: known, MaxBytes: cfg.MaxUploadBytes, MaxRows: cfg.MaxUploadRows},
@@ -137,6 +144,33 @@ func BenchmarkClusterRuns(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*batch), "s/run")
 		})
+	}
+}
+
+// BenchmarkClusterSplit times one run of seven South East councils with 1,000 draws at a
+// time (the end-to-end test's scenario) through River on PostgreSQL, whole (on one worker
+// whatever the number) and split into parts (one a council, here seven), with one and two
+// workers: whole against parts on one worker is the cost of splitting (a job, a part file's
+// round trip through the database, and the merge); parts on two workers the gain.
+func BenchmarkClusterSplit(b *testing.B) {
+	pgtest.Require(b)
+	for _, mode := range []struct {
+		name  string
+		parts int
+	}{{"whole", 0}, {"parts", 8}} {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", mode.name, workers), func(b *testing.B) {
+				d := startSplitDeployment(b, workers, workers, mode.parts)
+				sc, err := d.server.CreateScenario(context.Background(), d.p, []byte(clusterScenario))
+				if err != nil {
+					b.Fatal(err)
+				}
+				d.runAll(b, sc.ID, 1) // warm the engine's caches on every worker it reaches
+				for b.Loop() {
+					d.runAll(b, sc.ID, 1)
+				}
+			})
+		}
 	}
 }
 
