@@ -103,35 +103,14 @@ func (s *Service) ExecutePart(ctx context.Context, id string, n, attempt int) er
 	}
 	started := time.Now()
 	jobCtx := ctx
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	if run.CancelRequested {
-		cancel(errCancelledByUser)
-	}
-	go s.watchCancel(ctx, id, cancel)
-	ctx, stop := context.WithTimeoutCause(ctx, s.cfg.RunTimeout, errRunTimeout)
-	defer stop()
+	ctx, done := s.jobContext(ctx, run)
+	defer done()
 
 	// finish commits the run's outcome (any attempt: a split run has no single one).
 	finish := func(out RunOutput, runErr error) error {
-		var o store.Outcome
-		if errors.Is(context.Cause(jobCtx), context.DeadlineExceeded) {
-			o = store.Outcome{Status: store.RunFailed, Error: "a part of the run took longer than the job queue's limit for one job; " +
-				"an administrator can raise it (carecast worker --job-timeout)"}
-		} else {
-			o = s.runs.outcome(ctx, run, out, runErr, log)
-		}
-		o.At = time.Now()
-		if o.Status == store.RunSucceeded {
-			for rel := range o.ResultHashes {
-				if err := s.putFile(context.WithoutCancel(ctx), rel); err != nil {
-					s.runs.removeFiles(id, log)
-					return fmt.Errorf("run %s: %w", id, err)
-				}
-			}
-		}
-		if o.Status != store.RunSucceeded {
-			s.runs.removeFiles(id, log)
+		o, err := s.jobOutcome(jobCtx, ctx, run, out, runErr, "a part of the run", log)
+		if err != nil {
+			return err
 		}
 		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer fcancel()

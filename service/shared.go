@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -156,14 +157,8 @@ func (s *Service) Execute(ctx context.Context, id string, attempt int) error {
 	defer m.forgetLive(id, l)
 
 	jobCtx := ctx
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	if run.CancelRequested {
-		cancel(errCancelledByUser)
-	}
-	go s.watchCancel(ctx, id, cancel)
-	ctx, stop := context.WithTimeoutCause(ctx, s.cfg.RunTimeout, errRunTimeout)
-	defer stop()
+	ctx, done := s.jobContext(ctx, run)
+	defer done()
 
 	out, runErr := m.call(ctx, run, l)
 	if jobCtx.Err() != nil && !errors.Is(context.Cause(jobCtx), context.DeadlineExceeded) {
@@ -171,25 +166,11 @@ func (s *Service) Execute(ctx context.Context, id string, attempt int) error {
 		m.removeFiles(id, log)
 		return fmt.Errorf("run %s interrupted: %w", id, context.Cause(jobCtx))
 	}
-	var o store.Outcome
-	if errors.Is(context.Cause(jobCtx), context.DeadlineExceeded) {
-		o = store.Outcome{Status: store.RunFailed, Error: "the run took longer than the job queue's limit for one job; " +
-			"an administrator can raise it (carecast worker --job-timeout)"}
-	} else {
-		o = m.outcome(ctx, run, out, runErr, log)
+	o, err := s.jobOutcome(jobCtx, ctx, run, out, runErr, "the run", log)
+	if err != nil {
+		return err
 	}
-	o.At, o.Attempt = time.Now(), attempt
-	if o.Status == store.RunSucceeded {
-		for rel := range o.ResultHashes {
-			if err := s.putFile(context.WithoutCancel(ctx), rel); err != nil {
-				m.removeFiles(id, log)
-				return fmt.Errorf("run %s: %w", id, err)
-			}
-		}
-	}
-	if o.Status != store.RunSucceeded {
-		m.removeFiles(id, log)
-	}
+	o.Attempt = attempt
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer fcancel()
 	final, err := s.st.FinishRun(fctx, id, o)
@@ -203,6 +184,46 @@ func (s *Service) Execute(ctx context.Context, id string, attempt int) error {
 	log.Info("run finished", "status", final.Status, "duration_ms", time.Since(started).Milliseconds())
 	l.update(func(l *liveRun) { l.run = final })
 	return nil
+}
+
+// jobContext is the context of a job's run (or part) under the job's ctx: cancelled when a
+// cancel request for the run is recorded (by any server; watchCancel) and after
+// Config.RunTimeout. Call done when the job ends.
+func (s *Service) jobContext(ctx context.Context, run store.Run) (_ context.Context, done func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	if run.CancelRequested {
+		cancel(errCancelledByUser)
+	}
+	go s.watchCancel(ctx, run.ID, cancel)
+	ctx, stop := context.WithTimeoutCause(ctx, s.cfg.RunTimeout, errRunTimeout)
+	return ctx, func() { stop(); cancel(nil) }
+}
+
+// jobOutcome is the outcome of what a job executed of run (the run, or for a part what
+// merged the parts): failed when the job's own deadline passed (what names it in the
+// message), else what the runner's output and error say. A succeeded run's result files are
+// stored in the shared files (an error if they cannot be: the job is then tried again); any
+// other outcome removes the run's local files.
+func (s *Service) jobOutcome(jobCtx, ctx context.Context, run store.Run, out RunOutput, runErr error, what string, log *slog.Logger) (store.Outcome, error) {
+	var o store.Outcome
+	if errors.Is(context.Cause(jobCtx), context.DeadlineExceeded) {
+		o = store.Outcome{Status: store.RunFailed, Error: what + " took longer than the job queue's limit for one job; " +
+			"an administrator can raise it (carecast worker --job-timeout)"}
+	} else {
+		o = s.runs.outcome(ctx, run, out, runErr, log)
+	}
+	o.At = time.Now()
+	if o.Status != store.RunSucceeded {
+		s.runs.removeFiles(run.ID, log)
+		return o, nil
+	}
+	for rel := range o.ResultHashes {
+		if err := s.putFile(context.WithoutCancel(ctx), rel); err != nil {
+			s.runs.removeFiles(run.ID, log)
+			return o, fmt.Errorf("run %s: %w", run.ID, err)
+		}
+	}
+	return o, nil
 }
 
 // watchCancel reads run id from the store every cancelPoll until ctx is done, and cancels the
